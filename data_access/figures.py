@@ -1,0 +1,199 @@
+"""The published figures of the seed articles, computed from raw rows.
+
+``FIGURES`` maps a ``figure`` name of ../shared/reference/seed_figures.csv to one SQL
+statement over one district (``:d``) at the data's as-of time (``:as_of``). Figures the
+model cannot express are listed in ``NOT_EXPRESSIBLE`` with the reason, never invented.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from data_access.categories import DISPUTES, EMERGENCIES, PROPERTY
+from data_access.store import data_as_of
+
+DUE = "(closed_at IS NOT NULL OR due_at <= :as_of)"  # an issue counts once closed or past its deadline
+
+
+def _count(table: str, cond: str = "TRUE") -> str:
+    return f"SELECT count(*) FROM {table} WHERE district_code = :d AND {cond}"
+
+
+def _closed_issues(cond: str) -> str:
+    return _count("issue", f"closed_at IS NOT NULL AND closed_at <= :as_of AND {cond}")
+
+
+def _closure_rate(cond: str) -> str:
+    return (
+        f"SELECT round(100.0 * count(*) FILTER (WHERE closed_at <= :as_of) / nullif(count(*), 0), 2) "
+        f"FROM issue WHERE district_code = :d AND {DUE} AND {cond}"
+    )
+
+
+_BRANCH = "level = 'branch'"
+_GRID_EVENTS_2021 = "source_channel = 'grid_patrol' AND reported_at >= '2021-01-01' AND reported_at < '2022-01-01'"
+_ACTIVE = "left_on IS NULL"
+
+FIGURES: dict[str, str] = {
+    # hierarchy
+    "社区": _count("community", "kind = 'community'"),
+    "城市社区": _count("community", "kind = 'community'"),
+    "小区": _count("compound"),
+    "网格": _count("grid"),
+    "大网格": _count("grid"),
+    "中心城区网格": "SELECT count(*) FROM grid g JOIN street s ON s.code = g.street_code "
+    "WHERE g.district_code = :d AND s.kind = 'street'",
+    "微网格": _count("micro_grid"),
+    "邻里单元": _count("micro_grid"),
+    "微网格平均服务面积": "SELECT round(avg(area_km2)::numeric, 2) FROM micro_grid WHERE district_code = :d",
+    # party organisation
+    "街道大工委": "SELECT count(*) FROM party_org p JOIN street s ON s.code = p.street_code "
+    "WHERE p.district_code = :d AND p.level = 'street_committee' AND s.kind = 'street'",
+    "社区大党委": "SELECT count(*) FROM party_org p JOIN community c ON c.code = p.community_code "
+    "WHERE p.district_code = :d AND p.level = 'community_committee' AND c.kind = 'community'",
+    "小区(片区)党支部": _count("party_org", f"{_BRANCH} AND branch_kind IN ('compound', 'area')"),
+    "小区党支部": _count("party_org", f"{_BRANCH} AND branch_kind IN ('compound', 'area')"),
+    "小区党组织": _count("party_org", f"{_BRANCH} AND branch_kind IN ('compound', 'area')"),
+    "网格党支部": _count("party_org", f"{_BRANCH} AND branch_kind = 'grid'"),
+    "与网格(微网格)重合的小区党组织": "SELECT count(*) FROM party_org p JOIN compound c ON c.code = p.compound_code "
+    "WHERE p.district_code = :d AND p.level = 'branch' AND c.grid_relation = 'same'",
+    "小区党支部书记-退休干部党员": _count("party_org", f"{_BRANCH} AND secretary_background = 'retired_cadre'"),
+    "小区党支部书记-包联社区工作者": _count("party_org", f"{_BRANCH} AND secretary_background = 'community_worker'"),
+    "小区党支部委员兼楼栋党小组组长": _count("party_org", "level = 'building_group'"),
+    "楼栋党小组": _count("party_org", "level = 'building_group'"),
+    "党员中心户": _count("party_org", "level = 'center_household'"),
+    "共建单位": _count("partner_unit"),
+    # property and owners' committees
+    "建立党组织的物业企业和项目": _count("property_company", "party_org_form = 'branch'"),
+    "物业企业党支部": _count("property_company", "party_org_form = 'branch'"),
+    "物业党组织": _count("property_company", "party_org_form = 'branch'"),
+    "物业公司党的组织和工作全覆盖": _count("property_company", "party_org_form <> 'none'"),
+    "物业企业交叉任职党员群众": "SELECT coalesce(sum(cross_appointments), 0) FROM property_company "
+    "WHERE district_code = :d",
+    "物业服务企业信用分管理": "SELECT count(DISTINCT r.company_id) FROM property_credit_rating r "
+    "JOIN property_company c ON c.id = r.company_id WHERE c.district_code = :d AND r.year = 2021",
+    "老旧小区组团打包": _count("compound", "type = 'old' AND management_mode = 'bundled'"),
+    "老旧小区改造": _count("compound", "type = 'old' AND renovated_year = 2021"),
+    "专业化物业管理小区": _count("compound", "management_mode = 'professional'"),
+    "无人管理小区": _count("compound", "management_mode = 'none'"),
+    "薄弱小区": _count("compound", "weak"),
+    "业委会": _count("owners_committee", "kind = 'owners_committee'"),
+    "业委会组建率": "SELECT round(100.0 * count(o.id) / nullif(count(*), 0), 2) FROM compound c "
+    "LEFT JOIN owners_committee o ON o.compound_code = c.code AND o.kind = 'owners_committee' "
+    "WHERE c.district_code = :d AND c.committee_eligible",
+    "业委会成员党员比例": "SELECT round(100.0 * sum(party_members) / nullif(sum(members), 0), 2) "
+    "FROM owners_committee WHERE district_code = :d AND kind = 'owners_committee'",
+    "党员成员过半的业委会占比": "SELECT round(100.0 * count(*) FILTER (WHERE 2 * party_members > members) "
+    "/ nullif(count(*), 0), 2) FROM owners_committee WHERE district_code = :d",
+    "党员担任业委会主任": _count("owners_committee", "chair_is_party_member"),
+    "试点小区物业服务满意率": "SELECT round(100.0 * sum(satisfied) / nullif(sum(respondents), 0), 2) "
+    "FROM property_survey WHERE district_code = :d AND pilot",
+    # stations
+    "小区党群服务驿站": _count("service_station", "type = 'compound_station'"),
+    "小区党群服务站": _count("service_station", "type = 'compound_station'"),
+    "爱心之家积分超市": _count("service_station", "type = 'points_store'"),
+    "便民服务阵地": _count("service_station"),
+    "新建改扩建活动场所": _count("service_station", "construction IN ('new', 'renovated')"),
+    # people
+    "网格员": _count("grid_worker", f"role = 'full_time' AND {_ACTIVE}"),
+    "专属网格员": _count("grid_worker", f"role = 'dedicated' AND {_ACTIVE}"),
+    "微网格员": _count("grid_worker", f"role = 'micro_grid' AND {_ACTIVE}"),
+    "微网格员党员占比": "SELECT round(100.0 * count(*) FILTER (WHERE party_member) / nullif(count(*), 0), 2) "
+    "FROM grid_worker WHERE district_code = :d AND role = 'micro_grid' AND left_on IS NULL",
+    "表彰微网格员": _count("grid_worker", "role = 'micro_grid' AND commended"),
+    "调整微网格员": _count("grid_worker", "role = 'micro_grid' AND left_on IS NOT NULL"),
+    "微网格员每月阶梯补贴": "SELECT min(monthly_allowance)::int || '-' || max(monthly_allowance)::int FROM grid_worker "
+    "WHERE district_code = :d AND role = 'micro_grid' AND left_on IS NULL",
+    "每个网格网格员": "SELECT min(n) || '-' || max(n) FROM (SELECT g.code, count(w.id) AS n FROM grid g "
+    "JOIN street s ON s.code = g.street_code LEFT JOIN grid_worker w ON w.grid_code = g.code "
+    "AND w.role = 'full_time' AND w.left_on IS NULL WHERE g.district_code = :d AND s.kind = 'street' "
+    "GROUP BY g.code) per_grid",
+    "党员楼栋长": _count("grid_worker", f"role = 'building_head' AND party_member AND {_ACTIVE}"),
+    "下沉工作人员": _count("grid_worker", f"role = 'sunk_staff' AND {_ACTIVE}"),
+    "志愿服务队": _count("volunteer_team"),
+    "近邻志愿服务队": _count("volunteer_team"),
+    "特色志愿服务队伍": _count("volunteer_team"),
+    "党员志愿者": _count("volunteer", "kind IN ('party_member', 'in_service_party_member')"),
+    "在职党员到社区报到": _count("in_service_registration"),
+    "报到党员": _count("in_service_registration"),
+    "志愿服务活动": "SELECT count(*) FROM volunteer_activity a JOIN volunteer v ON v.id = a.volunteer_id "
+    "WHERE a.district_code = :d AND v.kind = 'in_service_party_member'",
+    # issues
+    "三方联动解决治理难题": _closed_issues(f"category_l1 = '{PROPERTY}' AND escalation_level = 'compound'"),
+    "联席会商解决问题": _closed_issues(f"category_l1 = '{PROPERTY}' AND escalation_level = 'community'"),
+    "物业类诉求处理完成": _closed_issues(f"category_l1 = '{PROPERTY}'"),
+    "解决居民诉求": _closed_issues("source_channel = 'resident_request'"),
+    "无人机巡查解决问题": _closed_issues("source_channel = 'drone_ai'"),
+    "红色管家解决问题": _closed_issues("source_channel = 'property_steward'"),
+    "群众点单-支部派单-党员接单解决难题": _closed_issues("source_channel = 'resident_order'"),
+    "矛盾前置化解": _closed_issues(f"category_l1 = '{DISPUTES}' AND source_channel = 'visit'"),
+    "纠纷调解成功率": _closure_rate(f"category_l1 = '{DISPUTES}'"),
+    "前置矛盾调解成功率": _closure_rate(f"category_l1 = '{DISPUTES}'"),
+    "突发事件初期处置成功率": _closure_rate(f"category_l1 = '{EMERGENCIES}'"),
+    "网格事件上报处置": _count("issue", _GRID_EVENTS_2021),
+    "网格事件处置率": _closure_rate(_GRID_EVENTS_2021),
+    "接访量同比下降": "SELECT round(100.0 * (1 - count(*) FILTER (WHERE reported_at > :as_of - interval '1 year')"
+    "::numeric / nullif(count(*) FILTER (WHERE reported_at <= :as_of - interval '1 year'), 0)), 2) "
+    "FROM issue WHERE district_code = :d AND source_channel = 'petition' "
+    "AND reported_at > :as_of - interval '2 years' AND reported_at <= :as_of",
+}
+
+NOT_EXPRESSIBLE: dict[str, str] = {
+    "物业费收缴率提升": "property-fee collection is not modelled",
+    "录入房屋人口信息": "the house and population registry is not modelled (only household counts)",
+    "党员责任区": "party-member responsibility zones are not modelled",
+    "微网格平均服务面积(改革前)": "the pre-reform micro-grid layout is not stored",
+    "网格治理覆盖范围拓展": "the pre-reform coverage is not stored",
+    "政策传达时效": "message delivery times are not modelled",
+}
+CITY_REASON = "city-wide totals need all 13 Wuhan districts; the default demo holds 江汉区 and 武昌区"
+
+
+def seed_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def expressible(row: dict) -> tuple[bool, str]:
+    """Whether the model can compute this seed row, and if not, why."""
+    if row["adcode"].endswith("00"):
+        return False, CITY_REASON
+    if row["figure"] in FIGURES:
+        return True, ""
+    return False, NOT_EXPRESSIBLE.get(row["figure"], "no definition in data_access.figures")
+
+
+def compute(conn: sa.Connection, district_code: str, figures=None) -> dict[str, object]:
+    """Compute figures for one district; returns {figure: value}."""
+    as_of = data_as_of(conn)
+    out = {}
+    for name in figures or FIGURES:
+        value = conn.execute(sa.text(FIGURES[name]), {"d": district_code, "as_of": as_of}).scalar()
+        out[name] = float(value) if hasattr(value, "as_integer_ratio") and not isinstance(value, int) else value
+    return out
+
+
+def matches(expected: str, unit: str, actual) -> bool:
+    """Whether ``actual`` reproduces a published value under its unit's wording.
+
+    Counts must be equal; "余"/"多" (more than) accepts up to 10 % above; "以上"/"超过" at least;
+    rates (%) within 0.5 percentage points; areas to the published two decimals; ranges as text.
+    """
+    if actual is None:
+        return False
+    if re.fullmatch(r"\d+(\.\d+)?-\d+(\.\d+)?", expected):
+        return str(actual) == expected
+    v, a = float(expected), float(actual)
+    if "以上" in unit or "超过" in unit:
+        return a >= v
+    if "余" in unit or "多" in unit:
+        return v <= a < v * 1.1
+    if "%" in unit or "百分点" in unit:
+        return abs(a - v) <= 0.5
+    if "平方公里" in unit:
+        return abs(a - v) <= 0.005
+    return a == v

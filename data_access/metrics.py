@@ -1,0 +1,190 @@
+"""The metrics layer: DataFrames for any scope and time range, from the store.
+
+Every function takes an engine, a :class:`~data_access.scope.Scope` and where relevant a
+:class:`~data_access.scope.Period`, and returns a pandas DataFrame. KPI definitions
+(DESIGN.md): 处置率/结案率 = closed / due, 按期结案率 = closed on time / due,
+满意率 = (satisfied + basically satisfied) / evaluated. An issue is *due* once it is closed
+or past its deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access.scope import Period, Scope
+from data_access.settings import get_settings
+from data_access.store import data_as_of
+from geo.coverage import walk_radius_m, within_reach
+
+STAGES = ("accepted_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
+
+
+def _read(engine: sa.Engine, sql: str, params: dict) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(sa.text(sql), conn, params=params)
+
+
+def as_of(engine: sa.Engine) -> datetime:
+    with engine.connect() as conn:
+        return data_as_of(conn)
+
+
+def hierarchy_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Streets, communities, villages, grids, micro-grids, compounds and households in the scope."""
+    w, p = scope.where()
+    ws, _ = scope.where_unit("street")
+    wc, _ = scope.where_unit("community")
+    wg, _ = scope.where_unit("grid")
+    sql = f"""
+        SELECT
+          (SELECT count(*) FROM street WHERE {ws}) AS streets,
+          (SELECT count(*) FROM community WHERE kind = 'community' AND {wc}) AS communities,
+          (SELECT count(*) FROM community WHERE kind = 'village' AND {wc}) AS villages,
+          (SELECT count(*) FROM grid WHERE {wg}) AS grids,
+          (SELECT count(*) FROM micro_grid WHERE {w}) AS micro_grids,
+          (SELECT count(*) FROM compound WHERE {w}) AS compounds,
+          (SELECT coalesce(sum(households), 0) FROM micro_grid WHERE {w}) AS households
+    """
+    return _read(engine, sql, p)
+
+
+def party_org_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Party organisations by level (and branch kind)."""
+    w, p = scope.where()
+    sql = f"""SELECT level, coalesce(branch_kind, '') AS branch_kind, count(*) AS orgs, sum(members) AS members
+              FROM party_org WHERE {w} GROUP BY level, branch_kind ORDER BY min(id)"""
+    return _read(engine, sql, p)
+
+
+def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Organisational coverage, in percent: compounds with a party branch, owners' committees
+    formed among eligible compounds and their party share, property companies with a party
+    organisation."""
+    w, p = scope.where("c")
+    wp, _ = scope.where("pc")
+    sql = f"""
+        SELECT
+          100.0 * count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = c.code))
+            / nullif(count(*), 0) AS compound_party_coverage,
+          100.0 * count(*) FILTER (WHERE c.committee_eligible AND EXISTS (SELECT 1 FROM owners_committee oc
+            WHERE oc.compound_code = c.code AND oc.kind = 'owners_committee'))
+            / nullif(count(*) FILTER (WHERE c.committee_eligible), 0) AS committee_formation_rate,
+          (SELECT 100.0 * sum(party_members) / nullif(sum(members), 0) FROM owners_committee c WHERE {w})
+            AS committee_party_share,
+          (SELECT 100.0 * count(*) FILTER (WHERE party_org_form <> 'none') / nullif(count(*), 0)
+             FROM property_company pc WHERE {wp if scope.level in ("city", "district") else "FALSE"})
+            AS property_party_coverage
+        FROM compound c WHERE {w}
+    """
+    return _read(engine, sql, p)
+
+
+def station_coverage(engine: sa.Engine, scope: Scope, minutes=(5, 10, 15)) -> pd.DataFrame:
+    """Share of households whose compound lies within a walk of a service station."""
+    w, p = scope.where()
+    comp = _read(engine, f"SELECT centroid_lon AS lon, centroid_lat AS lat, households FROM compound WHERE {w}", p)
+    st = _read(engine, f"SELECT lon, lat FROM service_station WHERE {w}", p)
+    s = get_settings()
+    rows = []
+    total = comp["households"].sum()
+    for m in minutes:
+        r = walk_radius_m(m, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
+        hit = within_reach(comp["lon"], comp["lat"], st["lon"], st["lat"], r)
+        rows.append(
+            {
+                "minutes": m,
+                "radius_m": round(r),
+                "households": int(total),
+                "covered": int(comp.loc[hit, "households"].sum()),
+                "coverage": 100.0 * comp.loc[hit, "households"].sum() / total if total else None,
+                "uncovered_compounds": int((~hit).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def issue_kpis(engine: sa.Engine, scope: Scope, period: Period, at: datetime | None = None) -> pd.DataFrame:
+    """Issue KPIs of the issues reported in ``period``, at time ``at`` (default: the data's as-of)."""
+    at = at or as_of(engine)
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    stage_cols = ", ".join(
+        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM {b} - {a}) / 3600) AS median_h_{b[:-3]}, "
+        f"avg(extract(epoch FROM {b} - {a}) / 3600) AS mean_h_{b[:-3]}"
+        for a, b in zip(("reported_at",) + STAGES[:-1], STAGES)
+    )
+    sql = f"""
+        WITH i AS (SELECT * FROM issue WHERE {w} AND {pw} AND reported_at <= :at)
+        SELECT count(*) AS reported,
+               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
+               count(*) FILTER (WHERE closed_at <= :at) AS closed,
+               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS closed_on_time,
+               count(*) FILTER (WHERE closed_at IS NULL AND due_at <= :at) AS overdue_open,
+               count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
+               count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
+                 AS satisfied,
+               {stage_cols}
+        FROM i
+    """
+    df = _read(engine, sql, {**p, **pp, "at": at})
+    df["closure_rate"] = 100.0 * df["closed"] / df["due"].where(df["due"] > 0)
+    df["on_time_rate"] = 100.0 * df["closed_on_time"] / df["due"].where(df["due"] > 0)
+    df["satisfaction_rate"] = 100.0 * df["satisfied"] / df["evaluated"].where(df["evaluated"] > 0)
+    return df
+
+
+def volunteer_kpis(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Registered and active volunteers, activities, hours, points earned and redeemed."""
+    w, p = scope.where()
+    pw, pp = period.where("activity_date")
+    rw, _ = period.where("redeemed_on")
+    sql = f"""
+        SELECT (SELECT count(*) FROM volunteer WHERE {w} AND registered_on < :p_end) AS registered,
+               (SELECT count(*) FROM volunteer WHERE {w} AND registered_on >= :p_start AND registered_on < :p_end)
+                 AS newly_registered,
+               count(DISTINCT volunteer_id) AS active, count(*) AS activities,
+               coalesce(sum(hours), 0) AS hours, coalesce(sum(points), 0) AS points_earned,
+               (SELECT coalesce(sum(points), 0) FROM point_redemption WHERE {w} AND {rw}) AS points_redeemed,
+               (SELECT count(*) FROM volunteer_team WHERE {w}) AS teams,
+               (SELECT count(*) FROM in_service_registration WHERE {w} AND registered_on < :p_end)
+                 AS in_service_registered
+        FROM volunteer_activity WHERE {w} AND {pw}
+    """
+    return _read(engine, sql, {**p, **pp})
+
+
+def place_overview(engine: sa.Engine, period: Period, scope: Scope | None = None) -> pd.DataFrame:
+    """One row per district in the scope with its key figures (the first page)."""
+    scope = scope or Scope()
+    w, p = scope.where("d")
+    pw, pp = period.where("i.reported_at")
+    w_district = w.replace("d.district_code", "d.code")
+    sql = f"""
+        SELECT d.code, d.name, c.name AS city,
+          (SELECT count(*) FROM street s WHERE s.district_code = d.code) AS streets,
+          (SELECT count(*) FROM community m WHERE m.district_code = d.code) AS communities,
+          (SELECT count(*) FROM grid g WHERE g.district_code = d.code) AS grids,
+          (SELECT count(*) FROM micro_grid g WHERE g.district_code = d.code) AS micro_grids,
+          (SELECT count(*) FROM compound x WHERE x.district_code = d.code) AS compounds,
+          (SELECT count(*) FROM party_org o WHERE o.district_code = d.code AND o.level = 'branch') AS party_branches,
+          (SELECT count(*) FROM service_station t WHERE t.district_code = d.code) AS stations,
+          (SELECT count(*) FROM grid_worker k WHERE k.district_code = d.code AND k.left_on IS NULL) AS grid_workers,
+          (SELECT count(*) FROM volunteer v WHERE v.district_code = d.code) AS volunteers,
+          i.reported, i.due, i.closed, i.on_time
+        FROM district d JOIN city c ON c.code = d.city_code
+        LEFT JOIN LATERAL (
+          SELECT count(*) AS reported,
+                 count(*) FILTER (WHERE i.closed_at <= :at OR i.due_at <= :at) AS due,
+                 count(*) FILTER (WHERE i.closed_at <= :at) AS closed,
+                 count(*) FILTER (WHERE i.closed_at <= :at AND i.closed_at <= i.due_at) AS on_time
+          FROM issue i WHERE i.district_code = d.code AND {pw}) i ON TRUE
+        WHERE {w_district}
+        ORDER BY d.code
+    """
+    df = _read(engine, sql, {**p, **pp, "at": as_of(engine)})
+    df["closure_rate"] = 100.0 * df["closed"] / df["due"].where(df["due"] > 0)
+    df["on_time_rate"] = 100.0 * df["on_time"] / df["due"].where(df["due"] > 0)
+    return df

@@ -1,0 +1,558 @@
+"""The store's tables as SQLAlchemy Core metadata.
+
+Queries are written against these objects; the DDL itself lives in Alembic migrations
+(``data_access/migrations``), and a test checks the two agree.
+
+Codes follow GB/T 2260 and GB/T 30428.1: district 6 digits, street +3, community +3,
+grid +3 (15 digits), micro-grid +2 or more. Every fact row carries the code of each
+level above it, so a scope filter is one equality on an indexed column.
+Geometry is WKB (``bytea``) in WGS-84 with its SRID; spatial relations are stored as
+keys when data is loaded.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Enumerations: the stored value is English; dashboard/i18n gives the Chinese label.
+STREET_KINDS = ("street", "town")  # 街道 / 镇
+COMMUNITY_KINDS = ("community", "village")  # 社区 / 村
+COMPOUND_TYPES = ("commercial", "old", "resettlement", "affordable", "unmanaged")  # 商品房/老旧/安置/保障/无物业
+MANAGEMENT_MODES = ("professional", "bundled", "community_managed", "self_managed", "none")
+GRID_RELATIONS = ("same", "larger", "smaller")  # seed 003: compound vs its grid
+PARTY_LEVELS = ("street_committee", "community_committee", "branch", "building_group", "center_household")
+BRANCH_KINDS = ("compound", "grid", "area")
+SECRETARY_BACKGROUNDS = ("retired_cadre", "community_worker", "in_service_member", "resident_member", "other")
+PROPERTY_PARTY_FORMS = ("branch", "instructor", "none")
+COMMITTEE_KINDS = ("owners_committee", "management_committee")  # 业委会 / 物管会
+STATION_TYPES = ("party_center", "compound_station", "convenience_point", "points_store", "neighbourhood_center")
+CONSTRUCTION_KINDS = ("new", "renovated", "shared", "existing")
+WORKER_ROLES = ("full_time", "part_time", "dedicated", "micro_grid", "building_head", "grid_leader", "sunk_staff")
+TEAM_KINDS = ("neighbourhood", "party", "professional", "specialty")
+VOLUNTEER_KINDS = ("resident", "party_member", "in_service_party_member")
+ACTIVITY_TYPES = (
+    "elderly_care",
+    "civility",
+    "environment",
+    "patrol",
+    "medical",
+    "legal",
+    "mediation",
+    "culture",
+    "epidemic",
+)
+SOURCE_CHANNELS = (
+    "grid_patrol",
+    "resident_request",
+    "resident_order",
+    "hotline",
+    "drone_ai",
+    "visit",
+    "property_steward",
+    "petition",
+)
+ESCALATION_LEVELS = ("compound", "community", "street", "district")
+SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
+LIMIT_UNITS = ("hours", "working_days")
+# The issue lifecycle, in order (DESIGN.md).
+LIFECYCLE = (
+    "reported_at",
+    "accepted_at",
+    "registered_at",
+    "dispatched_at",
+    "handled_at",
+    "verified_at",
+    "closed_at",
+    "evaluated_at",
+)
+
+
+def _enum(column: str, values: tuple[str, ...], name: str | None = None) -> sa.CheckConstraint:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({listed})", name=name or f"{column}_enum")
+
+
+def _geometry_columns() -> list[sa.Column]:
+    return [
+        sa.Column("geom", sa.LargeBinary),  # WKB
+        sa.Column("srid", sa.Integer, nullable=False, server_default="4326"),
+        sa.Column("area_km2", sa.Float),  # equal-area projection, computed at load
+        sa.Column("centroid_lon", sa.Float),
+        sa.Column("centroid_lat", sa.Float),
+    ]
+
+
+def _code(name: str, length: int, fk: str | None = None, nullable: bool = False) -> sa.Column:
+    args = [sa.ForeignKey(fk)] if fk else []
+    return sa.Column(name, sa.String(length), *args, nullable=nullable)
+
+
+city = sa.Table(
+    "city",
+    metadata,
+    sa.Column("code", sa.String(6), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("province", sa.Text, nullable=False),
+)
+
+district = sa.Table(
+    "district",
+    metadata,
+    sa.Column("code", sa.String(6), primary_key=True),
+    _code("city_code", 6, "city.code"),
+    sa.Column("name", sa.Text, nullable=False),
+    *_geometry_columns(),
+    sa.CheckConstraint("code ~ '^[0-9]{6}$'", name="code_format"),
+)
+
+street = sa.Table(
+    "street",
+    metadata,
+    sa.Column("code", sa.String(9), primary_key=True),
+    _code("district_code", 6, "district.code"),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    *_geometry_columns(),
+    _enum("kind", STREET_KINDS),
+    sa.CheckConstraint("code ~ '^[0-9]{9}$' AND left(code, 6) = district_code", name="code_format"),
+    sa.Index(None, "district_code"),
+)
+
+community = sa.Table(
+    "community",
+    metadata,
+    sa.Column("code", sa.String(12), primary_key=True),
+    _code("street_code", 9, "street.code"),
+    _code("district_code", 6, "district.code"),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    *_geometry_columns(),
+    _enum("kind", COMMUNITY_KINDS),
+    sa.CheckConstraint("code ~ '^[0-9]{12}$' AND left(code, 9) = street_code", name="code_format"),
+    sa.Index(None, "street_code"),
+    sa.Index(None, "district_code"),
+)
+
+grid = sa.Table(
+    "grid",
+    metadata,
+    sa.Column("code", sa.String(15), primary_key=True),
+    _code("community_code", 12, "community.code"),
+    _code("street_code", 9, "street.code"),
+    _code("district_code", 6, "district.code"),
+    sa.Column("name", sa.Text, nullable=False),
+    *_geometry_columns(),
+    sa.CheckConstraint("code ~ '^[0-9]{15}$' AND left(code, 12) = community_code", name="code_format"),
+    sa.Index(None, "community_code"),
+    sa.Index(None, "street_code"),
+    sa.Index(None, "district_code"),
+)
+
+micro_grid = sa.Table(
+    "micro_grid",
+    metadata,
+    sa.Column("code", sa.String(20), primary_key=True),
+    _code("grid_code", 15, "grid.code"),
+    _code("community_code", 12, "community.code"),
+    _code("street_code", 9, "street.code"),
+    _code("district_code", 6, "district.code"),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("households", sa.Integer, nullable=False, server_default="0"),
+    *_geometry_columns(),
+    sa.CheckConstraint("code ~ '^[0-9]{17,20}$' AND left(code, 15) = grid_code", name="code_format"),
+    sa.CheckConstraint("households >= 0", name="households_nonneg"),
+    sa.Index(None, "grid_code"),
+    sa.Index(None, "community_code"),
+    sa.Index(None, "street_code"),
+    sa.Index(None, "district_code"),
+)
+
+property_company = sa.Table(
+    "property_company",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),  # unified social credit code
+    sa.Column("name", sa.Text, nullable=False),
+    _code("district_code", 6, "district.code"),
+    sa.Column("party_org_form", sa.String(12), nullable=False, server_default="none"),
+    sa.Column("cross_appointments", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("state_owned", sa.Boolean, nullable=False, server_default=sa.false()),
+    _enum("party_org_form", PROPERTY_PARTY_FORMS),
+    sa.CheckConstraint("cross_appointments >= 0", name="cross_nonneg"),
+    sa.Index(None, "district_code"),
+)
+
+property_credit_rating = sa.Table(
+    "property_credit_rating",
+    metadata,
+    sa.Column("company_id", sa.Integer, sa.ForeignKey("property_company.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("score", sa.Numeric(5, 1), nullable=False),
+    sa.CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),
+)
+
+compound = sa.Table(
+    "compound",
+    metadata,
+    sa.Column("code", sa.String(24), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    _code("community_code", 12, "community.code"),
+    _code("street_code", 9, "street.code"),
+    _code("district_code", 6, "district.code"),
+    _code("grid_code", 15, "grid.code", nullable=True),  # the grid it overlaps most, derived at load
+    sa.Column("grid_relation", sa.String(8)),  # same / larger / smaller, derived at load
+    sa.Column("type", sa.String(14), nullable=False),
+    sa.Column("households", sa.Integer, nullable=False),
+    sa.Column("residents", sa.Integer),
+    sa.Column("buildings", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("management_mode", sa.String(18), nullable=False),
+    sa.Column("property_company_id", sa.Integer, sa.ForeignKey("property_company.id")),
+    sa.Column("committee_eligible", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("weak", sa.Boolean, nullable=False, server_default=sa.false()),  # 薄弱小区
+    sa.Column("renovated_year", sa.Integer),  # 老旧小区改造
+    *_geometry_columns(),
+    _enum("type", COMPOUND_TYPES),
+    _enum("management_mode", MANAGEMENT_MODES),
+    sa.CheckConstraint(
+        "grid_relation IS NULL OR grid_relation IN ('same', 'larger', 'smaller')", name="grid_relation_enum"
+    ),
+    sa.CheckConstraint(
+        "households >= 0 AND buildings >= 0 AND (residents IS NULL OR residents >= 0)", name="counts_nonneg"
+    ),
+    sa.Index(None, "community_code"),
+    sa.Index(None, "street_code"),
+    sa.Index(None, "district_code"),
+    sa.Index(None, "grid_code"),
+)
+
+party_org = sa.Table(
+    "party_org",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("level", sa.String(20), nullable=False),
+    sa.Column("branch_kind", sa.String(10)),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("party_org.id")),
+    _code("district_code", 6, "district.code"),
+    _code("street_code", 9, "street.code"),
+    _code("community_code", 12, "community.code", nullable=True),
+    _code("grid_code", 15, "grid.code", nullable=True),
+    _code("compound_code", 24, "compound.code", nullable=True),
+    sa.Column("secretary_background", sa.String(20)),
+    sa.Column("members", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("founded_on", sa.Date),
+    _enum("level", PARTY_LEVELS),
+    sa.CheckConstraint(
+        "(level = 'branch') = (branch_kind IS NOT NULL) AND "
+        "(branch_kind IS NULL OR branch_kind IN ('compound', 'grid', 'area'))",
+        name="branch_kind",
+    ),
+    sa.CheckConstraint(
+        "secretary_background IS NULL OR secretary_background IN "
+        "('retired_cadre', 'community_worker', 'in_service_member', 'resident_member', 'other')",
+        name="secretary_background_enum",
+    ),
+    sa.CheckConstraint("level = 'street_committee' OR community_code IS NOT NULL", name="community_required"),
+    sa.CheckConstraint("members >= 0", name="members_nonneg"),
+    sa.Index(None, "district_code", "level"),
+    sa.Index(None, "street_code", "level"),
+    sa.Index(None, "community_code", "level"),
+    sa.Index(None, "grid_code"),
+    sa.Index(None, "compound_code"),
+    sa.Index(None, "parent_id"),
+)
+
+partner_unit = sa.Table(  # 共建单位 / 结对单位党组织
+    "partner_unit",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    _code("district_code", 6, "district.code"),
+    _code("community_code", 12, "community.code", nullable=True),
+    sa.Column("paired_on", sa.Date),
+    sa.UniqueConstraint("district_code", "name"),
+)
+
+owners_committee = sa.Table(
+    "owners_committee",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    _code("compound_code", 24, "compound.code"),
+    _code("community_code", 12, "community.code"),
+    _code("street_code", 9, "street.code"),
+    _code("district_code", 6, "district.code"),
+    sa.Column("kind", sa.String(22), nullable=False, server_default="owners_committee"),
+    sa.Column("formed_on", sa.Date, nullable=False),
+    sa.Column("members", sa.Integer, nullable=False),
+    sa.Column("party_members", sa.Integer, nullable=False),
+    sa.Column("chair_is_party_member", sa.Boolean, nullable=False),
+    _enum("kind", COMMITTEE_KINDS),
+    sa.CheckConstraint("members > 0 AND party_members BETWEEN 0 AND members", name="members_range"),
+    sa.UniqueConstraint("compound_code", "kind"),
+    sa.Index(None, "district_code"),
+    sa.Index(None, "street_code"),
+    sa.Index(None, "community_code"),
+)
+
+property_survey = sa.Table(
+    "property_survey",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    _code("compound_code", 24, "compound.code"),
+    _code("community_code", 12, "community.code"),
+    _code("street_code", 9, "street.code"),
+    _code("district_code", 6, "district.code"),
+    sa.Column("surveyed_on", sa.Date, nullable=False),
+    sa.Column("respondents", sa.Integer, nullable=False),
+    sa.Column("satisfied", sa.Integer, nullable=False),
+    sa.Column("pilot", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.CheckConstraint("respondents > 0 AND satisfied BETWEEN 0 AND respondents", name="satisfied_range"),
+    sa.UniqueConstraint("compound_code", "surveyed_on"),
+    sa.Index(None, "district_code"),
+    sa.Index(None, "community_code"),
+)
+
+service_station = sa.Table(
+    "service_station",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("type", sa.String(22), nullable=False),
+    _code("community_code", 12, "community.code"),
+    _code("street_code", 9, "street.code"),
+    _code("district_code", 6, "district.code"),
+    _code("grid_code", 15, "grid.code", nullable=True),
+    _code("compound_code", 24, "compound.code", nullable=True),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=False),
+    sa.Column("floor_area_m2", sa.Numeric(8, 1)),
+    sa.Column("construction", sa.String(10), nullable=False, server_default="existing"),
+    sa.Column("services", sa.Text),
+    _enum("type", STATION_TYPES),
+    _enum("construction", CONSTRUCTION_KINDS),
+    sa.CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90", name="lonlat_range"),
+    sa.CheckConstraint("floor_area_m2 IS NULL OR floor_area_m2 > 0", name="area_positive"),
+    sa.Index(None, "district_code", "type"),
+    sa.Index(None, "street_code"),
+    sa.Index(None, "community_code"),
+)
+
+grid_worker = sa.Table(
+    "grid_worker",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.String(14), nullable=False),
+    sa.Column("party_member", sa.Boolean, nullable=False),
+    _code("district_code", 6, "district.code"),
+    _code("street_code", 9, "street.code"),
+    _code("community_code", 12, "community.code"),
+    _code("grid_code", 15, "grid.code", nullable=True),
+    _code("micro_grid_code", 20, "micro_grid.code", nullable=True),
+    sa.Column("lon", sa.Float),
+    sa.Column("lat", sa.Float),
+    sa.Column("monthly_allowance", sa.Numeric(8, 2)),
+    sa.Column("joined_on", sa.Date, nullable=False),
+    sa.Column("left_on", sa.Date),
+    sa.Column("commended", sa.Boolean, nullable=False, server_default=sa.false()),
+    _enum("role", WORKER_ROLES),
+    sa.CheckConstraint("left_on IS NULL OR left_on >= joined_on", name="dates_order"),
+    sa.CheckConstraint("monthly_allowance IS NULL OR monthly_allowance >= 0", name="allowance_nonneg"),
+    sa.Index(None, "district_code", "role"),
+    sa.Index(None, "street_code"),
+    sa.Index(None, "community_code"),
+    sa.Index(None, "grid_code"),
+)
+
+volunteer_team = sa.Table(
+    "volunteer_team",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(14), nullable=False),
+    _code("district_code", 6, "district.code"),
+    _code("street_code", 9, "street.code"),
+    _code("community_code", 12, "community.code"),
+    sa.Column("founded_on", sa.Date, nullable=False),
+    _enum("kind", TEAM_KINDS),
+    sa.Index(None, "district_code"),
+    sa.Index(None, "community_code"),
+)
+
+volunteer = sa.Table(
+    "volunteer",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("volunteer_team.id")),
+    _code("district_code", 6, "district.code"),
+    _code("street_code", 9, "street.code"),
+    _code("community_code", 12, "community.code"),
+    sa.Column("registered_on", sa.Date, nullable=False),
+    _enum("kind", VOLUNTEER_KINDS),
+    sa.Index(None, "district_code", "registered_on"),
+    sa.Index(None, "community_code"),
+    sa.Index(None, "team_id"),
+)
+
+in_service_registration = sa.Table(  # 在职党员到社区报到
+    "in_service_registration",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("member_code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("work_unit", sa.Text, nullable=False),
+    _code("district_code", 6, "district.code"),
+    _code("street_code", 9, "street.code"),
+    _code("community_code", 12, "community.code"),
+    _code("compound_code", 24, "compound.code", nullable=True),
+    sa.Column("registered_on", sa.Date, nullable=False),
+    sa.Column("volunteer_id", sa.Integer, sa.ForeignKey("volunteer.id")),
+    sa.Index(None, "district_code"),
+    sa.Index(None, "community_code"),
+)
+
+volunteer_activity = sa.Table(
+    "volunteer_activity",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("volunteer_id", sa.Integer, sa.ForeignKey("volunteer.id"), nullable=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("volunteer_team.id")),
+    _code("district_code", 6, "district.code"),
+    _code("street_code", 9, "street.code"),
+    _code("community_code", 12, "community.code"),
+    sa.Column("activity_date", sa.Date, nullable=False),
+    sa.Column("activity_type", sa.String(14), nullable=False),
+    sa.Column("hours", sa.Numeric(4, 1), nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    _enum("activity_type", ACTIVITY_TYPES),
+    sa.CheckConstraint("hours > 0 AND hours <= 24", name="hours_range"),
+    sa.CheckConstraint("points >= 0", name="points_nonneg"),
+    sa.Index(None, "district_code", "activity_date"),
+    sa.Index(None, "street_code", "activity_date"),
+    sa.Index(None, "community_code", "activity_date"),
+    sa.Index(None, "volunteer_id"),
+)
+
+point_redemption = sa.Table(
+    "point_redemption",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("volunteer_id", sa.Integer, sa.ForeignKey("volunteer.id"), nullable=False),
+    sa.Column("station_id", sa.Integer, sa.ForeignKey("service_station.id")),
+    _code("district_code", 6, "district.code"),
+    _code("street_code", 9, "street.code"),
+    _code("community_code", 12, "community.code"),
+    sa.Column("redeemed_on", sa.Date, nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("item", sa.Text, nullable=False),
+    sa.CheckConstraint("points > 0", name="points_positive"),
+    sa.Index(None, "district_code", "redeemed_on"),
+    sa.Index(None, "community_code", "redeemed_on"),
+)
+
+issue_category = sa.Table(
+    "issue_category",
+    metadata,
+    sa.Column("code", sa.String(12), primary_key=True),
+    sa.Column("parent_code", sa.String(12), sa.ForeignKey("issue_category.code")),
+    sa.Column("level", sa.SmallInteger, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("name_en", sa.Text, nullable=False),
+    sa.Column("time_limit", sa.Integer),  # level 3 only
+    sa.Column("time_limit_unit", sa.String(12)),
+    sa.CheckConstraint("level BETWEEN 1 AND 3", name="level_range"),
+    sa.CheckConstraint("(level = 1) = (parent_code IS NULL)", name="parent_by_level"),
+    sa.CheckConstraint(
+        "(level = 3) = (time_limit IS NOT NULL AND time_limit > 0 AND time_limit_unit IN ('hours', 'working_days'))",
+        name="limit_on_leaf",
+    ),
+)
+
+# Each stage that happened is no earlier than every stage before it (GREATEST skips NULLs).
+_lifecycle_order = " AND ".join(
+    f"({b} IS NULL OR {b} >= GREATEST({', '.join(LIFECYCLE[:i])}))" for i, b in enumerate(LIFECYCLE) if i
+)
+
+
+issue = sa.Table(
+    "issue",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),  # work-order number
+    sa.Column("source_channel", sa.String(18), nullable=False),
+    _code("category_code", 12, "issue_category.code"),
+    sa.Column("category_l1", sa.String(12), nullable=False),
+    sa.Column("category_l2", sa.String(12), nullable=False),
+    _code("district_code", 6, "district.code"),
+    _code("street_code", 9, "street.code"),
+    _code("community_code", 12, "community.code"),
+    _code("grid_code", 15, "grid.code", nullable=True),
+    _code("micro_grid_code", 20, "micro_grid.code", nullable=True),
+    _code("compound_code", 24, "compound.code", nullable=True),
+    sa.Column("lon", sa.Float),
+    sa.Column("lat", sa.Float),
+    *[sa.Column(c, sa.DateTime, nullable=(c != "reported_at")) for c in LIFECYCLE],
+    sa.Column("due_at", sa.DateTime, nullable=False),
+    sa.Column("returned_count", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("extended_count", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("reworked_count", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("escalation_level", sa.String(10)),
+    sa.Column("satisfaction", sa.String(20)),
+    _enum("source_channel", SOURCE_CHANNELS),
+    sa.CheckConstraint(_lifecycle_order, name="lifecycle_order"),
+    sa.CheckConstraint("due_at > reported_at", name="due_after_report"),
+    sa.CheckConstraint(
+        "escalation_level IS NULL OR escalation_level IN ('compound', 'community', 'street', 'district')",
+        name="escalation_enum",
+    ),
+    sa.CheckConstraint(
+        "satisfaction IS NULL OR (evaluated_at IS NOT NULL AND "
+        "satisfaction IN ('satisfied', 'basically_satisfied', 'dissatisfied'))",
+        name="satisfaction_enum",
+    ),
+    sa.CheckConstraint("returned_count >= 0 AND extended_count >= 0 AND reworked_count >= 0", name="counts_nonneg"),
+    sa.Index(None, "district_code", "reported_at"),
+    sa.Index(None, "street_code", "reported_at"),
+    sa.Index(None, "community_code", "reported_at"),
+    sa.Index(None, "grid_code", "reported_at"),
+    sa.Index(None, "category_code"),
+    sa.Index("ix_issue_open_due", "district_code", "due_at", postgresql_where=sa.text("closed_at IS NULL")),
+)
+
+layer_source = sa.Table(  # the source CRS and provenance of every loaded layer
+    "layer_source",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("layer", sa.String(20), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("source_crs", sa.Text, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("loaded_at", sa.DateTime, nullable=False, server_default=sa.func.now()),
+)
+
+store_meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+HIERARCHY = ("district", "street", "community", "grid")

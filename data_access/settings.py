@@ -1,0 +1,51 @@
+"""Settings, read once from the environment and ``.streamlit/secrets.toml``.
+
+Environment variables win over secrets.toml. Nothing here connects to anything.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None  # an external Postgres; None means the embedded one
+    data_dir: Path  # where the embedded server keeps its data
+    embedded_db: str  # database name on the embedded server
+    detour_factor: float  # street distance ≈ straight line × this
+    walk_speed_m_per_min: float
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+
+def _secrets() -> dict:
+    path = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    secrets = _secrets()
+
+    def pick(name: str, default=None):
+        return os.environ.get(name) or secrets.get(name) or secrets.get(name.lower()) or default
+
+    return Settings(
+        database_url=pick("DATABASE_URL"),
+        data_dir=Path(pick("GGC_DATA_DIR", PROJECT_ROOT / ".data")),
+        embedded_db=pick("GGC_DB_NAME", "cockpit"),
+        detour_factor=float(pick("GGC_DETOUR_FACTOR", 1.3)),
+        walk_speed_m_per_min=float(pick("GGC_WALK_SPEED_M_PER_MIN", 80.0)),
+    )

@@ -1,0 +1,81 @@
+"""The store's state: readiness, status, the demo load and the data's as-of time."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+from datetime import time as dtime
+
+import sqlalchemy as sa
+
+from data_access import migrate, schema
+from data_access.engine import StoreError, get_engine
+from data_access.settings import get_settings
+
+
+def is_empty(engine: sa.Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT NOT EXISTS (SELECT 1 FROM district)")).scalar()
+
+
+def load_demo(engine: sa.Engine, as_of: date | None = None, seed: int | None = None, replace: bool = False) -> dict:
+    """Generate the demo city and load it. Refuses a non-empty store unless ``replace``."""
+    from data_access.demo.build import DEFAULT_SEED, generate, write
+
+    if not is_empty(engine):
+        if not replace:
+            raise StoreError("the store already holds data; use --replace to rebuild the demo")
+        clear(engine)
+    t0 = time.perf_counter()
+    tables, timings = generate(as_of or date.today(), seed or DEFAULT_SEED)
+    t1 = time.perf_counter()
+    counts = write(engine, tables)
+    t2 = time.perf_counter()
+    return {"generate_s": round(t1 - t0, 1), "load_s": round(t2 - t1, 1), "rows": counts, "districts": timings}
+
+
+def clear(engine: sa.Engine) -> None:
+    """Delete every row of every table (schema stays)."""
+    names = ", ".join(f'"{t.name}"' for t in schema.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def ensure_ready(load_demo_if_empty: bool = True) -> dict:
+    """Migrate to head and, when the store is empty, load the demo city."""
+    engine = get_engine()
+    migrate.upgrade(engine)
+    if load_demo_if_empty and is_empty(engine):
+        return {"demo": load_demo(engine)}
+    return {}
+
+
+def data_as_of(conn: sa.Connection) -> datetime:
+    """The moment the figures are computed at: the demo's build day (end of day), else now."""
+    value = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
+    if value:
+        return datetime.combine(date.fromisoformat(value), dtime(23, 59, 59))
+    return datetime.now().replace(microsecond=0)
+
+
+def status(engine: sa.Engine | None = None) -> dict:
+    """Where the store is, its schema revision and the row count of every table."""
+    engine = engine or get_engine()
+    settings = get_settings()
+    rev = migrate.current_revision(engine)
+    counts = {}
+    with engine.connect() as conn:
+        if rev is not None:
+            for table in schema.metadata.sorted_tables:
+                counts[table.name] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+        size = conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()
+        version = conn.execute(sa.text("SHOW server_version")).scalar()
+    return {
+        "store": "embedded" if settings.embedded else "external",
+        "url": engine.url.render_as_string(hide_password=True),
+        "server_version": version,
+        "revision": rev,
+        "head": migrate.head_revision(),
+        "size_bytes": size,
+        "tables": counts,
+    }

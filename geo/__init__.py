@@ -1,0 +1,1 @@
+"""Geometry: CRS conversion, partitions, measures and overlays. Never imports streamlit."""

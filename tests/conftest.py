@@ -1,0 +1,81 @@
+"""Test fixtures: a real Postgres (the embedded one unless DATABASE_URL is set).
+
+The session copies the set-up store (migrated, demo loaded by `make test`) into a test
+database with CREATE DATABASE ... TEMPLATE, so tests never touch the working store.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from data_access import engine as eng
+from data_access.settings import PROJECT_ROOT, get_settings
+
+TEST_DB = "cockpit_test"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+def _admin() -> sa.Engine:
+    return sa.create_engine(eng.server_url("postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _point_settings_at(database: str) -> None:
+    settings = get_settings()
+    if settings.embedded:
+        os.environ["GGC_DB_NAME"] = database
+    else:
+        url = sa.make_url(eng._normalise(settings.database_url)).set(database=database)
+        os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    get_settings.cache_clear()
+    eng.reset_engine()
+
+
+def create_database(name: str, template: str | None = None) -> None:
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if template:
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE datname = :t AND pid <> pg_backend_pid()"), {"t": template})
+            strategy = " STRATEGY = FILE_COPY" if conn.dialect.server_version_info >= (15,) else ""
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
+        else:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+
+
+def drop_database(name: str) -> None:
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine() -> sa.Engine:
+    """The test store: a copy of the set-up store with the demo city."""
+    from data_access.store import ensure_ready
+
+    ensure_ready()
+    source = sa.make_url(eng.server_url()).database
+    eng.reset_engine()
+    create_database(TEST_DB, template=source)
+    _point_settings_at(TEST_DB)
+    yield eng.get_engine()
+    eng.reset_engine()
+
+
+@pytest.fixture(scope="session")
+def seed_figures_path() -> Path:
+    shared = PROJECT_ROOT.parent / "shared" / "reference" / "seed_figures.csv"
+    return shared if shared.exists() else PROJECT_ROOT / "data_access" / "demo" / "seed_figures.csv"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
