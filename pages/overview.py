@@ -9,8 +9,23 @@ from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
 
-COLUMNS = ["name", "city", "code", "streets", "communities", "grids", "micro_grids", "compounds", "party_branches",
-           "stations", "grid_workers", "volunteers", "reported", "closure_rate", "on_time_rate"]
+COLUMNS = [
+    "name",
+    "city",
+    "code",
+    "streets",
+    "communities",
+    "grids",
+    "micro_grids",
+    "compounds",
+    "party_branches",
+    "stations",
+    "grid_workers",
+    "volunteers",
+    "reported",
+    "closure_rate",
+    "on_time_rate",
+]
 CARDS_PER_ROW = 4
 
 with guarded():
@@ -23,12 +38,13 @@ with guarded():
     else:
         st.caption(t("places_caption", as_of=as_of))
         for start in range(0, len(places), CARDS_PER_ROW):
-            for col, (_, p) in zip(st.columns(CARDS_PER_ROW), places.iloc[start:start + CARDS_PER_ROW].iterrows()):
+            for col, (_, p) in zip(st.columns(CARDS_PER_ROW), places.iloc[start : start + CARDS_PER_ROW].iterrows()):
                 with col.container(border=True):
                     st.markdown(f"**{md(p['name'])}** · {md(p['city'])}")
-                    a, b, c = st.columns(3)
+                    a, b = st.columns(2)
                     a.metric(t("grids"), f"{p['grids']:,}")
-                    b.metric(t("closure_rate"), f"{p['closure_rate']:.1f}")
-                    c.metric(t("on_time_rate"), f"{p['on_time_rate']:.1f}")
+                    b.metric(t("micro_grids"), f"{p['micro_grids']:,}")
+                    a.metric(t("closure_rate"), f"{p['closure_rate']:.1f}")
+                    b.metric(t("on_time_rate"), f"{p['on_time_rate']:.1f}")
         table = places[COLUMNS].round({"closure_rate": 1, "on_time_rate": 1})
         st.dataframe(table.rename(columns={c: t(c) for c in COLUMNS}), hide_index=True, width="stretch")

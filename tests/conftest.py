@@ -39,8 +39,13 @@ def create_database(name: str, template: str | None = None) -> None:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if template:
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = :t AND pid <> pg_backend_pid()"), {"t": template})
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :t AND pid <> pg_backend_pid()"
+                ),
+                {"t": template},
+            )
             strategy = " STRATEGY = FILE_COPY" if conn.dialect.server_version_info >= (15,) else ""
             conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
         else:

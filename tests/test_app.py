@@ -31,7 +31,7 @@ def test_overview_lists_the_seven_places_from_postgres(engine):
     assert row["网格"] == grids and row["小区"] == compounds
     cards = [m.value for m in at.markdown]
     assert sum("岳阳楼区" in c for c in cards) == 1
-    assert len(at.metric) == 3 * 7
+    assert len(at.metric) == 4 * 7
 
 
 def test_overview_in_english(engine):

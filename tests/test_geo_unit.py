@@ -70,9 +70,11 @@ def test_area_km2_of_a_degree_cell_near_wuhan():
 def test_classify_compounds_three_relations():
     # projected metres: two 100 m grids side by side
     grids = [shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)]
-    compounds = [shapely.box(1, 1, 99, 99),  # same area
-                 shapely.box(105, 5, 150, 50),  # smaller, inside grid 2
-                 shapely.box(2, 2, 198, 98)]  # larger, spans both
+    compounds = [
+        shapely.box(1, 1, 99, 99),  # same area
+        shapely.box(105, 5, 150, 50),  # smaller, inside grid 2
+        shapely.box(2, 2, 198, 98),
+    ]  # larger, spans both
     rel = classify_compounds(compounds, grids, ["A", "B"])
     assert rel["relation"].tolist() == ["same", "smaller", "larger"]
     assert rel["grid_code"].tolist() == ["A", "B", "A"]

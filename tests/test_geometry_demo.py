@@ -15,9 +15,13 @@ import sqlalchemy as sa
 from geo.measure import to_albers
 
 TOL = 1e-6
-LEVELS = [("street", "district", "district_code"), ("community", "street", "street_code"),
-          ("grid", "community", "community_code"), ("micro_grid", "grid", "grid_code"),
-          ("compound", "community", "community_code")]
+LEVELS = [
+    ("street", "district", "district_code"),
+    ("community", "street", "street_code"),
+    ("grid", "community", "community_code"),
+    ("micro_grid", "grid", "grid_code"),
+    ("compound", "community", "community_code"),
+]
 
 
 def _geoms(engine, table: str, where: str = "TRUE", params=None) -> pd.DataFrame:

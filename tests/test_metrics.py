@@ -21,19 +21,30 @@ def period(engine):
     return Period(date(at.year - 1, at.month, 1), date(at.year, at.month, 1))
 
 
-SCOPES = [Scope(), Scope("city", "420100"), Scope("district", "430602"), Scope("street", "430602001"),
-          Scope("community", "430602001001")]
+SCOPES = [
+    Scope(),
+    Scope("city", "420100"),
+    Scope("district", "430602"),
+    Scope("street", "430602001"),
+    Scope("community", "430602001001"),
+]
 
 
 def _raw_issues(engine, scope: Scope, period: Period) -> pd.DataFrame:
     with engine.connect() as conn:
-        df = pd.read_sql(sa.text("SELECT i.*, d.city_code FROM issue i JOIN district d ON d.code = i.district_code "
-                                 "WHERE i.reported_at >= :a AND i.reported_at < :b"), conn,
-                         params={"a": period.start, "b": period.end})
+        df = pd.read_sql(
+            sa.text(
+                "SELECT i.*, d.city_code FROM issue i JOIN district d ON d.code = i.district_code "
+                "WHERE i.reported_at >= :a AND i.reported_at < :b"
+            ),
+            conn,
+            params={"a": period.start, "b": period.end},
+        )
     if scope.code is None:
         return df
-    col = {"city": "city_code", "district": "district_code", "street": "street_code",
-           "community": "community_code"}[scope.level]
+    col = {"city": "city_code", "district": "district_code", "street": "street_code", "community": "community_code"}[
+        scope.level
+    ]
     return df[df[col] == scope.code]
 
 
@@ -50,7 +61,8 @@ def test_issue_kpis_match_raw_rows(engine, period, scope):
     assert got["closed_on_time"] == (closed & (raw["closed_at"] <= raw["due_at"])).sum()
     ev = raw["evaluated_at"].notna()
     assert got["satisfaction_rate"] == pytest.approx(
-        100 * raw.loc[ev, "satisfaction"].isin(["satisfied", "basically_satisfied"]).mean())
+        100 * raw.loc[ev, "satisfaction"].isin(["satisfied", "basically_satisfied"]).mean()
+    )
     hours = (raw["closed_at"] - raw["verified_at"]).dt.total_seconds() / 3600
     assert got["median_h_closed"] == pytest.approx(hours.median())
     assert 80 < got["closure_rate"] <= 100
@@ -60,11 +72,16 @@ def test_issue_kpis_match_raw_rows(engine, period, scope):
 def test_hierarchy_counts_match_sql(engine, scope):
     got = metrics.hierarchy_counts(engine, scope).iloc[0]
     with engine.connect() as conn:
-        mg = pd.read_sql(sa.text("SELECT m.*, d.city_code FROM micro_grid m JOIN district d ON d.code = "
-                                 "m.district_code"), conn)
+        mg = pd.read_sql(
+            sa.text("SELECT m.*, d.city_code FROM micro_grid m JOIN district d ON d.code = m.district_code"), conn
+        )
     if scope.code:
-        col = {"city": "city_code", "district": "district_code", "street": "street_code",
-               "community": "community_code"}[scope.level]
+        col = {
+            "city": "city_code",
+            "district": "district_code",
+            "street": "street_code",
+            "community": "community_code",
+        }[scope.level]
         mg = mg[mg[col] == scope.code]
     assert got["micro_grids"] == len(mg)
     assert got["households"] == mg["households"].sum()
@@ -75,9 +92,14 @@ def test_volunteer_kpis_match_raw_rows(engine, period):
     scope = Scope("district", "350802")
     got = metrics.volunteer_kpis(engine, scope, period).iloc[0]
     with engine.connect() as conn:
-        act = pd.read_sql(sa.text("SELECT volunteer_id, hours, points FROM volunteer_activity WHERE district_code = "
-                                  "'350802' AND activity_date >= :a AND activity_date < :b"), conn,
-                          params={"a": period.start, "b": period.end})
+        act = pd.read_sql(
+            sa.text(
+                "SELECT volunteer_id, hours, points FROM volunteer_activity WHERE district_code = "
+                "'350802' AND activity_date >= :a AND activity_date < :b"
+            ),
+            conn,
+            params={"a": period.start, "b": period.end},
+        )
     assert got["active"] == act["volunteer_id"].nunique() > 0
     assert got["hours"] == pytest.approx(act["hours"].astype(float).sum())
     assert got["points_earned"] == act["points"].sum()

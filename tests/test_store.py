@@ -57,33 +57,52 @@ def _insert_fails(engine, sql: str, params: dict) -> str:
 
 def test_constraints_reject_bad_rows(engine):
     with engine.connect() as conn:
-        place = conn.execute(sa.text(
-            "SELECT district_code, street_code, community_code FROM issue LIMIT 1")).one()
+        place = conn.execute(sa.text("SELECT district_code, street_code, community_code FROM issue LIMIT 1")).one()
     base = dict(zip(("d", "s", "c"), place))
-    issue_sql = ("INSERT INTO issue (code, source_channel, category_code, category_l1, category_l2, district_code, "
-                 "street_code, community_code, reported_at, accepted_at, closed_at, due_at) VALUES "
-                 "(:code, :src, '010101', '01', '0101', :d, :s, :c, :rep, :acc, :clo, :due)")
-    ok = dict(base, code="T1", src="hotline", rep=datetime(2024, 1, 2), acc=datetime(2024, 1, 2, 1),
-              clo=datetime(2024, 1, 2, 5), due=datetime(2024, 1, 3))
+    issue_sql = (
+        "INSERT INTO issue (code, source_channel, category_code, category_l1, category_l2, district_code, "
+        "street_code, community_code, reported_at, accepted_at, closed_at, due_at) VALUES "
+        "(:code, :src, '010101', '01', '0101', :d, :s, :c, :rep, :acc, :clo, :due)"
+    )
+    ok = dict(
+        base,
+        code="T1",
+        src="hotline",
+        rep=datetime(2024, 1, 2),
+        acc=datetime(2024, 1, 2, 1),
+        clo=datetime(2024, 1, 2, 5),
+        due=datetime(2024, 1, 3),
+    )
     assert "lifecycle_order" in _insert_fails(engine, issue_sql, dict(ok, clo=datetime(2024, 1, 1)))
     assert "source_channel_enum" in _insert_fails(engine, issue_sql, dict(ok, src="<script>"))
     assert "due_after_report" in _insert_fails(engine, issue_sql, dict(ok, due=datetime(2024, 1, 1)))
     with engine.connect() as conn:
         compound = conn.execute(sa.text("SELECT code FROM compound LIMIT 1")).scalar()
     assert "satisfied_range" in _insert_fails(
-        engine, "INSERT INTO property_survey (compound_code, community_code, street_code, district_code, "
+        engine,
+        "INSERT INTO property_survey (compound_code, community_code, street_code, district_code, "
         "surveyed_on, respondents, satisfied) VALUES (:cc, :c, :s, :d, '2020-01-01', 10, 11)",
-        dict(base, cc=compound))
+        dict(base, cc=compound),
+    )
     assert "members_range" in _insert_fails(
-        engine, "INSERT INTO owners_committee (compound_code, community_code, street_code, district_code, "
+        engine,
+        "INSERT INTO owners_committee (compound_code, community_code, street_code, district_code, "
         "formed_on, members, party_members, chair_is_party_member) VALUES (:cc, :c, :s, :d, '2020-01-01', 5, 6, "
-        "true)", dict(base, cc=compound))
+        "true)",
+        dict(base, cc=compound),
+    )
     assert "fk_" in _insert_fails(engine, issue_sql, dict(ok, d="999999"))
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "data_access", *args], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, env=os.environ.copy(), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "data_access", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        timeout=300,
+    )
 
 
 def test_status_reports_store_revision_and_row_counts(engine):

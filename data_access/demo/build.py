@@ -744,7 +744,11 @@ class DistrictBuilder:
         # Activities: each volunteer's yearly rate, seasonal dates, after registration.
         registered = vol["registered_on"].to_numpy().astype("datetime64[D]")
         days_active = (np.datetime64(self.as_of) - np.maximum(registered, np.datetime64(self.start))).astype(int)
-        lam = rng.gamma(1.2, 2.5, n) * (rng.random(n) < 0.75) * days_active / 365.25
+        lam = (
+            rng.gamma(1.2, 2.5 * self.spec.get("activity_rate", 1.0), n)
+            * (rng.random(n) < 0.75)
+            * (days_active / 365.25)
+        )
         counts = rng.poisson(lam)
         if "in_service_activities" in t:
             isp_mask = (vol["kind"] == "in_service_party_member").to_numpy()
@@ -814,9 +818,7 @@ class DistrictBuilder:
                 "strength": m["street_code"].map(self.street_strength),
             }
         )
-        comp = self.compounds
-        by_grid = {g: grp.to_numpy() for g, grp in comp.groupby("grid_code")["code"]}
-        place = issue_gen.Place(micro, by_grid)
+        place = issue_gen.Place.build(micro, self.compounds)
         cats = default_tree()
         times = issue_gen.daily_times(rng, self.start, self.as_of, self.spec["issues_per_year"])
         times = times[times <= np.datetime64(self.as_of_ts)]
