@@ -45,13 +45,10 @@ def server_url(database: str | None = None) -> str:
     settings = get_settings()
     if settings.database_url:
         url = sa.make_url(_normalise(settings.database_url))
-        return (
-            url.set(database=database).render_as_string(hide_password=False)
-            if database
-            else str(url.render_as_string(hide_password=False))
-        )
-    server = embedded_server()
-    return server.get_uri(database=database or settings.embedded_db, driver="psycopg")
+        if database:
+            url = url.set(database=database)
+        return url.render_as_string(hide_password=False)
+    return embedded_server().get_uri(database=database or settings.embedded_db, driver="psycopg")
 
 
 def ensure_database() -> None:

@@ -6,6 +6,7 @@ Environment variables win over secrets.toml. Nothing here connects to anything.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,10 +43,13 @@ def get_settings() -> Settings:
     def pick(name: str, default=None):
         return os.environ.get(name) or secrets.get(name) or secrets.get(name.lower()) or default
 
+    embedded_db = pick("GGC_DB_NAME", "cockpit")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", embedded_db):
+        raise ValueError(f"GGC_DB_NAME must be a lower-case identifier, got {embedded_db!r}")
     return Settings(
         database_url=pick("DATABASE_URL"),
         data_dir=Path(pick("GGC_DATA_DIR", PROJECT_ROOT / ".data")),
-        embedded_db=pick("GGC_DB_NAME", "cockpit"),
+        embedded_db=embedded_db,
         detour_factor=float(pick("GGC_DETOUR_FACTOR", 1.3)),
         walk_speed_m_per_min=float(pick("GGC_WALK_SPEED_M_PER_MIN", 80.0)),
     )

@@ -285,15 +285,11 @@ class DistrictBuilder:
                 step = 1 if party.sum() < want else -1
                 if 0 <= party[i] + step <= members[i]:
                     party[i] += step
-        elif "committees_party_majority" in t:
+        elif "committees_party_majority" in t:  # 襄城: committees where party members are more than half
             major = self.pick(len(chosen), t["committees_party_majority"])
-            party = np.where(
-                major,
-                members // 2 + 1 + rng.integers(0, 2, len(chosen)),
-                rng.integers(0, 1, len(chosen)) + members // 2 - rng.integers(0, 2, len(chosen)),
-            )
-            party = np.clip(party, 0, members)
-            party = np.where(major, np.maximum(party, members // 2 + 1), np.minimum(party, members // 2))
+            half = members // 2
+            party = np.where(major, half + 1 + rng.integers(0, 2, len(chosen)), half - rng.integers(0, 2, len(chosen)))
+            party = np.minimum(party, members)
         else:
             party = rng.binomial(members, 0.45)
         chair = (
@@ -823,7 +819,7 @@ class DistrictBuilder:
         times = issue_gen.daily_times(rng, self.start, self.as_of, self.spec["issues_per_year"])
         times = times[times <= np.datetime64(self.as_of_ts)]
         bg = issue_gen.make_issues(rng, place, cats, times, as_of=self.as_of_ts)
-        df = issue_gen.calibrated(self.code, self.targets, rng, place, cats, self.start, self.as_of_ts, bg)
+        df = issue_gen.calibrated(self.targets, rng, place, cats, self.start, self.as_of_ts, bg)
         df = df.sort_values("reported_at", kind="stable").reset_index(drop=True)
         df["code"] = [f"{self.code}{i:09d}" for i in range(1, len(df) + 1)]
         self.t.add("issue", df)
