@@ -185,7 +185,6 @@ def leaves_in(categories: pd.DataFrame, l1: tuple[str, ...] = (), exclude: tuple
 
 
 def calibrated(
-    code: str,
     targets: dict,
     rng,
     place: Place,
