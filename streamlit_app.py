@@ -1,11 +1,23 @@
-"""Entry point: page config, navigation, the language switch."""
+"""Entry point: page config, navigation that keeps the view in the URL, the shared filters."""
+
+import logging
 
 import streamlit as st
 
-from dashboard.i18n import language_switch, t
+from dashboard import filters
+from dashboard.i18n import t
 
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title=t("app_title"), page_icon="🏘️", layout="wide")
-pages = [st.Page("pages/overview.py", title=t("overview"), url_path="", default=True)]
-nav = st.navigation(pages)
-language_switch()
+PAGES = [
+    st.Page("pages/overview.py", title=t("overview"), url_path="", default=True),
+    st.Page("pages/organization.py", title=t("organization"), url_path="organization"),
+    st.Page("pages/stations.py", title=t("stations_page"), url_path="stations"),
+    st.Page("pages/volunteers.py", title=t("volunteers_page"), url_path="volunteers"),
+    st.Page("pages/issues.py", title=t("issues_page"), url_path="issues"),
+    st.Page("pages/property.py", title=t("property_page"), url_path="property"),
+]
+nav = st.navigation(PAGES, position="hidden")
+with filters.guarded():
+    filters.sidebar(PAGES)
 nav.run()

@@ -1,27 +1,49 @@
-"""Cached reads for the pages: st.cache_data over data_access, keyed by scope and period."""
+"""Cached reads for the pages: st.cache_data over data_access, keyed by scope and period.
+
+Entries are shared across sessions and expire after CACHE_TTL_S seconds.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from data_access import metrics
+from data_access import metrics, queries
 from data_access.engine import get_engine
-from data_access.scope import Period
+from data_access.scope import Scope
+
+CACHE_TTL_S = 600
+_SOURCES = {"metrics": metrics, "queries": queries}
 
 
-@st.cache_data(ttl=300, show_spinner=False)
-def data_as_of() -> str:
-    return metrics.as_of(get_engine()).date().isoformat()
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def as_of() -> datetime:
+    return metrics.as_of(get_engine())
 
 
-def last_12_months(as_of: date) -> Period:
-    end = as_of + timedelta(days=1)
-    return Period(end.replace(year=end.year - 1), end)
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def fetch(name: str, scope_code: str | None, *args) -> pd.DataFrame:
+    """Call ``data_access.<module>.<function>(engine, scope, *args)``; ``name`` is "module.function"."""
+    module, func = name.split(".")
+    fn = getattr(_SOURCES[module], func)
+    return fn(get_engine(), Scope.from_code(scope_code), *args)
 
 
-@st.cache_data(ttl=300, show_spinner=False)
-def place_overview(start: date, end: date) -> pd.DataFrame:
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def units(level: str, parent: str | None) -> pd.DataFrame:
+    return queries.units(get_engine(), level, parent)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
+def place_overview(start, end) -> pd.DataFrame:
+    from data_access.scope import Period
+
     return metrics.place_overview(get_engine(), Period(start, end))
+
+
+def names_of(codes, level: str, parent: str | None) -> dict[str, str]:
+    """Names of child units (code → name), for labelling rankings."""
+    df = units(level, parent)
+    return dict(zip(df["code"], df["name"]))

@@ -72,7 +72,8 @@ def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
           100.0 * count(*) FILTER (WHERE c.committee_eligible AND EXISTS (SELECT 1 FROM owners_committee oc
             WHERE oc.compound_code = c.code AND oc.kind = 'owners_committee'))
             / nullif(count(*) FILTER (WHERE c.committee_eligible), 0) AS committee_formation_rate,
-          (SELECT 100.0 * sum(party_members) / nullif(sum(members), 0) FROM owners_committee c WHERE {w})
+          (SELECT 100.0 * sum(oc.party_members) / nullif(sum(oc.members), 0) FROM owners_committee oc
+             JOIN compound c ON c.code = oc.compound_code WHERE {w})
             AS committee_party_share,
           (SELECT 100.0 * count(*) FILTER (WHERE party_org_form <> 'none') / nullif(count(*), 0)
              FROM property_company pc WHERE {wp if scope.level in ("city", "district") else "FALSE"})
@@ -138,7 +139,7 @@ def issue_kpis(engine: sa.Engine, scope: Scope, period: Period, at: datetime | N
 
 def volunteer_kpis(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
     """Registered and active volunteers, activities, hours, points earned and redeemed."""
-    w, p = scope.where()
+    w, p = scope.where(finest="community")
     pw, pp = period.where("activity_date")
     rw, _ = period.where("redeemed_on")
     sql = f"""
@@ -188,3 +189,11 @@ def place_overview(engine: sa.Engine, period: Period, scope: Scope | None = None
     df["closure_rate"] = 100.0 * df["closed"] / df["due"].where(df["due"] > 0)
     df["on_time_rate"] = 100.0 * df["on_time"] / df["due"].where(df["due"] > 0)
     return df
+
+
+def worker_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Active grid workers by role, with how many are party members."""
+    w, p = scope.where()
+    sql = f"""SELECT role, count(*) AS workers, count(*) FILTER (WHERE party_member) AS party_members
+              FROM grid_worker WHERE {w} AND left_on IS NULL GROUP BY role ORDER BY workers DESC"""
+    return _read(engine, sql, p)

@@ -47,11 +47,17 @@ class Scope:
             raise ValueError(f"not a place code: {code!r}")
         return cls(by_len[len(code)], code)
 
-    def where(self, alias: str = "") -> tuple[str, dict]:
-        """SQL condition selecting rows of this scope in a table with the hierarchy code columns."""
+    def where(self, alias: str = "", finest: str = "grid") -> tuple[str, dict]:
+        """SQL condition selecting rows of this scope in a table with the hierarchy code columns.
+
+        ``finest`` is the finest level the table records; a scope below it selects nothing
+        (volunteers are registered by community, so a grid has none of its own).
+        """
         prefix = f"{alias}." if alias else ""
         if self.code is None:
             return "TRUE", {}
+        if LEVELS.index(self.level) > LEVELS.index(finest):
+            return "FALSE", {}
         if self.level == "city":
             return (
                 f"{prefix}district_code IN (SELECT code FROM district WHERE city_code = :scope_code)",

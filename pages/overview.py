@@ -1,50 +1,104 @@
-"""总览 Overview: the places in the store with their key figures."""
-
-from datetime import date
+"""总览 Overview: KPIs with change, ranking of child units, trends; the places table at the top level."""
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
-
-COLUMNS = [
-    "name",
-    "city",
-    "code",
-    "streets",
-    "communities",
-    "grids",
-    "micro_grids",
-    "compounds",
-    "party_branches",
-    "stations",
-    "grid_workers",
-    "volunteers",
-    "reported",
-    "closure_rate",
-    "on_time_rate",
-]
-CARDS_PER_ROW = 4
+from dashboard.targets import rag
+from dashboard.widgets import child_names, child_table, empty_state, kpi, table
 
 with guarded():
-    st.title(t("places_title"))
-    as_of = data.data_as_of()
-    period = data.last_12_months(date.fromisoformat(as_of))
-    places = data.place_overview(period.start, period.end)
-    if places.empty:
-        st.info(t("empty_store"))
-    else:
-        st.caption(t("places_caption", as_of=as_of))
-        for start in range(0, len(places), CARDS_PER_ROW):
-            for col, (_, p) in zip(st.columns(CARDS_PER_ROW), places.iloc[start : start + CARDS_PER_ROW].iterrows()):
+    state = filters.current()
+    period, previous = filters.header("overview", state)
+    at, scope = data.as_of(), state.scope
+    now, before = (data.fetch("metrics.issue_kpis", scope, p, at).iloc[0] for p in (period, previous))
+    units = data.fetch("metrics.hierarchy_counts", scope).iloc[0]
+    if units["micro_grids"] == 0 and now["reported"] == 0:
+        empty_state(None)
+        st.stop()
+    orgs = data.fetch("metrics.party_org_counts", scope).groupby("level")["orgs"].sum()
+    cover = data.fetch("metrics.coverage_rates", scope).iloc[0]
+    walk = data.fetch("metrics.station_coverage", scope).set_index("minutes")
+    workers = data.fetch("metrics.worker_counts", scope)["workers"].sum()
+    vol_now, vol_before = (data.fetch("metrics.volunteer_kpis", scope, p).iloc[0] for p in (period, previous))
+
+    c = st.columns(4)
+    kpi(c[0], "branches", orgs.get("branch", 0))
+    kpi(c[1], "building_groups", orgs.get("building_group", 0))
+    kpi(c[2], "center_households", orgs.get("center_household", 0))
+    kpi(c[3], "compound_party_coverage", cover["compound_party_coverage"], fmt="{:.1f}")
+    c = st.columns(4)
+    kpi(c[0], "station_count", data.fetch("queries.stations", scope).shape[0])
+    kpi(c[1], "coverage_15", walk.loc[15, "coverage"], fmt="{:.1f}")
+    kpi(c[2], "workers_per_1000", 1000 * workers / units["households"] if units["households"] else None, fmt="{:.1f}")
+    kpi(c[3], "active", vol_now["active"], vol_before["active"])
+    c = st.columns(5)
+    kpi(c[0], "hours", float(vol_now["hours"]), float(vol_before["hours"]))
+    kpi(c[1], "reported", now["reported"], before["reported"], inverse=True)
+    kpi(c[2], "closure_rate", now["closure_rate"], before["closure_rate"], fmt="{:.1f}")
+    kpi(c[3], "on_time_rate", now["on_time_rate"], before["on_time_rate"], fmt="{:.1f}")
+    kpi(c[4], "satisfaction_rate", now["satisfaction_rate"], before["satisfaction_rate"], fmt="{:.1f}")
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(t("ranking"))
+        ranking = data.fetch("queries.issue_by_child", scope, period, at)
+        child_table(
+            state,
+            ranking,
+            ["reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open"],
+            "ranking",
+            "overview_ranking",
+            rag_columns=("closure_rate", "on_time_rate", "satisfaction_rate"),
+        )
+    with right:
+        if not ranking.empty:
+            r = ranking.assign(name=ranking["code"].map(child_names(state)).fillna(ranking["code"]))
+            r["rag"] = [rag("closure_rate", v) for v in r["closure_rate"]]
+            st.plotly_chart(
+                charts.ranking_bar(r, "name", "closure_rate", "rag", t("closure_rate"), code="code"),
+                width="stretch",
+                key="overview_bar",
+            )
+    st.subheader(t("trend_issues"))
+    trend = data.fetch("queries.issue_trend", scope, period, at)
+    if not empty_state(trend):
+        st.plotly_chart(
+            charts.trend(
+                trend,
+                "month",
+                {"reported": t("reported"), "closed": t("closed")},
+                rate_series={"on_time_rate": t("on_time_rate")},
+            ),
+            width="stretch",
+        )
+    if state.scope is None:
+        st.subheader(t("places_title"))
+        places = data.place_overview(period.start, period.end)
+        cols = [
+            "name",
+            "city",
+            "code",
+            "streets",
+            "communities",
+            "grids",
+            "micro_grids",
+            "compounds",
+            "party_branches",
+            "stations",
+            "grid_workers",
+            "volunteers",
+            "reported",
+            "closure_rate",
+            "on_time_rate",
+        ]
+        for start in range(0, len(places), 4):
+            for col, (_, p) in zip(st.columns(4), places.iloc[start : start + 4].iterrows()):
                 with col.container(border=True):
                     st.markdown(f"**{md(p['name'])}** · {md(p['city'])}")
                     a, b = st.columns(2)
                     a.metric(t("grids"), f"{p['grids']:,}")
                     b.metric(t("micro_grids"), f"{p['micro_grids']:,}")
-                    a.metric(t("closure_rate"), f"{p['closure_rate']:.1f}")
-                    b.metric(t("on_time_rate"), f"{p['on_time_rate']:.1f}")
-        table = places[COLUMNS].round({"closure_rate": 1, "on_time_rate": 1})
-        st.dataframe(table.rename(columns={c: t(c) for c in COLUMNS}), hide_index=True, width="stretch")
+        table(places, cols, "places", "places_table", rag_columns=("closure_rate", "on_time_rate"))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
 from tests.browser import chromium_page, streamlit_server
 
 pytestmark = pytest.mark.browser
+
+PAGES = [("", "总览"), ("organization", "组织体系"), ("stations", "服务阵地"), ("volunteers", "志愿服务"),
+         ("issues", "事件办理"), ("property", "物业与业委会")]
+ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 
 
 @pytest.fixture(scope="module")
@@ -16,9 +22,15 @@ def app_url(engine, artifacts):
         yield url
 
 
-def _wait_for_app(page):
-    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
-    page.wait_for_load_state("networkidle")
+def _settle(page):
+    page.wait_for_selector("[data-testid='stMetric'], [data-testid='stAlertContentInfo']", timeout=90_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_timeout(500)
+
+
+def _choose(page, label: str, option: str):
+    page.locator("[data-testid='stSelectbox']").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_first_page_lists_the_seven_places(app_url, engine, artifacts):
@@ -26,25 +38,56 @@ def test_first_page_lists_the_seven_places(app_url, engine, artifacts):
         names = [r[0] for r in conn.execute(sa.text("SELECT name FROM district ORDER BY code"))]
     with chromium_page() as page:
         page.goto(app_url)
-        _wait_for_app(page)
+        _settle(page)
+        page.get_by_role("heading", name="示范地区一览").wait_for(timeout=60_000)
+        page.get_by_text("岳阳楼区").first.wait_for(timeout=60_000)
         body = page.inner_text("body")
-        page.screenshot(path=str(artifacts / "overview.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "overview-all.png"), full_page=True)
         assert len(names) == 7
         for name in names:
             assert name in body
         assert "示范地区一览" in body
-        assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0
+        assert page.locator(ERRORS).count() == 0
 
 
-def test_language_switch_to_english_and_back(app_url, artifacts):
+def test_scope_in_the_url_survives_pages_and_reloads(app_url, artifacts):
     with chromium_page() as page:
         page.goto(app_url)
-        _wait_for_app(page)
-        page.get_by_text("English").click()
-        page.wait_for_url("**lang=en**", timeout=30_000)
-        page.get_by_text("Places at a glance").wait_for(timeout=30_000)
-        page.screenshot(path=str(artifacts / "overview-en.png"), full_page=True)
+        _settle(page)
+        _choose(page, "城市", "岳阳市")
+        page.wait_for_url(re.compile(r"scope=430600"), timeout=30_000)
+        _settle(page)
+        _choose(page, "区/县", "岳阳楼区")
+        page.wait_for_url(re.compile(r"scope=430602"), timeout=30_000)
+        _settle(page)
+        for path, title in PAGES:
+            page.locator("[data-testid='stSidebar'] a").filter(has_text=title).first.click()
+            page.wait_for_url(re.compile(rf"/{path}\?.*scope=430602" if path else r"/\?.*scope=430602"),
+                              timeout=30_000)
+            _settle(page)
+            page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
+            assert page.locator(ERRORS).count() == 0, f"error box on {title}"
+            page.screenshot(path=str(artifacts / f"page-{path or 'overview'}.png"), full_page=True)
         page.reload()
-        page.get_by_text("Places at a glance").wait_for(timeout=30_000)
-        page.get_by_text("中文").click()
-        page.get_by_text("示范地区一览").wait_for(timeout=30_000)
+        _settle(page)
+        assert "scope=430602" in page.url
+        crumb = page.get_by_role("button", name="› 岳阳楼区")
+        assert crumb.is_disabled()  # the current place, last in the breadcrumb
+        page.get_by_role("button", name="› 岳阳市").click()
+        page.wait_for_url(re.compile(r"scope=430600"), timeout=30_000)
+
+
+def test_language_switch_keeps_the_view(app_url, artifacts):
+    with chromium_page() as page:
+        page.goto(f"{app_url}/issues?scope=430602")
+        _settle(page)
+        page.get_by_text("English", exact=True).click()
+        page.wait_for_url(re.compile(r"lang=en"), timeout=30_000)
+        page.get_by_role("heading", name="Issue handling").first.wait_for(timeout=30_000)
+        assert "scope=430602" in page.url
+        _settle(page)
+        page.screenshot(path=str(artifacts / "page-issues-en.png"), full_page=True)
+        page.reload()
+        page.get_by_role("heading", name="Issue handling").first.wait_for(timeout=60_000)
+        page.get_by_text("中文", exact=True).click()
+        page.get_by_role("heading", name="事件办理").first.wait_for(timeout=30_000)

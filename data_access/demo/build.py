@@ -544,6 +544,7 @@ class DistrictBuilder:
         st = pd.concat(rows, ignore_index=True)
         n = len(st)
         st["street_code"] = st["community_code"].str[:9]
+        st["grid_code"] = self._grid_of(st["lon"].to_numpy(), st["lat"].to_numpy())
         st["district_code"] = self.code
         st["code"] = [f"S{self.code}{i:06d}" for i in range(1, n + 1)]
         st["opened_on"] = np.where(
@@ -564,6 +565,15 @@ class DistrictBuilder:
         st["services"] = "议事协商;代办服务;志愿服务;文体活动"
         st = self.t.add("service_station", st, with_ids=True)
         self.points_stores = st.loc[st["type"] == "points_store", "id"].to_numpy()
+
+    def _grid_of(self, lon, lat) -> np.ndarray:
+        """The grid containing each WGS-84 point (None outside every grid)."""
+        pts = to_albers(shapely.points(lon, lat))
+        tree = shapely.STRtree(self.grids["geom"].to_numpy())
+        pi, gi = tree.query(pts, predicate="intersects")
+        out = np.full(len(pts), None, dtype=object)
+        out[pi] = self.grids["code"].to_numpy()[gi]
+        return out
 
     # -- people ----------------------------------------------------------------------------------
     def _workers(self) -> None:

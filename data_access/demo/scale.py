@@ -28,9 +28,9 @@ from geo.measure import to_albers
 
 MAX_SCALE = 10
 # Totals the eleven districts add at N = 10 (the seed districts hold the rest).
-ISSUES_PER_DISTRICT_YEAR = 148_000
+ISSUES_PER_DISTRICT_YEAR = 176_000
 VOLUNTEERS_PER_DISTRICT = 10_800
-ACTIVITY_RATE = 6.3
+ACTIVITY_RATE = 10.0
 
 
 def scaled_spec(outline: dict, n: int) -> dict:

@@ -1,0 +1,143 @@
+"""The shared filters: navigation that keeps the view, the cascading scope, time range,
+comparison and language, and the breadcrumb. All state lives in the URL query string."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.errors import guarded  # noqa: F401  (re-exported for the entry point)
+from dashboard.i18n import t
+from dashboard.safe import md
+from dashboard.state import COMPARES, RANGES, ViewState, comparison_of, from_params, period_of, to_params
+from data_access.scope import CODE_LENGTH, LEVELS, Period
+
+
+def current() -> ViewState:
+    return from_params(st.query_params)
+
+
+def go(state: ViewState) -> None:
+    """Put ``state`` in the URL and rerun."""
+    st.query_params.from_dict(to_params(state))
+    st.rerun()
+
+
+def _level_code(code: str | None, level: str) -> str | None:
+    """The code of ``level`` containing ``code`` (cities are the district code's first four digits + 00)."""
+    if not code:
+        return None
+    if level == "city":
+        return code[:4] + "00"
+    n = CODE_LENGTH[level]
+    if len(code) < n or (len(code) == 6 and code.endswith("00")):
+        return None
+    return code[:n]
+
+
+def scope_selector(state: ViewState) -> None:
+    """Cascading selectboxes city → 区 → 街道 → 社区 → 网格."""
+    parent = None
+    for level in LEVELS:
+        options = data.units(level, parent)
+        if options.empty:
+            break
+        names = dict(zip(options["code"], options["name"]))
+        chosen = _level_code(state.scope, level)
+        choices = [None, *options["code"]]
+        pick = st.selectbox(
+            t(f"level_{level}"),
+            choices,
+            index=choices.index(chosen) if chosen in names else 0,
+            format_func=lambda c, n=names: t("all") if c is None else n[c],
+        )
+        if pick != chosen:
+            go(state.with_scope(pick if pick is not None else parent))
+        if pick is None:
+            break
+        parent = pick
+
+
+def time_selector(state: ViewState) -> None:
+    rng = st.selectbox(t("time_range"), RANGES, index=RANGES.index(state.range), format_func=lambda r: t(f"range_{r}"))
+    if rng == "custom":
+        today = data.as_of().date()
+        default = (state.start or today.replace(day=1), state.end or today)
+        picked = st.date_input(t("custom_dates"), value=default, max_value=today)
+        if isinstance(picked, tuple) and len(picked) == 2 and (picked[0], picked[1]) != (state.start, state.end):
+            go(replace(state, range="custom", start=picked[0], end=picked[1]))
+    elif rng != state.range:
+        go(replace(state, range=rng, start=None, end=None))
+    cmp = st.selectbox(t("compare"), COMPARES, index=COMPARES.index(state.compare), format_func=lambda c: t(f"cmp_{c}"))
+    if cmp != state.compare:
+        go(replace(state, compare=cmp))
+
+
+def language_selector(state: ViewState) -> None:
+    lang = st.radio(
+        t("language"),
+        ("zh", "en"),
+        index=("zh", "en").index(state.lang),
+        horizontal=True,
+        format_func=lambda v: "中文" if v == "zh" else "English",
+    )
+    if lang != state.lang:
+        go(replace(state, lang=lang))
+
+
+def sidebar(pages: list) -> ViewState:
+    """The sidebar of every page; returns the view the URL describes."""
+    state = current()
+    with st.sidebar:
+        st.markdown(f"### {t('app_title')}")
+        for page in pages:
+            st.page_link(page, query_params=to_params(state))
+        st.divider()
+        scope_selector(state)
+        time_selector(state)
+        language_selector(state)
+    return state
+
+
+def periods(state: ViewState) -> tuple[Period, Period]:
+    period = period_of(state, data.as_of().date())
+    return period, comparison_of(period, state.compare)
+
+
+def breadcrumb(state: ViewState) -> None:
+    """全部 › 城市 › 区 › …: each step goes back up."""
+    path = data.fetch("queries.place_path", state.scope)
+    steps = [(None, t("all_places"))] + list(zip(path["code"], path["name"]))
+    row = st.container(horizontal=True, gap="small")
+    for i, (code, name) in enumerate(steps):
+        last = i == len(steps) - 1
+        if row.button(("› " if i else "") + name, key=f"crumb_{i}", disabled=last, type="tertiary"):
+            go(state.with_scope(code))
+
+
+def header(title_key: str, state: ViewState) -> tuple[Period, Period]:
+    """Title, breadcrumb and the period caption of a page; returns (period, comparison)."""
+    period, previous = periods(state)
+    st.title(t(title_key))
+    breadcrumb(state)
+    fmt = date.isoformat
+    day = timedelta(days=1)
+    st.caption(
+        t(
+            "period_caption",
+            start=fmt(period.start),
+            end=fmt(period.end - day),
+            cstart=fmt(previous.start),
+            cend=fmt(previous.end - day),
+            as_of=fmt(data.as_of().date()),
+        )
+    )
+    return period, previous
+
+
+def place_name(state: ViewState) -> str:
+    path = data.fetch("queries.place_path", state.scope)
+    return md(path["name"].iloc[-1]) if len(path) else t("all_places")

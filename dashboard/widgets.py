@@ -1,0 +1,114 @@
+"""KPI cards, tables with downloads and drill-down, empty states."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.i18n import t
+from dashboard.targets import rag
+
+_RAG_CSS = {
+    "green": "background-color: #d8f0dc",
+    "amber": "background-color: #fbeccb",
+    "red": "background-color: #f8d3d3",
+}
+
+
+def kpi(col, label_key: str, value, previous=None, fmt: str = "{:,.0f}", inverse: bool = False) -> None:
+    """A KPI card with its change against the comparison period."""
+    shown = "—" if value is None or value != value else fmt.format(value)
+    delta = None
+    if previous is not None and previous == previous and value is not None and value == value:
+        delta = fmt.format(value - previous)
+        if not delta.startswith("-"):
+            delta = "+" + delta
+    col.metric(t(label_key), shown, delta, delta_color="inverse" if inverse else "normal")
+
+
+def empty_state(df: pd.DataFrame | None, key: str = "empty_scope") -> bool:
+    """Show the empty-state message when there is nothing to show; True when empty."""
+    if df is None or df.empty:
+        st.info(t(key))
+        return True
+    return False
+
+
+def to_excel(df: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        df.to_excel(xl, index=False, sheet_name="data")
+    return buf.getvalue()
+
+
+def downloads(df: pd.DataFrame, name: str, key: str) -> None:
+    """CSV (UTF-8 with BOM, opens in Excel) and Excel downloads of a table."""
+    row = st.container(horizontal=True)
+    row.download_button(
+        t("download_csv"), df.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv", "text/csv", key=f"{key}_csv"
+    )
+    row.download_button(
+        t("download_xlsx"),
+        to_excel(df),
+        f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+    )
+
+
+def labelled(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The chosen columns with translated headers."""
+    return df[columns].rename(columns={c: t(c) for c in columns})
+
+
+def table(df: pd.DataFrame, columns: list[str], name: str, key: str, rag_columns=(), drill: bool = False):
+    """A table with RAG colouring, downloads and, with ``drill``, single-row selection.
+
+    Returns the index label of the selected row, or None.
+    """
+    shown = labelled(df, columns).fillna(np.nan).infer_objects()
+    numeric = shown.select_dtypes("number").columns
+    shown[numeric] = shown[numeric].round(1)
+    styler = shown.style
+    for col in rag_columns:
+        if col in columns:
+            styler = styler.map(lambda v, c=col: _RAG_CSS.get(rag(c, v), ""), subset=[t(col)])
+    styler = styler.format(precision=1, na_rep="—")
+    if drill:
+        st.caption(t("drill_hint"))
+        event = st.dataframe(
+            styler, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=key
+        )
+        rows = event.selection.rows if event is not None else []
+        downloads(shown, name, key)
+        return df.index[rows[0]] if rows else None
+    st.dataframe(styler, hide_index=True, width="stretch", key=key)
+    downloads(shown, name, key)
+    return None
+
+
+def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str, rag_columns=()) -> None:
+    """A ranking of the scope's child units; selecting a row drills the scope down to it."""
+    from dashboard.filters import go
+
+    if empty_state(df):
+        return
+    df = df.copy()
+    df["name"] = df["code"].map(child_names(state)).fillna(df["code"])
+    picked = table(df.set_index("code", drop=False), ["name", *columns], name, key, rag_columns, drill=True)
+    if picked is not None and len(str(picked)) <= 15 and str(picked) != (state.scope or ""):
+        go(state.with_scope(str(picked)))
+
+
+def child_names(state) -> dict[str, str]:
+    from dashboard import data
+
+    place = state.place
+    if place.code is None:
+        df = data.units("city", None)
+    else:
+        df = data.units(place.child_level, place.code)
+    return dict(zip(df["code"], df["name"]))

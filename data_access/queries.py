@@ -1,0 +1,446 @@
+"""Named queries for the pages. Every one takes a Scope (and Period) and returns a DataFrame.
+
+Values are bound parameters; identifiers come from allow-lists in data_access.scope.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access.categories import PROPERTY
+from data_access.scope import CODE_LENGTH, LEVELS, Period, Scope
+
+_UNIT_TABLE = {
+    "city": "city",
+    "district": "district",
+    "street": "street",
+    "community": "community",
+    "grid": "grid",
+    "micro_grid": "micro_grid",
+}
+_PARENT_COLUMN = {
+    "district": "city_code",
+    "street": "district_code",
+    "community": "street_code",
+    "grid": "community_code",
+    "micro_grid": "grid_code",
+}
+_CHILD_COLUMN = {
+    "district": "district_code",
+    "street": "street_code",
+    "community": "community_code",
+    "grid": "grid_code",
+}
+
+
+def _read(engine: sa.Engine, sql: str, params: dict | None = None) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(sa.text(sql), conn, params=params or {})
+
+
+def units(engine: sa.Engine, level: str, parent: str | None = None) -> pd.DataFrame:
+    """Code and name of the units of ``level`` (under ``parent`` when given), for selectors."""
+    if level not in _UNIT_TABLE:
+        raise ValueError(f"unknown level {level!r}")
+    table = _UNIT_TABLE[level]
+    if parent is None or level == "city":
+        return _read(engine, f"SELECT code, name FROM {table} ORDER BY code")
+    return _read(
+        engine, f"SELECT code, name FROM {table} WHERE {_PARENT_COLUMN[level]} = :p ORDER BY code", {"p": parent}
+    )
+
+
+def place_path(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """The scope and its ancestors from the city down: level, code, name."""
+    if scope.code is None:
+        return pd.DataFrame(columns=["level", "code", "name"])
+    rows = []
+    if scope.level == "city":
+        return _read(engine, "SELECT 'city' AS level, code, name FROM city WHERE code = :c", {"c": scope.code})
+    city = _read(
+        engine,
+        "SELECT 'city' AS level, c.code, c.name FROM city c JOIN district d ON d.city_code = c.code WHERE d.code = :c",
+        {"c": scope.code[:6]},
+    )
+    rows.append(city)
+    for level in LEVELS[1 : LEVELS.index(scope.level) + 1]:
+        code = scope.code[: CODE_LENGTH[level]]
+        rows.append(
+            _read(
+                engine,
+                f"SELECT :lv AS level, code, name FROM {_UNIT_TABLE[level]} WHERE code = :c",
+                {"lv": level, "c": code},
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def children(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """The child units of the scope: code, name."""
+    if scope.code is None:
+        return units(engine, "city")
+    return units(engine, scope.child_level, scope.code)
+
+
+def _child_key(scope: Scope, alias: str = "", finest: str = "grid") -> str:
+    """The SQL expression grouping fact rows by the scope's child unit.
+
+    ``finest`` is the finest level the table records (issues: micro_grid; people: community);
+    below it rows stay with the scope's own unit.
+    """
+    a = f"{alias}." if alias else ""
+    level = scope.child_level if scope.code else "city"
+    if level == "city":
+        return f"left({a}district_code, 4) || '00'"
+    order = ["district", "street", "community", "grid", "micro_grid"]
+    level = order[min(order.index(level), order.index(finest))]
+    return f"{a}{level}_code"
+
+
+def issue_by_child(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
+    """Issue KPIs per child unit of the scope (the ranking)."""
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    key = _child_key(scope, finest="micro_grid")
+    sql = f"""
+        SELECT {key} AS code, count(*) AS reported,
+               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
+               count(*) FILTER (WHERE closed_at <= :at) AS closed,
+               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time,
+               count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
+               count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
+                 AS satisfied,
+               count(*) FILTER (WHERE closed_at IS NULL AND due_at <= :at) AS overdue_open
+        FROM issue WHERE {w} AND {pw} AND reported_at <= :at AND {key} IS NOT NULL
+        GROUP BY 1
+    """
+    df = _read(engine, sql, {**p, **pp, "at": at})
+    return add_rates(df)
+
+
+def add_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Closure, on-time and satisfaction rates (percent) from count columns."""
+    df = df.copy()
+    due = df["due"].where(df["due"] > 0)
+    df["closure_rate"] = 100.0 * df["closed"] / due
+    df["on_time_rate"] = 100.0 * df["on_time"] / due
+    df["satisfaction_rate"] = 100.0 * df["satisfied"] / df["evaluated"].where(df["evaluated"] > 0)
+    return df
+
+
+def issue_trend(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
+    """Monthly issues reported, closed, on time (by report month)."""
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    sql = f"""
+        SELECT date_trunc('month', reported_at)::date AS month, count(*) AS reported,
+               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
+               count(*) FILTER (WHERE closed_at <= :at) AS closed,
+               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time,
+               count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
+               count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
+                 AS satisfied
+        FROM issue WHERE {w} AND {pw} AND reported_at <= :at GROUP BY 1 ORDER BY 1
+    """
+    return add_rates(_read(engine, sql, {**p, **pp, "at": at}))
+
+
+def issue_funnel(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
+    """Issues reaching each stage, with the median hours from the previous stage."""
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    stages = [
+        ("reported", "reported_at", None),
+        ("accepted", "accepted_at", "reported_at"),
+        ("dispatched", "dispatched_at", "accepted_at"),
+        ("handled", "handled_at", "dispatched_at"),
+        ("closed", "closed_at", "handled_at"),
+    ]
+    cols = ", ".join(
+        f"count(*) FILTER (WHERE {c} <= :at) AS n_{s}, "
+        + (
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM {c} - {prev}) / 3600) "
+            f"FILTER (WHERE {c} <= :at) AS h_{s}"
+            if prev
+            else f"NULL::float AS h_{s}"
+        )
+        for s, c, prev in stages
+    )
+    sql = f"""SELECT {cols},
+                count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
+                  AS n_satisfied,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM evaluated_at - closed_at) / 3600)
+                  FILTER (WHERE evaluated_at <= :at) AS h_satisfied
+              FROM issue WHERE {w} AND {pw} AND reported_at <= :at"""
+    row = _read(engine, sql, {**p, **pp, "at": at}).iloc[0]
+    names = [s for s, _, _ in stages] + ["satisfied"]
+    df = pd.DataFrame(
+        {"stage": names, "count": [int(row[f"n_{s}"]) for s in names], "median_hours": [row[f"h_{s}"] for s in names]}
+    )
+    first = df["count"].iloc[0]
+    df["share_of_reported"] = 100.0 * df["count"] / first if first else None
+    df["conversion"] = 100.0 * df["count"] / df["count"].shift(1).where(df["count"].shift(1) > 0)
+    return df
+
+
+def backlog_by_age(engine: sa.Engine, scope: Scope, at: datetime) -> pd.DataFrame:
+    """Open issues by age bucket and whether they are overdue."""
+    w, p = scope.where()
+    sql = f"""
+        SELECT CASE WHEN age < interval '1 day' THEN '0-1d' WHEN age < interval '3 days' THEN '1-3d'
+                    WHEN age < interval '7 days' THEN '3-7d' WHEN age < interval '30 days' THEN '7-30d'
+                    ELSE '30d+' END AS bucket,
+               count(*) FILTER (WHERE NOT overdue) AS in_time, count(*) FILTER (WHERE overdue) AS overdue
+        FROM (SELECT :at - reported_at AS age, due_at <= :at AS overdue FROM issue
+              WHERE {w} AND closed_at IS NULL AND reported_at <= :at) o
+        GROUP BY 1
+    """
+    df = _read(engine, sql, {**p, "at": at})
+    order = ["0-1d", "1-3d", "3-7d", "7-30d", "30d+"]
+    return df.set_index("bucket").reindex(order, fill_value=0).reset_index()
+
+
+def overdue_issues(engine: sa.Engine, scope: Scope, at: datetime, limit: int = 200) -> pd.DataFrame:
+    """The longest-overdue open issues (a drill-to-detail list, capped)."""
+    w, p = scope.where("i")
+    sql = f"""
+        SELECT i.code, i.reported_at, i.due_at, round(extract(epoch FROM :at - i.due_at) / 3600) AS hours_overdue,
+               c.name AS category, i.source_channel, s.name AS street, m.name AS community
+        FROM issue i JOIN issue_category c ON c.code = i.category_code
+        JOIN street s ON s.code = i.street_code JOIN community m ON m.code = i.community_code
+        WHERE {w} AND i.closed_at IS NULL AND i.due_at <= :at
+        ORDER BY i.due_at LIMIT :limit
+    """
+    return _read(engine, sql, {**p, "at": at, "limit": limit})
+
+
+def issues_by_category(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Issue counts per level-3 category with its level-1 and level-2 names."""
+    w, p = scope.where("i")
+    pw, pp = period.where("i.reported_at")
+    sql = f"""
+        SELECT c1.name AS l1, c2.name AS l2, c3.name AS l3, c3.code, count(*) AS issues
+        FROM issue i JOIN issue_category c3 ON c3.code = i.category_code
+        JOIN issue_category c2 ON c2.code = c3.parent_code JOIN issue_category c1 ON c1.code = c2.parent_code
+        WHERE {w} AND {pw} GROUP BY 1, 2, 3, 4 ORDER BY issues DESC
+    """
+    return _read(engine, sql, {**p, **pp})
+
+
+def rising_categories(engine: sa.Engine, scope: Scope, period: Period, previous: Period) -> pd.DataFrame:
+    """高频问题: level-3 categories by growth against the comparison period."""
+    now = issues_by_category(engine, scope, period).set_index(["code", "l1", "l3"])["issues"]
+    before = issues_by_category(engine, scope, previous).set_index(["code", "l1", "l3"])["issues"]
+    df = pd.concat([now.rename("issues"), before.rename("previous")], axis=1).fillna(0).reset_index()
+    df["change"] = df["issues"] - df["previous"]
+    df["growth"] = 100.0 * df["change"] / df["previous"].where(df["previous"] > 0)
+    return df.sort_values(["change", "issues"], ascending=False).reset_index(drop=True)
+
+
+def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> pd.DataFrame:
+    """Issue counts by source channel or by escalation level."""
+    if column not in ("source_channel", "escalation_level"):
+        raise ValueError(f"cannot group issues by {column!r}")
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    sql = f"""SELECT {column} AS key, count(*) AS issues FROM issue WHERE {w} AND {pw} AND {column} IS NOT NULL
+              GROUP BY 1 ORDER BY 2 DESC"""
+    return _read(engine, sql, {**p, **pp})
+
+
+def org_by_child(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Party organisation and coverage per child unit."""
+    w, p = scope.where("c")
+    key = _child_key(scope, "c")
+    sql = f"""
+        SELECT {key} AS code, count(*) AS compounds,
+          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = c.code)) AS with_branch,
+          count(*) FILTER (WHERE c.committee_eligible) AS eligible,
+          count(*) FILTER (WHERE c.committee_eligible AND EXISTS (SELECT 1 FROM owners_committee oc
+                           WHERE oc.compound_code = c.code AND oc.kind = 'owners_committee')) AS committees
+        FROM compound c WHERE {w} GROUP BY 1
+    """
+    comp = _read(engine, sql, p)
+    wo, _ = scope.where()
+    okey = _child_key(scope)
+    orgs = _read(
+        engine,
+        f"""SELECT {okey} AS code,
+        count(*) FILTER (WHERE level = 'branch') AS branches,
+        count(*) FILTER (WHERE level = 'building_group') AS building_groups,
+        count(*) FILTER (WHERE level = 'center_household') AS center_households
+        FROM party_org WHERE {wo} AND {okey} IS NOT NULL GROUP BY 1""",
+        p,
+    )
+    df = orgs.merge(comp, on="code", how="outer").fillna(0)
+    df["branch_coverage"] = 100.0 * df["with_branch"] / df["compounds"].where(df["compounds"] > 0)
+    df["committee_rate"] = 100.0 * df["committees"] / df["eligible"].where(df["eligible"] > 0)
+    return df
+
+
+def secretary_mix(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    w, p = scope.where()
+    return _read(
+        engine,
+        f"""SELECT secretary_background AS key, count(*) AS branches FROM party_org
+                             WHERE {w} AND level = 'branch' AND secretary_background IS NOT NULL
+                             GROUP BY 1 ORDER BY 2 DESC""",
+        p,
+    )
+
+
+def stations(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Service stations of the scope (points with type and opening date)."""
+    w, p = scope.where("s")
+    return _read(
+        engine,
+        f"""SELECT s.code, s.name, s.type, s.lon, s.lat, s.opened_on, s.floor_area_m2,
+                             s.construction, c.name AS community FROM service_station s
+                             JOIN community c ON c.code = s.community_code WHERE {w} ORDER BY s.code""",
+        p,
+    )
+
+
+def compounds(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Compounds of the scope with households, centroid and community name."""
+    w, p = scope.where("x")
+    return _read(
+        engine,
+        f"""SELECT x.code, x.name, x.type, x.households, x.centroid_lon AS lon,
+                             x.centroid_lat AS lat, x.management_mode, c.name AS community
+                             FROM compound x JOIN community c ON c.code = x.community_code WHERE {w}""",
+        p,
+    )
+
+
+def volunteer_monthly(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Per month: active volunteers, activities, hours, points earned and redeemed, new registrations."""
+    w, p = scope.where(finest="community")
+    pw, pp = period.where("activity_date")
+    rw, _ = period.where("redeemed_on")
+    vw, _ = period.where("registered_on")
+    sql = f"""
+        WITH a AS (SELECT date_trunc('month', activity_date)::date AS month, count(DISTINCT volunteer_id) AS active,
+                          count(*) AS activities, sum(hours) AS hours, sum(points) AS points_earned
+                   FROM volunteer_activity WHERE {w} AND {pw} GROUP BY 1),
+             r AS (SELECT date_trunc('month', redeemed_on)::date AS month, sum(points) AS points_redeemed
+                   FROM point_redemption WHERE {w} AND {rw} GROUP BY 1),
+             v AS (SELECT date_trunc('month', registered_on)::date AS month, count(*) AS registrations
+                   FROM volunteer WHERE {w} AND {vw} GROUP BY 1)
+        SELECT month, coalesce(active, 0) AS active, coalesce(activities, 0) AS activities,
+               coalesce(hours, 0)::float AS hours, coalesce(points_earned, 0) AS points_earned,
+               coalesce(points_redeemed, 0) AS points_redeemed, coalesce(registrations, 0) AS registrations
+        FROM a FULL JOIN r USING (month) FULL JOIN v USING (month) ORDER BY month
+    """
+    return _read(engine, sql, {**p, **pp})
+
+
+def volunteer_daily(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    w, p = scope.where(finest="community")
+    pw, pp = period.where("activity_date")
+    return _read(
+        engine,
+        f"""SELECT activity_date AS day, count(*) AS activities, sum(hours)::float AS hours
+                             FROM volunteer_activity WHERE {w} AND {pw} GROUP BY 1 ORDER BY 1""",
+        {**p, **pp},
+    )
+
+
+def activity_types(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    w, p = scope.where(finest="community")
+    pw, pp = period.where("activity_date")
+    return _read(
+        engine,
+        f"""SELECT activity_type AS key, count(*) AS activities, sum(hours)::float AS hours
+                             FROM volunteer_activity WHERE {w} AND {pw} GROUP BY 1 ORDER BY 2 DESC""",
+        {**p, **pp},
+    )
+
+
+def top_teams(engine: sa.Engine, scope: Scope, period: Period, limit: int = 10) -> pd.DataFrame:
+    w, p = scope.where("a", finest="community")
+    pw, pp = period.where("a.activity_date")
+    return _read(
+        engine,
+        f"""SELECT t.name, count(*) AS activities, sum(a.hours)::float AS hours,
+                             count(DISTINCT a.volunteer_id) AS volunteers
+                             FROM volunteer_activity a JOIN volunteer_team t ON t.id = a.team_id
+                             WHERE {w} AND {pw} GROUP BY t.id, t.name ORDER BY hours DESC LIMIT :limit""",
+        {**p, **pp, "limit": limit},
+    )
+
+
+def in_service_by_child(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """In-service party members registered per child unit and the share active in the period."""
+    w, p = scope.where("r", finest="community")
+    pw, pp = period.where("a.activity_date")
+    key = _child_key(scope, "r", finest="community")
+    sql = f"""
+        SELECT {key} AS code, count(*) AS registered,
+               count(*) FILTER (WHERE r.volunteer_id IS NOT NULL) AS volunteering,
+               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM volunteer_activity a
+                                WHERE a.volunteer_id = r.volunteer_id AND {pw})) AS active
+        FROM in_service_registration r WHERE {w} GROUP BY 1
+    """
+    df = _read(engine, sql, {**p, **pp})
+    df["active_rate"] = 100.0 * df["active"] / df["registered"].where(df["registered"] > 0)
+    return df
+
+
+def property_companies(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Property companies serving the scope, with party form, latest credit score and compounds served."""
+    w, p = scope.where("x")
+    sql = f"""
+        SELECT pc.code, pc.name, pc.party_org_form, pc.cross_appointments, count(x.code) AS compounds,
+               sum(x.households) AS households,
+               (SELECT r.score FROM property_credit_rating r WHERE r.company_id = pc.id
+                ORDER BY r.year DESC LIMIT 1)::float AS credit_score
+        FROM compound x JOIN property_company pc ON pc.id = x.property_company_id
+        WHERE {w} GROUP BY pc.id ORDER BY compounds DESC
+    """
+    return _read(engine, sql, p)
+
+
+def committees(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    w, p = scope.where(finest="community")
+    return _read(
+        engine,
+        f"""SELECT kind, count(*) AS committees, sum(members) AS members,
+                             sum(party_members) AS party_members,
+                             count(*) FILTER (WHERE chair_is_party_member) AS party_chairs,
+                             count(*) FILTER (WHERE 2 * party_members > members) AS party_majority
+                             FROM owners_committee WHERE {w} GROUP BY kind""",
+        p,
+    )
+
+
+def satisfaction_surveys(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    w, p = scope.where(finest="community")
+    return _read(
+        engine,
+        f"""SELECT extract(year FROM surveyed_on)::int AS year, sum(respondents) AS respondents,
+                             sum(satisfied) AS satisfied,
+                             100.0 * sum(satisfied) / nullif(sum(respondents), 0) AS satisfaction
+                             FROM property_survey WHERE {w} GROUP BY 1 ORDER BY 1""",
+        p,
+    )
+
+
+def property_issue_trend(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
+    """Monthly property-management issues (category 02)."""
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    sql = f"""
+        SELECT date_trunc('month', reported_at)::date AS month, count(*) AS reported,
+               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
+               count(*) FILTER (WHERE closed_at <= :at) AS closed,
+               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time,
+               count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
+               count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
+                 AS satisfied
+        FROM issue WHERE {w} AND {pw} AND category_l1 = :prop AND reported_at <= :at GROUP BY 1 ORDER BY 1
+    """
+    return add_rates(_read(engine, sql, {**p, **pp, "at": at, "prop": PROPERTY}))

@@ -1,0 +1,65 @@
+"""组织体系 Organisation: the five-level party organisation, coverage, secretaries, units."""
+
+import streamlit as st
+
+from dashboard import charts, data, filters
+from dashboard.errors import guarded
+from dashboard.i18n import t
+from dashboard.widgets import child_table, empty_state, kpi
+
+LEVEL_LABEL = {
+    "street_committee": "street_committees",
+    "community_committee": "community_committees",
+    "branch": "branches",
+    "building_group": "building_groups",
+    "center_household": "center_households",
+}
+
+with guarded():
+    state = filters.current()
+    filters.header("organization", state)
+    scope = state.scope
+    orgs = data.fetch("metrics.party_org_counts", scope)
+    if not empty_state(orgs):
+        by_level = orgs.groupby("level")["orgs"].sum()
+        cover = data.fetch("metrics.coverage_rates", scope).iloc[0]
+        c = st.columns(5)
+        for col, level in zip(c, LEVEL_LABEL):
+            kpi(col, LEVEL_LABEL[level], by_level.get(level, 0))
+        c = st.columns(4)
+        for col, key in zip(
+            c,
+            ["compound_party_coverage", "committee_formation_rate", "committee_party_share", "property_party_coverage"],
+        ):
+            kpi(col, key, cover[key], fmt="{:.1f}")
+        left, right = st.columns([3, 2])
+        tree = orgs.assign(
+            level_name=[t(LEVEL_LABEL[lv]) for lv in orgs["level"]],
+            kind=[t(f"level_{k}") if k in ("grid",) else (k or "") for k in orgs["branch_kind"]],
+        )
+        tree["root"] = filters.place_name(state)
+        left.plotly_chart(
+            charts.hierarchy(tree, ["root", "level_name"], "orgs", t("org_levels"), kind="treemap"), width="stretch"
+        )
+        mix = data.fetch("queries.secretary_mix", scope)
+        mix["label"] = [t(f"bg_{k}") for k in mix["key"]]
+        right.plotly_chart(charts.donut(mix, "label", "branches", t("secretary_mix")), width="stretch")
+        st.subheader(t("by_unit"))
+        child_table(
+            state,
+            data.fetch("queries.org_by_child", scope),
+            [
+                "branches",
+                "building_groups",
+                "center_households",
+                "compounds",
+                "with_branch",
+                "branch_coverage",
+                "eligible",
+                "committees",
+                "committee_rate",
+            ],
+            "organisation",
+            "org_table",
+            rag_columns=("branch_coverage", "committee_rate"),
+        )

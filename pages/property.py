@@ -1,0 +1,84 @@
+"""物业与业委会 Property: companies, party coverage, credit, satisfaction, owners' committees, issues."""
+
+import streamlit as st
+
+from dashboard import charts, data, filters
+from dashboard.errors import guarded
+from dashboard.i18n import t
+from dashboard.widgets import empty_state, kpi, table
+
+with guarded():
+    state = filters.current()
+    period, previous = filters.header("property_page", state)
+    scope, at = state.scope, data.as_of()
+    companies = data.fetch("queries.property_companies", scope)
+    committees = data.fetch("queries.committees", scope)
+    if companies.empty and committees.empty:
+        empty_state(None)
+        st.stop()
+    cover = data.fetch("metrics.coverage_rates", scope).iloc[0]
+    surveys = data.fetch("queries.satisfaction_surveys", scope)
+    oc = committees.set_index("kind")
+    owners = oc.loc["owners_committee"] if "owners_committee" in oc.index else None
+    c = st.columns(6)
+    kpi(c[0], "companies", len(companies))
+    kpi(
+        c[1],
+        "property_party_coverage",
+        100.0 * (companies["party_org_form"] != "none").mean() if len(companies) else None,
+        fmt="{:.1f}",
+    )
+    kpi(c[2], "credit_score", companies["credit_score"].mean(), fmt="{:.1f}")
+    kpi(
+        c[3],
+        "satisfaction",
+        surveys["satisfaction"].iloc[-1] if len(surveys) else None,
+        surveys["satisfaction"].iloc[-2] if len(surveys) > 1 else None,
+        fmt="{:.1f}",
+    )
+    kpi(c[4], "committee_formation_rate", cover["committee_formation_rate"], fmt="{:.1f}")
+    kpi(c[5], "committee_party_share", cover["committee_party_share"], fmt="{:.1f}")
+    left, right = st.columns(2)
+    forms = companies.groupby("party_org_form").size().rename("companies").reset_index()
+    forms["label"] = [t(f"form_{k}") for k in forms["party_org_form"]]
+    left.plotly_chart(charts.donut(forms, "label", "companies", t("party_org_form")), width="stretch")
+    right.plotly_chart(charts.histogram(companies["credit_score"].dropna(), t("credit_scores")), width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("committees"))
+        shown = committees.assign(kind=[t(f"kind_{k}") for k in committees["kind"]])
+        table(
+            shown,
+            ["kind", "committees", "members", "party_members", "party_chairs", "party_majority"],
+            "committees",
+            "committees_table",
+        )
+    right.plotly_chart(
+        charts.trend(
+            surveys,
+            "year",
+            {"respondents": t("respondents")},
+            t("satisfaction_trend"),
+            rate_series={"satisfaction": t("satisfaction")},
+        ),
+        width="stretch",
+    )
+    st.subheader(t("property_issues"))
+    trend = data.fetch("queries.property_issue_trend", scope, period, at)
+    if not empty_state(trend):
+        st.plotly_chart(
+            charts.trend(
+                trend,
+                "month",
+                {"reported": t("reported"), "closed": t("closed")},
+                rate_series={"satisfaction_rate": t("satisfaction_rate")},
+            ),
+            width="stretch",
+        )
+    st.subheader(t("companies"))
+    table(
+        companies.assign(party_org_form=[t(f"form_{k}") for k in companies["party_org_form"]]),
+        ["name", "party_org_form", "compounds", "households", "credit_score", "cross_appointments"],
+        "property_companies",
+        "companies_table",
+    )

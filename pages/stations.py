@@ -1,0 +1,42 @@
+"""服务阵地 Service stations: counts by type, households per station, walking coverage, openings."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, filters
+from dashboard.errors import guarded
+from dashboard.i18n import t
+from dashboard.widgets import empty_state, kpi, table
+
+with guarded():
+    state = filters.current()
+    filters.header("stations_page", state)
+    scope = state.scope
+    stations = data.fetch("queries.stations", scope)
+    if not empty_state(stations):
+        units = data.fetch("metrics.hierarchy_counts", scope).iloc[0]
+        walk = data.fetch("metrics.station_coverage", scope)
+        c = st.columns(4)
+        kpi(c[0], "station_count", len(stations))
+        kpi(c[1], "households_per_station", units["households"] / len(stations))
+        kpi(c[2], "coverage_15", walk.set_index("minutes").loc[15, "coverage"], fmt="{:.1f}")
+        kpi(c[3], "uncovered_compounds", walk.set_index("minutes").loc[15, "uncovered_compounds"], inverse=True)
+        left, right = st.columns(2)
+        by_type = stations.groupby("type").size().rename("stations").reset_index()
+        by_type["label"] = [t(f"st_{k}") for k in by_type["type"]]
+        left.plotly_chart(charts.donut(by_type, "label", "stations", t("by_type")), width="stretch")
+        years = stations.assign(year=pd.to_datetime(stations["opened_on"]).dt.year).groupby("year").size()
+        right.plotly_chart(
+            charts.bars(years.rename("stations").reset_index(), "year", "stations", t("openings")), width="stretch"
+        )
+        st.subheader(t("coverage_by_walk"))
+        table(
+            walk,
+            ["minutes", "radius_m", "households", "covered", "coverage", "uncovered_compounds"],
+            "coverage",
+            "coverage_table",
+            rag_columns=("coverage",),
+        )
+        st.subheader(t("stations"))
+        shown = stations.assign(type=[t(f"st_{k}") for k in stations["type"]])
+        table(shown, ["code", "name", "type", "community", "opened_on", "floor_area_m2"], "stations", "stations_table")

@@ -1,0 +1,63 @@
+"""Figure builders on small explicit frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboard import charts
+
+
+def test_trend_with_rate_axis():
+    df = pd.DataFrame({"month": pd.date_range("2026-01-01", periods=3, freq="MS"), "reported": [10, 12, 9],
+                       "rate": [90.0, 95.0, 97.5]})
+    fig = charts.trend(df, "month", {"reported": "上报"}, "趋势", rate_series={"rate": "按期率"})
+    assert [tr.name for tr in fig.data] == ["上报", "按期率"]
+    assert list(fig.data[0].y) == [10, 12, 9] and fig.data[1].yaxis == "y2"
+    assert fig.layout.title.text == "趋势"
+
+
+def test_ranking_bar_sorts_and_colours_by_rag():
+    df = pd.DataFrame({"name": ["甲", "乙", "丙"], "rate": [97.0, 85.0, 92.0], "rag": ["green", "red", "amber"],
+                       "code": ["1", "2", "3"]})
+    fig = charts.ranking_bar(df, "name", "rate", "rag", code="code")
+    bar = fig.data[0]
+    assert list(bar.y) == ["乙", "丙", "甲"]
+    assert list(bar.marker.color) == [charts.RAG_COLOURS["red"], charts.RAG_COLOURS["amber"],
+                                      charts.RAG_COLOURS["green"]]
+    assert list(bar.customdata) == ["2", "3", "1"]
+
+
+def test_funnel_and_donut():
+    df = pd.DataFrame({"stage": ["上报", "受理", "结案"], "count": [100, 95, 90]})
+    assert isinstance(charts.funnel(df, "stage", "count").data[0], go.Funnel)
+    pie = charts.donut(df, "stage", "count").data[0]
+    assert isinstance(pie, go.Pie) and list(pie.values) == [100, 95, 90]
+
+
+def test_hierarchy_sunburst_sums_leaves():
+    df = pd.DataFrame({"l1": ["环境", "环境", "物业"], "l2": ["卫生", "秩序", "服务"], "n": [3, 2, 5]})
+    fig = charts.hierarchy(df, ["l1", "l2"], "n")
+    values = dict(zip(fig.data[0].ids, fig.data[0].values))
+    assert values["环境"] == 5 and values["物业"] == 5
+
+
+def test_calendar_heatmap_is_seven_rows_by_weeks():
+    daily = pd.DataFrame({"day": pd.date_range("2026-01-05", periods=21, freq="D"), "n": range(21)})
+    fig = charts.calendar_heatmap(daily, "day", "n")
+    z = fig.data[0].z
+    assert len(z) == 7 and len(z[0]) == 3
+    assert z[0][0] == 0 and z[6][2] == 20
+
+
+def test_missing_column_is_named():
+    with pytest.raises(ValueError, match="missing columns \\['rate'\\]"):
+        charts.ranking_bar(pd.DataFrame({"name": []}), "name", "rate")
+
+
+def test_stacked_bars_and_histogram():
+    df = pd.DataFrame({"bucket": ["0-1d", "1-3d"], "a": [1, 2], "b": [3, 4]})
+    fig = charts.stacked_bars(df, "bucket", {"a": "甲", "b": "乙"})
+    assert fig.layout.barmode == "stack" and len(fig.data) == 2
+    assert isinstance(charts.histogram(pd.Series([1, 2, 3])).data[0], go.Histogram)

@@ -1,0 +1,139 @@
+"""Every page with Streamlit's AppTest at city, district, street and community scope.
+
+Each run asserts no exception, no error box, and one KPI equal to a value computed
+independently in SQL for that scope of the demo data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from data_access.settings import PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "streamlit_app.py")
+SCOPES = {"city": "420100", "district": "430602", "street": "430602001", "community": "430602001001"}
+COLUMN = {"city": None, "district": "district_code", "street": "street_code", "community": "community_code"}
+
+
+def run(page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(f"pages/{page}.py")
+    return at.run()
+
+
+def metric(at: AppTest, label: str) -> float:
+    for m in at.metric:
+        if m.label == label:
+            return float(m.value.replace(",", ""))
+    raise AssertionError(f"no KPI {label!r}; have {[m.label for m in at.metric]}")
+
+
+def _where(level: str, alias: str = "") -> str:
+    a = f"{alias}." if alias else ""
+    if level == "city":
+        return f"{a}district_code IN (SELECT code FROM district WHERE city_code = :c)"
+    return f"{a}{COLUMN[level]} = :c"
+
+
+@pytest.fixture(scope="module")
+def last_12_months(engine):
+    with engine.connect() as conn:
+        as_of = date.fromisoformat(conn.execute(sa.text(
+            "SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar())
+    end = as_of + timedelta(days=1)
+    return end.replace(year=end.year - 1), end
+
+
+def _scalar(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).scalar()
+
+
+EXPECTED = {
+    # page: (KPI label, SQL over the scope)
+    "overview": ("上报事件", "SELECT count(*) FROM issue WHERE {w} AND reported_at >= :a AND reported_at < :b"),
+    "issues": ("上报事件", "SELECT count(*) FROM issue WHERE {w} AND reported_at >= :a AND reported_at < :b"),
+    "organization": ("小区/网格党支部", "SELECT count(*) FROM party_org WHERE {w} AND level = 'branch'"),
+    "stations": ("服务阵地数", "SELECT count(*) FROM service_station WHERE {w}"),
+    "volunteers": ("注册志愿者", "SELECT count(*) FROM volunteer WHERE {w} AND registered_on < :b"),
+    "property": ("物业企业", "SELECT count(DISTINCT property_company_id) FROM compound WHERE {w}"),
+}
+
+
+@pytest.mark.parametrize("level", list(SCOPES))
+@pytest.mark.parametrize("page", list(EXPECTED))
+def test_page_kpi_matches_sql(engine, last_12_months, page, level):
+    at = run(page, scope=SCOPES[level])
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    label, sql = EXPECTED[page]
+    a, b = last_12_months
+    expected = _scalar(engine, sql.format(w=_where(level)), c=SCOPES[level], a=a, b=b)
+    assert expected > 0
+    assert metric(at, label) == expected
+
+
+def test_whole_store_overview_lists_the_seven_places(engine):
+    at = run("overview")
+    assert not at.exception and not at.error
+    cards = [m.value for m in at.markdown]
+    for name in ["江汉区", "武昌区", "襄城区", "太和区", "船山区", "新罗区", "岳阳楼区"]:
+        assert sum(name in c for c in cards) == 1, name
+    places = at.dataframe[-1].value
+    assert len(places) == 7
+
+
+def test_breadcrumb_names_the_path(engine):
+    at = run("issues", scope="430602001")
+    labels = [b.label for b in at.button]
+    assert labels[0] == "全部地区"
+    assert "› 岳阳市" in labels and "› 岳阳楼区" in labels
+    street = _scalar(engine, "SELECT name FROM street WHERE code = '430602001'")
+    assert f"› {street}" in labels
+
+
+def test_breadcrumb_goes_back_up(engine):
+    at = run("issues", scope="430602001")
+    next(b for b in at.button if b.label == "› 岳阳楼区").click().run()
+    assert at.query_params["scope"] == "430602"
+
+
+def test_english_switch(engine):
+    at = run("issues", lang="en", scope="430602")
+    assert not at.exception
+    assert at.title[0].value == "Issue handling"
+    assert any(m.label == "Issues reported" for m in at.metric)
+
+
+def test_grid_scope_without_volunteer_data_shows_empty_state(engine):
+    with engine.connect() as conn:
+        grid = conn.execute(sa.text("SELECT code FROM grid WHERE district_code = '430602' LIMIT 1")).scalar()
+    at = run("volunteers", scope=grid)
+    assert not at.exception and not at.error
+    assert len(at.info) == 1 and "没有数据" in at.info[0].value
+
+
+@pytest.mark.parametrize("params", [{"scope": "abc"}, {"scope": "999999999"}, {"range": "forever"},
+                                    {"range": "custom", "from": "2025-13-01", "to": "x"},
+                                    {"scope": "4306'; DROP TABLE issue; --"}, {"cmp": "<script>"}])
+def test_bad_url_parameters_fall_back_or_show_empty_state(engine, params):
+    at = run("overview", **params)
+    assert not at.exception
+    assert not at.error
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM issue")).scalar() > 0
+
+
+def test_time_range_and_comparison_in_the_url(engine):
+    at = run("issues", scope="430602", range="year", cmp="yoy")
+    assert not at.exception
+    caption = at.caption[0].value
+    year = _scalar(engine, "SELECT value FROM store_meta WHERE key = 'demo_as_of'")[:4]
+    assert caption.startswith(f"{year}-01-01")
+    assert f"{int(year) - 1}-01-01" in caption
