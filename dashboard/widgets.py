@@ -92,15 +92,24 @@ def table(df: pd.DataFrame, columns: list[str], name: str, key: str, rag_columns
 
 def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str, rag_columns=()) -> None:
     """A ranking of the scope's child units; selecting a row drills the scope down to it."""
-    from dashboard.filters import go
-
     if empty_state(df):
         return
     df = df.copy()
     df["name"] = df["code"].map(child_names(state)).fillna(df["code"])
-    picked = table(df.set_index("code", drop=False), ["name", *columns], name, key, rag_columns, drill=True)
-    if picked is not None and len(str(picked)) <= 15 and str(picked) != (state.scope or ""):
-        go(state.with_scope(str(picked)))
+    # The key carries the scope: after a drill the new table starts with no selection.
+    picked = table(
+        df.set_index("code", drop=False), ["name", *columns], name, f"{key}_{state.scope}", rag_columns, drill=True
+    )
+    drill_to(state, [picked])
+
+
+def drill_to(state, codes) -> None:
+    """Go down to the first selected child unit (micro-grids are not scopes and are ignored)."""
+    from dashboard.filters import go
+
+    for code in codes:
+        if code is not None and 6 <= len(str(code)) <= 15 and str(code) != (state.scope or ""):
+            go(state.with_scope(str(code)))
 
 
 def child_names(state) -> dict[str, str]:

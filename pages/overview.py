@@ -7,7 +7,7 @@ from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
 from dashboard.targets import rag
-from dashboard.widgets import child_names, child_table, empty_state, kpi, table
+from dashboard.widgets import child_names, child_table, drill_to, empty_state, kpi, table
 
 with guarded():
     state = filters.current()
@@ -57,11 +57,14 @@ with guarded():
         if not ranking.empty:
             r = ranking.assign(name=ranking["code"].map(child_names(state)).fillna(ranking["code"]))
             r["rag"] = [rag("closure_rate", v) for v in r["closure_rate"]]
-            st.plotly_chart(
+            event = st.plotly_chart(
                 charts.ranking_bar(r, "name", "closure_rate", "rag", t("closure_rate"), code="code"),
                 width="stretch",
-                key="overview_bar",
+                key=f"overview_bar_{state.scope}",
+                on_select="rerun",
+                selection_mode="points",
             )
+            drill_to(state, [p.get("customdata") for p in event.selection.get("points", [])] if event else [])
     st.subheader(t("trend_issues"))
     trend = data.fetch("queries.issue_trend", scope, period, at)
     if not empty_state(trend):

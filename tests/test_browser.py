@@ -11,8 +11,14 @@ from tests.browser import chromium_page, streamlit_server
 
 pytestmark = pytest.mark.browser
 
-PAGES = [("", "总览"), ("organization", "组织体系"), ("stations", "服务阵地"), ("volunteers", "志愿服务"),
-         ("issues", "事件办理"), ("property", "物业与业委会")]
+PAGES = [
+    ("", "总览"),
+    ("organization", "组织体系"),
+    ("stations", "服务阵地"),
+    ("volunteers", "志愿服务"),
+    ("issues", "事件办理"),
+    ("property", "物业与业委会"),
+]
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 
 
@@ -62,8 +68,7 @@ def test_scope_in_the_url_survives_pages_and_reloads(app_url, artifacts):
         _settle(page)
         for path, title in PAGES:
             page.locator("[data-testid='stSidebar'] a").filter(has_text=title).first.click()
-            page.wait_for_url(re.compile(rf"/{path}\?.*scope=430602" if path else r"/\?.*scope=430602"),
-                              timeout=30_000)
+            page.wait_for_url(re.compile(rf"/{path}\?.*scope=430602" if path else r"/\?.*scope=430602"), timeout=30_000)
             _settle(page)
             page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
             assert page.locator(ERRORS).count() == 0, f"error box on {title}"
@@ -91,3 +96,20 @@ def test_language_switch_keeps_the_view(app_url, artifacts):
         page.get_by_role("heading", name="Issue handling").first.wait_for(timeout=60_000)
         page.get_by_text("中文", exact=True).click()
         page.get_by_role("heading", name="事件办理").first.wait_for(timeout=30_000)
+
+
+def test_clicking_a_ranking_row_drills_down(app_url, engine, artifacts):
+    with chromium_page() as page:
+        page.goto(f"{app_url}/issues?scope=430602")
+        _settle(page)
+        grid = page.locator("[data-testid='stDataFrame']").filter(has=page.locator("canvas")).nth(2)
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the selection cell of the first row
+        page.wait_for_function("() => /scope=430602\\d{3}(&|$)/.test(location.search)", timeout=30_000)
+        _settle(page)
+        code = re.search(r"scope=(\d+)", page.url).group(1)
+        assert len(code) == 9  # one level down, not further
+        with engine.connect() as conn:
+            name = conn.execute(sa.text("SELECT name FROM street WHERE code = :c"), {"c": code}).scalar()
+        page.get_by_role("button", name=f"› {name}").wait_for(timeout=30_000)

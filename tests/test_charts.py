@@ -10,8 +10,13 @@ from dashboard import charts
 
 
 def test_trend_with_rate_axis():
-    df = pd.DataFrame({"month": pd.date_range("2026-01-01", periods=3, freq="MS"), "reported": [10, 12, 9],
-                       "rate": [90.0, 95.0, 97.5]})
+    df = pd.DataFrame(
+        {
+            "month": pd.date_range("2026-01-01", periods=3, freq="MS"),
+            "reported": [10, 12, 9],
+            "rate": [90.0, 95.0, 97.5],
+        }
+    )
     fig = charts.trend(df, "month", {"reported": "上报"}, "趋势", rate_series={"rate": "按期率"})
     assert [tr.name for tr in fig.data] == ["上报", "按期率"]
     assert list(fig.data[0].y) == [10, 12, 9] and fig.data[1].yaxis == "y2"
@@ -19,13 +24,22 @@ def test_trend_with_rate_axis():
 
 
 def test_ranking_bar_sorts_and_colours_by_rag():
-    df = pd.DataFrame({"name": ["甲", "乙", "丙"], "rate": [97.0, 85.0, 92.0], "rag": ["green", "red", "amber"],
-                       "code": ["1", "2", "3"]})
+    df = pd.DataFrame(
+        {
+            "name": ["甲", "乙", "丙"],
+            "rate": [97.0, 85.0, 92.0],
+            "rag": ["green", "red", "amber"],
+            "code": ["1", "2", "3"],
+        }
+    )
     fig = charts.ranking_bar(df, "name", "rate", "rag", code="code")
     bar = fig.data[0]
     assert list(bar.y) == ["乙", "丙", "甲"]
-    assert list(bar.marker.color) == [charts.RAG_COLOURS["red"], charts.RAG_COLOURS["amber"],
-                                      charts.RAG_COLOURS["green"]]
+    assert list(bar.marker.color) == [
+        charts.RAG_COLOURS["red"],
+        charts.RAG_COLOURS["amber"],
+        charts.RAG_COLOURS["green"],
+    ]
     assert list(bar.customdata) == ["2", "3", "1"]
 
 

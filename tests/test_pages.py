@@ -44,8 +44,9 @@ def _where(level: str, alias: str = "") -> str:
 @pytest.fixture(scope="module")
 def last_12_months(engine):
     with engine.connect() as conn:
-        as_of = date.fromisoformat(conn.execute(sa.text(
-            "SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar())
+        as_of = date.fromisoformat(
+            conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
+        )
     end = as_of + timedelta(days=1)
     return end.replace(year=end.year - 1), end
 
@@ -119,9 +120,17 @@ def test_grid_scope_without_volunteer_data_shows_empty_state(engine):
     assert len(at.info) == 1 and "没有数据" in at.info[0].value
 
 
-@pytest.mark.parametrize("params", [{"scope": "abc"}, {"scope": "999999999"}, {"range": "forever"},
-                                    {"range": "custom", "from": "2025-13-01", "to": "x"},
-                                    {"scope": "4306'; DROP TABLE issue; --"}, {"cmp": "<script>"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"scope": "abc"},
+        {"scope": "999999999"},
+        {"range": "forever"},
+        {"range": "custom", "from": "2025-13-01", "to": "x"},
+        {"scope": "4306'; DROP TABLE issue; --"},
+        {"cmp": "<script>"},
+    ],
+)
 def test_bad_url_parameters_fall_back_or_show_empty_state(engine, params):
     at = run("overview", **params)
     assert not at.exception
@@ -137,3 +146,18 @@ def test_time_range_and_comparison_in_the_url(engine):
     year = _scalar(engine, "SELECT value FROM store_meta WHERE key = 'demo_as_of'")[:4]
     assert caption.startswith(f"{year}-01-01")
     assert f"{int(year) - 1}-01-01" in caption
+
+
+def test_an_error_shows_a_reference_not_a_traceback(engine, monkeypatch, caplog):
+    from data_access import queries
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret connection string postgres://user:pw@db")
+
+    monkeypatch.setattr(queries, "issue_funnel", broken)
+    at = run("issues", scope="420103")
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "编号" in message and "secret" not in message and "Traceback" not in message
+    assert any("page error" in r.getMessage() for r in caplog.records)

@@ -13,25 +13,36 @@ AS_OF = date(2026, 11, 22)
 
 
 def test_round_trip_through_the_query_string():
-    state = ViewState(scope="430602001", range="custom", start=date(2026, 1, 5), end=date(2026, 3, 1),
-                      compare="yoy", lang="en")
+    state = ViewState(
+        scope="430602001", range="custom", start=date(2026, 1, 5), end=date(2026, 3, 1), compare="yoy", lang="en"
+    )
     assert from_params(to_params(state)) == state
     assert to_params(ViewState()) == {}
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"scope": "x1"}, ViewState()),
-    ({"scope": "1234567"}, ViewState()),
-    ({"range": "custom", "from": "2026-03-01", "to": "2026-01-01"}, ViewState()),
-    ({"cmp": "tomorrow", "lang": "fr"}, ViewState()),
-    ({"scope": "420100"}, ViewState(scope="420100")),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"scope": "x1"}, ViewState()),
+        ({"scope": "1234567"}, ViewState()),
+        ({"range": "custom", "from": "2026-03-01", "to": "2026-01-01"}, ViewState()),
+        ({"cmp": "tomorrow", "lang": "fr"}, ViewState()),
+        ({"scope": "420100"}, ViewState(scope="420100")),
+    ],
+)
 def test_invalid_values_fall_back_to_defaults(params, expected):
     assert from_params(params) == expected
 
 
-@pytest.mark.parametrize(("rng", "start"), [("month", date(2026, 11, 1)), ("quarter", date(2026, 10, 1)),
-                                            ("year", date(2026, 1, 1)), ("12m", date(2025, 11, 23))])
+@pytest.mark.parametrize(
+    ("rng", "start"),
+    [
+        ("month", date(2026, 11, 1)),
+        ("quarter", date(2026, 10, 1)),
+        ("year", date(2026, 1, 1)),
+        ("12m", date(2025, 11, 23)),
+    ],
+)
 def test_periods_end_with_the_as_of_day(rng, start):
     p = period_of(ViewState(range=rng), AS_OF)
     assert p == Period(start, date(2026, 11, 23))
