@@ -7,15 +7,16 @@ import streamlit as st
 from dashboard import filters
 from dashboard.i18n import t
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title=t("app_title"), page_icon="🏘️", layout="wide")
 PAGES = [
-    st.Page("pages/overview.py", title=t("overview"), url_path="", default=True),
-    st.Page("pages/organization.py", title=t("organization"), url_path="organization"),
-    st.Page("pages/stations.py", title=t("stations_page"), url_path="stations"),
-    st.Page("pages/volunteers.py", title=t("volunteers_page"), url_path="volunteers"),
-    st.Page("pages/issues.py", title=t("issues_page"), url_path="issues"),
-    st.Page("pages/property.py", title=t("property_page"), url_path="property"),
+    st.Page("app_pages/overview.py", title=t("overview"), url_path="", default=True),
+    st.Page("app_pages/organization.py", title=t("organization"), url_path="organization"),
+    st.Page("app_pages/stations.py", title=t("stations_page"), url_path="stations"),
+    st.Page("app_pages/volunteers.py", title=t("volunteers_page"), url_path="volunteers"),
+    st.Page("app_pages/issues.py", title=t("issues_page"), url_path="issues"),
+    st.Page("app_pages/property.py", title=t("property_page"), url_path="property"),
+    st.Page("app_pages/map.py", title=t("map_page"), url_path="map"),
 ]
 nav = st.navigation(PAGES, position="hidden")
 with filters.guarded():

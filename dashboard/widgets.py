@@ -121,3 +121,18 @@ def child_names(state) -> dict[str, str]:
     else:
         df = data.units(place.child_level, place.code)
     return dict(zip(df["code"], df["name"]))
+
+
+def legend_strip(legend: list[dict], label: str) -> None:
+    """The choropleth classes as coloured chips (values are numbers; the label is ours)."""
+    from dashboard.safe import md
+
+    chips = []
+    for item in legend:
+        r, g, b, _ = item["colour"]
+        low = "" if item["from"] is None else f"{item['from']:.1f}"
+        chips.append(
+            f"<span style='background: rgba({r},{g},{b},0.85); padding: 2px 10px; margin-right: 4px'>"
+            f"{low} – {item['to']:.1f}</span>"
+        )
+    st.markdown(" ".join(chips) + f" {md(label)}", unsafe_allow_html=True)

@@ -197,3 +197,22 @@ def worker_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     sql = f"""SELECT role, count(*) AS workers, count(*) FILTER (WHERE party_member) AS party_members
               FROM grid_worker WHERE {w} AND left_on IS NULL GROUP BY role ORDER BY workers DESC"""
     return _read(engine, sql, p)
+
+
+def station_coverage_by(engine: sa.Engine, scope: Scope, level: str, minutes: float = 15) -> pd.DataFrame:
+    """Walking coverage of compound households per unit of ``level`` (street, community or grid)."""
+    if level not in ("district", "street", "community", "grid"):
+        raise ValueError(f"no compound coverage at level {level!r}")
+    w, p = scope.where()
+    comp = _read(
+        engine,
+        f"SELECT {level}_code AS code, centroid_lon AS lon, centroid_lat AS lat, households FROM compound WHERE {w}",
+        p,
+    )
+    st = _read(engine, f"SELECT lon, lat FROM service_station WHERE {w}", p)
+    s = get_settings()
+    radius = walk_radius_m(minutes, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
+    comp["covered"] = comp["households"].where(within_reach(comp["lon"], comp["lat"], st["lon"], st["lat"], radius), 0)
+    out = comp.groupby("code")[["households", "covered"]].sum().reset_index()
+    out["station_coverage"] = 100.0 * out["covered"] / out["households"].where(out["households"] > 0)
+    return out

@@ -444,3 +444,96 @@ def property_issue_trend(engine: sa.Engine, scope: Scope, period: Period, at: da
         FROM issue WHERE {w} AND {pw} AND category_l1 = :prop AND reported_at <= :at GROUP BY 1 ORDER BY 1
     """
     return add_rates(_read(engine, sql, {**p, **pp, "at": at, "prop": PROPERTY}))
+
+
+MAP_LEVELS = {  # scope level → (outline level, choropleth level)
+    "city": ("district", "street"),
+    "district": ("district", "community"),
+    "street": ("street", "grid"),
+    "community": ("community", "micro_grid"),
+    "grid": ("grid", "micro_grid"),
+}
+
+
+def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: datetime) -> pd.DataFrame:
+    """Units of ``level`` inside the scope with their geometry (WKB) and the map metrics.
+
+    Metrics: issues per 1,000 households, closure and on-time rate, station coverage (15-minute walk,
+    share of compound households), volunteers per 1,000 residents, party-organisation coverage of
+    compounds. A metric a level does not record is NaN.
+    """
+    if level not in ("district", "street", "community", "grid", "micro_grid"):
+        raise ValueError(f"cannot map level {level!r}")
+    table, col = _UNIT_TABLE[level], f"{level}_code"
+    if level == "district":
+        uw, p = scope.where()
+        uw = uw.replace("district_code", "code")
+    elif level == "micro_grid":
+        uw, p = scope.where()
+    else:
+        uw, p = scope.where_unit(level)
+    units = _read(engine, f"SELECT code, name, geom FROM {table} WHERE {uw} ORDER BY code", p)
+    if units.empty:
+        return units
+    w, _ = scope.where()
+    pw, pp = period.where("reported_at")
+    issues = _read(
+        engine,
+        f"""
+        SELECT {col} AS code, count(*) AS issues,
+               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
+               count(*) FILTER (WHERE closed_at <= :at) AS closed,
+               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time
+        FROM issue WHERE {w} AND {pw} AND reported_at <= :at GROUP BY 1""",
+        {**p, **pp, "at": at},
+    )
+    hh_col = "code" if level == "micro_grid" else col
+    hh = _read(
+        engine, f"SELECT {hh_col} AS code, sum(households) AS households FROM micro_grid WHERE {w} GROUP BY 1", p
+    )
+    df = units.merge(issues, on="code", how="left").merge(hh, on="code", how="left")
+    df["issues_per_1000"] = 1000.0 * df["issues"].fillna(0) / df["households"].where(df["households"] > 0)
+    df["closure_rate"] = 100.0 * df["closed"] / df["due"].where(df["due"] > 0)
+    df["on_time_rate"] = 100.0 * df["on_time"] / df["due"].where(df["due"] > 0)
+    if level != "micro_grid":
+        comp = _read(
+            engine,
+            f"""
+            SELECT {col} AS code, sum(residents) AS residents, count(*) AS compounds,
+                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = x.code))
+                     AS with_branch
+            FROM compound x WHERE {w} GROUP BY 1""",
+            p,
+        )
+        df = df.merge(comp, on="code", how="left")
+        df["party_coverage"] = 100.0 * df["with_branch"] / df["compounds"].where(df["compounds"] > 0)
+        if level in ("district", "street", "community"):
+            vols = _read(engine, f"SELECT {col} AS code, count(*) AS volunteers FROM volunteer WHERE {w} GROUP BY 1", p)
+            df = df.merge(vols, on="code", how="left")
+            df["volunteers_per_1000"] = 1000.0 * df["volunteers"].fillna(0) / df["residents"].where(df["residents"] > 0)
+    for metric in ("party_coverage", "volunteers_per_1000"):
+        if metric not in df:
+            df[metric] = float("nan")
+    return df
+
+
+def unit_geoms(engine: sa.Engine, scope: Scope, level: str) -> pd.DataFrame:
+    """Code, name and geometry (WKB) of the units of ``level`` in the scope (outlines)."""
+    if level == "district":
+        w, p = scope.where()
+        w = w.replace("district_code", "code")
+    else:
+        w, p = scope.where_unit(level)
+    return _read(engine, f"SELECT code, name, geom FROM {_UNIT_TABLE[level]} WHERE {w} ORDER BY code", p)
+
+
+def compound_geoms(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    w, p = scope.where()
+    return _read(engine, f"SELECT code, name, grid_relation, geom FROM compound WHERE {w}", p)
+
+
+def issue_points(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Locations of the issues reported in the period (for server-side binning)."""
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    return _read(engine, f"SELECT lon, lat FROM issue WHERE {w} AND {pw} AND lon IS NOT NULL", {**p, **pp})

@@ -31,3 +31,46 @@ def within_reach(lon, lat, site_lon, site_lat, radius_m: float, chunk: int = 200
         d = haversine_m(lon[s : s + chunk, None], lat[s : s + chunk, None], site_lon[None, :], site_lat[None, :])
         out[s : s + chunk] = (d <= radius_m).any(axis=1)
     return out
+
+
+def greedy_sites(cand_lon, cand_lat, demand_lon, demand_lat, weights, covered, radius_m: float, k: int):
+    """Pick up to ``k`` candidate sites that cover the most uncovered demand (greedy maximal coverage).
+
+    Parameters
+    ----------
+    cand_lon, cand_lat : array-like
+        Candidate sites (WGS-84), e.g. compound centroids.
+    demand_lon, demand_lat, weights : array-like
+        Demand points and their weight (households).
+    covered : array-like of bool
+        Demand already covered by existing stations.
+    radius_m : float
+        Straight-line reach of a site.
+    k : int
+        Number of sites to pick.
+
+    Returns
+    -------
+    list of (candidate index, households newly covered), in the order picked; stops early
+    when no candidate adds anything.
+    """
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    cand_lon, cand_lat = np.asarray(cand_lon, float), np.asarray(cand_lat, float)
+    d_lon, d_lat = np.asarray(demand_lon, float), np.asarray(demand_lat, float)
+    w = np.asarray(weights, float)
+    open_ = ~np.asarray(covered, bool)
+    idx = np.flatnonzero(open_)
+    if len(idx) == 0 or len(cand_lon) == 0:
+        return []
+    reach = haversine_m(cand_lon[:, None], cand_lat[:, None], d_lon[idx][None, :], d_lat[idx][None, :]) <= radius_m
+    remaining = w[idx].copy()
+    picks = []
+    for _ in range(k):
+        gains = reach @ remaining
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        picks.append((best, float(gains[best])))
+        remaining[reach[best]] = 0
+    return picks

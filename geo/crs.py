@@ -150,3 +150,50 @@ def geometry_to_wgs84(geom, source: str):
         return np.column_stack([lon, lat])
 
     return shapely.transform(geom, _convert)
+
+
+def _epsg(name: str) -> int | None:
+    text = name.strip().upper().replace(" ", "")
+    if text.startswith("EPSG:") and text[5:].isdigit():
+        return int(text[5:])
+    return None
+
+
+def normalise_crs(name: str) -> str:
+    """A canonical name for a source CRS: "WGS-84", "GCJ-02", "BD-09" or "EPSG:n".
+
+    CGCS2000 (EPSG:4490) is treated as WGS-84 at dashboard accuracy; its Gauss-Krüger
+    zones (EPSG:4491-4554) are reprojected with pyproj.
+    """
+    text = name.strip().upper().replace("_", "-").replace(" ", "")
+    aliases = {
+        "WGS84": "WGS-84",
+        "WGS-84": "WGS-84",
+        "EPSG:4326": "WGS-84",
+        "CGCS2000": "WGS-84",
+        "EPSG:4490": "WGS-84",
+        "GCJ02": "GCJ-02",
+        "GCJ-02": "GCJ-02",
+        "AMAP": "GCJ-02",
+        "BD09": "BD-09",
+        "BD-09": "BD-09",
+        "BAIDU": "BD-09",
+    }
+    if text in aliases:
+        return aliases[text]
+    code = _epsg(text)
+    if code is not None and 4491 <= code <= 4554:
+        return f"EPSG:{code}"
+    raise ValueError(f"unsupported CRS {name!r}: use WGS-84, CGCS2000, EPSG:4491-4554, GCJ-02 or BD-09")
+
+
+def to_wgs84(geom, crs: str):
+    """Convert a shapely geometry from ``crs`` (any name normalise_crs accepts) to WGS-84."""
+    import shapely
+    from pyproj import Transformer
+
+    name = normalise_crs(crs)
+    if name in ("WGS-84", "GCJ-02", "BD-09"):
+        return geometry_to_wgs84(geom, name)
+    tr = Transformer.from_crs(name, "EPSG:4326", always_xy=True)
+    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))

@@ -29,7 +29,10 @@ def app_url(engine, artifacts):
 
 
 def _settle(page):
-    page.wait_for_selector("[data-testid='stMetric'], [data-testid='stAlertContentInfo']", timeout=90_000)
+    page.wait_for_selector(
+        "[data-testid='stMetric'], [data-testid='stAlertContentInfo'], [data-testid='stDeckGlJsonChart']",
+        timeout=90_000,
+    )
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
     page.wait_for_timeout(500)
 
@@ -113,3 +116,32 @@ def test_clicking_a_ranking_row_drills_down(app_url, engine, artifacts):
         with engine.connect() as conn:
             name = conn.execute(sa.text("SELECT name FROM street WHERE code = :c"), {"c": code}).scalar()
         page.get_by_role("button", name=f"› {name}").wait_for(timeout=30_000)
+
+
+def test_map_draws_offline_and_a_click_drills_down(app_url, artifacts):
+    from io import BytesIO
+
+    from PIL import Image
+
+    with chromium_page() as page:
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(f"{app_url}/map?scope=430602")
+        page.get_by_role("heading", name="网格地图").first.wait_for(timeout=90_000)
+        canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+        canvas.wait_for(timeout=60_000)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(artifacts / "page-map.png"), full_page=True)
+        img = Image.open(BytesIO(canvas.screenshot())).convert("RGB")
+        pixels = list(img.getdata())
+        painted = sum(1 for p in pixels if p != pixels[0]) / len(pixels)
+        assert painted > 0.1, f"map canvas is blank ({painted:.1%} painted)"
+        assert len({p for p in pixels[::50]}) > 20  # a choropleth, not a flat fill
+        assert not [u for u in requests if not u.startswith(app_url) and not u.startswith("data:")], (
+            "the map must not fetch anything from outside the app"
+        )
+        page.get_by_text("服务阵地及步行覆盖").click()  # stations off: the click must land on an area
+        page.wait_for_timeout(3000)
+        box = canvas.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_function("() => /scope=430602\\d{6}(&|$)/.test(location.search)", timeout=30_000)

@@ -1,0 +1,168 @@
+"""The map: geometry helpers on tiny fixtures, and the deck spec of the map page per scope level."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from streamlit.testing.v1 import AppTest
+
+from data_access.settings import PROJECT_ROOT
+from geo import crs, mapping
+from geo.coverage import greedy_sites
+
+
+def test_quantile_classes_and_missing_values():
+    cls, bounds = mapping.quantile_classes([1, 2, 3, 4, 5, np.nan, 10, 20, 30, 40], k=5)
+    assert cls[5] == -1
+    assert list(cls[[0, 9]]) == [0, 4]
+    assert len(bounds) == 5 and bounds[-1] == 40
+    assert (np.diff(cls[[0, 1, 2, 3, 4, 6, 7, 8, 9]]) >= 0).all()
+
+
+def test_simplify_reduces_vertices_and_rounds():
+    # EPSG:4326: a circle of 0.01° radius with 2,000 vertices
+    circle = shapely.Point(114.3, 30.6).buffer(0.01, quad_segs=500)
+    out = mapping.simplify([circle], "district")[0]
+    assert shapely.get_num_coordinates(out) < 100
+    assert not out.is_empty and abs(out.area - circle.area) / circle.area < 0.05  # 40 m tolerance on a 1 km circle
+    xy = shapely.get_coordinates(out)
+    assert np.allclose(xy, np.round(xy, 4))
+
+
+def test_tooltips_are_plain_text():
+    text = mapping.tooltip_text("<img src=x onerror=alert(1)>", "430602", "处置率%: 93.4")
+    assert text == "<img src=x onerror=alert(1)>\n430602\n处置率%: 93.4"
+    d = mapping.deck([], mapping.view_of((113, 29, 113.2, 29.4)))
+    assert "text" in d._tooltip and "html" not in d._tooltip  # deck.gl renders it as text, never HTML
+
+
+def test_greedy_sites_cover_the_most_uncovered_households():
+    # EPSG:4326 points along a parallel near 30°N; 0.01° of longitude ≈ 963 m
+    demand_lon = np.array([114.00, 114.001, 114.05, 114.051, 114.10])
+    demand_lat = np.full(5, 30.0)
+    weights = np.array([100, 100, 300, 10, 50])
+    covered = np.array([False, False, False, False, True])
+    picks = greedy_sites(demand_lon, demand_lat, demand_lon, demand_lat, weights, covered, 500, k=3)
+    assert picks[0] == (2, 310.0)  # the 300 + 10 pair first
+    assert picks[1] == (0, 200.0)
+    assert len(picks) == 2  # nothing left to gain after two
+    with pytest.raises(ValueError):
+        greedy_sites([], [], [], [], [], [], 500, k=-1)
+
+
+def test_gauss_kruger_and_cgcs2000():
+    # EPSG:4547, CGCS2000 3-degree Gauss-Krüger CM 114E: x = 500,000 m is the central meridian;
+    # 3,320,113 m north is latitude 30° (meridian arc of GRS80).
+    p = crs.to_wgs84(shapely.Point(500_000, 3_320_113.4), "EPSG:4547")
+    assert p.x == pytest.approx(114.0, abs=1e-9)
+    assert p.y == pytest.approx(30.0, abs=1e-5)
+    assert crs.normalise_crs("cgcs2000") == "WGS-84"
+    assert crs.to_wgs84(shapely.Point(114, 30), "EPSG:4490").equals(shapely.Point(114, 30))
+    with pytest.raises(ValueError, match="unsupported CRS"):
+        crs.normalise_crs("EPSG:3857")
+
+
+APP = str(PROJECT_ROOT / "streamlit_app.py")
+
+
+def _deck(scope: str | None) -> tuple[AppTest, dict]:
+    at = AppTest.from_file(APP, default_timeout=90)
+    if scope:
+        at.query_params["scope"] = scope
+    at.switch_page("app_pages/map.py")
+    at.run()
+    charts = at.get("deck_gl_json_chart")
+    return at, json.loads(charts[0].proto.json) if charts else {}
+
+
+def _layer(spec: dict, layer_id: str) -> dict:
+    return next(layer for layer in spec["layers"] if layer["id"] == layer_id)
+
+
+@pytest.mark.parametrize(
+    ("scope", "outline", "fill", "table"),
+    [
+        (None, "district", "street", "street"),
+        ("420100", "district", "street", "street"),
+        ("430602", "district", "community", "community"),
+        ("430602001", "street", "grid", "grid"),
+        ("430602001001", "community", "micro_grid", "micro_grid"),
+    ],
+)
+def test_map_page_draws_the_level_that_fits_the_scope(engine, scope, outline, fill, table):
+    import sqlalchemy as sa
+
+    at, spec = _deck(scope)
+    assert not at.exception and not at.error
+    units = _layer(spec, "units")["data"]["features"]
+    codes = {f["properties"]["code"] for f in units}
+    lengths = {"district": 6, "street": 9, "community": 12, "grid": 15, "micro_grid": 17}
+    assert all(len(c) >= lengths[fill] for c in codes)
+    if scope:
+        col = "code" if table == "district" else "district_code"
+        where = (
+            f"{col} IN (SELECT code FROM district WHERE city_code = :s)"
+            if len(scope) == 6 and scope.endswith("00")
+            else "code LIKE :s || '%'"
+        )
+    else:
+        where = "TRUE"
+    with engine.connect() as conn:
+        expected = {r[0] for r in conn.execute(sa.text(f"SELECT code FROM {table} WHERE {where}"), {"s": scope})}
+    assert codes == expected
+    outlines = _layer(spec, "outlines")["data"]["features"]
+    assert all(len(f["properties"]["code"]) == lengths[outline] for f in outlines)
+    stations = _layer(spec, "stations")["data"]
+    assert len(stations) > 0 and all(s["tooltip"] for s in stations)
+    assert len(json.dumps(spec)) < 3_000_000
+    if fill == "micro_grid":
+        assert len(_layer(spec, "compounds")["data"]["features"]) > 0
+
+
+def test_choropleth_values_match_sql(engine):
+    import sqlalchemy as sa
+
+    at, spec = _deck("430602001")
+    values = {f["properties"]["code"]: f["properties"]["value"] for f in _layer(spec, "units")["data"]["features"]}
+    with engine.connect() as conn:
+        as_of = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
+        rows = conn.execute(
+            sa.text("""
+            SELECT h.grid_code, 1000.0 * (SELECT count(*) FROM issue i WHERE i.grid_code = h.grid_code
+                     AND i.reported_at >= CAST(:d AS date) + 1 - interval '1 year'
+                     AND i.reported_at < CAST(:d AS date) + 1) / h.hh
+            FROM (SELECT grid_code, sum(households) AS hh FROM micro_grid WHERE street_code = '430602001'
+                  GROUP BY 1) h"""),
+            {"d": as_of},
+        ).all()
+    assert len(rows) == len(values) > 0
+    for code, per_1000 in rows:
+        assert values[code] == pytest.approx(float(per_1000), abs=0.01)
+
+
+def test_micro_grid_outlines_are_never_sent_for_a_whole_district(engine):
+    _, spec = _deck("430602")
+    for layer in spec["layers"]:
+        data = layer.get("data")
+        if isinstance(data, dict):
+            assert all(len(f["properties"]["code"]) <= 12 for f in data["features"])
+
+
+def test_payload_builds_from_a_frame():
+    df = pd.DataFrame(
+        {
+            "code": ["1", "2"],
+            "name": ["甲", "<b>乙</b>"],
+            "v": [1.0, np.nan],
+            "geom": [shapely.to_wkb(shapely.box(0, 0, 1, 1)), shapely.to_wkb(shapely.box(1, 0, 2, 1))],
+        }
+    )
+    layer, legend = mapping.choropleth_layer(df, "street", "v", "指标", "units")
+    feats = layer.data["features"]
+    assert feats[1]["properties"]["fill"] == mapping.NO_DATA
+    assert feats[1]["properties"]["tooltip"].startswith("<b>乙</b>\n2\n")
+    assert legend[0]["to"] == 1.0
