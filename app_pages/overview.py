@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from dashboard import charts, data, filters
+from dashboard import charts, data, filters, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
 from dashboard.targets import rag
 from dashboard.widgets import child_names, child_table, drill_to, empty_state, kpi, table
+from data_access.settings import get_settings
 
 with guarded():
     state = filters.current()
@@ -65,6 +66,10 @@ with guarded():
                 selection_mode="points",
             )
             drill_to(state, [p.get("customdata") for p in event.selection.get("points", [])] if event else [])
+    deck, _ = mapview.build(data.fetch, scope, period, at, "issues_per_1000", ["layer_boundaries"], t, get_settings())
+    if deck is not None:
+        st.subheader(t("map_page"))
+        st.pydeck_chart(deck, height=360, key=f"overview_map_{scope}")
     st.subheader(t("trend_issues"))
     trend = data.fetch("queries.issue_trend", scope, period, at)
     if not empty_state(trend):

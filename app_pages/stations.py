@@ -37,6 +37,15 @@ with guarded():
             "coverage_table",
             rag_columns=("coverage",),
         )
+        reach = data.fetch("metrics.worker_reach", scope).iloc[0]
+        kpi(st, "worker_reach", reach["coverage"], fmt="{:.1f}")
+        st.subheader(t("plan"))
+        table(
+            data.fetch("metrics.station_plan", scope),
+            ["rank", "name", "community", "households_gained", "coverage_after"],
+            "station_plan",
+            "plan_table",
+        )
         st.subheader(t("stations"))
         shown = stations.assign(type=[t(f"st_{k}") for k in stations["type"]])
         table(shown, ["code", "name", "type", "community", "opened_on", "floor_area_m2"], "stations", "stations_table")

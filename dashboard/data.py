@@ -43,7 +43,7 @@ def place_overview(start, end) -> pd.DataFrame:
     return metrics.place_overview(get_engine(), Period(start, end))
 
 
-def names_of(codes, level: str, parent: str | None) -> dict[str, str]:
+def names_of(level: str, parent: str | None) -> dict[str, str]:
     """Names of child units (code → name), for labelling rankings."""
     df = units(level, parent)
     return dict(zip(df["code"], df["name"]))

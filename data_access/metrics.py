@@ -216,3 +216,81 @@ def station_coverage_by(engine: sa.Engine, scope: Scope, level: str, minutes: fl
     out = comp.groupby("code")[["households", "covered"]].sum().reset_index()
     out["station_coverage"] = 100.0 * out["covered"] / out["households"].where(out["households"] > 0)
     return out
+
+
+def station_plan(engine: sa.Engine, scope: Scope, k: int = 10, minutes: float = 15) -> pd.DataFrame:
+    """ "Where next": k compound sites that would cover the most uncovered households (greedy)."""
+    from geo.coverage import greedy_sites
+
+    w, p = scope.where("x")
+    comp = _read(
+        engine,
+        f"""SELECT x.code, x.name, c.name AS community, x.centroid_lon AS lon,
+                             x.centroid_lat AS lat, x.households FROM compound x
+                             JOIN community c ON c.code = x.community_code WHERE {w}""",
+        p,
+    )
+    ws, _ = scope.where()
+    st = _read(engine, f"SELECT lon, lat FROM service_station WHERE {ws}", p)
+    s = get_settings()
+    radius = walk_radius_m(minutes, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
+    covered = within_reach(comp["lon"], comp["lat"], st["lon"], st["lat"], radius)
+    total = comp["households"].sum()
+    picks = greedy_sites(comp["lon"], comp["lat"], comp["lon"], comp["lat"], comp["households"], covered, radius, k)
+    rows, running = [], comp.loc[covered, "households"].sum()
+    for rank, (i, gain) in enumerate(picks, start=1):
+        running += gain
+        rows.append(
+            {
+                "rank": rank,
+                **comp.iloc[i][["code", "name", "community", "lon", "lat"]].to_dict(),
+                "households_gained": int(gain),
+                "coverage_after": 100.0 * running / total if total else None,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["rank", "code", "name", "community", "lon", "lat", "households_gained", "coverage_after"]
+    )
+
+
+def worker_reach(engine: sa.Engine, scope: Scope, minutes: float = 5) -> pd.DataFrame:
+    """Share of compound households within a ``minutes`` walk of an active grid worker (emergency reach)."""
+    w, p = scope.where()
+    comp = _read(engine, f"SELECT centroid_lon AS lon, centroid_lat AS lat, households FROM compound WHERE {w}", p)
+    wk = _read(engine, f"SELECT lon, lat FROM grid_worker WHERE {w} AND left_on IS NULL AND lon IS NOT NULL", p)
+    s = get_settings()
+    radius = walk_radius_m(minutes, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
+    hit = within_reach(comp["lon"], comp["lat"], wk["lon"], wk["lat"], radius)
+    total = comp["households"].sum()
+    return pd.DataFrame(
+        [
+            {
+                "minutes": minutes,
+                "radius_m": round(radius),
+                "households": int(total),
+                "covered": int(comp.loc[hit, "households"].sum()),
+                "coverage": 100.0 * comp.loc[hit, "households"].sum() / total if total else None,
+            }
+        ]
+    )
+
+
+def micro_grid_stats(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Micro-grids: count, mean service area (km², equal-area), households and workers per micro-grid."""
+    w, p = scope.where()
+    sql = f"""SELECT count(*) AS micro_grids, avg(area_km2) AS mean_area_km2,
+                     avg(households) AS households_per_micro_grid,
+                     (SELECT count(*) FROM grid_worker WHERE {w} AND left_on IS NULL AND micro_grid_code IS NOT NULL)
+                       ::float / nullif(count(*), 0) AS workers_per_micro_grid
+              FROM micro_grid WHERE {w}"""
+    return _read(engine, sql, p)
+
+
+def overlay_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Compounds by their relation to their grid (seed 003), per district."""
+    w, p = scope.where()
+    sql = f"""SELECT district_code AS code, count(*) FILTER (WHERE grid_relation = 'same') AS same,
+                     count(*) FILTER (WHERE grid_relation = 'larger') AS larger,
+                     count(*) FILTER (WHERE grid_relation = 'smaller') AS smaller, count(*) AS compounds
+              FROM compound WHERE {w} GROUP BY 1 ORDER BY 1"""
+    return _read(engine, sql, p)

@@ -166,3 +166,22 @@ def test_payload_builds_from_a_frame():
     assert feats[1]["properties"]["fill"] == mapping.NO_DATA
     assert feats[1]["properties"]["tooltip"].startswith("<b>乙</b>\n2\n")
     assert legend[0]["to"] == 1.0
+
+
+def test_spatial_metrics_on_the_demo(engine):
+    from data_access import metrics
+    from data_access.scope import Scope
+
+    stats = metrics.micro_grid_stats(engine, Scope("district", "510903")).iloc[0]
+    assert stats["micro_grids"] == 1072 and stats["mean_area_km2"] == pytest.approx(0.37, abs=0.005)
+    assert stats["workers_per_micro_grid"] == pytest.approx(1.0)
+    overlay = metrics.overlay_counts(engine, Scope("district", "430602")).iloc[0]
+    assert overlay["same"] >= 247 and overlay["same"] + overlay["larger"] + overlay["smaller"] == 977
+    plan = metrics.station_plan(engine, Scope("district", "430602"), k=5)
+    cov = metrics.station_coverage(engine, Scope("district", "430602")).set_index("minutes").loc[15]
+    assert 1 <= len(plan) <= 5
+    assert list(plan["households_gained"]) == sorted(plan["households_gained"], reverse=True)
+    assert plan["coverage_after"].iloc[0] > cov["coverage"]
+    assert (plan["coverage_after"].diff().dropna() > 0).all()
+    reach = metrics.worker_reach(engine, Scope("district", "430602")).iloc[0]
+    assert reach["radius_m"] == round(5 * 80 / 1.3) and 0 < reach["coverage"] <= 100

@@ -1,0 +1,62 @@
+"""Assemble the map of a scope: the choropleth level that fits, and the optional layers.
+
+``fetch(name, scope_code, *args)`` reads data ("queries.x" / "metrics.x"); the page passes the
+cached dashboard.data.fetch, the benchmark a direct call. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import shapely
+
+from data_access.queries import MAP_LEVELS
+from data_access.scope import Scope
+from geo import mapping
+from geo.coverage import walk_radius_m
+
+METRICS = [
+    "issues_per_1000",
+    "closure_rate",
+    "on_time_rate",
+    "station_coverage",
+    "volunteers_per_1000",
+    "party_coverage",
+]
+LAYERS = ["layer_boundaries", "layer_stations", "layer_issues", "layer_compounds"]
+
+
+def levels(scope_code: str | None) -> tuple[str, str]:
+    scope = Scope.from_code(scope_code)
+    return MAP_LEVELS[scope.level if scope.code else "city"]
+
+
+def default_layers(scope_code: str | None) -> list[str]:
+    fill = levels(scope_code)[1]
+    return ["layer_boundaries", "layer_stations"] + (["layer_compounds"] if fill == "micro_grid" else [])
+
+
+def build(fetch, scope_code, period, at, metric: str, shown, label, settings):
+    """Return (deck, legend) or (None, []) when the scope has no units to draw."""
+    outline_level, fill_level = levels(scope_code)
+    units = fetch("queries.map_units", scope_code, fill_level, period, at)
+    if units.empty:
+        return None, []
+    if metric == "station_coverage":
+        if fill_level == "micro_grid":
+            units = units.assign(station_coverage=float("nan"))
+        else:
+            cov = fetch("metrics.station_coverage_by", scope_code, fill_level)
+            units = units.merge(cov[["code", "station_coverage"]], on="code", how="left")
+    fill, legend = mapping.choropleth_layer(units, fill_level, metric, label(metric), "units")
+    layers = [fill]
+    outlines = fetch("queries.unit_geoms", scope_code, outline_level)
+    if "layer_boundaries" in shown:
+        layers.append(mapping.outline_layer(outlines, outline_level, "outlines"))
+    if "layer_compounds" in shown and fill_level in ("grid", "micro_grid"):
+        layers.append(mapping.compound_layer(fetch("queries.compound_geoms", scope_code)))
+    if "layer_issues" in shown:
+        layers.append(mapping.issue_heat_layer(fetch("queries.issue_points", scope_code, period)))
+    if "layer_stations" in shown:
+        radius = walk_radius_m(15, speed_m_per_min=settings.walk_speed_m_per_min, detour_factor=settings.detour_factor)
+        layers += mapping.station_layers(fetch("queries.stations", scope_code), radius)
+    bounds = shapely.union_all(shapely.from_wkb(outlines["geom"].map(bytes).to_numpy())).bounds
+    return mapping.deck(layers, mapping.view_of(bounds)), legend

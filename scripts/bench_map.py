@@ -1,0 +1,62 @@
+"""Map payload size and build time per scope (city, district, street), written to stdout as JSON.
+
+GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/bench_map.py
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from dashboard import mapview  # noqa: E402
+from dashboard.state import ViewState, period_of  # noqa: E402
+from data_access import metrics, queries  # noqa: E402
+from data_access.engine import get_engine  # noqa: E402
+from data_access.scope import Scope  # noqa: E402
+from data_access.settings import get_settings  # noqa: E402
+from geo.mapping import payload_bytes  # noqa: E402
+
+MODULES = {"queries": queries, "metrics": metrics}
+
+
+def main(repeats: int = 3) -> None:
+    engine = get_engine()
+    at = metrics.as_of(engine)
+    period = period_of(ViewState(), at.date())
+    with engine.connect() as conn:
+        street = conn.execute(sa.text("SELECT code FROM street WHERE district_code = '420106' LIMIT 1")).scalar()
+
+    def fetch(name, code, *args):
+        module, func = name.split(".")
+        return getattr(MODULES[module], func)(engine, Scope.from_code(code), *args)
+
+    rows = []
+    for label, code in (("city 武汉市", "420100"), ("district 武昌区", "420106"), ("street", street)):
+        times, size = [], 0
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            deck, _ = mapview.build(
+                fetch, code, period, at, "issues_per_1000", mapview.default_layers(code), str, get_settings()
+            )
+            size = payload_bytes(deck)
+            times.append(time.perf_counter() - t0)
+        rows.append(
+            {
+                "scope": label,
+                "code": code,
+                "bytes": size,
+                "median_s": round(statistics.median(times), 3),
+                "max_s": round(max(times), 3),
+            }
+        )
+    print(json.dumps(rows, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
