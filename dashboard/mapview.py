@@ -59,4 +59,5 @@ def build(fetch, scope_code, period, at, metric: str, shown, label, settings):
         radius = walk_radius_m(15, speed_m_per_min=settings.walk_speed_m_per_min, detour_factor=settings.detour_factor)
         layers += mapping.station_layers(fetch("queries.stations", scope_code), radius)
     bounds = shapely.union_all(shapely.from_wkb(outlines["geom"].map(bytes).to_numpy())).bounds
-    return mapping.deck(layers, mapping.view_of(bounds)), legend
+    basemap = {"url": settings.basemap_url, "attribution": settings.basemap_attribution, "crs": settings.basemap_crs}
+    return mapping.deck(layers, mapping.view_of(bounds), basemap), legend

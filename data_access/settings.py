@@ -22,6 +22,9 @@ class Settings:
     embedded_db: str  # database name on the embedded server
     detour_factor: float  # street distance ≈ straight line × this
     walk_speed_m_per_min: float
+    basemap_url: str | None = None  # XYZ template with {z}/{x}/{y}; None draws no basemap (offline)
+    basemap_attribution: str = ""
+    basemap_crs: str = "WGS-84"  # WGS-84/CGCS2000 (天地图, most intranet servers) or GCJ-02 (AMap, Tencent)
 
     @property
     def embedded(self) -> bool:
@@ -52,4 +55,7 @@ def get_settings() -> Settings:
         embedded_db=embedded_db,
         detour_factor=float(pick("GGC_DETOUR_FACTOR", 1.3)),
         walk_speed_m_per_min=float(pick("GGC_WALK_SPEED_M_PER_MIN", 80.0)),
+        basemap_url=pick("GGC_BASEMAP_URL"),
+        basemap_attribution=pick("GGC_BASEMAP_ATTRIBUTION", ""),
+        basemap_crs=pick("GGC_BASEMAP_CRS", "WGS-84"),
     )

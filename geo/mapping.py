@@ -5,6 +5,7 @@ No basemap by default: the deck draws on a plain background and needs no network
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -193,25 +194,58 @@ def view_of(bounds) -> pdk.ViewState:
     return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=zoom, pitch=0)
 
 
-def deck(layers: list, view: pdk.ViewState, basemap: dict | None = None) -> pdk.Deck:
-    """The deck; without ``basemap`` no tiles are requested (works offline).
+def basemap_style(url: str, attribution: str = "") -> dict:
+    """A map style drawing one raster XYZ tile source (an intranet tile server, 天地图 with its key)."""
+    if not all(k in url for k in ("{z}", "{x}", "{y}")):
+        raise ValueError(f"basemap URL must contain {{z}}, {{x}} and {{y}}: {url!r}")
+    return {
+        "version": 8,
+        "sources": {"basemap": {"type": "raster", "tiles": [url], "tileSize": 256, "attribution": attribution}},
+        "layers": [{"id": "basemap", "type": "raster", "source": "basemap"}],
+    }
 
-    ``basemap`` = {"url": XYZ template with {z}/{x}/{y}, "attribution": text}: drawn as a TileLayer
-    of bitmaps underneath the data layers.
+
+def _shift_layer(layer, fn):
+    """Convert a layer's coordinates with ``fn(lon, lat)`` (for a GCJ-02 basemap)."""
+    data = layer.data
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        for feat in data["features"]:
+            geom = shapely.geometry.shape(feat["geometry"])
+            moved = shapely.transform(geom, lambda xy: np.column_stack(fn(xy[:, 0], xy[:, 1])))
+            feat["geometry"] = shapely.geometry.mapping(shapely.set_precision(moved, 1e-5))
+    elif isinstance(data, list) and data and {"lon", "lat"} <= set(data[0]):
+        lon, lat = fn(np.array([r["lon"] for r in data]), np.array([r["lat"] for r in data]))
+        for row, x, y in zip(data, np.round(lon, 5), np.round(lat, 5)):
+            row["lon"], row["lat"] = float(x), float(y)
+    return layer
+
+
+def deck(layers: list, view: pdk.ViewState, basemap: dict | None = None) -> pdk.Deck:
+    """The deck. Without ``basemap`` nothing is fetched: boundaries on a plain background (offline).
+
+    ``basemap`` = {"url": XYZ template, "attribution": text, "crs": "WGS-84" or "GCJ-02"}. Data are
+    stored in WGS-84; over a GCJ-02 basemap (AMap, Tencent) they are shifted to GCJ-02 to line up.
     """
-    all_layers = list(layers)
-    if basemap:
-        all_layers.insert(
-            0, pdk.Layer("TileLayer", data=basemap["url"], id="basemap", min_zoom=0, max_zoom=19, tile_size=256)
-        )
     # map_provider=None with pydeck's default map_style sentinel tells Streamlit to draw no basemap
     # (an explicit map_style=None would make it fetch CARTO's style from the internet).
-    return pdk.Deck(
-        layers=all_layers,
+    d = pdk.Deck(
+        layers=list(layers),
         initial_view_state=view,
         map_provider=None,
         tooltip={"text": "{tooltip}", "style": {"fontSize": "13px", "whiteSpace": "pre-line"}},
     )
+    if basemap and basemap.get("url"):
+        from geo.crs import normalise_crs, wgs84_to_gcj02
+
+        if normalise_crs(basemap.get("crs") or "WGS-84") == "GCJ-02":
+            for layer in d.layers:
+                _shift_layer(layer, wgs84_to_gcj02)
+            lon, lat = wgs84_to_gcj02(view.longitude, view.latitude)
+            d.initial_view_state.longitude, d.initial_view_state.latitude = float(lon), float(lat)
+        # Streamlit takes the style as a URL string: a data: URL carries it without a file or a fetch.
+        style = json.dumps(basemap_style(basemap["url"], basemap.get("attribution", "")), ensure_ascii=False)
+        d.map_style = "data:application/json;base64," + base64.b64encode(style.encode("utf-8")).decode("ascii")
+    return d
 
 
 def payload_bytes(d: pdk.Deck) -> int:

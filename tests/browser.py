@@ -32,8 +32,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(log_path):
-    """Serve streamlit_app.py with the current environment (the test store) and yield its URL."""
+def streamlit_server(log_path, env: dict | None = None):
+    """Serve streamlit_app.py with the current environment (the test store) plus ``env``; yield its URL."""
     port = free_port()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
@@ -51,7 +51,7 @@ def streamlit_server(log_path):
                 "true",
             ],
             cwd=PROJECT_ROOT,
-            env=os.environ.copy(),
+            env={**os.environ, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

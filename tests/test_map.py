@@ -185,3 +185,29 @@ def test_spatial_metrics_on_the_demo(engine):
     assert (plan["coverage_after"].diff().dropna() > 0).all()
     reach = metrics.worker_reach(engine, Scope("district", "430602")).iloc[0]
     assert reach["radius_m"] == round(5 * 80 / 1.3) and 0 < reach["coverage"] <= 100
+
+
+def test_basemap_style_and_gcj02_shift():
+    from geo.crs import wgs84_to_gcj02
+
+    df = pd.DataFrame({"lon": [113.1], "lat": [29.3], "name": ["站"], "type": ["compound_station"]})
+    feats = pd.DataFrame({"code": ["1"], "name": ["甲"], "geom": [shapely.to_wkb(shapely.box(113, 29, 113.01, 29.01))]})
+    layers = [mapping.outline_layer(feats, "street", "outlines"), *mapping.station_layers(df, 923)]
+    view = mapping.view_of((113, 29, 113.2, 29.4))
+    plain = json.loads(mapping.deck(layers, view).to_json())
+    assert plain.get("mapStyle") in (None, "__MAP_STYLE__")  # nothing to fetch
+    gcj = json.loads(
+        mapping.deck(
+            [mapping.outline_layer(feats, "street", "outlines"), *mapping.station_layers(df, 923)],
+            view,
+            {"url": "http://tiles.local/{z}/{x}/{y}.png", "crs": "GCJ-02", "attribution": "内网底图"},
+        ).to_json()
+    )
+    assert gcj["mapStyle"].startswith("data:application/json;base64,")
+    glon, glat = wgs84_to_gcj02(113.1, 29.3)
+    station = gcj["layers"][2]["data"][0]
+    assert station["lon"] == pytest.approx(float(glon), abs=1e-5) and station["lat"] == pytest.approx(float(glat), 1e-5)
+    ring = gcj["layers"][0]["data"]["features"][0]["geometry"]["coordinates"][0]
+    assert min(p[0] for p in ring) == pytest.approx(float(wgs84_to_gcj02(113.0, 29.0)[0]), abs=2e-5)
+    with pytest.raises(ValueError, match="must contain"):
+        mapping.basemap_style("http://tiles.local/tile.png")
