@@ -39,6 +39,13 @@ with guarded():
         )
         reach = data.fetch("metrics.worker_reach", scope).iloc[0]
         kpi(st, "worker_reach", reach["coverage"], fmt="{:.1f}")
+        st.subheader(t("uncovered_compounds"))
+        table(
+            data.fetch("metrics.uncovered_compounds", scope),
+            ["name", "community", "households"],
+            "uncovered_compounds",
+            "uncovered_table",
+        )
         st.subheader(t("plan"))
         table(
             data.fetch("metrics.station_plan", scope),

@@ -218,6 +218,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "layer_boundaries": ("边界", "Boundaries"),
     "layer_stations": ("服务阵地及步行覆盖", "Stations and walking reach"),
     "layer_issues": ("本期事件热力", "Issues of the period"),
+    "layer_plan": ("选址建议", "Where next"),
     "layer_compounds": ("小区(与网格关系)", "Compounds (vs grid)"),
     "legend": ("图例", "Legend"),
     "no_data": ("无数据", "No data"),

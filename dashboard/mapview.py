@@ -21,7 +21,7 @@ METRICS = [
     "volunteers_per_1000",
     "party_coverage",
 ]
-LAYERS = ["layer_boundaries", "layer_stations", "layer_issues", "layer_compounds"]
+LAYERS = ["layer_boundaries", "layer_stations", "layer_plan", "layer_issues", "layer_compounds"]
 
 
 def levels(scope_code: str | None) -> tuple[str, str]:
@@ -58,6 +58,10 @@ def build(fetch, scope_code, period, at, metric: str, shown, label, settings):
     if "layer_stations" in shown:
         radius = walk_radius_m(15, speed_m_per_min=settings.walk_speed_m_per_min, detour_factor=settings.detour_factor)
         layers += mapping.station_layers(fetch("queries.stations", scope_code), radius)
+    if "layer_plan" in shown:
+        plan = fetch("metrics.station_plan", scope_code)
+        if len(plan):
+            layers.append(mapping.plan_layer(plan, label("households_gained")))
     bounds = shapely.union_all(shapely.from_wkb(outlines["geom"].map(bytes).to_numpy())).bounds
     basemap = {"url": settings.basemap_url, "attribution": settings.basemap_attribution, "crs": settings.basemap_crs}
     return mapping.deck(layers, mapping.view_of(bounds), basemap), legend

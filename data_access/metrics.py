@@ -253,6 +253,24 @@ def station_plan(engine: sa.Engine, scope: Scope, k: int = 10, minutes: float = 
     )
 
 
+def uncovered_compounds(engine: sa.Engine, scope: Scope, minutes: float = 15, limit: int = 500) -> pd.DataFrame:
+    """Compounds with no service station within a walk, largest first."""
+    w, p = scope.where("x")
+    comp = _read(
+        engine,
+        f"""SELECT x.code, x.name, c.name AS community, x.households, x.centroid_lon AS lon,
+                             x.centroid_lat AS lat FROM compound x JOIN community c ON c.code = x.community_code
+                             WHERE {w}""",
+        p,
+    )
+    ws, _ = scope.where()
+    st = _read(engine, f"SELECT lon, lat FROM service_station WHERE {ws}", p)
+    s = get_settings()
+    radius = walk_radius_m(minutes, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
+    hit = within_reach(comp["lon"], comp["lat"], st["lon"], st["lat"], radius)
+    return comp[~hit].sort_values("households", ascending=False).head(limit).reset_index(drop=True)
+
+
 def worker_reach(engine: sa.Engine, scope: Scope, minutes: float = 5) -> pd.DataFrame:
     """Share of compound households within a ``minutes`` walk of an active grid worker (emergency reach)."""
     w, p = scope.where()

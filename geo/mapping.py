@@ -170,6 +170,29 @@ def station_layers(df: pd.DataFrame, radius_m: float) -> list:
     return [circles, points]
 
 
+def plan_layer(df: pd.DataFrame, gained_label: str):
+    """Candidate station sites of the "where next" planner, numbered by rank."""
+    d = df[["lon", "lat"]].round(5)
+    d["tooltip"] = [
+        tooltip_text(f"#{r} {n}", f"{gained_label}: {g:,}")
+        for r, n, g in zip(df["rank"], df["name"], df["households_gained"])
+    ]
+    return pdk.Layer(
+        "ScatterplotLayer",
+        d,
+        id="plan",
+        get_position=["lon", "lat"],
+        get_radius=40,
+        radius_min_pixels=7,
+        radius_max_pixels=12,
+        get_fill_color=[242, 169, 0, 255],
+        get_line_color=[60, 60, 60],
+        stroked=True,
+        line_width_min_pixels=2,
+        pickable=True,
+    )
+
+
 def issue_heat_layer(df: pd.DataFrame, cell_deg: float = 0.002):
     """Issues of the period as a heat map of binned counts (≈200 m cells), not raw points."""
     d = pd.DataFrame(

@@ -211,3 +211,14 @@ def test_basemap_style_and_gcj02_shift():
     assert min(p[0] for p in ring) == pytest.approx(float(wgs84_to_gcj02(113.0, 29.0)[0]), abs=2e-5)
     with pytest.raises(ValueError, match="must contain"):
         mapping.basemap_style("http://tiles.local/tile.png")
+
+
+def test_uncovered_compounds_match_the_coverage_count(engine):
+    from data_access import metrics
+    from data_access.scope import Scope
+
+    scope = Scope("district", "430602")
+    cov = metrics.station_coverage(engine, scope).set_index("minutes").loc[15]
+    unc = metrics.uncovered_compounds(engine, scope)
+    assert len(unc) == cov["uncovered_compounds"]
+    assert unc["households"].sum() == cov["households"] - cov["covered"]
