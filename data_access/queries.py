@@ -36,6 +36,15 @@ _CHILD_COLUMN = {
 }
 
 
+_ISSUE_COUNTS = """count(*) AS reported,
+       count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
+       count(*) FILTER (WHERE closed_at <= :at) AS closed,
+       count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time,
+       count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
+       count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
+         AS satisfied"""  # issue KPI counts at time :at (DESIGN.md definitions)
+
+
 def _read(engine: sa.Engine, sql: str, params: dict | None = None) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.read_sql(sa.text(sql), conn, params=params or {})
@@ -106,13 +115,7 @@ def issue_by_child(engine: sa.Engine, scope: Scope, period: Period, at: datetime
     pw, pp = period.where("reported_at")
     key = _child_key(scope, finest="micro_grid")
     sql = f"""
-        SELECT {key} AS code, count(*) AS reported,
-               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
-               count(*) FILTER (WHERE closed_at <= :at) AS closed,
-               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time,
-               count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
-               count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
-                 AS satisfied,
+        SELECT {key} AS code, {_ISSUE_COUNTS},
                count(*) FILTER (WHERE closed_at IS NULL AND due_at <= :at) AS overdue_open
         FROM issue WHERE {w} AND {pw} AND reported_at <= :at AND {key} IS NOT NULL
         GROUP BY 1
@@ -131,21 +134,16 @@ def add_rates(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def issue_trend(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
-    """Monthly issues reported, closed, on time (by report month)."""
+def issue_trend(
+    engine: sa.Engine, scope: Scope, period: Period, at: datetime, category_l1: str | None = None
+) -> pd.DataFrame:
+    """Monthly issue counts and rates by report month, optionally of one level-1 category."""
     w, p = scope.where()
     pw, pp = period.where("reported_at")
-    sql = f"""
-        SELECT date_trunc('month', reported_at)::date AS month, count(*) AS reported,
-               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
-               count(*) FILTER (WHERE closed_at <= :at) AS closed,
-               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time,
-               count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
-               count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
-                 AS satisfied
-        FROM issue WHERE {w} AND {pw} AND reported_at <= :at GROUP BY 1 ORDER BY 1
-    """
-    return add_rates(_read(engine, sql, {**p, **pp, "at": at}))
+    cat = "AND category_l1 = :cat" if category_l1 else ""
+    sql = f"""SELECT date_trunc('month', reported_at)::date AS month, {_ISSUE_COUNTS}
+              FROM issue WHERE {w} AND {pw} AND reported_at <= :at {cat} GROUP BY 1 ORDER BY 1"""
+    return add_rates(_read(engine, sql, {**p, **pp, "at": at, "cat": category_l1}))
 
 
 def issue_funnel(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
@@ -431,19 +429,7 @@ def satisfaction_surveys(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
 
 def property_issue_trend(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
     """Monthly property-management issues (category 02)."""
-    w, p = scope.where()
-    pw, pp = period.where("reported_at")
-    sql = f"""
-        SELECT date_trunc('month', reported_at)::date AS month, count(*) AS reported,
-               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
-               count(*) FILTER (WHERE closed_at <= :at) AS closed,
-               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time,
-               count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
-               count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
-                 AS satisfied
-        FROM issue WHERE {w} AND {pw} AND category_l1 = :prop AND reported_at <= :at GROUP BY 1 ORDER BY 1
-    """
-    return add_rates(_read(engine, sql, {**p, **pp, "at": at, "prop": PROPERTY}))
+    return issue_trend(engine, scope, period, at, PROPERTY)
 
 
 MAP_LEVELS = {  # scope level → (outline level, choropleth level)

@@ -83,15 +83,20 @@ def gcj02_to_wgs84(lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 20):
     tuple of numpy.ndarray
         WGS-84 longitude and latitude.
     """
-    glon, glat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    wlon, wlat = glon.copy(), glat.copy()
+    return _invert(wgs84_to_gcj02, lon, lat, (0.0, 0.0), tol_deg, max_iter)
+
+
+def _invert(forward, lon, lat, first_shift, tol_deg: float, max_iter: int):
+    """Solve forward(x) = (lon, lat) by fixed-point iteration from (lon, lat) - first_shift."""
+    tlon, tlat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    xlon, xlat = tlon - first_shift[0], tlat - first_shift[1]
     for _ in range(max_iter):
-        flon, flat = wgs84_to_gcj02(wlon, wlat)
-        dlon, dlat = glon - flon, glat - flat
-        wlon, wlat = wlon + dlon, wlat + dlat
+        flon, flat = forward(xlon, xlat)
+        dlon, dlat = tlon - flon, tlat - flat
+        xlon, xlat = xlon + dlon, xlat + dlat
         if np.all(np.abs(dlon) < tol_deg) and np.all(np.abs(dlat) < tol_deg):
             break
-    return wlon, wlat
+    return xlon, xlat
 
 
 def gcj02_to_bd09(lon, lat):
@@ -104,15 +109,7 @@ def gcj02_to_bd09(lon, lat):
 
 def bd09_to_gcj02(lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 20):
     """Convert BD-09 to GCJ-02 by iterating the forward formula."""
-    blon, blat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    glon, glat = blon - 0.0065, blat - 0.006
-    for _ in range(max_iter):
-        flon, flat = gcj02_to_bd09(glon, glat)
-        dlon, dlat = blon - flon, blat - flat
-        glon, glat = glon + dlon, glat + dlat
-        if np.all(np.abs(dlon) < tol_deg) and np.all(np.abs(dlat) < tol_deg):
-            break
-    return glon, glat
+    return _invert(gcj02_to_bd09, lon, lat, (0.0065, 0.006), tol_deg, max_iter)
 
 
 def bd09_to_wgs84(lon, lat):
