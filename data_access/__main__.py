@@ -69,6 +69,35 @@ def _cmd_figures(args) -> dict:
         return compute(conn, code, wanted or list(FIGURES))
 
 
+def _cmd_import(args) -> int:
+    """Exit 0 loaded (or valid on a dry run), 1 rejected with a report, 2 usage error."""
+    from data_access.engine import get_engine
+    from data_access.importing.load import import_file
+    from data_access.store import ensure_ready
+
+    try:
+        ensure_ready(load_demo_if_empty=False)
+        report = import_file(
+            get_engine(),
+            args.kind,
+            args.path,
+            crs=args.crs,
+            encoding=args.encoding,
+            dry_run=args.dry_run,
+            valid_rows_only=args.valid_rows_only,
+        )
+    except (LookupError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for problem in report.problems:
+        print(problem.line(), file=sys.stderr)
+    print(report.summary(), file=sys.stderr)
+    return 0 if report.loaded or not report.problems else 1
+
+
 def _cmd_status(args) -> dict:
     from data_access.store import status
 
@@ -100,12 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("figures", help="computed figures of one place, keyed as in seed_figures.csv")
     p.add_argument("--place", required=True)
     p = sub.add_parser("status", help="embedded or external, schema revision, rows per table")
+    p = sub.add_parser("import", help="load a file: stations or issues (CSV, Excel)")
+    p.add_argument("kind")
+    p.add_argument("path")
+    p.add_argument("--crs", default="WGS-84", help="WGS-84 (default), CGCS2000, EPSG:4491-4554, GCJ-02, BD-09")
+    p.add_argument("--encoding", default=None, help="default: detect UTF-8, UTF-8 with BOM, GBK, GB18030")
+    p.add_argument("--dry-run", action="store_true", help="validate only")
+    p.add_argument("--valid-rows-only", action="store_true", help="load the valid rows, report the rest")
     for p in sub.choices.values():
         p.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    if args.command == "import":
+        return _cmd_import(args)
     handler = {
         "setup": _cmd_setup,
         "migrate": _cmd_migrate,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 PROPERTY = "02"  # 物业管理
@@ -83,3 +84,15 @@ def default_tree() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).astype({"time_limit": "Int64"})
+
+
+def deadline(reported: pd.Series, limit, unit) -> pd.Series:
+    """Due time of each issue: ``limit`` hours, or ``limit`` working days (Mon–Fri) at the same time of day."""
+    limit = np.asarray(limit, dtype=float)
+    unit = np.asarray(unit)
+    hours = pd.to_timedelta(np.where(unit == "hours", limit, 0), unit="h")
+    days = np.where(unit == "working_days", limit, 0).astype(int)
+    rdate = reported.dt.normalize()
+    shifted = np.busday_offset(rdate.to_numpy().astype("datetime64[D]"), days, roll="forward")
+    by_days = pd.Series(pd.to_datetime(shifted), index=reported.index) + (reported - rdate)
+    return pd.Series(np.where(unit == "hours", reported + hours, by_days), index=reported.index)

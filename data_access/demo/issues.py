@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from data_access.categories import DISPUTES, EMERGENCIES, PROPERTY
+from data_access.categories import DISPUTES, EMERGENCIES, PROPERTY, deadline
 
 SOURCE_WEIGHTS = {
     "grid_patrol": 0.46,
@@ -72,16 +72,6 @@ def _pick_places(place: Place, n: int, rng) -> pd.DataFrame:
     return out
 
 
-def _due(reported: pd.Series, limit: np.ndarray, unit: np.ndarray) -> pd.Series:
-    hours = pd.to_timedelta(np.where(unit == "hours", limit, 0), unit="h")
-    days = np.where(unit == "working_days", limit, 0).astype(int)
-    rdate = reported.dt.normalize()
-    shifted = np.busday_offset(rdate.to_numpy().astype("datetime64[D]"), days, roll="forward")
-    tod = reported - rdate
-    by_days = pd.Series(pd.to_datetime(shifted), index=reported.index) + tod
-    return pd.Series(np.where(unit == "hours", reported + hours, by_days), index=reported.index)
-
-
 def make_issues(
     rng,
     place: Place,
@@ -112,7 +102,7 @@ def make_issues(
     df["category_l1"] = df["category_code"].str[:2]
     df["category_l2"] = df["category_code"].str[:4]
     lim = leaves.set_index("code").loc[df["category_code"]]
-    df["due_at"] = _due(
+    df["due_at"] = deadline(
         df["reported_at"], lim["time_limit"].to_numpy(dtype=float), lim["time_limit_unit"].to_numpy()
     ).to_numpy()
     s = df["strength"].to_numpy()

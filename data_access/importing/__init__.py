@@ -1,0 +1,1 @@
+"""Importing a district's own files: decode, map headers, validate, load all or nothing."""

@@ -1,0 +1,216 @@
+"""Importing stations and issues: encodings, coordinates, validation, all or nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from data_access import schema
+from data_access.importing import load as loader
+from data_access.importing.load import import_file
+from data_access.settings import PROJECT_ROOT
+from geo.crs import wgs84_to_gcj02
+from tests.conftest import TEST_DB, _point_settings_at, create_database, drop_database
+
+HEADER = "阵地编码,名称,类型,社区代码,经度,纬度,启用日期,面积(平方米),建设方式,服务内容"
+GOOD = "T-{n},测试驿站{n},小区党群服务驿站,,113.19778,29.33843,2024-05-01,85,新建,议事协商"
+
+
+@pytest.fixture(scope="module")
+def engine(engine):
+    """Imports write, so they get their own copy of the test store (the seed figures stay intact)."""
+    from data_access.engine import get_engine
+
+    create_database("cockpit_test_import", template=TEST_DB)
+    _point_settings_at("cockpit_test_import")
+    yield get_engine()
+    _point_settings_at(TEST_DB)
+    drop_database("cockpit_test_import")
+
+
+def counts(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+            for t in schema.metadata.sorted_tables
+        }
+
+
+def write(tmp_path, lines: list[str], name="f.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes("\n".join(lines).encode(encoding))
+    return path
+
+
+def cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "data_access", "import", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        timeout=300,
+    )
+
+
+def test_example_files_load_through_the_command_line_and_twice_changes_nothing(engine):
+    before = counts(engine)
+    out = cli("stations", "examples/stations.csv")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip().splitlines()[-1].startswith("loaded 2 of 2 rows")
+    out = cli("issues", "examples/issues.csv")
+    assert out.returncode == 0, out.stderr
+    after = counts(engine)
+    assert after["service_station"] == before["service_station"] + 2
+    assert after["issue"] == before["issue"] + 2
+    again = cli("stations", "examples/stations.csv")
+    assert again.returncode == 0 and "(0 new, 2 updated)" in again.stderr
+    assert counts(engine) == after
+    with engine.connect() as conn:
+        st = conn.execute(
+            sa.text("SELECT community_code, grid_code, type, opened_on FROM service_station WHERE code = 'IMP-S-0001'")
+        ).one()
+        issue = conn.execute(
+            sa.text(
+                "SELECT community_code, micro_grid_code, due_at, source_channel FROM issue WHERE code = 'IMP-I-0001'"
+            )
+        ).one()
+    assert st.community_code == "430602001001" and st.grid_code.startswith("430602001001")
+    assert st.type == "compound_station" and str(st.opened_on) == "2024-05-01"
+    assert issue.source_channel == "grid_patrol" and issue.micro_grid_code.startswith("430602001001")
+    assert str(issue.due_at) == "2026-03-03 09:15:00"  # 垃圾清运: 24 hours
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_encodings_are_detected(engine, tmp_path, encoding):
+    path = write(tmp_path, [HEADER, GOOD.format(n=f"ENC-{encoding}")], encoding=encoding)
+    report = import_file(engine, "stations", path, dry_run=True)
+    assert report.problems == []
+    assert (
+        report.encoding == {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "gbk": "gbk", "gb18030": "gbk"}[encoding]
+    )  # GBK text is also valid GB18030
+
+
+def test_a_wrongly_declared_encoding_is_reported(engine, tmp_path):
+    path = write(tmp_path, [HEADER, GOOD.format(n="x")], encoding="gbk")
+    with pytest.raises(ValueError, match="not valid utf-8 at byte"):
+        import_file(engine, "stations", path, encoding="utf-8")
+
+
+BAD = {
+    "missing column": (
+        [HEADER.replace("名称,", ""), "T-1,小区党群服务驿站,,113.19778,29.33843,2024-05-01,85,新建,x"],
+        "missing required column 名称",
+    ),
+    "unknown column": ([HEADER + ",备注", GOOD.format(n=1) + ",x"], "unknown column"),
+    "duplicate key": ([HEADER, GOOD.format(n=1), GOOD.format(n=1)], "duplicate key; first on row 2"),
+    "unknown parent": ([HEADER, GOOD.format(n=1).replace(",,113", ",999999999999,113")], "unknown community code"),
+    "outside China": ([HEADER, GOOD.format(n=1).replace("113.19778,29.33843", "2.35,48.85")], "outside China"),
+    "swapped": (
+        [HEADER, GOOD.format(n=1).replace("113.19778,29.33843", "29.33843,113.19778")],
+        "longitude and latitude look swapped",
+    ),
+    "outside parent": (
+        [HEADER, GOOD.format(n=1).replace(",,113.19778,29.33843", ",430602001001,113.3,29.45")],
+        "outside community 430602001001",
+    ),
+    "markup": ([HEADER, GOOD.format(n=1).replace("测试驿站1", "<img src=x onerror=alert(1)>")], "contains markup"),
+    "bad date": ([HEADER, GOOD.format(n=1).replace("2024-05-01", "yesterday")], "not a date"),
+    "bad enum": ([HEADER, GOOD.format(n=1).replace("小区党群服务驿站", "茶馆")], "unknown value"),
+    "bad number": ([HEADER, GOOD.format(n=1).replace(",85,", ",-3,")], "outside"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_files_are_rejected_with_the_row_and_leave_the_store_unchanged(engine, tmp_path, case):
+    lines, reason = BAD[case]
+    before = counts(engine)
+    out = cli("stations", str(write(tmp_path, lines)))
+    assert out.returncode == 1, out.stderr
+    problems = out.stderr.strip().splitlines()
+    assert any(reason in p and p.startswith("row ") for p in problems[:-1]), problems
+    assert problems[-1].startswith("rejected f.csv") and "nothing was loaded" in problems[-1]
+    assert counts(engine) == before
+
+
+def test_issue_lifecycle_out_of_order(engine, tmp_path):
+    lines = open(PROJECT_ROOT / "examples" / "issues.csv", encoding="utf-8").read().splitlines()
+    lines[1] = lines[1].replace("2026-03-02 16:00", "2026-03-01 16:00").replace("IMP-I-0001", "LC-1")
+    report = import_file(engine, "issues", write(tmp_path, lines[:2]))
+    assert not report.loaded
+    assert any(p.column == "closed_at" and "earlier than handled_at" in p.reason for p in report.problems)
+
+
+def test_valid_rows_only_loads_the_rest(engine, tmp_path):
+    before = counts(engine)["service_station"]
+    lines = [HEADER, GOOD.format(n="V1"), GOOD.format(n="V2").replace("2024-05-01", "never")]
+    report = import_file(engine, "stations", write(tmp_path, lines), valid_rows_only=True)
+    assert report.loaded and report.inserted == 1 and report.rejected_rows == 1
+    assert counts(engine)["service_station"] == before + 1
+
+
+def test_gcj02_coordinates_are_converted(engine, tmp_path):
+    glon, glat = wgs84_to_gcj02(113.19778, 29.33843)
+    line = GOOD.format(n="GCJ").replace("113.19778,29.33843", f"{float(glon):.6f},{float(glat):.6f}")
+    report = import_file(engine, "stations", write(tmp_path, [HEADER, line]), crs="GCJ-02")
+    assert report.loaded, [p.line() for p in report.problems]
+    with engine.connect() as conn:
+        lon, lat, comm = conn.execute(
+            sa.text("SELECT lon, lat, community_code FROM service_station WHERE code = 'T-GCJ'")
+        ).one()
+    assert abs(lon - 113.19778) < 1e-6 and abs(lat - 29.33843) < 1e-6 and comm == "430602001001"
+
+
+def test_excel_with_date_cells_and_serial_dates(engine, tmp_path):
+    df = pd.DataFrame(
+        [
+            {
+                "阵地编码": "X-1",
+                "名称": "表格驿站",
+                "类型": "积分超市",
+                "经度": 113.19778,
+                "纬度": 29.33843,
+                "启用日期": pd.Timestamp("2025-02-03"),
+            }
+        ]
+    )
+    path = tmp_path / "s.xlsx"
+    df.to_excel(path, index=False)
+    report = import_file(engine, "stations", path)
+    assert report.loaded and report.encoding == "xlsx"
+    serial = write(tmp_path, [HEADER, GOOD.format(n="SER").replace("2024-05-01", "45658")])
+    assert import_file(engine, "stations", serial).loaded
+    with engine.connect() as conn:
+        assert (
+            str(conn.execute(sa.text("SELECT opened_on FROM service_station WHERE code = 'T-SER'")).scalar())
+            == "2025-01-01"
+        )
+
+
+def test_a_failure_during_the_load_leaves_the_store_unchanged(engine, tmp_path, monkeypatch):
+    before = counts(engine)
+
+    def broken(conn, table, df):
+        conn.execute(sa.text(f'INSERT INTO "{table}" SELECT * FROM "{table}" LIMIT 0'))
+        raise RuntimeError("killed halfway")
+
+    monkeypatch.setattr(loader, "copy_dataframe", broken)
+    with pytest.raises(RuntimeError, match="killed halfway"):
+        import_file(engine, "stations", write(tmp_path, [HEADER, GOOD.format(n="K1")]))
+    assert counts(engine) == before
+
+
+def test_usage_errors_exit_2(engine, tmp_path):
+    assert cli("planets", "examples/stations.csv").returncode == 2
+    assert cli("stations", str(tmp_path / "missing.csv")).returncode == 2
+
+
+def test_files_over_the_upload_limit_are_refused(engine, tmp_path):
+    path = write(tmp_path, [HEADER, GOOD.format(n=1)])
+    with pytest.raises(ValueError, match="upload limit"):
+        import_file(engine, "stations", path, max_bytes=10)
