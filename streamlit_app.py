@@ -17,6 +17,7 @@ PAGES = [
     st.Page("app_pages/issues.py", title=t("issues_page"), url_path="issues"),
     st.Page("app_pages/property.py", title=t("property_page"), url_path="property"),
     st.Page("app_pages/map.py", title=t("map_page"), url_path="map"),
+    st.Page("app_pages/import.py", title=t("import_page"), url_path="import"),
 ]
 nav = st.navigation(PAGES, position="hidden")
 with filters.guarded():

@@ -214,3 +214,40 @@ def test_files_over_the_upload_limit_are_refused(engine, tmp_path):
     path = write(tmp_path, [HEADER, GOOD.format(n=1)])
     with pytest.raises(ValueError, match="upload limit"):
         import_file(engine, "stations", path, max_bytes=10)
+
+
+def test_import_page_validates_and_loads_an_upload(engine, artifacts):
+    """The page in Chromium: upload the example, see it validated, confirm, find the rows in the store."""
+    from tests.browser import chromium_page, streamlit_server
+
+    with engine.connect() as conn:
+        conn.execute(sa.text("DELETE FROM service_station WHERE code LIKE 'IMP-S-%'"))
+        conn.commit()
+    before = counts(engine)["service_station"]
+    with streamlit_server(artifacts / "streamlit-import.log") as url, chromium_page() as page:
+        page.goto(f"{url}/import")
+        page.get_by_role("heading", name="数据导入").wait_for(timeout=90_000)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+            str(PROJECT_ROOT / "examples" / "stations.csv"))
+        page.get_by_text("校验通过：2 行可以导入。").wait_for(timeout=60_000)
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("已导入：新增 2 行").wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)
+        page.screenshot(path=str(artifacts / "page-import.png"), full_page=True)
+    assert counts(engine)["service_station"] == before + 2
+
+
+def test_import_page_reports_problems_without_loading(engine, tmp_path, artifacts):
+    from tests.browser import chromium_page, streamlit_server
+
+    bad = write(tmp_path, [HEADER, GOOD.format(n="P1").replace("2024-05-01", "someday"), GOOD.format(n="P1")],
+                name="bad.csv")
+    before = counts(engine)
+    with streamlit_server(artifacts / "streamlit-import-bad.log") as url, chromium_page() as page:
+        page.goto(f"{url}/import")
+        page.get_by_role("heading", name="数据导入").wait_for(timeout=90_000)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
+        page.get_by_text("发现 2 个问题").wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)  # let the tables draw
+        page.screenshot(path=str(artifacts / "page-import-problems.png"), full_page=True)
+    assert counts(engine) == before

@@ -123,3 +123,9 @@ ENUM_VALUES = {
     ("issues", "escalation_level"): schema.ESCALATION_LEVELS,
     ("issues", "satisfaction"): schema.SATISFACTION,
 }
+
+
+def template_csv(kind_name: str) -> bytes:
+    """An empty template (Chinese headers) for a kind, UTF-8 with BOM so Excel opens it correctly."""
+    kind = KINDS[kind_name]
+    return (",".join(c.zh for c in kind.columns) + "\n").encode("utf-8-sig")
