@@ -260,8 +260,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     ),
     "load": ("确认导入", "Load"),
     "load_valid": ("只导入有效行", "Load the valid rows only"),
-    "loaded": ("已导入：新增 {new} 行，更新 {updated} 行，跳过 {skipped} 行。",
-               "Loaded: {new} new, {updated} updated, {skipped} skipped."),
+    "loaded": (
+        "已导入：新增 {new} 行，更新 {updated} 行，跳过 {skipped} 行。",
+        "Loaded: {new} new, {updated} updated, {skipped} skipped.",
+    ),
     "report": ("问题清单", "Problems"),
     "row": ("行", "Row"),
     "column": ("列", "Column"),

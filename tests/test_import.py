@@ -228,7 +228,8 @@ def test_import_page_validates_and_loads_an_upload(engine, artifacts):
         page.goto(f"{url}/import")
         page.get_by_role("heading", name="数据导入").wait_for(timeout=90_000)
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
-            str(PROJECT_ROOT / "examples" / "stations.csv"))
+            str(PROJECT_ROOT / "examples" / "stations.csv")
+        )
         page.get_by_text("校验通过：2 行可以导入。").wait_for(timeout=60_000)
         page.get_by_role("button", name="确认导入").click()
         page.get_by_text("已导入：新增 2 行").wait_for(timeout=60_000)
@@ -240,8 +241,9 @@ def test_import_page_validates_and_loads_an_upload(engine, artifacts):
 def test_import_page_reports_problems_without_loading(engine, tmp_path, artifacts):
     from tests.browser import chromium_page, streamlit_server
 
-    bad = write(tmp_path, [HEADER, GOOD.format(n="P1").replace("2024-05-01", "someday"), GOOD.format(n="P1")],
-                name="bad.csv")
+    bad = write(
+        tmp_path, [HEADER, GOOD.format(n="P1").replace("2024-05-01", "someday"), GOOD.format(n="P1")], name="bad.csv"
+    )
     before = counts(engine)
     with streamlit_server(artifacts / "streamlit-import-bad.log") as url, chromium_page() as page:
         page.goto(f"{url}/import")
