@@ -87,26 +87,32 @@ def resolve(conn, kind: Kind, values: pd.DataFrame) -> tuple[pd.DataFrame, list[
     pts = shapely.points(df["lon"].astype(float).fillna(0), df["lat"].astype(float).fillna(0))
     found = _locate(communities, pts)
     by_code = communities.set_index("code")["g"]
-    for i in df.index:
-        given = df.at[i, "community_code"]
-        if given is not None and given == given:
-            if given not in by_code.index:
-                problems.append(Problem(_row(i), "社区代码", str(given), "unknown community code"))
-            elif has_xy[i] and by_code[given].distance(pts[df.index.get_loc(i)]) > OUTSIDE_TOLERANCE_DEG:
-                problems.append(
-                    Problem(_row(i), "经度/纬度", f"{df.at[i, 'lon']}, {df.at[i, 'lat']}", f"outside community {given}")
-                )
-        elif has_xy[i]:
-            df.at[i, "community_code"] = found[df.index.get_loc(i)]
-            if found[df.index.get_loc(i)] is None:
-                problems.append(
-                    Problem(
-                        _row(i),
-                        "经度/纬度",
-                        f"{df.at[i, 'lon']}, {df.at[i, 'lat']}",
-                        "the point lies in no community of the store",
-                    )
-                )
+    given = df["community_code"]
+    has_given = given.notna()
+    unknown = has_given & ~given.isin(by_code.index)
+    known = (has_given & ~unknown & has_xy).to_numpy()
+    outside = np.zeros(len(df), dtype=bool)
+    if known.any():
+        polys = by_code.loc[given[known]].to_numpy()
+        outside[known] = shapely.distance(polys, pts[known]) > OUTSIDE_TOLERANCE_DEG
+    derive = (~has_given & has_xy).to_numpy()
+    df.loc[derive, "community_code"] = found[derive]
+    nowhere = derive & pd.isna(found)
+    for i in df.index[unknown.to_numpy()]:
+        problems.append(Problem(_row(i), "社区代码", str(given[i]), "unknown community code"))
+    for i in df.index[outside]:
+        problems.append(
+            Problem(_row(i), "经度/纬度", f"{df.at[i, 'lon']}, {df.at[i, 'lat']}", f"outside community {given[i]}")
+        )
+    for i in df.index[nowhere]:
+        problems.append(
+            Problem(
+                _row(i),
+                "经度/纬度",
+                f"{df.at[i, 'lon']}, {df.at[i, 'lat']}",
+                "the point lies in no community of the store",
+            )
+        )
     df["street_code"] = df["community_code"].map(lambda c: c[:9] if isinstance(c, str) else None)
     df["district_code"] = df["community_code"].map(lambda c: c[:6] if isinstance(c, str) else None)
     districts = set(df["district_code"].dropna())

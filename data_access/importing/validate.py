@@ -63,19 +63,24 @@ def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Proble
 
 
 def _parse_datetime(values: pd.Series) -> pd.Series:
-    """ISO, 2024/1/5, 2024年1月5日 10时5分, and Excel serial day numbers."""
-
-    def one(v):
-        if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year"):
-            return pd.Timestamp(v)
-        text = str(v).strip()
-        if re.fullmatch(r"\d{5}(\.\d+)?", text):  # Excel serial date
-            return pd.Timestamp("1899-12-30") + pd.to_timedelta(float(text), unit="D")
-        text = re.sub(r"[年月]", "-", text).replace("日", " ").replace("时", ":").replace("分", ":").replace("秒", "")
-        text = re.sub(r"\s+", " ", text).strip().rstrip(":")
-        return pd.to_datetime(text, errors="coerce")
-
-    return values.map(one)
+    """ISO, 2024/1/5, 2024年1月5日 10时5分, Excel date cells and Excel serial day numbers (vectorised)."""
+    cells = values.map(lambda v: pd.Timestamp(v) if hasattr(v, "year") else pd.NaT)
+    text = values.map(lambda v: "" if hasattr(v, "year") else str(v)).str.strip()
+    serial = text.str.fullmatch(r"\d{5}(\.\d+)?")
+    norm = (
+        text.str.replace(r"[年月]", "-", regex=True)
+        .str.replace("日", " ")
+        .str.replace("时", ":")
+        .str.replace("分", ":")
+        .str.replace("秒", "")
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip()
+        .str.rstrip(":")
+    )
+    parsed = pd.to_datetime(norm.where(~serial & (norm != "")), format="mixed", errors="coerce")
+    days = pd.to_numeric(text.where(serial), errors="coerce")
+    from_serial = pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")
+    return parsed.where(~serial, from_serial).fillna(cells)
 
 
 def _row(i: int) -> int:
@@ -98,12 +103,13 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
                 problems.append(Problem(_row(i), col.zh, "", "required value is empty"))
         if col.type in ("text", "code"):
             value = text.where(~empty, None)
-            bad = value.map(lambda v: v is not None and bool(_MARKUP.search(str(v))))
-            for i in df.index[bad]:
+            as_text = value.astype("string")
+            bad = as_text.str.contains(_MARKUP, na=False)
+            for i in df.index[bad.to_numpy(dtype=bool)]:
                 problems.append(Problem(_row(i), col.zh, str(value[i]), "contains markup (HTML or script)"))
             if col.type == "code":
-                bad = value.map(lambda v: v is not None and not re.fullmatch(r"[0-9A-Za-z]{2,24}", str(v)))
-                for i in df.index[bad]:
+                bad = value.notna() & ~as_text.str.fullmatch(r"[0-9A-Za-z]{2,24}").fillna(False).astype(bool)
+                for i in df.index[bad.to_numpy(dtype=bool)]:
                     problems.append(Problem(_row(i), col.zh, str(value[i]), "not a code (digits and letters)"))
         elif col.type in ("int", "float"):
             value = pd.to_numeric(text.where(~empty, None), errors="coerce")
@@ -175,16 +181,17 @@ def _check_coordinates(out: pd.DataFrame, crs: str) -> list[Problem]:
 
 
 def _check_lifecycle(out: pd.DataFrame) -> list[Problem]:
+    """Each stage that happened is no earlier than every stage before it (vectorised over rows)."""
     problems = []
     stages = [c for c in LIFECYCLE if c in out.columns]
-    for i in out.index:
-        latest, latest_col = None, None
-        for col in stages:
-            t = out.at[i, col]
-            if t is None or pd.isna(t):
-                continue
-            if latest is not None and t < latest:
-                problems.append(Problem(_row(i), col, str(t), f"earlier than {latest_col} ({latest})"))
-            if latest is None or t > latest:
-                latest, latest_col = t, col
+    latest = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    latest_col = pd.Series("", index=out.index)
+    for col in stages:
+        t = pd.to_datetime(out[col], errors="coerce")
+        bad = t.notna() & latest.notna() & (t < latest)
+        for i in out.index[bad]:
+            problems.append(Problem(_row(i), col, str(t[i]), f"earlier than {latest_col[i]} ({latest[i]})"))
+        newer = t.notna() & (latest.isna() | (t > latest))
+        latest = latest.where(~newer, t)
+        latest_col = latest_col.where(~newer, col)
     return problems
