@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 from data_access.store import data_as_of
-from geo.coverage import walk_radius_m, within_reach
+from geo.coverage import greedy_sites, walk_radius_m, within_reach
 
 STAGES = ("accepted_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 
@@ -83,28 +84,52 @@ def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     return _read(engine, sql, p)
 
 
+def _radius(minutes: float) -> float:
+    s = get_settings()
+    return walk_radius_m(minutes, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
+
+
+def _compounds(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Compounds of the scope: codes, name, community name, households and centroid."""
+    w, p = scope.where("x")
+    return _read(
+        engine,
+        f"""SELECT x.code, x.name, c.name AS community, x.district_code, x.street_code,
+                             x.community_code, x.grid_code, x.households, x.centroid_lon AS lon,
+                             x.centroid_lat AS lat
+                             FROM compound x JOIN community c ON c.code = x.community_code WHERE {w}""",
+        p,
+    )
+
+
+def _points(engine: sa.Engine, scope: Scope, table: str) -> pd.DataFrame:
+    """Locations of service stations or of active grid workers in the scope."""
+    w, p = scope.where()
+    active = "AND left_on IS NULL AND lon IS NOT NULL" if table == "grid_worker" else ""
+    return _read(engine, f"SELECT lon, lat FROM {table} WHERE {w} {active}", p)
+
+
+def _reached(comp: pd.DataFrame, sites: pd.DataFrame, minutes: float) -> np.ndarray:
+    return within_reach(comp["lon"], comp["lat"], sites["lon"], sites["lat"], _radius(minutes))
+
+
+def _coverage_row(comp: pd.DataFrame, hit: np.ndarray, minutes: float) -> dict:
+    total = comp["households"].sum()
+    covered = comp.loc[hit, "households"].sum()
+    return {
+        "minutes": minutes,
+        "radius_m": round(_radius(minutes)),
+        "households": int(total),
+        "covered": int(covered),
+        "coverage": 100.0 * covered / total if total else None,
+        "uncovered_compounds": int((~hit).sum()),
+    }
+
+
 def station_coverage(engine: sa.Engine, scope: Scope, minutes=(5, 10, 15)) -> pd.DataFrame:
     """Share of households whose compound lies within a walk of a service station."""
-    w, p = scope.where()
-    comp = _read(engine, f"SELECT centroid_lon AS lon, centroid_lat AS lat, households FROM compound WHERE {w}", p)
-    st = _read(engine, f"SELECT lon, lat FROM service_station WHERE {w}", p)
-    s = get_settings()
-    rows = []
-    total = comp["households"].sum()
-    for m in minutes:
-        r = walk_radius_m(m, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
-        hit = within_reach(comp["lon"], comp["lat"], st["lon"], st["lat"], r)
-        rows.append(
-            {
-                "minutes": m,
-                "radius_m": round(r),
-                "households": int(total),
-                "covered": int(comp.loc[hit, "households"].sum()),
-                "coverage": 100.0 * comp.loc[hit, "households"].sum() / total if total else None,
-                "uncovered_compounds": int((~hit).sum()),
-            }
-        )
-    return pd.DataFrame(rows)
+    comp, st = _compounds(engine, scope), _points(engine, scope, "service_station")
+    return pd.DataFrame([_coverage_row(comp, _reached(comp, st, m), m) for m in minutes])
 
 
 def issue_kpis(engine: sa.Engine, scope: Scope, period: Period, at: datetime | None = None) -> pd.DataFrame:
@@ -203,40 +228,22 @@ def station_coverage_by(engine: sa.Engine, scope: Scope, level: str, minutes: fl
     """Walking coverage of compound households per unit of ``level`` (street, community or grid)."""
     if level not in ("district", "street", "community", "grid"):
         raise ValueError(f"no compound coverage at level {level!r}")
-    w, p = scope.where()
-    comp = _read(
-        engine,
-        f"SELECT {level}_code AS code, centroid_lon AS lon, centroid_lat AS lat, households FROM compound WHERE {w}",
-        p,
-    )
-    st = _read(engine, f"SELECT lon, lat FROM service_station WHERE {w}", p)
-    s = get_settings()
-    radius = walk_radius_m(minutes, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
-    comp["covered"] = comp["households"].where(within_reach(comp["lon"], comp["lat"], st["lon"], st["lat"], radius), 0)
-    out = comp.groupby("code")[["households", "covered"]].sum().reset_index()
+    comp = _compounds(engine, scope)
+    hit = _reached(comp, _points(engine, scope, "service_station"), minutes)
+    comp["covered"] = comp["households"].where(hit, 0)
+    out = comp.groupby(f"{level}_code")[["households", "covered"]].sum().rename_axis("code").reset_index()
     out["station_coverage"] = 100.0 * out["covered"] / out["households"].where(out["households"] > 0)
     return out
 
 
 def station_plan(engine: sa.Engine, scope: Scope, k: int = 10, minutes: float = 15) -> pd.DataFrame:
     """ "Where next": k compound sites that would cover the most uncovered households (greedy)."""
-    from geo.coverage import greedy_sites
-
-    w, p = scope.where("x")
-    comp = _read(
-        engine,
-        f"""SELECT x.code, x.name, c.name AS community, x.centroid_lon AS lon,
-                             x.centroid_lat AS lat, x.households FROM compound x
-                             JOIN community c ON c.code = x.community_code WHERE {w}""",
-        p,
-    )
-    ws, _ = scope.where()
-    st = _read(engine, f"SELECT lon, lat FROM service_station WHERE {ws}", p)
-    s = get_settings()
-    radius = walk_radius_m(minutes, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
-    covered = within_reach(comp["lon"], comp["lat"], st["lon"], st["lat"], radius)
+    comp = _compounds(engine, scope)
+    covered = _reached(comp, _points(engine, scope, "service_station"), minutes)
     total = comp["households"].sum()
-    picks = greedy_sites(comp["lon"], comp["lat"], comp["lon"], comp["lat"], comp["households"], covered, radius, k)
+    picks = greedy_sites(
+        comp["lon"], comp["lat"], comp["lon"], comp["lat"], comp["households"], covered, _radius(minutes), k
+    )
     rows, running = [], comp.loc[covered, "households"].sum()
     for rank, (i, gain) in enumerate(picks, start=1):
         running += gain
@@ -255,42 +262,16 @@ def station_plan(engine: sa.Engine, scope: Scope, k: int = 10, minutes: float = 
 
 def uncovered_compounds(engine: sa.Engine, scope: Scope, minutes: float = 15, limit: int = 500) -> pd.DataFrame:
     """Compounds with no service station within a walk, largest first."""
-    w, p = scope.where("x")
-    comp = _read(
-        engine,
-        f"""SELECT x.code, x.name, c.name AS community, x.households, x.centroid_lon AS lon,
-                             x.centroid_lat AS lat FROM compound x JOIN community c ON c.code = x.community_code
-                             WHERE {w}""",
-        p,
-    )
-    ws, _ = scope.where()
-    st = _read(engine, f"SELECT lon, lat FROM service_station WHERE {ws}", p)
-    s = get_settings()
-    radius = walk_radius_m(minutes, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
-    hit = within_reach(comp["lon"], comp["lat"], st["lon"], st["lat"], radius)
-    return comp[~hit].sort_values("households", ascending=False).head(limit).reset_index(drop=True)
+    comp = _compounds(engine, scope)
+    hit = _reached(comp, _points(engine, scope, "service_station"), minutes)
+    cols = ["code", "name", "community", "households", "lon", "lat"]
+    return comp.loc[~hit, cols].sort_values("households", ascending=False).head(limit).reset_index(drop=True)
 
 
 def worker_reach(engine: sa.Engine, scope: Scope, minutes: float = 5) -> pd.DataFrame:
     """Share of compound households within a ``minutes`` walk of an active grid worker (emergency reach)."""
-    w, p = scope.where()
-    comp = _read(engine, f"SELECT centroid_lon AS lon, centroid_lat AS lat, households FROM compound WHERE {w}", p)
-    wk = _read(engine, f"SELECT lon, lat FROM grid_worker WHERE {w} AND left_on IS NULL AND lon IS NOT NULL", p)
-    s = get_settings()
-    radius = walk_radius_m(minutes, speed_m_per_min=s.walk_speed_m_per_min, detour_factor=s.detour_factor)
-    hit = within_reach(comp["lon"], comp["lat"], wk["lon"], wk["lat"], radius)
-    total = comp["households"].sum()
-    return pd.DataFrame(
-        [
-            {
-                "minutes": minutes,
-                "radius_m": round(radius),
-                "households": int(total),
-                "covered": int(comp.loc[hit, "households"].sum()),
-                "coverage": 100.0 * comp.loc[hit, "households"].sum() / total if total else None,
-            }
-        ]
-    )
+    comp = _compounds(engine, scope)
+    return pd.DataFrame([_coverage_row(comp, _reached(comp, _points(engine, scope, "grid_worker"), minutes), minutes)])
 
 
 def micro_grid_stats(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
