@@ -5,6 +5,7 @@ import logging
 import streamlit as st
 
 from dashboard import filters
+from dashboard.errors import guarded
 from dashboard.i18n import t
 
 logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -20,6 +21,6 @@ PAGES = [
     st.Page("app_pages/import.py", title=t("import_page"), url_path="import"),
 ]
 nav = st.navigation(PAGES, position="hidden")
-with filters.guarded():
+with guarded():
     filters.sidebar(PAGES)
 nav.run()

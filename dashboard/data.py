@@ -12,7 +12,7 @@ import streamlit as st
 
 from data_access import metrics, queries
 from data_access.engine import get_engine
-from data_access.scope import Scope
+from data_access.scope import Period, Scope
 
 CACHE_TTL_S = 600
 _SOURCES = {"metrics": metrics, "queries": queries}
@@ -38,8 +38,6 @@ def units(level: str, parent: str | None) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def place_overview(start, end) -> pd.DataFrame:
-    from data_access.scope import Period
-
     return metrics.place_overview(get_engine(), Period(start, end))
 
 

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard import data
-from dashboard.errors import guarded  # noqa: F401  (re-exported for the entry point)
 from dashboard.i18n import t
 from dashboard.safe import md
 from dashboard.state import COMPARES, RANGES, ViewState, comparison_of, from_params, period_of, to_params
