@@ -11,6 +11,7 @@ import pytest
 from data_access.demo.build import generate, history_start
 from data_access.demo.layout import allocate
 from data_access.demo.spec import SEED_DISTRICTS
+from data_access.schema import LIFECYCLE
 
 
 def test_same_seed_same_rows():
@@ -34,16 +35,7 @@ def test_issue_lifecycle_is_ordered_and_mostly_on_time():
     one = {"510903": SEED_DISTRICTS["510903"]}
     tables, _ = generate(date(2026, 6, 30), districts=one)
     df = pd.concat(tables.frames["issue"])
-    stages = [
-        "reported_at",
-        "accepted_at",
-        "registered_at",
-        "dispatched_at",
-        "handled_at",
-        "verified_at",
-        "closed_at",
-        "evaluated_at",
-    ]
+    stages = LIFECYCLE
     for a, b in zip(stages, stages[1:]):
         both = df[a].notna() & df[b].notna()
         assert (df.loc[both, b] >= df.loc[both, a]).all(), f"{b} before {a}"
