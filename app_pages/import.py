@@ -3,56 +3,82 @@
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
+from dashboard import data
 from dashboard.errors import guarded
-from dashboard.i18n import t
+from dashboard.i18n import lang, t
 from dashboard.widgets import table
 from data_access.engine import get_engine
-from data_access.importing.kinds import KINDS, template_csv
+from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, TABLE_SUFFIXES, template
 from data_access.importing.load import import_file
-from data_access.importing.validate import read_table
+from data_access.importing.validate import problem_frame
 
-CRS = ["WGS-84", "CGCS2000", "GCJ-02", "BD-09", *[f"EPSG:{n}" for n in range(4513, 4534)]]
+CRS = [None, "WGS-84", "CGCS2000", "GCJ-02", "BD-09", *[f"EPSG:{n}" for n in range(4513, 4534)]]
+SHAPEFILE_PARTS = ["shp", "shx", "dbf", "prj", "cpg"]
+
+
+def _saved(uploads) -> Path:
+    """Write the uploaded file(s) to a fresh folder; a loose Shapefile's parts land side by side."""
+    folder = Path(tempfile.mkdtemp(prefix="ggc-import-"))
+    for upload in uploads:
+        (folder / Path(upload.name).name).write_bytes(upload.getvalue())
+    main = [p for p in folder.iterdir() if p.suffix.lower() in (*LAYER_SUFFIXES, *TABLE_SUFFIXES)]
+    shp = [p for p in main if p.suffix.lower() == ".shp"]
+    return (shp or main or list(folder.iterdir()))[0]
+
+
+def _load(kind, path, crs, encoding, valid_rows_only) -> None:
+    done = import_file(get_engine(), kind, path, crs=crs, encoding=encoding, valid_rows_only=valid_rows_only)
+    data.clear()
+    st.success(t("loaded", new=done.inserted, updated=done.updated, skipped=done.rejected_rows))
+
 
 with guarded():
     st.title(t("import_page"))
     a, b, c = st.columns(3)
-    kind = a.selectbox(t("import_kind"), list(KINDS), format_func=lambda k: t(f"kind_{k}"))
-    crs = b.selectbox(t("crs"), CRS)
+    kinds = list(KINDS)
+    asked = st.query_params.get("kind")
+    kind = a.selectbox(
+        t("import_kind"),
+        kinds,
+        index=kinds.index(asked) if asked in KINDS else kinds.index("stations"),
+        format_func=lambda k: t(f"kind_{k}"),
+    )
+    layer = KINDS[kind].layer
+    crs = b.selectbox(t("crs"), CRS, format_func=lambda v: t("crs_auto") if v is None else v)
     encoding = c.selectbox(
         t("encoding"),
         [None, "utf-8", "gbk", "gb18030"],
         format_func=lambda e: t("encoding_auto") if e is None else e.upper(),
     )
-    st.download_button(t("template"), template_csv(kind), f"{kind}_template.csv", "text/csv")
-    upload = st.file_uploader(t("upload"), type=["csv", "xlsx"], key=f"upload_{kind}")
-    if upload is not None:
-        folder = Path(tempfile.mkdtemp(prefix="ggc-import-"))
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
+    body, name, mime = template(kind)
+    st.download_button(t("template"), body, name, mime)
+    types = ["geojson", "json", "zip", "gpkg", *SHAPEFILE_PARTS] if layer else ["csv", "xlsx"]
+    uploads = st.file_uploader(
+        t("upload_layer" if layer else "upload"), type=types, accept_multiple_files=True, key=f"upload_{kind}"
+    )
+    if uploads:
+        path = _saved(uploads)
         try:
-            raw, _ = read_table(path, encoding)
+            report = import_file(get_engine(), kind, path, crs=crs, encoding=encoding, dry_run=True)
         except ValueError as exc:
             st.error(t("import_error", error=str(exc)))
             st.stop()
+        st.caption(t("import_read", rows=report.rows, encoding=report.encoding, crs=report.crs))
         st.subheader(t("preview"))
-        st.dataframe(raw.head(20), hide_index=True, width="stretch")
-        report = import_file(get_engine(), kind, path, crs=crs, encoding=encoding, dry_run=True)
+        st.dataframe(report.preview, hide_index=True, width="stretch")
+        for note in report.notes:
+            st.info(note.line(lang()))
         if report.problems:
             st.warning(t("validation_failed", n=len(report.problems), rows=max(report.rejected_rows, 1)))
             st.subheader(t("report"))
-            problems = pd.DataFrame([p.__dict__ for p in report.problems])
+            problems = problem_frame(report.problems, lang())
             table(problems, ["row", "column", "value", "reason"], f"{kind}_problems", "problems_table")
             header_problem = any(p.row == 1 for p in report.problems)
             if not header_problem and st.button(t("load_valid"), type="primary"):
-                done = import_file(get_engine(), kind, path, crs=crs, encoding=encoding, valid_rows_only=True)
-                st.cache_data.clear()
-                st.success(t("loaded", new=done.inserted, updated=done.updated, skipped=done.rejected_rows))
+                _load(kind, path, crs, encoding, valid_rows_only=True)
         else:
             st.success(t("validation_ok", rows=report.rows))
             if st.button(t("load"), type="primary"):
-                done = import_file(get_engine(), kind, path, crs=crs, encoding=encoding)
-                st.cache_data.clear()
-                st.success(t("loaded", new=done.inserted, updated=done.updated, skipped=done.rejected_rows))
+                _load(kind, path, crs, encoding, valid_rows_only=False)

@@ -92,6 +92,8 @@ def _cmd_import(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for note in report.notes:
+        print(f"note: {note.line()}", file=sys.stderr)
     for problem in report.problems:
         print(problem.line(), file=sys.stderr)
     print(report.summary(), file=sys.stderr)
@@ -113,6 +115,8 @@ def _print(result, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from data_access.importing.kinds import KINDS
+
     parser = argparse.ArgumentParser(prog="python -m data_access", description="Grid Governance Cockpit store")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("setup", help="migrate, and load the demo city when the store is empty")
@@ -129,10 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("figures", help="computed figures of one place, keyed as in seed_figures.csv")
     p.add_argument("--place", required=True)
     p = sub.add_parser("status", help="embedded or external, schema revision, rows per table")
-    p = sub.add_parser("import", help="load a file: stations or issues (CSV, Excel)")
-    p.add_argument("kind")
+    p = sub.add_parser("import", help="load a file of one kind (boundaries, stations, people, issues …)")
+    p.add_argument("kind", help="one of: " + ", ".join(KINDS))
     p.add_argument("path")
-    p.add_argument("--crs", default="WGS-84", help="WGS-84 (default), CGCS2000, EPSG:4491-4554, GCJ-02, BD-09")
+    p.add_argument(
+        "--crs",
+        default=None,
+        help="WGS-84, CGCS2000, EPSG:4491-4554, EPSG:32643-32653, GCJ-02, BD-09 "
+        "(default: the file's own CRS, else WGS-84)",
+    )
     p.add_argument("--encoding", default=None, help="default: detect UTF-8, UTF-8 with BOM, GBK, GB18030")
     p.add_argument("--dry-run", action="store_true", help="validate only")
     p.add_argument("--valid-rows-only", action="store_true", help="load the valid rows, report the rest")

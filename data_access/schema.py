@@ -433,6 +433,7 @@ volunteer_activity = sa.Table(
     "volunteer_activity",
     metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), unique=True),  # record number of imported activities (0002)
     sa.Column("volunteer_id", sa.Integer, sa.ForeignKey("volunteer.id"), nullable=False),
     sa.Column("team_id", sa.Integer, sa.ForeignKey("volunteer_team.id")),
     _code("district_code", 6, "district.code"),

@@ -58,6 +58,23 @@ def data_as_of(conn: sa.Connection) -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
+def bump_data_version(conn: sa.Connection) -> None:
+    """Mark the data as changed (inside the loading transaction), so every app process's caches renew."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO store_meta (key, value) VALUES ('data_version', '1') ON CONFLICT (key) "
+            "DO UPDATE SET value = (store_meta.value::bigint + 1)::text"
+        )
+    )
+
+
+def data_version(engine: sa.Engine) -> int:
+    """A number that grows with every import or refresh (0 before the first)."""
+    with engine.connect() as conn:
+        value = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'data_version'")).scalar()
+    return int(value or 0)
+
+
 def status(engine: sa.Engine | None = None) -> dict:
     """Where the store is, its schema revision and the row count of every table."""
     engine = engine or get_engine()

@@ -160,7 +160,7 @@ def normalise_crs(name: str) -> str:
     """A canonical name for a source CRS: "WGS-84", "GCJ-02", "BD-09" or "EPSG:n".
 
     CGCS2000 (EPSG:4490) is treated as WGS-84 at dashboard accuracy; its Gauss-Krüger
-    zones (EPSG:4491-4554) are reprojected with pyproj.
+    zones (EPSG:4491-4554) and UTM zones over China (EPSG:32643-32653) are reprojected with pyproj.
     """
     text = name.strip().upper().replace("_", "-").replace(" ", "")
     aliases = {
@@ -179,9 +179,28 @@ def normalise_crs(name: str) -> str:
     if text in aliases:
         return aliases[text]
     code = _epsg(text)
-    if code is not None and 4491 <= code <= 4554:
+    if code is not None and (4491 <= code <= 4554 or 32643 <= code <= 32653):
         return f"EPSG:{code}"
-    raise ValueError(f"unsupported CRS {name!r}: use WGS-84, CGCS2000, EPSG:4491-4554, GCJ-02 or BD-09")
+    raise ValueError(
+        f"unsupported CRS {name!r}: use WGS-84, CGCS2000, EPSG:4491-4554 (CGCS2000 Gauss-Krüger), "
+        "EPSG:32643-32653 (UTM), GCJ-02 or BD-09"
+    )
+
+
+def crs_of_file(crs) -> str:
+    """The supported name of a file's declared CRS (a pyproj CRS, from a .prj, GeoPackage or GeoJSON).
+
+    Geographic CRSs on WGS-84 or CGCS2000 are "WGS-84"; projected ones must be an EPSG code
+    normalise_crs accepts. Raises ValueError naming the CRS otherwise.
+    """
+    if crs.is_geographic and any(
+        k in crs.datum.name.upper() for k in ("WGS", "WORLD GEODETIC SYSTEM 1984", "CHINA 2000", "CGCS")
+    ):
+        return "WGS-84"
+    code = crs.to_epsg(min_confidence=70)
+    if code is None:
+        raise ValueError(f"unsupported CRS {crs.name!r} (no EPSG code); pass --crs")
+    return normalise_crs(f"EPSG:{code}")
 
 
 def to_wgs84(geom, crs: str):

@@ -6,6 +6,7 @@ database with CREATE DATABASE ... TEMPLATE, so tests never touch the working sto
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -72,6 +73,20 @@ def engine() -> sa.Engine:
     _point_settings_at(TEST_DB)
     yield eng.get_engine()
     eng.reset_engine()
+
+
+@contextlib.contextmanager
+def writable_copy(name: str):
+    """An engine on a fresh copy of the test store, for tests that write (the seed figures stay intact)."""
+    from data_access.engine import get_engine
+
+    create_database(name, template=TEST_DB)
+    _point_settings_at(name)
+    try:
+        yield get_engine()
+    finally:
+        _point_settings_at(TEST_DB)
+        drop_database(name)
 
 
 @pytest.fixture(scope="session")

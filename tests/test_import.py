@@ -15,7 +15,7 @@ from data_access.importing import load as loader
 from data_access.importing.load import import_file
 from data_access.settings import PROJECT_ROOT
 from geo.crs import wgs84_to_gcj02
-from tests.conftest import TEST_DB, _point_settings_at, create_database, drop_database
+from tests.conftest import writable_copy
 
 HEADER = "阵地编码,名称,类型,社区代码,经度,纬度,启用日期,面积(平方米),建设方式,服务内容"
 GOOD = "T-{n},测试驿站{n},小区党群服务驿站,,113.19778,29.33843,2024-05-01,85,新建,议事协商"
@@ -23,14 +23,9 @@ GOOD = "T-{n},测试驿站{n},小区党群服务驿站,,113.19778,29.33843,2024-
 
 @pytest.fixture(scope="module")
 def engine(engine):
-    """Imports write, so they get their own copy of the test store (the seed figures stay intact)."""
-    from data_access.engine import get_engine
-
-    create_database("cockpit_test_import", template=TEST_DB)
-    _point_settings_at("cockpit_test_import")
-    yield get_engine()
-    _point_settings_at(TEST_DB)
-    drop_database("cockpit_test_import")
+    """Imports write, so they get their own copy of the test store."""
+    with writable_copy("cockpit_test_import") as copy:
+        yield copy
 
 
 def counts(engine) -> dict[str, int]:
@@ -253,3 +248,26 @@ def test_import_page_reports_problems_without_loading(engine, tmp_path, artifact
         page.wait_for_timeout(2000)  # let the tables draw
         page.screenshot(path=str(artifacts / "page-import-problems.png"), full_page=True)
     assert counts(engine) == before
+
+
+def test_import_page_loads_a_boundary_file(engine, artifacts):
+    """A district boundary (GeoJSON) uploaded on the page, with the kind chosen by the URL."""
+    from tests.browser import chromium_page, streamlit_server
+
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM district WHERE code = '420102'")).scalar() == 0
+    with streamlit_server(artifacts / "streamlit-import-layer.log") as url, chromium_page() as page:
+        page.goto(f"{url}/import?kind=districts")
+        page.get_by_role("heading", name="数据导入").wait_for(timeout=90_000)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+            str(PROJECT_ROOT / "examples" / "districts.geojson")
+        )
+        page.get_by_text("校验通过：1 行可以导入。").wait_for(timeout=60_000)
+        page.get_by_text("坐标系 WGS-84").wait_for(timeout=10_000)
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("已导入：新增 1 行").wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(artifacts / "page-import-layer.png"), full_page=True)
+    with engine.connect() as conn:
+        name = conn.execute(sa.text("SELECT name FROM district WHERE code = '420102'")).scalar()
+    assert name == "江岸区"

@@ -1,11 +1,13 @@
 """What each importable kind of file holds: columns with Chinese headers, English aliases, types.
 
-A column's ``type`` is one of text, code, int, float, date, datetime, enum. Enumerations accept
-the stored English value or its Chinese label.
+A column's ``type`` is one of text, code, int, float, bool, date, datetime, enum. Enumerations
+accept the stored English value or its Chinese label. Boundary kinds (``layer=True``) are vector
+files (GeoJSON, Shapefile, GeoPackage) whose attribute table has these columns.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from data_access import schema
@@ -13,7 +15,7 @@ from data_access import schema
 
 @dataclass(frozen=True)
 class Column:
-    name: str  # the table column
+    name: str  # the table column (or a reference resolved at load, such as team_code)
     zh: str  # the template's Chinese header
     type: str = "text"
     required: bool = False
@@ -21,6 +23,7 @@ class Column:
     labels: dict[str, str] = field(default_factory=dict)  # Chinese label → stored value (enums)
     min: float | None = None
     max: float | None = None
+    digits: tuple[int, int] | None = None  # a hierarchy code: digits from..to
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -31,12 +34,18 @@ class Column:
 class Kind:
     name: str
     table: str
-    key: str  # natural key column (upsert on it)
+    key: tuple[str, ...]  # natural key (upsert on it)
     columns: tuple[Column, ...]
-    located: bool = False  # rows carry lon/lat; missing hierarchy codes are derived from them
+    located: bool = False  # rows may carry lon/lat; missing hierarchy codes are derived from them
+    layer: bool = False  # a vector file of polygons
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column → stored values
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def key_label(self) -> str:
+        return "/".join(self.column(k).zh for k in self.key)
 
 
 STATION_TYPES = {
@@ -66,40 +75,207 @@ SOURCES = {
 }
 ESCALATION = {"小区": "compound", "社区": "community", "街道": "street", "区直部门": "district", "区": "district"}
 SATISFACTION = {"满意": "satisfied", "基本满意": "basically_satisfied", "不满意": "dissatisfied"}
+STREET_KINDS = {"街道": "street", "镇": "town", "乡": "town"}
+COMMUNITY_KINDS = {"社区": "community", "村": "village", "行政村": "village"}
+COMPOUND_TYPES = {
+    "商品房小区": "commercial",
+    "商品房": "commercial",
+    "老旧小区": "old",
+    "安置小区": "resettlement",
+    "保障房小区": "affordable",
+    "保障房": "affordable",
+    "无物业小区": "unmanaged",
+}
+MANAGEMENT = {
+    "专业物业": "professional",
+    "打包托管": "bundled",
+    "社区托管": "community_managed",
+    "居民自治": "self_managed",
+    "无物业": "none",
+}
+WORKER_ROLES = {
+    "专职网格员": "full_time",
+    "兼职网格员": "part_time",
+    "专属网格员": "dedicated",
+    "微网格员": "micro_grid",
+    "楼栋长": "building_head",
+    "网格长": "grid_leader",
+    "下沉干部": "sunk_staff",
+}
+VOLUNTEER_KINDS = {"居民": "resident", "党员": "party_member", "在职党员": "in_service_party_member"}
+ACTIVITY_TYPES = {
+    "助老": "elderly_care",
+    "文明实践": "civility",
+    "环境整治": "environment",
+    "巡逻": "patrol",
+    "义诊": "medical",
+    "法律服务": "legal",
+    "调解": "mediation",
+    "文化": "culture",
+    "防疫": "epidemic",
+}
+PARTY_FORMS = {"党支部": "branch", "党建指导员": "instructor", "无": "none"}
+COMMITTEE_KINDS = {"业委会": "owners_committee", "业主委员会": "owners_committee", "物管会": "management_committee"}
+PARTY_LEVELS = {
+    "街道党工委": "street_committee",
+    "社区党委": "community_committee",
+    "社区党组织": "community_committee",
+    "党支部": "branch",
+    "楼栋党小组": "building_group",
+    "党小组": "building_group",
+    "党员中心户": "center_household",
+}
+BRANCH_KINDS = {"小区": "compound", "小区党支部": "compound", "网格": "grid", "网格党支部": "grid", "区域": "area"}
+SECRETARY = {
+    "退休干部": "retired_cadre",
+    "社区工作者": "community_worker",
+    "在职党员": "in_service_member",
+    "居民党员": "resident_member",
+    "其他": "other",
+}
 
-_LOCATION = (
-    Column("community_code", "社区代码", "code", aliases=("社区编码", "community")),
-    Column("lon", "经度", "float", required=True, aliases=("longitude", "lng", "x"), min=-180, max=180),
-    Column("lat", "纬度", "float", required=True, aliases=("latitude", "y"), min=-90, max=90),
+
+def _community(required: bool = False) -> Column:
+    return Column(
+        "community_code", "社区代码", "code", required, ("社区编码", "community", "comm_code"), digits=(12, 12)
+    )
+
+
+_LON = Column("lon", "经度", "float", aliases=("longitude", "lng", "x"), min=-180, max=180)
+_LAT = Column("lat", "纬度", "float", aliases=("latitude", "y"), min=-90, max=90)
+_REQUIRED_LONLAT = (
+    Column("lon", "经度", "float", True, _LON.aliases, min=-180, max=180),
+    Column("lat", "纬度", "float", True, _LAT.aliases, min=-90, max=90),
+)
+_NAME = Column("name", "名称", "text", True, ("名字", "name_zh", "mc"))
+
+
+def _unit_code(digits: tuple[int, int], zh: str) -> Column:
+    return Column("code", zh, "code", True, ("代码", "编码", "code", "dm", "adcode"), digits=digits)
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def _add(kind: Kind) -> None:
+    KINDS[kind.name] = kind
+
+
+# Boundaries (vector files). The parent is the code's prefix; its geometry must contain the unit.
+_add(
+    Kind(
+        "districts",
+        "district",
+        ("code",),
+        (
+            _unit_code((6, 6), "区划代码"),
+            _NAME,
+            Column("city_code", "城市代码", "code", aliases=("city",), digits=(6, 6)),
+            Column("city_name", "城市名称", "text", aliases=("city_name_zh",)),
+            Column("province", "省份", "text", aliases=("province_name",)),
+        ),
+        layer=True,
+    )
+)
+_add(
+    Kind(
+        "streets",
+        "street",
+        ("code",),
+        (
+            _unit_code((9, 9), "街道代码"),
+            _NAME,
+            Column("kind", "类型", "enum", aliases=("街镇类型",), labels=STREET_KINDS),
+        ),
+        layer=True,
+        enums={"kind": schema.STREET_KINDS},
+    )
+)
+_add(
+    Kind(
+        "communities",
+        "community",
+        ("code",),
+        (
+            _unit_code((12, 12), "社区代码"),
+            _NAME,
+            Column("kind", "类型", "enum", aliases=("社区类型",), labels=COMMUNITY_KINDS),
+        ),
+        layer=True,
+        enums={"kind": schema.COMMUNITY_KINDS},
+    )
+)
+_add(Kind("grids", "grid", ("code",), (_unit_code((15, 15), "网格代码"), _NAME), layer=True))
+_add(
+    Kind(
+        "micro-grids",
+        "micro_grid",
+        ("code",),
+        (
+            _unit_code((17, 20), "微网格代码"),
+            _NAME,
+            Column("households", "户数", "int", aliases=("hh",), min=0, max=100_000),
+        ),
+        layer=True,
+    )
+)
+_add(
+    Kind(
+        "compounds",
+        "compound",
+        ("code",),
+        (
+            Column("code", "小区编码", "code", True, ("编码", "code", "xqbm")),
+            Column("name", "小区名称", "text", True, ("名称", "name")),
+            _community(),
+            Column("type", "小区类型", "enum", True, ("类型",), labels=COMPOUND_TYPES),
+            Column("households", "户数", "int", True, ("hh",), min=0, max=100_000),
+            Column("residents", "人口", "int", aliases=("居民人数",), min=0, max=1_000_000),
+            Column("buildings", "楼栋数", "int", aliases=("楼栋",), min=0, max=10_000),
+            Column("management_mode", "管理方式", "enum", True, ("物业管理方式", "mgmt"), labels=MANAGEMENT),
+            Column("property_company_code", "物业企业代码", "code", aliases=("物业企业", "company_code")),
+            Column("committee_eligible", "具备成立业委会条件", "bool", aliases=("eligible",)),
+            Column("weak", "薄弱小区", "bool"),
+            Column("renovated_year", "改造年份", "int", aliases=("renovated",), min=1990, max=2100),
+        ),
+        layer=True,
+        enums={"type": schema.COMPOUND_TYPES, "management_mode": schema.MANAGEMENT_MODES},
+    )
 )
 
-KINDS: dict[str, Kind] = {
-    "stations": Kind(
+# Tables (CSV, Excel).
+_add(
+    Kind(
         "stations",
         "service_station",
-        "code",
+        ("code",),
         (
-            Column("code", "阵地编码", "text", required=True, aliases=("编码", "station_code")),
-            Column("name", "名称", "text", required=True, aliases=("阵地名称", "station_name")),
-            Column("type", "类型", "enum", required=True, aliases=("阵地类型",), labels=STATION_TYPES),
-            *_LOCATION,
-            Column("opened_on", "启用日期", "date", required=True, aliases=("opened", "开放日期")),
+            Column("code", "阵地编码", "text", True, ("编码", "station_code")),
+            Column("name", "名称", "text", True, ("阵地名称", "station_name")),
+            Column("type", "类型", "enum", True, ("阵地类型",), labels=STATION_TYPES),
+            _community(),
+            *_REQUIRED_LONLAT,
+            Column("opened_on", "启用日期", "date", True, ("opened", "开放日期")),
             Column("floor_area_m2", "面积(平方米)", "float", aliases=("面积", "floor_area"), min=0.1, max=100_000),
             Column("construction", "建设方式", "enum", labels=CONSTRUCTION),
             Column("services", "服务内容", "text", aliases=("服务项目",)),
         ),
         located=True,
-    ),
-    "issues": Kind(
+        enums={"type": schema.STATION_TYPES, "construction": schema.CONSTRUCTION_KINDS},
+    )
+)
+_add(
+    Kind(
         "issues",
         "issue",
-        "code",
+        ("code",),
         (
-            Column("code", "工单编号", "text", required=True, aliases=("事件编号", "order_no")),
-            Column("source_channel", "来源渠道", "enum", required=True, aliases=("来源", "source"), labels=SOURCES),
-            Column("category_code", "事件分类代码", "code", required=True, aliases=("分类代码", "category")),
-            *_LOCATION,
-            Column("reported_at", "上报时间", "datetime", required=True, aliases=("reported",)),
+            Column("code", "工单编号", "text", True, ("事件编号", "order_no")),
+            Column("source_channel", "来源渠道", "enum", True, ("来源", "source"), labels=SOURCES),
+            Column("category_code", "事件分类代码", "code", True, ("分类代码", "category")),
+            _community(),
+            *_REQUIRED_LONLAT,
+            Column("reported_at", "上报时间", "datetime", True, ("reported",)),
             Column("accepted_at", "受理时间", "datetime", aliases=("accepted",)),
             Column("registered_at", "立案时间", "datetime", aliases=("registered",)),
             Column("dispatched_at", "派遣时间", "datetime", aliases=("dispatched",)),
@@ -112,20 +288,145 @@ KINDS: dict[str, Kind] = {
             Column("satisfaction", "满意度", "enum", labels=SATISFACTION),
         ),
         located=True,
-    ),
-}
+        enums={
+            "source_channel": schema.SOURCE_CHANNELS,
+            "escalation_level": schema.ESCALATION_LEVELS,
+            "satisfaction": schema.SATISFACTION,
+        },
+    )
+)
+_add(
+    Kind(
+        "grid-workers",
+        "grid_worker",
+        ("code",),
+        (
+            Column("code", "人员编号", "text", True, ("编号", "worker_code")),
+            Column("name", "姓名", "text", True, ("名字", "name")),
+            Column("role", "岗位", "enum", True, ("角色",), labels=WORKER_ROLES),
+            Column("party_member", "是否党员", "bool", True, ("党员",)),
+            _community(),
+            Column("grid_code", "网格代码", "code", aliases=("网格编码", "grid"), digits=(15, 15)),
+            Column("micro_grid_code", "微网格代码", "code", aliases=("微网格编码", "micro_grid"), digits=(17, 20)),
+            _LON,
+            _LAT,
+            Column("monthly_allowance", "月补贴(元)", "float", aliases=("补贴", "allowance"), min=0, max=100_000),
+            Column("joined_on", "入职日期", "date", True, ("joined", "上岗日期")),
+            Column("left_on", "离职日期", "date", aliases=("left",)),
+            Column("commended", "受表彰", "bool", aliases=("表彰",)),
+        ),
+        located=True,
+        enums={"role": schema.WORKER_ROLES},
+    )
+)
+_add(
+    Kind(
+        "volunteers",
+        "volunteer",
+        ("code",),
+        (
+            Column("code", "志愿者编号", "text", True, ("编号", "volunteer_code")),
+            Column("name", "姓名", "text", True, ("名字", "name")),
+            Column("kind", "身份", "enum", True, ("类型", "volunteer_kind"), labels=VOLUNTEER_KINDS),
+            Column("team_code", "队伍编码", "text", aliases=("志愿队伍编码", "team")),
+            _community(required=True),
+            Column("registered_on", "注册日期", "date", True, ("registered",)),
+        ),
+        enums={"kind": schema.VOLUNTEER_KINDS},
+    )
+)
+_add(
+    Kind(
+        "activities",
+        "volunteer_activity",
+        ("code",),
+        (
+            Column("code", "记录编号", "text", True, ("编号", "record_code")),
+            Column("volunteer_code", "志愿者编号", "text", True, ("志愿者", "volunteer")),
+            Column("team_code", "队伍编码", "text", aliases=("志愿队伍编码", "team")),
+            _community(),
+            Column("activity_date", "服务日期", "date", True, ("日期", "date")),
+            Column("activity_type", "服务类型", "enum", True, ("类型", "type"), labels=ACTIVITY_TYPES),
+            Column("hours", "服务时长(小时)", "float", True, ("时长", "小时"), min=0.1, max=24),
+            Column("points", "积分", "int", aliases=("points_earned",), min=0, max=100_000),
+        ),
+        enums={"activity_type": schema.ACTIVITY_TYPES},
+    )
+)
+_add(
+    Kind(
+        "property-companies",
+        "property_company",
+        ("code",),
+        (
+            Column("code", "统一社会信用代码", "code", True, ("信用代码", "credit_code")),
+            Column("name", "企业名称", "text", True, ("名称", "name")),
+            Column("district_code", "区代码", "code", True, ("区划代码", "district"), digits=(6, 6)),
+            Column("party_org_form", "党组织形式", "enum", aliases=("党建形式",), labels=PARTY_FORMS),
+            Column("cross_appointments", "交叉任职人数", "int", aliases=("交叉任职",), min=0, max=10_000),
+            Column("state_owned", "是否国企", "bool", aliases=("国企",)),
+        ),
+        enums={"party_org_form": schema.PROPERTY_PARTY_FORMS},
+    )
+)
+_add(
+    Kind(
+        "owners-committees",
+        "owners_committee",
+        ("compound_code", "kind"),
+        (
+            Column("compound_code", "小区编码", "code", True, ("小区", "compound")),
+            Column("kind", "组织类型", "enum", aliases=("类型",), labels=COMMITTEE_KINDS),
+            Column("formed_on", "成立日期", "date", True, ("formed",)),
+            Column("members", "委员人数", "int", True, ("人数",), min=1, max=1_000),
+            Column("party_members", "党员人数", "int", True, ("党员",), min=0, max=1_000),
+            Column("chair_is_party_member", "主任是否党员", "bool", True, ("chair_party_member",)),
+        ),
+        enums={"kind": schema.COMMITTEE_KINDS},
+    )
+)
+_add(
+    Kind(
+        "party-orgs",
+        "party_org",
+        ("code",),
+        (
+            Column("code", "组织编码", "text", True, ("编码", "org_code")),
+            Column("name", "组织名称", "text", True, ("名称", "name")),
+            Column("level", "层级", "enum", True, ("组织层级",), labels=PARTY_LEVELS),
+            Column("branch_kind", "支部类型", "enum", aliases=("branch",), labels=BRANCH_KINDS),
+            Column("parent_code", "上级组织编码", "text", aliases=("上级组织", "parent")),
+            Column("street_code", "街道代码", "code", aliases=("街道编码", "street"), digits=(9, 9)),
+            _community(),
+            Column("grid_code", "网格代码", "code", aliases=("网格编码", "grid"), digits=(15, 15)),
+            Column("compound_code", "小区编码", "code", aliases=("小区", "compound")),
+            Column("secretary_background", "书记来源", "enum", aliases=("secretary",), labels=SECRETARY),
+            Column("members", "党员人数", "int", aliases=("党员数",), min=0, max=100_000),
+            Column("founded_on", "成立日期", "date", aliases=("founded",)),
+        ),
+        enums={
+            "level": schema.PARTY_LEVELS,
+            "branch_kind": schema.BRANCH_KINDS,
+            "secretary_background": schema.SECRETARY_BACKGROUNDS,
+        },
+    )
+)
 
-# Stored values each enumeration accepts, from the schema.
-ENUM_VALUES = {
-    ("stations", "type"): schema.STATION_TYPES,
-    ("stations", "construction"): schema.CONSTRUCTION_KINDS,
-    ("issues", "source_channel"): schema.SOURCE_CHANNELS,
-    ("issues", "escalation_level"): schema.ESCALATION_LEVELS,
-    ("issues", "satisfaction"): schema.SATISFACTION,
-}
+LAYER_SUFFIXES = (".geojson", ".json", ".shp", ".zip", ".gpkg")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
 
-def template_csv(kind_name: str) -> bytes:
-    """An empty template (Chinese headers) for a kind, UTF-8 with BOM so Excel opens it correctly."""
+def template(kind_name: str) -> tuple[bytes, str, str]:
+    """An empty template for a kind: (bytes, file name, MIME type).
+
+    Tables get a CSV of Chinese headers, UTF-8 with BOM so Excel opens it correctly. Boundary kinds
+    get a GeoJSON FeatureCollection with one feature whose properties name every column (and whose
+    geometry is empty, so loading the template unchanged is rejected).
+    """
     kind = KINDS[kind_name]
-    return (",".join(c.zh for c in kind.columns) + "\n").encode("utf-8-sig")
+    if kind.layer:
+        feature = {"type": "Feature", "properties": {c.zh: "" for c in kind.columns}, "geometry": None}
+        text = json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False, indent=1)
+        return text.encode("utf-8"), f"{kind_name}_template.geojson", "application/geo+json"
+    header = ",".join(c.zh for c in kind.columns) + "\n"
+    return header.encode("utf-8-sig"), f"{kind_name}_template.csv", "text/csv"

@@ -17,11 +17,18 @@ import sqlalchemy as sa
 from data_access import schema
 from data_access.bulk import copy_dataframe
 from data_access.categories import deadline
-from data_access.importing.kinds import KINDS, Kind
+from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, Kind
+from data_access.importing.layers import read_layer
 from data_access.importing.validate import Problem, map_headers, parse, read_table
+from data_access.store import bump_data_version
+from geo.measure import area_km2, to_albers
+from geo.overlay import classify_compounds
 
-OUTSIDE_TOLERANCE_DEG = 0.002  # ≈ 200 m: a point this far outside its community is reported
+OUTSIDE_TOLERANCE_DEG = 0.002  # ≈ 200 m: a point this far outside its unit is reported
+OUTSIDE_SHARE = 0.10  # a boundary with more than this share of its area outside its parent is reported
 MAX_BYTES = 200 * 1024 * 1024
+PARENT = {"street": "district", "community": "street", "grid": "community", "micro_grid": "grid"}
+LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
 
 
 @dataclass
@@ -29,8 +36,11 @@ class Report:
     kind: str
     path: str
     encoding: str = ""
+    crs: str = ""
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # not problems: repairs, assumptions
+    preview: pd.DataFrame | None = None  # the first rows as read
     inserted: int = 0
     updated: int = 0
     loaded: bool = False
@@ -58,12 +68,19 @@ def _row(i) -> int:
     return int(i) + 2
 
 
-def _units(conn, table: str, districts) -> pd.DataFrame:
-    df = pd.read_sql(
-        sa.text(f"SELECT code, geom FROM {table} WHERE district_code = ANY(:d)"), conn, params={"d": list(districts)}
-    )
+def _flag(problems: list[Problem], df: pd.DataFrame, mask, column: str, values, key: str, **params) -> None:
+    for i in df.index[np.asarray(mask, dtype=bool)]:
+        problems.append(Problem(_row(i), column, str(values[i]), key, params))
+
+
+def _geoms(conn, table: str, where: str = "", params: dict | None = None) -> pd.DataFrame:
+    df = pd.read_sql(sa.text(f"SELECT code, geom FROM {table} {where}"), conn, params=params or {})
     df["g"] = shapely.from_wkb(df["geom"].map(bytes).to_numpy()) if len(df) else []
-    return df
+    return df.set_index("code")
+
+
+def _units(conn, table: str, districts) -> pd.DataFrame:
+    return _geoms(conn, table, "WHERE district_code = ANY(:d)", {"d": sorted(districts)})
 
 
 def _locate(units: pd.DataFrame, pts) -> np.ndarray:
@@ -73,96 +90,354 @@ def _locate(units: pd.DataFrame, pts) -> np.ndarray:
         return out
     tree = shapely.STRtree(units["g"].to_numpy())
     pi, ui = tree.query(pts, predicate="within")
-    out[pi] = units["code"].to_numpy()[ui]
+    out[pi] = units.index.to_numpy()[ui]
     return out
 
 
-def resolve(conn, kind: Kind, values: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check codes against the store and derive the hierarchy keys from the coordinates."""
-    problems: list[Problem] = []
-    df = values.copy()
-    communities = pd.read_sql(sa.text("SELECT code, geom FROM community"), conn)
-    communities["g"] = shapely.from_wkb(communities["geom"].map(bytes).to_numpy()) if len(communities) else []
-    has_xy = df["lon"].notna() & df["lat"].notna()
-    pts = shapely.points(df["lon"].astype(float).fillna(0), df["lat"].astype(float).fillna(0))
-    found = _locate(communities, pts)
-    by_code = communities.set_index("code")["g"]
-    given = df["community_code"]
-    has_given = given.notna()
-    unknown = has_given & ~given.isin(by_code.index)
-    known = (has_given & ~unknown & has_xy).to_numpy()
-    outside = np.zeros(len(df), dtype=bool)
-    if known.any():
-        polys = by_code.loc[given[known]].to_numpy()
-        outside[known] = shapely.distance(polys, pts[known]) > OUTSIDE_TOLERANCE_DEG
-    derive = (~has_given & has_xy).to_numpy()
-    df.loc[derive, "community_code"] = found[derive]
-    nowhere = derive & pd.isna(found)
-    for i in df.index[unknown.to_numpy()]:
-        problems.append(Problem(_row(i), "社区代码", str(given[i]), "unknown community code"))
-    for i in df.index[outside]:
-        problems.append(
-            Problem(_row(i), "经度/纬度", f"{df.at[i, 'lon']}, {df.at[i, 'lat']}", f"outside community {given[i]}")
-        )
-    for i in df.index[nowhere]:
+def _ids(conn, table: str, codes: pd.Series, extra: str = "") -> pd.DataFrame:
+    """Rows of ``table`` (id, code …) whose code is among ``codes``."""
+    wanted = sorted(set(codes.dropna()))
+    sql = f"SELECT id, code{extra} FROM {table} WHERE code = ANY(:c)"
+    return pd.read_sql(sa.text(sql), conn, params={"c": wanted}).set_index("code")
+
+
+def _known(conn, table: str, codes: pd.Series) -> set:
+    wanted = sorted(set(codes.dropna()))
+    if not wanted:
+        return set()
+    return set(conn.execute(sa.text(f"SELECT code FROM {table} WHERE code = ANY(:c)"), {"c": wanted}).scalars())
+
+
+def _place(conn, kind: Kind, df: pd.DataFrame, problems: list[Problem]) -> None:
+    """Check the hierarchy codes a row gives, fill the coarser ones, and derive the rest from its point.
+
+    Codes nest (a grid's code starts with its community's), so a finer code fixes the coarser ones;
+    a point fixes the community (when none is given) and the grid and micro-grid.
+    """
+    for level in ("street", "community", "grid", "micro_grid"):
+        col = f"{level}_code"
+        if col in df.columns:
+            unknown = df[col].notna() & ~df[col].isin(_known(conn, level, df[col]))
+            _flag(problems, df, unknown, kind.column(col).zh, df[col], "unknown_ref", unit=level)
+            df.loc[unknown, col] = None
+    for finer, coarser in (("micro_grid", "grid"), ("grid", "community"), ("community", "street")):
+        fcol, ccol = f"{finer}_code", f"{coarser}_code"
+        if fcol not in df.columns:
+            continue
+        prefix = df[fcol].str[: LENGTH[coarser]]
+        if ccol in df.columns:
+            clash = df[fcol].notna() & df[ccol].notna() & (prefix != df[ccol])
+            _flag(problems, df, clash, kind.column(fcol).zh, df[fcol], "not_in_parent", unit=coarser, code="")
+            df[ccol] = df[ccol].where(df[ccol].notna(), prefix)
+        else:
+            df[ccol] = prefix
+    if kind.located and "lon" in df.columns:
+        has_xy = (df["lon"].notna() & df["lat"].notna()).to_numpy()
+        pts = shapely.points(df["lon"].astype(float).fillna(0), df["lat"].astype(float).fillna(0))
+        xy = df["lon"].astype(str) + ", " + df["lat"].astype(str)
+        communities = _geoms(conn, "community")
+        given = df["community_code"]
+        check = given.isin(communities.index).to_numpy() & has_xy
+        outside = np.zeros(len(df), dtype=bool)
+        if check.any():
+            polys = communities.loc[given[check], "g"].to_numpy()
+            outside[check] = shapely.distance(polys, pts[check]) > OUTSIDE_TOLERANCE_DEG
+        for i in df.index[outside]:
+            problems.append(
+                Problem(_row(i), "经度/纬度", xy[i], "outside_unit", {"unit": "community", "code": given[i]})
+            )
+        derive = given.isna().to_numpy() & has_xy
+        found = _locate(communities, pts[derive])
+        df.loc[derive, "community_code"] = found
+        nowhere = np.zeros(len(df), dtype=bool)
+        nowhere[derive] = pd.isna(found)
+        _flag(problems, df, nowhere, "经度/纬度", xy, "nowhere", unit="community")
+        districts = set(df["community_code"].dropna().str[:6])
+        table = schema.metadata.tables[kind.table]
+        for level in [lv for lv in ("grid", "micro_grid") if f"{lv}_code" in table.c]:
+            col = f"{level}_code"
+            if col not in df.columns:
+                df[col] = None
+            todo = df[col].isna().to_numpy() & has_xy
+            df.loc[todo, col] = _locate(_units(conn, level, districts), pts[todo])
+    finest = next((c for c in ("community_code", "street_code") if c in df.columns), None)
+    if finest:
+        if "street_code" not in df.columns:
+            df["street_code"] = None
+        df["street_code"] = df["street_code"].where(df["street_code"].notna(), df[finest].str[:9])
+        df["district_code"] = df["street_code"].str[:6]
+
+
+def _needs_place(df: pd.DataFrame, problems: list[Problem], need: str = "community_code") -> None:
+    missing = df[need].isna()
+    already = {p.row for p in problems}
+    for i in df.index[missing]:
+        if _row(i) not in already:
+            problems.append(Problem(_row(i), "社区代码", "", "needs_place"))
+
+
+def _resolve_issues(conn, kind, df, problems):
+    _place(conn, kind, df, problems)
+    cats = pd.read_sql(
+        sa.text("SELECT code, time_limit, time_limit_unit FROM issue_category WHERE level = 3"), conn
+    ).set_index("code")
+    unknown = df["category_code"].notna() & ~df["category_code"].isin(cats.index)
+    _flag(problems, df, unknown, "事件分类代码", df["category_code"], "unknown_ref", unit="category")
+    known = df["category_code"].isin(cats.index) & df["reported_at"].notna()
+    df["category_l1"] = df["category_code"].str[:2]
+    df["category_l2"] = df["category_code"].str[:4]
+    missing_due = known & df["due_at"].isna()
+    if missing_due.any():
+        lim = cats.loc[df.loc[missing_due, "category_code"]]
+        df.loc[missing_due, "due_at"] = deadline(
+            pd.to_datetime(df.loc[missing_due, "reported_at"]),
+            lim["time_limit"].to_numpy(),
+            lim["time_limit_unit"].to_numpy(),
+        ).to_numpy()
+
+
+def _resolve_workers(conn, kind, df, problems):
+    _place(conn, kind, df, problems)
+    _needs_place(df, problems)
+    early = df["left_on"].notna() & df["joined_on"].notna() & (df["left_on"] < df["joined_on"])
+    _flag(problems, df, early, "离职日期", df["left_on"], "dates_order", joined="")
+
+
+def _team_ids(conn, df, problems):
+    teams = _ids(conn, "volunteer_team", df["team_code"])
+    unknown = df["team_code"].notna() & ~df["team_code"].isin(teams.index)
+    _flag(problems, df, unknown, "队伍编码", df["team_code"], "unknown_ref", unit="team")
+    df["team_id"] = df["team_code"].map(teams["id"]).astype("Int64")
+
+
+def _resolve_volunteers(conn, kind, df, problems):
+    _place(conn, kind, df, problems)
+    _team_ids(conn, df, problems)
+
+
+def _resolve_activities(conn, kind, df, problems):
+    vols = _ids(conn, "volunteer", df["volunteer_code"], ", community_code, team_id")
+    unknown = df["volunteer_code"].notna() & ~df["volunteer_code"].isin(vols.index)
+    _flag(problems, df, unknown, "志愿者编号", df["volunteer_code"], "unknown_ref", unit="volunteer")
+    df["volunteer_id"] = df["volunteer_code"].map(vols["id"]).astype("Int64")
+    df["community_code"] = df["community_code"].where(
+        df["community_code"].notna(), df["volunteer_code"].map(vols["community_code"])
+    )
+    _place(conn, kind, df, problems)
+    _team_ids(conn, df, problems)
+    df["team_id"] = df["team_id"].where(df["team_id"].notna(), df["volunteer_code"].map(vols["team_id"]))
+    df["points"] = df["points"].fillna(0)
+
+
+def _resolve_companies(conn, kind, df, problems):
+    unknown = df["district_code"].notna() & ~df["district_code"].isin(_known(conn, "district", df["district_code"]))
+    _flag(problems, df, unknown, "区代码", df["district_code"], "unknown_ref", unit="district")
+
+
+def _resolve_committees(conn, kind, df, problems):
+    places = pd.read_sql(
+        sa.text("SELECT code, community_code, street_code, district_code FROM compound WHERE code = ANY(:c)"),
+        conn,
+        params={"c": sorted(set(df["compound_code"].dropna()))},
+    ).set_index("code")
+    unknown = df["compound_code"].notna() & ~df["compound_code"].isin(places.index)
+    _flag(problems, df, unknown, "小区编码", df["compound_code"], "unknown_ref", unit="compound")
+    for col in ("community_code", "street_code", "district_code"):
+        df[col] = df["compound_code"].map(places[col])
+    df["kind"] = df["kind"].fillna("owners_committee")
+    over = df["party_members"].notna() & df["members"].notna() & (df["party_members"] > df["members"])
+    for i in df.index[over.to_numpy(dtype=bool)]:
         problems.append(
             Problem(
-                _row(i),
-                "经度/纬度",
-                f"{df.at[i, 'lon']}, {df.at[i, 'lat']}",
-                "the point lies in no community of the store",
+                _row(i), "党员人数", str(df.at[i, "party_members"]), "members_range", {"members": df.at[i, "members"]}
             )
         )
-    df["street_code"] = df["community_code"].map(lambda c: c[:9] if isinstance(c, str) else None)
-    df["district_code"] = df["community_code"].map(lambda c: c[:6] if isinstance(c, str) else None)
-    districts = set(df["district_code"].dropna())
-    df["grid_code"] = _locate(_units(conn, "grid", districts), pts)
-    if kind.name == "issues":
-        df["micro_grid_code"] = _locate(_units(conn, "micro_grid", districts), pts)
-        cats = pd.read_sql(
-            sa.text("SELECT code, time_limit, time_limit_unit FROM issue_category WHERE level = 3"), conn
-        ).set_index("code")
-        unknown = df["category_code"].notna() & ~df["category_code"].isin(cats.index)
-        for i in df.index[unknown]:
+
+
+def _resolve_party_orgs(conn, kind, df, problems):
+    _place(conn, kind, df, problems)
+    compounds = _known(conn, "compound", df["compound_code"])
+    unknown = df["compound_code"].notna() & ~df["compound_code"].isin(compounds)
+    _flag(problems, df, unknown, "小区编码", df["compound_code"], "unknown_ref", unit="compound")
+    branch = df["level"] == "branch"
+    wrong = df["level"].notna() & (branch != df["branch_kind"].notna())
+    _flag(problems, df, wrong, "支部类型", df["branch_kind"].fillna(""), "branch_kind")
+    street_level = df["level"] == "street_committee"
+    no_street = street_level & df["street_code"].isna()
+    _flag(problems, df, no_street, "街道代码", df["level"], "level_place", what="街道代码")
+    no_community = df["level"].notna() & ~street_level & df["community_code"].isna()
+    _flag(problems, df, no_community, "社区代码", df["level"], "level_place", what="社区代码")
+    parents = _known(conn, "party_org", df["parent_code"]) | set(df["code"].dropna())
+    orphan = df["parent_code"].notna() & (~df["parent_code"].isin(parents) | (df["parent_code"] == df["code"]))
+    _flag(problems, df, orphan, "上级组织编码", df["parent_code"], "unknown_ref", unit="party_org")
+
+
+def _geometry_columns(df: pd.DataFrame) -> None:
+    geoms = df["g"].to_numpy()
+    ok = pd.notna(geoms)
+    cent = shapely.centroid(geoms[ok])
+    df["geom"], df["area_km2"], df["centroid_lon"], df["centroid_lat"] = None, np.nan, np.nan, np.nan
+    df.loc[ok, "geom"] = pd.Series(list(shapely.to_wkb(geoms[ok])), index=df.index[ok], dtype=object)
+    df.loc[ok, "area_km2"] = area_km2(geoms[ok])
+    df.loc[ok, "centroid_lon"], df.loc[ok, "centroid_lat"] = shapely.get_x(cent), shapely.get_y(cent)
+    df["srid"] = 4326
+
+
+def _outside_parent(df, parents: pd.DataFrame, parent_col: str, unit: str, problems) -> None:
+    """Report boundaries with more than OUTSIDE_SHARE of their area outside their parent unit."""
+    has = df[parent_col].isin(parents.index) & df["g"].notna()
+    if not has.any():
+        return
+    mine = df.loc[has, "g"].to_numpy()
+    theirs = shapely.buffer(parents.loc[df.loc[has, parent_col], "g"].to_numpy(), OUTSIDE_TOLERANCE_DEG)
+    share = 1 - shapely.area(shapely.intersection(mine, theirs)) / shapely.area(mine)
+    for i, s in zip(df.index[has], share, strict=True):
+        if s > OUTSIDE_SHARE:
             problems.append(
-                Problem(_row(i), "事件分类代码", str(df.at[i, "category_code"]), "unknown level-3 category code")
+                Problem(
+                    _row(i),
+                    "geometry",
+                    f"{s:.0%}",
+                    "outside_parent",
+                    {"share": f"{s * 100:.0f}", "unit": unit, "code": df.at[i, parent_col]},
+                )
             )
-        known = df["category_code"].isin(cats.index) & df["reported_at"].notna()
-        df["category_l1"] = df["category_code"].str[:2]
-        df["category_l2"] = df["category_code"].str[:4]
-        missing_due = known & df["due_at"].isna()
-        if missing_due.any():
-            lim = cats.loc[df.loc[missing_due, "category_code"]]
-            df.loc[missing_due, "due_at"] = deadline(
-                pd.to_datetime(df.loc[missing_due, "reported_at"]),
-                lim["time_limit"].to_numpy(),
-                lim["time_limit_unit"].to_numpy(),
-            ).to_numpy()
+
+
+def _resolve_units(conn, kind, df, problems):
+    """Districts, streets, communities, grids and micro-grids: the parent is the code's prefix."""
+    level = kind.table
+    if level == "district":
+        df["city_code"] = df["city_code"].where(df["city_code"].notna(), df["code"].str[:4] + "00")
+        cities = _known(conn, "city", df["city_code"])
+        new_city = df["city_code"].notna() & ~df["city_code"].isin(cities)
+        unnamed = new_city & (df["city_name"].isna() | df["province"].isna())
+        _flag(problems, df, unnamed, "城市代码", df["city_code"], "city_name")
+        return
+    parent = PARENT[level]
+    pcol = f"{parent}_code"
+    df[pcol] = df["code"].str[: LENGTH[parent]]
+    parents = _geoms(conn, parent, "WHERE code = ANY(:c)", {"c": sorted(set(df[pcol].dropna()))})
+    unknown = df[pcol].notna() & ~df[pcol].isin(parents.index)
+    _flag(problems, df, unknown, kind.column("code").zh, df["code"], "unknown_ref", unit=parent)
+    _outside_parent(df, parents, pcol, parent, problems)
+    for coarser, n in LENGTH.items():
+        if n < LENGTH.get(level, 20):
+            df[f"{coarser}_code"] = df["code"].str[:n]
+    if "kind" in df.columns:
+        df["kind"] = df["kind"].fillna(kind.enums["kind"][0])
+
+
+def _resolve_compounds(conn, kind, df, problems):
+    communities = _geoms(conn, "community")
+    given = df["community_code"]
+    unknown = given.notna() & ~given.isin(communities.index)
+    _flag(problems, df, unknown, "社区代码", given, "unknown_ref", unit="community")
+    has_g = df["g"].notna().to_numpy()
+    derive = given.isna().to_numpy() & has_g
+    reps = shapely.point_on_surface(df.loc[derive, "g"].to_numpy())
+    df.loc[derive, "community_code"] = _locate(communities, reps)
+    nowhere = derive & df["community_code"].isna().to_numpy()
+    _flag(problems, df, nowhere, "geometry", df["code"], "nowhere", unit="community")
+    _outside_parent(df, communities, "community_code", "community", problems)
+    df["street_code"] = df["community_code"].str[:9]
+    df["district_code"] = df["community_code"].str[:6]
+    companies = _ids(conn, "property_company", df["property_company_code"])
+    unknown = df["property_company_code"].notna() & ~df["property_company_code"].isin(companies.index)
+    _flag(problems, df, unknown, "物业企业代码", df["property_company_code"], "unknown_ref", unit="company")
+    df["property_company_id"] = df["property_company_code"].map(companies["id"]).astype("Int64")
+    grids = _units(conn, "grid", set(df["district_code"].dropna()))
+    placed = df["g"].notna().to_numpy()
+    rel = classify_compounds(to_albers(df.loc[placed, "g"].to_numpy()), to_albers(grids["g"].to_numpy()), grids.index)
+    df["grid_code"], df["grid_relation"] = None, None
+    df.loc[placed, "grid_code"] = rel["grid_code"].to_numpy()
+    df.loc[placed, "grid_relation"] = rel["relation"].to_numpy()
+
+
+RESOLVE = {
+    "stations": _place,
+    "issues": _resolve_issues,
+    "grid-workers": _resolve_workers,
+    "volunteers": _resolve_volunteers,
+    "activities": _resolve_activities,
+    "property-companies": _resolve_companies,
+    "owners-committees": _resolve_committees,
+    "party-orgs": _resolve_party_orgs,
+    "compounds": _resolve_compounds,
+}
+
+
+def resolve(conn, kind: Kind, values: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check codes against the store and derive hierarchy and spatial keys."""
+    problems: list[Problem] = []
+    df = values.copy()
+    RESOLVE.get(kind.name, _resolve_units)(conn, kind, df, problems)
+    if kind.layer:
+        _geometry_columns(df)
     return df, problems
+
+
+def _default_sql(column: sa.Column) -> str:
+    arg = column.server_default.arg
+    if isinstance(arg, str):
+        return "'" + arg.replace("'", "''") + "'"
+    return str(arg.compile(dialect=sa.dialects.postgresql.dialect()))
 
 
 def _upsert(conn, kind: Kind, df: pd.DataFrame) -> tuple[int, int]:
     table = schema.metadata.tables[kind.table]
-    # A column the file leaves empty keeps its database default (construction = 'existing', …).
-    cols = [
-        c.name
-        for c in table.columns
-        if c.name in df.columns and not (c.server_default is not None and df[c.name].isna().all())
-    ]
+    cols = [c.name for c in table.columns if c.name in df.columns and c.name != "id"]
     listed = ", ".join(f'"{c}"' for c in cols)
+    # An empty cell takes the column's default (construction = 'existing', members = 0 …).
+    selected = ", ".join(
+        f'COALESCE("{c}", {_default_sql(table.c[c])})' if table.c[c].server_default is not None else f'"{c}"'
+        for c in cols
+    )
     conn.execute(
         sa.text(f'CREATE TEMP TABLE _stage ON COMMIT DROP AS SELECT {listed} FROM "{kind.table}" WITH NO DATA')
     )
     copy_dataframe(conn, "_stage", df[cols])
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c != kind.key)
+    key = ", ".join(f'"{k}"' for k in kind.key)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c not in kind.key)
     rows = conn.execute(
         sa.text(
-            f'INSERT INTO "{kind.table}" ({listed}) SELECT {listed} FROM _stage '
-            f'ON CONFLICT ("{kind.key}") DO UPDATE SET {updates} RETURNING (xmax = 0) AS inserted'
+            f'INSERT INTO "{kind.table}" ({listed}) SELECT {selected} FROM _stage '
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates} RETURNING (xmax = 0) AS inserted"
         )
     ).all()
     inserted = sum(1 for r in rows if r.inserted)
     return inserted, len(rows) - inserted
+
+
+def _before(conn, kind: Kind, df: pd.DataFrame) -> None:
+    """Rows other tables need first: the cities of new districts."""
+    if kind.name == "districts":
+        cities = df[["city_code", "city_name", "province"]].dropna().drop_duplicates("city_code")
+        for city in cities.itertuples():
+            conn.execute(
+                sa.text("INSERT INTO city (code, name, province) VALUES (:c, :n, :p) ON CONFLICT (code) DO NOTHING"),
+                {"c": city.city_code, "n": city.city_name, "p": city.province},
+            )
+
+
+def _after(conn, kind: Kind, df: pd.DataFrame, report: Report) -> None:
+    """Links within the loaded rows (party organisations' parents) and the layer's provenance."""
+    if kind.name == "party-orgs":
+        links = df.loc[df["parent_code"].notna(), ["code", "parent_code"]]
+        conn.execute(sa.text("CREATE TEMP TABLE _parents (code text, parent_code text) ON COMMIT DROP"))
+        copy_dataframe(conn, "_parents", links)
+        conn.execute(
+            sa.text(
+                "UPDATE party_org o SET parent_id = p.id FROM _parents l JOIN party_org p ON p.code = l.parent_code "
+                "WHERE o.code = l.code"
+            )
+        )
+    if kind.layer:
+        conn.execute(
+            sa.insert(schema.layer_source).values(
+                layer=kind.table, source=Path(report.path).name, source_crs=report.crs, rows=len(df)
+            )
+        )
 
 
 def import_file(
@@ -170,7 +445,7 @@ def import_file(
     kind_name: str,
     path: Path | str,
     *,
-    crs: str = "WGS-84",
+    crs: str | None = None,
     encoding: str | None = None,
     dry_run: bool = False,
     valid_rows_only: bool = False,
@@ -186,22 +461,38 @@ def import_file(
         raise ValueError(f"{path.name} is {path.stat().st_size:,} bytes, over the {max_bytes:,}-byte upload limit")
     kind = KINDS[kind_name]
     report = Report(kind_name, str(path))
-    raw, report.encoding = read_table(path, encoding)
+    if kind.layer:
+        if path.suffix.lower() not in LAYER_SUFFIXES:
+            raise ValueError(f"{path.name}: {kind_name} are boundaries: GeoJSON, Shapefile (.shp/.zip) or GeoPackage")
+        layer = read_layer(path, crs=crs, encoding=encoding)
+        raw, report.encoding, report.crs, report.notes = layer.attributes, layer.encoding, layer.crs, layer.notes
+        report.problems += layer.problems
+    else:
+        raw, report.encoding = read_table(path, encoding)
+        report.crs = crs or "WGS-84"
     report.rows = len(raw)
-    mapped, report.problems = map_headers(raw, kind)
-    if any(p.reason.startswith("missing required column") for p in report.problems):
+    report.preview = raw.head(20).astype(str)
+    mapped, problems = map_headers(raw, kind)
+    report.problems = problems + report.problems
+    if any(p.key == "missing_column" for p in report.problems):
         return report
-    values, problems = parse(mapped, kind, crs)
+    values, problems = parse(mapped, kind, report.crs)
     report.problems += problems
+    if kind.layer:
+        values["g"] = layer.geoms
     with engine.connect() as conn:
         values, problems = resolve(conn, kind, values)
     report.problems += problems
+    report.problems.sort(key=lambda p: p.row)
     header_problem = any(p.row == 1 for p in report.problems)
     bad = {p.row for p in report.problems if p.row > 1}
     if (report.problems and not valid_rows_only) or header_problem or dry_run:
         return report
     good = values[[(_row(i) not in bad) for i in values.index]]
     with engine.begin() as conn:
+        _before(conn, kind, good)
         report.inserted, report.updated = _upsert(conn, kind, good)
+        _after(conn, kind, good, report)
+        bump_data_version(conn)
     report.loaded = True
     return report

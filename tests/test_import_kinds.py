@@ -1,0 +1,424 @@
+"""Importing every kind: boundaries (GeoJSON, Shapefile, GeoPackage), people, property, party organisations.
+
+The example files of examples/ describe 江岸区 (420102), a district the default demo does not hold:
+each boundary file nests in the one before, so loading them in order is how a district adopts the
+product. Bad files name the row, column and problem and change no table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+import sqlalchemy as sa
+from shapely.geometry import box, mapping
+
+from data_access.importing.kinds import KINDS, template
+from data_access.importing.load import import_file
+from data_access.settings import PROJECT_ROOT
+from data_access.store import data_version
+from tests.conftest import writable_copy
+from tests.test_import import cli, counts
+
+EX = PROJECT_ROOT / "examples"
+# Load order: parents first. (kind, file, extra arguments)
+EXAMPLES = [
+    ("districts", "districts.geojson", []),
+    ("streets", "streets.zip", []),
+    ("communities", "communities.gpkg", []),
+    ("grids", "grids.geojson", []),
+    ("micro-grids", "micro-grids/micro-grids.shp", []),
+    ("property-companies", "property-companies.csv", []),
+    ("compounds", "compounds.geojson", ["--crs", "GCJ-02"]),
+    ("owners-committees", "owners-committees.csv", []),
+    ("party-orgs", "party-orgs.csv", []),
+    ("grid-workers", "grid-workers.xlsx", []),
+    ("volunteers", "volunteers.csv", []),
+    ("activities", "activities.csv", []),
+    ("stations", "stations.csv", []),
+    ("issues", "issues.csv", []),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(engine):
+    with writable_copy("cockpit_test_kinds") as copy:
+        yield copy
+
+
+@pytest.fixture(scope="module")
+def loaded(engine):
+    """The store after every example file loaded once through the command line."""
+    for kind, name, extra in EXAMPLES:
+        out = cli(kind, str(EX / name), *extra)
+        assert out.returncode == 0, (kind, out.stderr)
+        assert out.stderr.strip().splitlines()[-1].startswith("loaded "), out.stderr
+    return engine
+
+
+def one(engine, sql: str, **params):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), params).one()
+
+
+def test_every_kind_has_an_example_and_a_template_whose_headers_are_recognised(tmp_path):
+    assert sorted(k for k, _, _ in EXAMPLES) == sorted(KINDS)
+    for kind in KINDS:
+        body, name, _ = template(kind)
+        path = tmp_path / name
+        path.write_bytes(body)
+        if KINDS[kind].layer:
+            props = json.loads(body)["features"][0]["properties"]
+            assert list(props) == [c.zh for c in KINDS[kind].columns]
+        else:
+            header = body.decode("utf-8-sig").strip().split(",")
+            assert header == [c.zh for c in KINDS[kind].columns]
+
+
+def test_examples_load_in_order_and_derive_their_keys(loaded):
+    engine = loaded
+    d = one(engine, "SELECT name, city_code, area_km2 FROM district WHERE code = '420102'")
+    assert d.name == "江岸区" and d.city_code == "420100" and 60 < d.area_km2 < 90  # 江岸区 is about 80 km²
+    s = one(engine, "SELECT name, district_code FROM street WHERE code = '420102001'")
+    assert s.name == "大智街道" and s.district_code == "420102"  # GBK attributes read through the .cpg
+    c = one(engine, "SELECT street_code, centroid_lon, centroid_lat FROM community WHERE code = '420102001001'")
+    assert c.street_code == "420102001" and 114.2 < c.centroid_lon < 114.4 and 30.5 < c.centroid_lat < 30.7
+    m = one(engine, "SELECT households, community_code FROM micro_grid WHERE code = '42010200100100101'")
+    assert m.households == 180 and m.community_code == "420102001001"
+    same = one(engine, "SELECT grid_code, grid_relation, property_company_id FROM compound WHERE code = 'JA-XQ-0001'")
+    assert same.grid_code == "420102001001002" and same.grid_relation == "same" and same.property_company_id
+    inner = one(engine, "SELECT grid_code, grid_relation, renovated_year FROM compound WHERE code = 'JA-XQ-0002'")
+    assert inner.grid_code == "420102001001001" and inner.grid_relation == "smaller" and inner.renovated_year == 2021
+    oc = one(engine, "SELECT kind, street_code, party_members FROM owners_committee WHERE compound_code = 'JA-XQ-0001'")
+    assert oc.kind == "owners_committee" and oc.street_code == "420102001" and oc.party_members == 4
+    branch = one(
+        engine,
+        "SELECT b.branch_kind, b.community_code, p.code AS parent, pp.code AS grandparent FROM party_org b "
+        "JOIN party_org p ON p.id = b.parent_id JOIN party_org pp ON pp.id = p.parent_id WHERE b.code = 'JA-P-03'",
+    )
+    assert branch == ("compound", "420102001001", "JA-P-02", "JA-P-01")
+    w = one(
+        engine, "SELECT community_code, grid_code, micro_grid_code, joined_on FROM grid_worker WHERE code = 'JA-W-002'"
+    )
+    assert w.community_code == "420102001001" and w.micro_grid_code == "42010200100100101"
+    assert str(w.joined_on) == "2024-05-06"  # 2024年5月6日
+    a = one(
+        engine,
+        "SELECT a.community_code, a.activity_type, a.hours FROM volunteer_activity a "
+        "JOIN volunteer v ON v.id = a.volunteer_id WHERE a.code = 'JA-A-0003' AND v.code = 'JA-V-002'",
+    )
+    assert a.community_code == "420102001001" and a.activity_type == "legal" and float(a.hours) == 3.0
+    with engine.connect() as conn:
+        sources = dict(conn.execute(sa.text("SELECT layer, source_crs FROM layer_source WHERE source <> ''")).all())
+    assert sources["community"] == "EPSG:4547" and sources["compound"] == "GCJ-02" and sources["grid"] == "WGS-84"
+
+
+def test_loading_every_example_again_changes_nothing(loaded):
+    before = counts(loaded)
+    for kind, name, extra in EXAMPLES:
+        out = cli(kind, str(EX / name), *extra)
+        assert out.returncode == 0 and "(0 new," in out.stderr, (kind, out.stderr)
+    after = counts(loaded)
+    assert {k: v for k, v in after.items() if k != "layer_source"} == {
+        k: v for k, v in before.items() if k != "layer_source"
+    }
+
+
+def test_a_load_bumps_the_data_version_and_a_rejection_does_not(loaded, tmp_path):
+    v0 = data_version(loaded)
+    assert import_file(loaded, "volunteers", EX / "volunteers.csv").loaded
+    assert data_version(loaded) == v0 + 1
+    bad = tmp_path / "v.csv"
+    bad.write_text("志愿者编号,姓名,身份,社区代码,注册日期\nX,某,外星人,420102001001,2025-01-01\n", "utf-8")
+    assert not import_file(loaded, "volunteers", bad).loaded
+    assert not import_file(loaded, "volunteers", EX / "volunteers.csv", dry_run=True).loaded
+    assert data_version(loaded) == v0 + 1
+
+
+# Boundary files built on the fly around the example district (loaded above).
+def _layer(tmp_path, name: str, rows: list[dict], geoms: list, crs="EPSG:4326", driver=None, encoding=None):
+    path = tmp_path / name
+    gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=crs)
+    kwargs = {"encoding": encoding} if encoding else {}
+    gdf.to_file(path, driver=driver, engine="pyogrio", **kwargs)
+    return path
+
+
+def _geojson(tmp_path, rows: list[dict], geoms: list, name="g.geojson", crs_member=None):
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": r, "geometry": g if isinstance(g, dict) or g is None else mapping(g)}
+            for r, g in zip(rows, geoms, strict=True)
+        ],
+    }
+    if crs_member:
+        fc["crs"] = {"type": "name", "properties": {"name": crs_member}}
+    path = tmp_path / name
+    path.write_text(json.dumps(fc, ensure_ascii=False), "utf-8")
+    return path
+
+
+def _community(engine):
+    with engine.connect() as conn:
+        wkb = conn.execute(sa.text("SELECT geom FROM community WHERE code = '420102001001'")).scalar()
+    return shapely.from_wkb(bytes(wkb))
+
+
+def _grid_in(geom, size=0.004):
+    p = geom.representative_point()
+    return box(p.x - size / 2, p.y - size / 2, p.x + size / 2, p.y + size / 2).intersection(geom)
+
+
+def test_a_shapefile_with_gbk_attributes_and_no_cpg_is_detected(loaded, tmp_path):
+    path = _layer(
+        tmp_path,
+        "s.shp",
+        [{"网格代码": "420102001001009", "名称": "检测网格"}],
+        [_grid_in(_community(loaded))],
+        encoding="GBK",
+    )
+    (tmp_path / "s.cpg").unlink()
+    report = import_file(loaded, "grids", path)
+    assert report.loaded, [p.line() for p in report.problems]
+    assert report.encoding == "gbk" and any("no .cpg" in n.line() for n in report.notes)
+    assert one(loaded, "SELECT name FROM grid WHERE code = '420102001001009'").name == "检测网格"
+
+
+def test_a_cpg_that_contradicts_the_bytes_is_reported(loaded, tmp_path):
+    path = _layer(
+        tmp_path,
+        "s.shp",
+        [{"网格代码": "420102001001008", "名称": "编码网格"}],
+        [_grid_in(_community(loaded))],
+        encoding="GBK",
+    )
+    (tmp_path / "s.cpg").write_text("UTF-8")
+    before = counts(loaded)
+    out = cli("grids", str(path))
+    assert out.returncode == 1
+    assert "s.cpg says UTF-8 but the attributes are not" in out.stderr and "gbk" in out.stderr
+    assert counts(loaded) == before
+
+
+def test_crs_from_a_geojson_crs_member_and_from_a_prj(loaded, tmp_path):
+    grid = _grid_in(_community(loaded))
+    gk = gpd.GeoSeries([grid], crs="EPSG:4326").to_crs("EPSG:4547").iloc[0]
+    path = _geojson(
+        tmp_path, [{"网格代码": "420102001001007", "名称": "投影网格"}], [gk], crs_member="urn:ogc:def:crs:EPSG::4547"
+    )
+    report = import_file(loaded, "grids", path)
+    assert report.loaded and report.crs == "EPSG:4547", [p.line() for p in report.problems]
+    shp = _layer(tmp_path, "p.shp", [{"code": "420102001001006", "name": "UTM"}], [grid], encoding="UTF-8")
+    shp_utm = _layer(
+        tmp_path,
+        "u.shp",
+        [{"code": "420102001001006", "name": "UTM"}],
+        gpd.GeoSeries([grid], crs="EPSG:4326").to_crs("EPSG:32650").to_list(),
+        crs="EPSG:32650",
+        encoding="UTF-8",
+    )
+    assert import_file(loaded, "grids", shp).crs == "WGS-84"
+    report = import_file(loaded, "grids", shp_utm)
+    assert report.crs == "EPSG:32650" and report.loaded
+    with loaded.connect() as conn:
+        centre = conn.execute(
+            sa.text("SELECT centroid_lon, centroid_lat FROM grid WHERE code = '420102001001006'")
+        ).one()
+    assert abs(centre[0] - grid.centroid.x) < 1e-6 and abs(centre[1] - grid.centroid.y) < 1e-6
+
+
+def test_a_flag_overrides_the_declared_crs_with_a_note(loaded, tmp_path):
+    import numpy as np
+
+    from geo.crs import wgs84_to_gcj02
+
+    grid = _grid_in(_community(loaded))
+    gcj = shapely.transform(grid, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    shp = _layer(tmp_path, "g.shp", [{"code": "420102001001005", "name": "高德网格"}], [gcj], encoding="UTF-8")
+    report = import_file(loaded, "grids", shp, crs="GCJ-02")
+    assert report.loaded and any("declares WGS-84; using GCJ-02" in n.line() for n in report.notes)
+    with loaded.connect() as conn:
+        lon = conn.execute(sa.text("SELECT centroid_lon FROM grid WHERE code = '420102001001005'")).scalar()
+    assert abs(lon - grid.centroid.x) < 1e-6
+
+
+BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+
+
+def _shifted(geom_json, base):
+    """A GeoJSON polygon in unit coordinates moved to a small box inside ``base``."""
+    p = base.representative_point()
+    ring = [[p.x + x * 0.002, p.y + y * 0.002] for x, y in geom_json["coordinates"][0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_a_self_crossing_ring_is_repaired_and_noted(loaded, tmp_path):
+    path = _geojson(tmp_path, [{"网格代码": "420102001001004", "名称": "领结"}], [_shifted(BOWTIE, _community(loaded))])
+    report = import_file(loaded, "grids", path)
+    assert report.loaded, [p.line() for p in report.problems]
+    assert any("repaired (Self-intersection" in n.line() for n in report.notes)
+    assert one(loaded, "SELECT area_km2 FROM grid WHERE code = '420102001001004'").area_km2 > 0
+
+
+def _bad_layer_cases(engine):
+    base = _community(engine)
+    spike = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [1, 40], [1, 1], [0, 1], [0, 0]]]}
+    flat = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]}
+    outside = shapely.affinity.translate(_grid_in(base), 0.3, 0)
+    far = box(2.3, 48.8, 2.4, 48.9)
+    swapped = shapely.transform(_grid_in(base), lambda xy: xy[:, ::-1])
+    g = {"网格代码": "420102001001003", "名称": "坏网格"}
+    return {
+        "spike": ([g], [_shifted(spike, base)], "cannot be repaired safely"),
+        "zero area": ([g], [_shifted(flat, base)], "cannot be repaired safely"),
+        "no geometry": ([g], [None], "no geometry"),
+        "a point": ([g], [base.representative_point()], "not a polygon (Point)"),
+        "outside its parent": ([g], [outside], "of the area lies outside community 420102001001"),
+        "outside China": ([g], [far], "outside China"),
+        "swapped": ([g], [swapped], "longitude and latitude look swapped"),
+        "unknown parent": (
+            [{"网格代码": "420102009009001", "名称": "无主"}],
+            [_grid_in(base)],
+            "unknown community code",
+        ),
+        "markup": ([{**g, "名称": "<img src=x onerror=alert(1)>"}], [_grid_in(base)], "contains markup"),
+        "duplicate": ([g, g], [_grid_in(base), _grid_in(base)], "duplicate key; first on row 2"),
+        "bad code": ([{**g, "网格代码": "4201"}], [_grid_in(base)], "not a 15-digit code"),
+        "missing column": ([{"名称": "无代码"}], [_grid_in(base)], "missing required column 网格代码"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["spike", "zero area", "no geometry", "a point", "outside its parent", "outside China", "swapped"]
+    + ["unknown parent", "markup", "duplicate", "bad code", "missing column"],
+)
+def test_bad_boundary_files_are_rejected_and_change_nothing(loaded, tmp_path, case):
+    rows, geoms, reason = _bad_layer_cases(loaded)[case]
+    path = _geojson(tmp_path, rows, geoms)
+    before = counts(loaded)
+    out = cli("grids", str(path))
+    assert out.returncode == 1, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert any(line.startswith("row ") and reason in line for line in lines[:-1]), lines
+    assert lines[-1].startswith("rejected g.geojson")
+    assert counts(loaded) == before
+
+
+def test_unreadable_boundary_files_exit_1_with_one_line(loaded, tmp_path):
+    broken = tmp_path / "b.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [', "utf-8")
+    out = cli("grids", str(broken))
+    assert out.returncode == 1 and "not valid JSON" in out.stderr
+    wrong = tmp_path / "w.csv"
+    wrong.write_text("a,b\n1,2\n", "utf-8")
+    assert cli("grids", str(wrong)).returncode == 1
+    odd_crs = _geojson(
+        tmp_path, [{"网格代码": "420102001001003", "名称": "x"}], [box(0, 0, 1, 1)], crs_member="EPSG:4214"
+    )
+    out = cli("grids", str(odd_crs))
+    assert out.returncode == 1 and "unsupported CRS" in out.stderr
+
+
+TABLE_CASES = {
+    "owners-committees": (
+        "小区编码,组织类型,成立日期,委员人数,党员人数,主任是否党员\nJA-XQ-0002,业委会,2023-01-01,5,7,是\n",
+        "more party members than members",
+    ),
+    "party-orgs": (
+        "组织编码,组织名称,层级,社区代码,党员人数\nBAD-1,缺类型支部,党支部,420102001001,3\n",
+        "支部类型 is required for a 党支部",
+    ),
+    "activities": (
+        "记录编号,志愿者编号,服务日期,服务类型,服务时长(小时)\nBAD-A,NOBODY,2026-11-01,助老,2\n",
+        "unknown volunteer code",
+    ),
+    "grid-workers": (
+        "人员编号,姓名,岗位,是否党员,社区代码,入职日期,离职日期\nBAD-W,某,网格长,是,420102001001,2025-05-01,2024-01-01\n",
+        "earlier than 入职日期",
+    ),
+    "volunteers": (
+        "志愿者编号,姓名,身份,队伍编码,社区代码,注册日期\nBAD-V,某,居民,NO-TEAM,420102001001,2025-01-01\n",
+        "unknown volunteer team code",
+    ),
+    "property-companies": (
+        "统一社会信用代码,企业名称,区代码\n91420199MA0000000X,某物业,420199\n",
+        "unknown district code",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(TABLE_CASES))
+def test_bad_table_rows_are_rejected_and_change_nothing(loaded, tmp_path, kind):
+    text, reason = TABLE_CASES[kind]
+    path = tmp_path / "t.csv"
+    path.write_text(text, "utf-8")
+    before = counts(loaded)
+    out = cli(kind, str(path))
+    assert out.returncode == 1 and reason in out.stderr, out.stderr
+    assert counts(loaded) == before
+
+
+def test_problems_read_in_chinese_for_the_page(loaded, tmp_path):
+    from data_access.importing.validate import problem_frame
+
+    path = tmp_path / "t.csv"
+    path.write_text(TABLE_CASES["owners-committees"][0], "utf-8")
+    report = import_file(loaded, "owners-committees", path)
+    zh = problem_frame(report.problems, "zh")
+    assert zh.loc[0, "reason"] == "党员人数多于委员人数（5）" and zh.loc[0, "row"] == 2
+
+
+def test_an_import_killed_halfway_leaves_the_store_unchanged(loaded, tmp_path):
+    """A real process, killed with SIGKILL while its transaction is writing."""
+    rows = pd.read_csv(EX / "issues.csv", dtype=str, keep_default_na=False)
+    big = pd.concat([rows.iloc[[0]]] * 150_000, ignore_index=True)
+    big["工单编号"] = [f"KILL-{i:07d}" for i in range(len(big))]
+    path = tmp_path / "big.csv"
+    big.to_csv(path, index=False)
+    before = counts(loaded)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "data_access", "import", "issues", str(path)],
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    writing = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND query ILIKE '%_stage%' AND pid <> pg_backend_pid()"
+    )
+    seen = False
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            with loaded.connect() as conn:
+                if conn.execute(sa.text(writing)).scalar():
+                    seen = True
+                    break
+            time.sleep(0.05)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert seen, "the import never reached its write phase"
+    time.sleep(1)  # the server notices the closed connection and rolls back
+    assert counts(loaded) == before
+    with loaded.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM issue WHERE code LIKE 'KILL-%'")).scalar() == 0
+
+
+def test_docs_describe_every_column_of_every_kind():
+    text = (PROJECT_ROOT / "docs" / "import.md").read_text("utf-8")
+    for kind in KINDS.values():
+        section = text.split(f"### {kind.name}\n")[1].split("\n### ")[0]
+        for col in kind.columns:
+            assert f"| {col.zh} | {col.name}" in section, (kind.name, col.zh)
