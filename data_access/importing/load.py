@@ -399,14 +399,14 @@ def _upsert(conn, kind: Kind, df: pd.DataFrame) -> tuple[int, int]:
     copy_dataframe(conn, "_stage", df[cols])
     key = ", ".join(f'"{k}"' for k in kind.key)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c not in kind.key)
-    rows = conn.execute(
+    inserted, total = conn.execute(
         sa.text(
-            f'INSERT INTO "{kind.table}" ({listed}) SELECT {selected} FROM _stage '
-            f"ON CONFLICT ({key}) DO UPDATE SET {updates} RETURNING (xmax = 0) AS inserted"
+            f'WITH up AS (INSERT INTO "{kind.table}" ({listed}) SELECT {selected} FROM _stage '
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates} RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted), count(*) FROM up"
         )
-    ).all()
-    inserted = sum(1 for r in rows if r.inserted)
-    return inserted, len(rows) - inserted
+    ).one()
+    return inserted, total - inserted
 
 
 def _before(conn, kind: Kind, df: pd.DataFrame) -> None:

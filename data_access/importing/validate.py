@@ -17,7 +17,7 @@ import pandas as pd
 from data_access.importing.encodings import decode
 from data_access.importing.kinds import TABLE_SUFFIXES, Kind
 from data_access.schema import LIFECYCLE
-from geo.crs import CHINA_BBOX, normalise_crs, to_wgs84
+from geo.crs import in_china, normalise_crs, to_wgs84
 
 _MARKUP = re.compile(r"<\s*[a-zA-Z/!]")
 
@@ -192,9 +192,14 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
         if col.name not in df.columns:
             out[col.name] = None
             continue
-        raw = df[col.name].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
-        text = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
-        empty = text.map(lambda v: v == "" or v is None)
+        raw = df[col.name]
+        if pd.api.types.infer_dtype(raw, skipna=False) == "string":  # CSV: every cell is text
+            text = raw.str.strip()
+            empty = text == ""
+        else:  # Excel: numbers, dates and text mixed
+            raw = raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+            text = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
+            empty = text.map(lambda v: v == "" or v is None)
         if col.required:
             _report(problems, empty, df, col, raw, "empty")
         if col.type in ("text", "code"):
@@ -274,15 +279,13 @@ def _check_coordinates(out: pd.DataFrame, crs: str) -> list[Problem]:
     if name != "WGS-84" and ok.any():
         pts = to_wgs84(shapely.points(out.loc[ok, "lon"].astype(float), out.loc[ok, "lat"].astype(float)), name)
         out.loc[ok, "lon"], out.loc[ok, "lat"] = shapely.get_x(pts), shapely.get_y(pts)
-    minx, miny, maxx, maxy = CHINA_BBOX
-    for i in out.index[ok]:
-        x, y = float(out.at[i, "lon"]), float(out.at[i, "lat"])
-        if minx <= x <= maxx and miny <= y <= maxy:
-            continue
-        if minx <= y <= maxx and miny <= x <= maxy:
-            problems.append(Problem(_row(i), "经度/纬度", f"{x}, {y}", "swapped"))
-        else:
-            problems.append(Problem(_row(i), "经度/纬度", f"{x}, {y}", "outside_china"))
+    x = pd.to_numeric(out["lon"], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(out["lat"], errors="coerce").to_numpy(dtype=float)
+    inside = in_china(x, y)
+    swapped = in_china(y, x)
+    bad = ok.to_numpy() & ~inside
+    for i, xi, yi, sw in zip(out.index[bad], x[bad], y[bad], swapped[bad], strict=True):
+        problems.append(Problem(_row(i), "经度/纬度", f"{xi}, {yi}", "swapped" if sw else "outside_china"))
     return problems
 
 
