@@ -271,3 +271,25 @@ def test_import_page_loads_a_boundary_file(engine, artifacts):
     with engine.connect() as conn:
         name = conn.execute(sa.text("SELECT name FROM district WHERE code = '420102'")).scalar()
     assert name == "江岸区"
+
+
+def test_the_dashboard_shows_an_import_from_another_process_without_a_restart(engine, tmp_path):
+    """The page's cached reads renew when the store's data version moves (no cache clearing here)."""
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    def stations_kpi() -> float:
+        at = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=90)
+        at.query_params["scope"] = "430602001001"
+        at.switch_page("app_pages/stations.py")
+        at.run()
+        assert not at.exception and not at.error
+        return next(float(m.value.replace(",", "")) for m in at.metric if m.label == "服务阵地数")
+
+    before = stations_kpi()
+    assert stations_kpi() == before  # served from the cache
+    out = cli("stations", str(write(tmp_path, [HEADER, GOOD.format(n="FRESH-1")])))
+    assert out.returncode == 0, out.stderr
+    time.sleep(6)  # the data version is re-read every 5 s
+    assert stations_kpi() == before + 1
