@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test lint fmt status demo-reset clean-data
+.PHONY: install setup run test lint fmt status demo-reset clean-data soak
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,7 @@ demo-reset: install
 clean-data:
 	-$(PY) -c "from data_access.engine import embedded_server; embedded_server().stop()" 2>/dev/null
 	rm -rf .data
+
+# Wall-screen soak (not in CI): MINUTES=120 make soak
+soak: setup
+	.venv/bin/python scripts/soak.py --minutes $(or $(MINUTES),120)

@@ -20,7 +20,9 @@ PAGES = [
     st.Page("app_pages/map.py", title=t("map_page"), url_path="map"),
     st.Page("app_pages/import.py", title=t("import_page"), url_path="import"),
 ]
-nav = st.navigation(PAGES, position="hidden")
-with guarded():
-    filters.sidebar(PAGES)
+SCREEN = st.Page("app_pages/screen.py", title=t("screen_page"), url_path="screen")
+nav = st.navigation([*PAGES, SCREEN], position="hidden")
+if nav.url_path != "screen":  # the wall screen has no sidebar and no widgets
+    with guarded():
+        filters.sidebar(PAGES)
 nav.run()

@@ -5,7 +5,7 @@ Values are bound parameters; identifiers come from allow-lists in data_access.sc
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -523,3 +523,15 @@ def issue_points(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFram
     w, p = scope.where()
     pw, pp = period.where("reported_at")
     return _read(engine, f"SELECT lon, lat FROM issue WHERE {w} AND {pw} AND lon IS NOT NULL", {**p, **pp})
+
+
+def newly_overdue(engine: sa.Engine, scope: Scope, at: datetime, window_minutes: int = 60) -> pd.DataFrame:
+    """Open issues that fell overdue in the last ``window_minutes`` before ``at``, per child unit."""
+    w, p = scope.where()
+    key = _child_key(scope, finest="micro_grid")
+    sql = f"""
+        SELECT {key} AS code, count(*) AS issues
+        FROM issue WHERE {w} AND closed_at IS NULL AND due_at <= :at AND due_at > :since AND {key} IS NOT NULL
+        GROUP BY 1 ORDER BY issues DESC, code
+    """
+    return _read(engine, sql, {**p, "at": at, "since": at - timedelta(minutes=window_minutes)})

@@ -209,6 +209,22 @@ def issue_heat_layer(df: pd.DataFrame, cell_deg: float = 0.002):
     )
 
 
+def issue_point_layer(df: pd.DataFrame, colour=(255, 92, 92, 230)):
+    """Single issues as dots (for a day's few issues, where a heat map would hide them)."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        df[["lon", "lat"]].round(5),
+        id="issue_points",
+        get_position=["lon", "lat"],
+        get_fill_color=list(colour),
+        get_radius=40,
+        radius_min_pixels=5,
+        stroked=True,
+        get_line_color=[255, 255, 255, 200],
+        line_width_min_pixels=1,
+    )
+
+
 def view_of(bounds) -> pdk.ViewState:
     """A view fitting (minx, miny, maxx, maxy) in WGS-84."""
     minx, miny, maxx, maxy = bounds

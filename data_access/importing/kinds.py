@@ -104,6 +104,13 @@ WORKER_ROLES = {
 }
 VOLUNTEER_KINDS = {"居民": "resident", "党员": "party_member", "在职党员": "in_service_party_member"}
 ACTIVITY_TYPES = {
+    "助老扶幼": "elderly_care",
+    "文明劝导": "civility",
+    "治安巡逻": "patrol",
+    "普法宣传": "legal",
+    "矛盾调解": "mediation",
+    "文体活动": "culture",
+    "疫情防控": "epidemic",
     "助老": "elderly_care",
     "文明实践": "civility",
     "环境整治": "environment",
