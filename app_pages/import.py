@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import lang, t
 from dashboard.widgets import table
@@ -13,6 +13,7 @@ from data_access.engine import get_engine
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, TABLE_SUFFIXES, template
 from data_access.importing.load import import_file
 from data_access.importing.validate import problem_frame
+from data_access.settings import get_settings
 
 CRS = [None, "WGS-84", "CGCS2000", "GCJ-02", "BD-09", *[f"EPSG:{n}" for n in range(4513, 4534)]]
 SHAPEFILE_PARTS = ["shp", "shx", "dbf", "prj", "cpg"]
@@ -68,6 +69,9 @@ with guarded():
         st.caption(t("import_read", rows=report.rows, encoding=report.encoding, crs=report.crs))
         st.subheader(t("preview"))
         st.dataframe(report.preview, hide_index=True, width="stretch")
+        if report.shapes is not None and len(report.shapes):
+            level = {"districts": "district", "streets": "street", "communities": "community"}.get(kind, "grid")
+            st.pydeck_chart(mapview.preview(report.shapes, level, get_settings()), height=360)
         for note in report.notes:
             st.info(note.line(lang()))
         if report.problems:

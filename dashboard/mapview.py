@@ -65,3 +65,29 @@ def build(fetch, scope_code, period, at, metric: str, shown, label, settings):
     bounds = shapely.union_all(shapely.from_wkb(outlines["geom"].map(bytes).to_numpy())).bounds
     basemap = {"url": settings.basemap_url, "attribution": settings.basemap_attribution, "crs": settings.basemap_crs}
     return mapping.deck(layers, mapping.view_of(bounds), basemap), legend
+
+
+def preview(shapes, level: str, settings):
+    """The uploaded boundaries before they load (code, name, geom WKB): filled, with code and name
+    as (plain-text) tooltips."""
+    import pydeck as pdk
+
+    geoms = mapping.simplify(shapely.from_wkb(shapes["geom"].map(bytes).to_numpy()), level)
+    d = shapes[["code", "name"]].assign(
+        tooltip=[mapping.tooltip_text(n, c) for n, c in zip(shapes["name"], shapes["code"])]
+    )
+    layer = pdk.Layer(
+        "GeoJsonLayer",
+        mapping.feature_collection(d, geoms, ["code", "name", "tooltip"]),
+        id="preview",
+        pickable=True,
+        stroked=True,
+        filled=True,
+        get_fill_color=[46, 134, 171, 90],
+        get_line_color=[20, 60, 90, 255],
+        line_width_min_pixels=2,
+    )
+    view = mapping.view_of(shapely.union_all(geoms).bounds)
+    view.zoom -= 0.8  # a 360-pixel-high preview
+    basemap = {"url": settings.basemap_url, "attribution": settings.basemap_attribution, "crs": settings.basemap_crs}
+    return mapping.deck([layer], view, basemap)

@@ -264,6 +264,7 @@ def test_import_page_loads_a_boundary_file(engine, artifacts):
         )
         page.get_by_text("校验通过：1 行可以导入。").wait_for(timeout=60_000)
         page.get_by_text("坐标系 WGS-84").wait_for(timeout=10_000)
+        page.locator("[data-testid='stDeckGlJsonChart']").wait_for(timeout=30_000)  # the outline preview
         page.get_by_role("button", name="确认导入").click()
         page.get_by_text("已导入：新增 1 行").wait_for(timeout=60_000)
         page.wait_for_timeout(1000)

@@ -41,6 +41,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)  # not problems: repairs, assumptions
     preview: pd.DataFrame | None = None  # the first rows as read
+    shapes: pd.DataFrame | None = None  # boundaries: code, name, geom (WKB, WGS-84) of the usable features
     inserted: int = 0
     updated: int = 0
     loaded: bool = False
@@ -480,6 +481,10 @@ def import_file(
     report.problems += problems
     if kind.layer:
         values["g"] = layer.geoms
+        usable = values[values["g"].notna()]
+        report.shapes = pd.DataFrame(
+            {"code": usable["code"], "name": usable["name"], "geom": list(shapely.to_wkb(usable["g"].to_numpy()))}
+        )
     with engine.connect() as conn:
         values, problems = resolve(conn, kind, values)
     report.problems += problems
