@@ -1,0 +1,50 @@
+"""Two app processes against one database: the same figures from both, and an import through the
+command line reaching both without a restart (docs/deployment.md)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.conftest import writable_copy
+from tests.test_browser import _settle
+from tests.test_import import GOOD, HEADER, cli, write
+
+PAGES = ["", "issues", "stations", "volunteers", "organization"]
+
+
+@pytest.fixture(scope="module")
+def engine(engine):
+    with writable_copy("cockpit_test_two") as copy:
+        yield copy
+
+
+def _figures(page, url: str, path: str) -> dict[str, str]:
+    page.goto(f"{url}/{path}?scope=430602001001")
+    _settle(page)
+    labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
+    values = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+    assert labels and len(labels) == len(values)
+    return dict(zip(labels, values, strict=True))
+
+
+def test_two_app_processes_show_the_same_figures_and_the_same_import(engine, tmp_path, artifacts):
+    from tests.browser import chromium_page, streamlit_server
+
+    with (
+        streamlit_server(artifacts / "streamlit-a.log") as a,
+        streamlit_server(artifacts / "streamlit-b.log") as b,
+        chromium_page() as page,
+    ):
+        for path in PAGES:
+            assert _figures(page, a, path) == _figures(page, b, path), path
+        before = _figures(page, a, "stations")["服务阵地数"]
+        assert _figures(page, b, "stations")["服务阵地数"] == before
+        out = cli("stations", str(write(tmp_path, [HEADER, GOOD.format(n="TWO-1")])))
+        assert out.returncode == 0, out.stderr
+        time.sleep(6)  # each process re-reads the data version every 5 s
+        after_a = _figures(page, a, "stations")["服务阵地数"]
+        after_b = _figures(page, b, "stations")["服务阵地数"]
+        assert after_a == after_b == str(int(before) + 1)
+        page.screenshot(path=str(artifacts / "two-processes-b.png"), full_page=True)
