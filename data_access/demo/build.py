@@ -761,7 +761,7 @@ class DistrictBuilder:
             counts[isp_mask] = allocate(t["in_service_activities"], lam[isp_mask] + 0.05, minimum=0)
         idx = np.repeat(np.arange(n), counts)
         first = np.maximum(registered[idx], np.datetime64(self.start))
-        span = (np.datetime64(self.as_of) - first).astype(int)
+        span = (np.datetime64(self.as_of) - first).astype(int) + 1  # the as-of day itself included
         u = rng.random(len(idx)) ** np.where(rng.random(len(idx)) < 0.3, 0.6, 1.0)  # slight growth over time
         adate = first + (u * span).astype("timedelta64[D]")
         march = pd.DatetimeIndex(adate).month == 3
