@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test lint fmt status demo-reset clean-data soak
+.PHONY: install setup run test lint fmt status demo-reset clean-data soak bench
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,7 @@ clean-data:
 # Wall-screen soak (not in CI): MINUTES=120 make soak
 soak: setup
 	.venv/bin/python scripts/soak.py --minutes $(or $(MINUTES),120)
+
+# Page timings at megacity scale against two baselines (not in CI; builds cockpit_mega when missing, ≈25 min)
+bench: setup
+	GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/bench_pages.py --write

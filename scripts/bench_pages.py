@@ -1,0 +1,189 @@
+"""Server time of a filter change on every page at city, district, street and community scope, cold and
+warm, next to two baselines computing the issue page's figures: (a) SQL GROUP BY over the raw tables,
+(b) the raw rows read into pandas and aggregated there.
+
+    GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/bench_pages.py [--repeats 5] [--write]
+
+`make bench` runs it on the megacity store, building it first when it is missing (about 25 minutes).
+A page run is Streamlit's AppTest executing the page script in this process with the scope in the URL
+(the work a server does for one filter change, without the browser). Cold: every st.cache_data entry
+cleared first. Warm: the same run again. With --write the table replaces the "Pages at megacity
+scale" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PAGES = ["overview", "organization", "stations", "volunteers", "issues", "property", "map"]
+MARK = "## Pages at megacity scale"
+
+
+def ensure_store(build: bool = True) -> sa.Engine:
+    """The megacity store named by GGC_DB_NAME, built when missing or not yet scaled."""
+    from data_access.engine import get_engine
+    from data_access.store import ensure_ready
+
+    ensure_ready(load_demo_if_empty=False)
+    engine = get_engine()
+    with engine.connect() as conn:
+        districts = conn.execute(sa.text("SELECT count(*) FROM district")).scalar()
+    if districts < 18 and build:
+        env = os.environ.copy()
+        run = [sys.executable, "-m", "data_access", "demo"]
+        if districts == 0:
+            subprocess.run(run, check=True, env=env, cwd=ROOT)
+        subprocess.run([*run, "--scale", "10", "--scale-only"], check=True, env=env, cwd=ROOT)
+    return engine
+
+
+def scopes(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        street = conn.execute(sa.text("SELECT min(code) FROM street WHERE district_code = '420106'")).scalar()
+        community = conn.execute(
+            sa.text("SELECT min(code) FROM community WHERE street_code = :s"), {"s": street}
+        ).scalar()
+    return {"city": "420100", "district": "420106", "street": street, "community": community}
+
+
+def page_times(page: str, code: str, repeats: int) -> tuple[list[float], list[float]]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    cold, warm = [], []
+    for _ in range(repeats):
+        st.cache_data.clear()
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+        at.query_params["scope"] = code
+        at.switch_page(f"app_pages/{page}.py")
+        t0 = time.perf_counter()
+        at.run()
+        cold.append(time.perf_counter() - t0)
+        if at.exception or at.error:
+            raise RuntimeError(f"{page} at {code}: {[e.value for e in at.exception] or [e.value for e in at.error]}")
+        t0 = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - t0)
+    return cold, warm
+
+
+def baseline_sql(engine, code: str, period, at) -> None:
+    """(a) The issue page's figures as SQL GROUP BY over the raw tables (the data_access functions)."""
+    from data_access import metrics, queries
+    from data_access.scope import Scope
+
+    scope = Scope.from_code(code)
+    metrics.issue_kpis(engine, scope, period, at)
+    queries.issue_funnel(engine, scope, period, at)
+    queries.issue_by_child(engine, scope, period, at)
+    queries.issue_trend(engine, scope, period, at)
+    queries.issues_by_category(engine, scope, period)
+
+
+def baseline_pandas(engine, code: str, period, at) -> None:
+    """(b) The same figures from the raw rows read into pandas."""
+    from data_access.scope import Scope
+
+    scope = Scope.from_code(code)
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    child = {"city": "district_code", "district": "street_code", "street": "community_code"}.get(
+        scope.level, "grid_code"
+    )
+    sql = (
+        f"SELECT {child} AS child, category_code, reported_at, accepted_at, dispatched_at, handled_at, closed_at, "
+        f"evaluated_at, due_at, satisfaction FROM issue WHERE {w} AND {pw}"
+    )
+    with engine.connect() as conn:
+        df = pd.read_sql(sa.text(sql), conn, params={**p, **pp})
+    df["due"] = (df["closed_at"] <= at) | (df["due_at"] <= at)
+    df["closed"] = df["closed_at"] <= at
+    df["on_time"] = df["closed"] & (df["closed_at"] <= df["due_at"])
+    df["overdue"] = df["closed_at"].isna() & (df["due_at"] <= at)
+    df[["due", "closed", "on_time", "overdue"]].sum()
+    df.groupby("child")[["due", "closed", "on_time", "overdue"]].sum()
+    df.groupby(df["reported_at"].dt.to_period("M"))[["closed", "due"]].sum()
+    df.groupby("category_code").size()
+    for a, b in (("reported_at", "accepted_at"), ("accepted_at", "dispatched_at"), ("dispatched_at", "handled_at")):
+        ((df[b] - df[a]).dt.total_seconds() / 3600).median()
+
+
+def timed(fn, repeats: int, *args) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(*args)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def pct(values: list[float], q: float) -> str:
+    return f"{np.percentile(values, q) * 1000:,.0f}"
+
+
+def machine() -> str:
+    cpu = next(
+        (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in ln),
+        platform.processor(),
+    )
+    mem = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")).split()[1])
+    return f"{os.cpu_count()} cores ({cpu}), {mem / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--pages", default=",".join(PAGES))
+    ap.add_argument("--write", action="store_true")
+    ap.add_argument("--no-build", action="store_true", help="use the store as it is (for a quick look)")
+    args = ap.parse_args()
+    from dashboard.state import ViewState, period_of
+    from data_access import metrics
+
+    engine = ensure_store(build=not args.no_build)
+    with engine.connect() as conn:
+        issues = conn.execute(sa.text("SELECT count(*) FROM issue")).scalar()
+    at = metrics.as_of(engine)
+    period = period_of(ViewState(), at.date())
+    rows = []
+    for level, code in scopes(engine).items():
+        for page in args.pages.split(","):
+            cold, warm = page_times(page, code, args.repeats)
+            rows.append([page, level, pct(cold, 50), pct(cold, 95), pct(warm, 50), pct(warm, 95)])
+            print(rows[-1], flush=True)
+        a = timed(baseline_sql, args.repeats, engine, code, period, at)
+        b = timed(baseline_pandas, args.repeats, engine, code, period, at)
+        rows.append(["(a) SQL on raw, issue figures", level, "", "", pct(a, 50), pct(a, 95)])
+        rows.append(["(b) pandas on raw, issue figures", level, "", "", pct(b, 50), pct(b, 95)])
+        print(rows[-2:], flush=True)
+    header = "| page | scope | cold p50 ms | cold p95 ms | warm p50 ms | warm p95 ms |\n" + "| --- " * 6 + "|\n"
+    table = header + "".join(f"| {' | '.join(r)} |\n" for r in rows)
+    text = (
+        f"{MARK}\n\n`make bench` on {datetime.now():%Y-%m-%d %H:%M}: {machine()}; store with {issues:,} issues; "
+        f"period: the last 12 months; {args.repeats} runs each. Baseline rows time only the data (no page).\n\n{table}"
+    )
+    print(text)
+    if args.write:
+        doc = ROOT / "docs" / "benchmarks.md"
+        old = doc.read_text("utf-8")
+        before, _, after = old.partition(MARK)
+        rest = after.split("\n## ", 1)
+        doc.write_text(before + text + ("\n## " + rest[1] if len(rest) > 1 else ""), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
