@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 PALETTE = ["#c8102e", "#f2a900", "#2e86ab", "#4c9f70", "#7b5ea7", "#e07a5f", "#3d405b", "#81b29a", "#9c6644"]
@@ -89,13 +88,24 @@ def donut(df: pd.DataFrame, names: str, values: str, title: str | None = None) -
 def hierarchy(
     df: pd.DataFrame, path: list[str], values: str, title: str | None = None, kind: str = "sunburst"
 ) -> go.Figure:
-    """A sunburst or treemap over ``path`` columns."""
+    """A sunburst or treemap over ``path`` columns; a node's id is its path joined by "/"."""
     _require(df, [*path, values])
     if df.empty:
         return _style(go.Figure(), title)
-    maker = px.sunburst if kind == "sunburst" else px.treemap
-    fig = maker(df, path=path, values=values, color_discrete_sequence=PALETTE)
-    fig.update_traces(textinfo="label+value")
+    ids, labels, parents, sizes = [], [], [], []
+    for depth in range(len(path)):
+        cols = path[: depth + 1]
+        g = df.groupby(cols, dropna=False, sort=False)[values].sum().reset_index()
+        keys = g[cols].astype(str)
+        ids += list(keys.agg("/".join, axis=1))
+        parents += list(keys[cols[:-1]].agg("/".join, axis=1)) if depth else [""] * len(g)
+        labels += list(keys[cols[-1]])
+        sizes += list(g[values])
+    trace = go.Sunburst if kind == "sunburst" else go.Treemap
+    fig = go.Figure(
+        trace(ids=ids, labels=labels, parents=parents, values=sizes, branchvalues="total", textinfo="label+value")
+    )
+    fig.update_layout(colorway=PALETTE)
     return _style(fig, title)
 
 

@@ -45,14 +45,18 @@ def to_excel(df: pd.DataFrame) -> bytes:
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV (UTF-8 with BOM, opens in Excel) and Excel downloads of a table."""
+    """CSV (UTF-8 with BOM, opens in Excel) and Excel downloads of a table, written only when clicked."""
     row = st.container(horizontal=True)
     row.download_button(
-        t("download_csv"), df.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv", "text/csv", key=f"{key}_csv"
+        t("download_csv"),
+        lambda: df.to_csv(index=False).encode("utf-8-sig"),
+        f"{name}.csv",
+        "text/csv",
+        key=f"{key}_csv",
     )
     row.download_button(
         t("download_xlsx"),
-        to_excel(df),
+        lambda: to_excel(df),
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

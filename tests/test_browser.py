@@ -145,3 +145,17 @@ def test_map_draws_offline_and_a_click_drills_down(app_url, artifacts):
         box = canvas.bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_function("() => /scope=430602\\d{6}(&|$)/.test(location.search)", timeout=30_000)
+
+
+def test_table_downloads_are_written_when_clicked(app_url, artifacts):
+    """Downloads are generated on demand (not on every rerun): the CSV has a BOM and the headers shown."""
+    with chromium_page() as page:
+        page.goto(f"{app_url}/issues?scope=430602")
+        _settle(page)
+        with page.expect_download(timeout=60_000) as csv_download:
+            page.get_by_role("button", name="下载 CSV").first.click()
+        body = open(csv_download.value.path(), "rb").read()
+        assert body.startswith(b"\xef\xbb\xbf") and "环节".encode() in body.splitlines()[0]
+        with page.expect_download(timeout=60_000) as xlsx_download:
+            page.get_by_role("button", name="下载 Excel").first.click()
+        assert open(xlsx_download.value.path(), "rb").read(2) == b"PK"  # a zip: .xlsx
