@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
-from dashboard.i18n import t
+from dashboard.i18n import localised, t
 from dashboard.widgets import child_table, empty_state, kpi, table
 
 with guarded():
@@ -42,7 +42,9 @@ with guarded():
         width="stretch",
     )
     cats = data.fetch("queries.issues_by_category", scope, period)
-    right.plotly_chart(charts.hierarchy(cats, ["l1", "l2", "l3"], "issues", t("categories")), width="stretch")
+    right.plotly_chart(
+        charts.hierarchy(cats, [localised(c) for c in ("l1", "l2", "l3")], "issues", t("categories")), width="stretch"
+    )
     left, right = st.columns(2)
     for col, column, prefix, title in (
         (left, "source_channel", "src_", "source_mix"),
@@ -53,7 +55,9 @@ with guarded():
         col.plotly_chart(charts.donut(mix, "label", "issues", t(title)), width="stretch")
     st.subheader(t("rising"))
     rising = data.fetch("queries.rising_categories", scope, period, previous).head(20)
-    table(rising, ["l1", "l3", "issues", "previous", "change", "growth"], "rising", "rising_table")
+    table(
+        rising, [localised("l1"), localised("l3"), "issues", "previous", "change", "growth"], "rising", "rising_table"
+    )
     st.subheader(t("by_unit"))
     child_table(
         state,
@@ -80,7 +84,16 @@ with guarded():
         overdue["source_channel"] = [t(f"src_{k}") for k in overdue["source_channel"]]
         table(
             overdue,
-            ["code", "reported_at", "due_at", "hours_overdue", "category", "source_channel", "street", "community"],
+            [
+                "code",
+                "reported_at",
+                "due_at",
+                "hours_overdue",
+                localised("category"),
+                "source_channel",
+                "street",
+                "community",
+            ],
             "overdue",
             "overdue_table",
         )

@@ -9,7 +9,7 @@ import streamlit.components.v1 as components
 
 from dashboard import data, mapview
 from dashboard import screen as sc
-from dashboard.i18n import t
+from dashboard.i18n import localised, t
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 from geo import mapping
@@ -76,13 +76,14 @@ def _panels(snap: dict, at) -> None:
     cats = snap["categories"].head(8)
     _chart_or_none(
         c,
-        sc.bars_figure(cats["l3"], cats["issues"], config.theme, t("screen_categories")),
+        sc.bars_figure(cats[localised("l3")], cats["issues"], config.theme, t("screen_categories")),
         len(cats),
         "screen_categories",
     )
     d, e, f = st.columns([1.25, 1, 1])
     overdue = [
-        (f"{r.community} · {r.category}", sc.overdue_text(r.hours_overdue)) for r in snap["overdue"].itertuples()
+        (f"{r.community} · {getattr(r, localised('category'))}", sc.overdue_text(r.hours_overdue))
+        for r in snap["overdue"].itertuples()
     ]
     d.markdown(sc.rows_panel(t("screen_overdue"), overdue, t("screen_none")), unsafe_allow_html=True)
     acts = snap["activity"]

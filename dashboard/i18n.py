@@ -112,6 +112,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "escalation_mix": ("解决层级", "Settled at"),
     "hours_overdue": ("超期小时", "Hours overdue"),
     "category": ("类别", "Category"),
+    "category_en": ("类别", "Category"),
     "source_channel": ("来源", "Source"),
     "street": ("街道", "Street"),
     "community": ("社区", "Community"),
@@ -120,6 +121,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "l1": ("一级分类", "Level 1"),
     "l2": ("二级分类", "Level 2"),
     "l3": ("三级分类", "Level 3"),
+    "l1_en": ("一级分类", "Level 1"),
+    "l3_en": ("三级分类", "Level 3"),
     # organisation
     "party_orgs": ("党组织", "Party organisations"),
     "org_levels": ("五级组织体系", "Five-level organisation"),
@@ -332,6 +335,11 @@ _LABELS: dict[str, tuple[str, str]] = {
 def lang() -> str:
     value = st.query_params.get("lang", "zh")
     return value if value in LANGS else "zh"
+
+
+def localised(column: str) -> str:
+    """The column holding a data name in the current language: ``name`` or ``name_en``."""
+    return column if lang() == "zh" else f"{column}_en"
 
 
 def t(key: str, **kwargs) -> str:

@@ -206,7 +206,7 @@ def overdue_issues(engine: sa.Engine, scope: Scope, at: datetime, limit: int = 2
     w, p = scope.where("i")
     sql = f"""
         SELECT i.code, i.reported_at, i.due_at, round(extract(epoch FROM :at - i.due_at) / 3600) AS hours_overdue,
-               c.name AS category, i.source_channel, s.name AS street, m.name AS community
+               c.name AS category, c.name_en AS category_en, i.source_channel, s.name AS street, m.name AS community
         FROM issue i JOIN issue_category c ON c.code = i.category_code
         JOIN street s ON s.code = i.street_code JOIN community m ON m.code = i.community_code
         WHERE {w} AND i.closed_at IS NULL AND i.due_at <= :at
@@ -216,22 +216,24 @@ def overdue_issues(engine: sa.Engine, scope: Scope, at: datetime, limit: int = 2
 
 
 def issues_by_category(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
-    """Issue counts per level-3 category with its level-1 and level-2 names."""
+    """Issue counts per level-3 category with its level-1 and level-2 names (Chinese, and English as *_en)."""
     w, p = scope.where("i")
     pw, pp = period.where("i.reported_at")
     sql = f"""
-        SELECT c1.name AS l1, c2.name AS l2, c3.name AS l3, c3.code, count(*) AS issues
+        SELECT c1.name AS l1, c2.name AS l2, c3.name AS l3, c1.name_en AS l1_en, c2.name_en AS l2_en,
+               c3.name_en AS l3_en, c3.code, count(*) AS issues
         FROM issue i JOIN issue_category c3 ON c3.code = i.category_code
         JOIN issue_category c2 ON c2.code = c3.parent_code JOIN issue_category c1 ON c1.code = c2.parent_code
-        WHERE {w} AND {pw} GROUP BY 1, 2, 3, 4 ORDER BY issues DESC
+        WHERE {w} AND {pw} GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY issues DESC
     """
     return _read(engine, sql, {**p, **pp})
 
 
 def rising_categories(engine: sa.Engine, scope: Scope, period: Period, previous: Period) -> pd.DataFrame:
     """高频问题: level-3 categories by growth against the comparison period."""
-    now = issues_by_category(engine, scope, period).set_index(["code", "l1", "l3"])["issues"]
-    before = issues_by_category(engine, scope, previous).set_index(["code", "l1", "l3"])["issues"]
+    names = ["code", "l1", "l3", "l1_en", "l3_en"]
+    now = issues_by_category(engine, scope, period).set_index(names)["issues"]
+    before = issues_by_category(engine, scope, previous).set_index(names)["issues"]
     df = pd.concat([now.rename("issues"), before.rename("previous")], axis=1).fillna(0).reset_index()
     df["change"] = df["issues"] - df["previous"]
     df["growth"] = 100.0 * df["change"] / df["previous"].where(df["previous"] > 0)
