@@ -71,7 +71,7 @@ with guarded():
         st.dataframe(report.preview, hide_index=True, width="stretch")
         if report.shapes is not None and len(report.shapes):
             level = {"districts": "district", "streets": "street", "communities": "community"}.get(kind, "grid")
-            st.pydeck_chart(mapview.preview(report.shapes, level, get_settings()), height=360)
+            st.pydeck_chart(mapview.preview(report.shapes, level, get_settings(), 360), height=360)
         for note in report.notes:
             st.info(note.line(lang()))
         if report.problems:

@@ -66,7 +66,9 @@ with guarded():
                 selection_mode="points",
             )
             drill_to(state, [p.get("customdata") for p in event.selection.get("points", [])] if event else [])
-    deck, _ = mapview.build(data.fetch, scope, period, at, "issues_per_1000", ["layer_boundaries"], t, get_settings())
+    deck, _ = mapview.build(
+        data.fetch, scope, period, at, "issues_per_1000", ["layer_boundaries"], t, get_settings(), height=360
+    )
     if deck is not None:
         st.subheader(t("map_page"))
         st.pydeck_chart(deck, height=360, key=f"overview_map_{scope}")

@@ -67,7 +67,7 @@ def _panels(snap: dict, at) -> None:
     with a:  # the 30-day closure rate of the child units, with today's issues on top
         month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
         shown = ["layer_boundaries"]
-        deck, _ = mapview.build(data.fetch, snap["code"], month, at, "closure_rate", shown, t, get_settings())
+        deck, _ = mapview.build(data.fetch, snap["code"], month, at, "closure_rate", shown, t, get_settings(), 430)
         if deck is not None:
             if len(snap["points"]):
                 deck.layers.append(mapping.issue_point_layer(snap["points"]))

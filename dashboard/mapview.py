@@ -34,8 +34,9 @@ def default_layers(scope_code: str | None) -> list[str]:
     return ["layer_boundaries", "layer_stations"] + (["layer_compounds"] if fill == "micro_grid" else [])
 
 
-def build(fetch, scope_code, period, at, metric: str, shown, label, settings):
-    """Return (deck, legend) or (None, []) when the scope has no units to draw."""
+def build(fetch, scope_code, period, at, metric: str, shown, label, settings, height: int = 640):
+    """Return (deck, legend) or (None, []) when the scope has no units to draw; the view fits a map
+    ``height`` pixels high."""
     outline_level, fill_level = levels(scope_code)
     units = fetch("queries.map_units", scope_code, fill_level, period, at)
     if units.empty:
@@ -64,10 +65,10 @@ def build(fetch, scope_code, period, at, metric: str, shown, label, settings):
             layers.append(mapping.plan_layer(plan, label("households_gained")))
     bounds = shapely.union_all(shapely.from_wkb(outlines["geom"].map(bytes).to_numpy())).bounds
     basemap = {"url": settings.basemap_url, "attribution": settings.basemap_attribution, "crs": settings.basemap_crs}
-    return mapping.deck(layers, mapping.view_of(bounds), basemap), legend
+    return mapping.deck(layers, mapping.view_of(bounds, height_px=height), basemap), legend
 
 
-def preview(shapes, level: str, settings):
+def preview(shapes, level: str, settings, height: int = 360):
     """The uploaded boundaries before they load (code, name, geom WKB): filled, with code and name
     as (plain-text) tooltips."""
     import pydeck as pdk
@@ -87,7 +88,6 @@ def preview(shapes, level: str, settings):
         get_line_color=[20, 60, 90, 255],
         line_width_min_pixels=2,
     )
-    view = mapping.view_of(shapely.union_all(geoms).bounds)
-    view.zoom -= 0.8  # a 360-pixel-high preview
+    view = mapping.view_of(shapely.union_all(geoms).bounds, height_px=height)
     basemap = {"url": settings.basemap_url, "attribution": settings.basemap_attribution, "crs": settings.basemap_crs}
     return mapping.deck([layer], view, basemap)

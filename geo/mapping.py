@@ -225,11 +225,17 @@ def issue_point_layer(df: pd.DataFrame, colour=(255, 92, 92, 230)):
     )
 
 
-def view_of(bounds) -> pdk.ViewState:
-    """A view fitting (minx, miny, maxx, maxy) in WGS-84."""
+def view_of(bounds, width_px: int = 700, height_px: int = 640) -> pdk.ViewState:
+    """A view fitting (minx, miny, maxx, maxy) in WGS-84 into a map of about width × height pixels.
+
+    deck.gl's Web Mercator world is 512 px wide at zoom 0; latitude spans are stretched by 1/cos(lat).
+    """
     minx, miny, maxx, maxy = bounds
-    span = max(maxx - minx, (maxy - miny) * 1.8, 1e-3)  # the map is wider than tall
-    zoom = float(np.clip(np.log2(640 / span), 3, 17))  # fits ≈ 700 px at 256 px tiles
+    lat = np.radians((miny + maxy) / 2)
+    lon_span = max(maxx - minx, 1e-4)
+    lat_span = max(maxy - miny, 1e-4) / np.cos(lat)
+    fit = min(width_px / lon_span, height_px / lat_span) * 360 / 512
+    zoom = float(np.clip(np.log2(fit) - 0.15, 3, 17))  # a little margin
     return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=zoom, pitch=0)
 
 

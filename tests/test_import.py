@@ -294,3 +294,29 @@ def test_the_dashboard_shows_an_import_from_another_process_without_a_restart(en
     assert out.returncode == 0, out.stderr
     time.sleep(6)  # the data version is re-read every 5 s
     assert stations_kpi() == before + 1
+
+
+def test_import_page_takes_a_zipped_and_a_loose_shapefile(engine, artifacts):
+    """Streets as a zipped Shapefile (after the district above), micro-grids as five loose files."""
+    from tests.browser import chromium_page, streamlit_server
+
+    parts = sorted(str(p) for p in (PROJECT_ROOT / "examples" / "micro-grids").iterdir())
+    with streamlit_server(artifacts / "streamlit-import-shp.log") as url, chromium_page() as page:
+        page.goto(f"{url}/import?kind=streets")
+        page.get_by_role("heading", name="数据导入").wait_for(timeout=90_000)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+            str(PROJECT_ROOT / "examples" / "streets.zip")
+        )
+        page.get_by_text("校验通过：2 行可以导入。").wait_for(timeout=60_000)
+        page.get_by_text("编码 gbk").wait_for(timeout=10_000)
+        page.get_by_role("button", name="确认导入").click()
+        page.get_by_text("已导入：新增 2 行").wait_for(timeout=60_000)
+        page.goto(f"{url}/import?kind=micro-grids")
+        page.get_by_role("heading", name="数据导入").wait_for(timeout=90_000)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(parts)
+        page.get_by_text("发现 2 个问题").wait_for(timeout=60_000)  # their grid is not loaded here
+        page.get_by_text("网格代码不存在").first.wait_for(state="attached", timeout=10_000)
+        page.screenshot(path=str(artifacts / "page-import-shapefile.png"), full_page=True)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM street WHERE district_code = '420102'")).scalar() == 2
+        assert conn.execute(sa.text("SELECT count(*) FROM micro_grid WHERE code LIKE '420102%'")).scalar() == 0
