@@ -20,6 +20,8 @@ st.markdown(sc.css(config.theme), unsafe_allow_html=True)
 
 
 def _places() -> list[str | None]:
+    if config.rotate == "panels":
+        return [config.scope]
     if config.rotate == "children":
         kids = data.fetch("queries.children", config.scope)
         return list(kids["code"]) or [config.scope]
@@ -41,10 +43,14 @@ def _chart_or_none(col, figure, n, title_key: str) -> None:
     if n:
         col.plotly_chart(figure, width="stretch", key=title_key)
     else:
-        col.markdown(sc.empty_panel(t(title_key)), unsafe_allow_html=True)
+        col.markdown(sc.empty_panel(t(title_key), figure.layout.height), unsafe_allow_html=True)
 
 
-def _panels(snap: dict, at) -> None:
+PANELS = ["map", "funnel", "categories", "overdue", "volunteering", "ranking"]
+ROW_HEIGHT, BIG_HEIGHT = sc.PANEL_HEIGHT, sc.BIG_PANEL_HEIGHT
+
+
+def _kpis(snap: dict) -> None:
     k, k30 = snap["kpis"].iloc[0], snap["kpis_30"].iloc[0]
     v = snap["volunteers"].iloc[0]
     cov = snap["coverage"].set_index("minutes")
@@ -63,44 +69,57 @@ def _panels(snap: dict, at) -> None:
         ),
         unsafe_allow_html=True,
     )
-    a, b, c = st.columns([1.25, 1, 1])
-    with a:  # the 30-day closure rate of the child units, with today's issues on top
+
+
+def _panel(name: str, col, snap: dict, at, height: int) -> None:
+    """One panel into ``col``, ``height`` pixels high; lists get longer on a big panel."""
+    rows = 8 if height <= ROW_HEIGHT else 22
+    if name == "map":  # the 30-day closure rate of the child units, with today's issues on top
         month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
-        shown = ["layer_boundaries"]
-        deck, _ = mapview.build(data.fetch, snap["code"], month, at, "closure_rate", shown, t, get_settings(), 430)
+        deck, _ = mapview.build(
+            data.fetch, snap["code"], month, at, "closure_rate", ["layer_boundaries"], t, get_settings(), height
+        )
         if deck is not None:
             if len(snap["points"]):
                 deck.layers.append(mapping.issue_point_layer(snap["points"]))
-            st.pydeck_chart(deck, height=430, key=f"map_{snap['code']}")
-    _chart_or_none(b, sc.funnel_figure(snap["funnel"], config.theme), snap["funnel"]["count"].sum(), "screen_funnel")
-    cats = snap["categories"].head(8)
-    _chart_or_none(
-        c,
-        sc.bars_figure(cats[localised("l3")], cats["issues"], config.theme, t("screen_categories")),
-        len(cats),
-        "screen_categories",
-    )
-    d, e, f = st.columns([1.25, 1, 1])
-    overdue = [
-        (f"{r.community} · {getattr(r, localised('category'))}", sc.overdue_text(r.hours_overdue))
-        for r in snap["overdue"].itertuples()
-    ]
-    d.markdown(sc.rows_panel(t("screen_overdue"), overdue, t("screen_none")), unsafe_allow_html=True)
-    acts = snap["activity"]
-    labels = [t(f"at_{x}") for x in acts["key"]]
-    figure = sc.bars_figure(labels, acts["activities"], config.theme, t("screen_activity"), "#4c9f70")
-    _chart_or_none(e, figure, len(acts), "screen_activity")
-    names = dict(zip(snap["children"].get("code", []), snap["children"].get("name", [])))
-    rank = (
-        snap["ranking"].sort_values("closure_rate", ascending=False).head(9)
-        if len(snap["ranking"])
-        else snap["ranking"]
-    )
-    rows = [
-        (f"{i}. {names.get(r.code, r.code)}", "—" if r.closure_rate != r.closure_rate else f"{r.closure_rate:.1f}%")
-        for i, r in enumerate(rank.itertuples(), start=1)
-    ]
-    f.markdown(sc.rows_panel(t("screen_ranking"), rows, t("screen_none")), unsafe_allow_html=True)
+            col.pydeck_chart(deck, height=height, key=f"map_{snap['code']}_{height}")
+    elif name == "funnel":
+        figure = sc.funnel_figure(snap["funnel"], config.theme, height)
+        _chart_or_none(col, figure, snap["funnel"]["count"].sum(), "screen_funnel")
+    elif name == "categories":
+        cats = snap["categories"].head(rows)
+        figure = sc.bars_figure(cats[localised("l3")], cats["issues"], config.theme, t("screen_categories"), height)
+        _chart_or_none(col, figure, len(cats), "screen_categories")
+    elif name == "overdue":
+        items = [
+            (f"{r.community} · {getattr(r, localised('category'))}", sc.overdue_text(r.hours_overdue))
+            for r in snap["overdue"].head(rows).itertuples()
+        ]
+        col.markdown(sc.rows_panel(t("screen_overdue"), items, t("screen_none"), height), unsafe_allow_html=True)
+    elif name == "volunteering":
+        acts = snap["activity"]
+        labels = [t(f"at_{x}") for x in acts["key"]]
+        figure = sc.bars_figure(labels, acts["activities"], config.theme, t("screen_activity"), height, "#4c9f70")
+        _chart_or_none(col, figure, len(acts), "screen_activity")
+    elif name == "ranking":
+        names = dict(zip(snap["children"].get("code", []), snap["children"].get("name", [])))
+        rank = snap["ranking"]
+        rank = rank.sort_values("closure_rate", ascending=False).head(rows) if len(rank) else rank
+        items = [
+            (f"{i}. {names.get(r.code, r.code)}", "—" if r.closure_rate != r.closure_rate else f"{r.closure_rate:.1f}%")
+            for i, r in enumerate(rank.itertuples(), start=1)
+        ]
+        col.markdown(sc.rows_panel(t("screen_ranking"), items, t("screen_none"), height), unsafe_allow_html=True)
+
+
+def _panels(snap: dict, at) -> None:
+    _kpis(snap)
+    if config.rotate == "panels":
+        _panel(sc.current(PANELS, config.every), st.container(), snap, at, BIG_HEIGHT)
+        return
+    for names in (PANELS[:3], PANELS[3:]):
+        for name, col in zip(names, st.columns([1.25, 1, 1]), strict=True):
+            _panel(name, col, snap, at, ROW_HEIGHT)
 
 
 @st.fragment(run_every=config.tick)

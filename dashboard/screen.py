@@ -4,7 +4,8 @@ while the database is away.
     /screen?scope=430602&rotate=children&every=30&refresh=60&theme=dark&lang=zh&alert=1
 
 scope: the area (any place code; empty = every city). rotate: ``children`` (every child unit of the
-scope in turn), a comma-separated list of place codes, or empty (the scope only). every: seconds per
+scope in turn), a comma-separated list of place codes, ``panels`` (the scope, one panel at a time,
+full size), or empty (the scope only, all panels). every: seconds per
 place (≥ 3). refresh: seconds between reads of the store (≥ 3). theme: dark or light. alert: 1 moves
 the screen to a child unit with issues that fell overdue in the last hour and says so.
 """
@@ -25,13 +26,14 @@ from dashboard.i18n import t
 from data_access.scope import Period, Scope
 
 MIN_SECONDS = 3
+PANEL_HEIGHT, BIG_PANEL_HEIGHT = 430, 860  # pixels at 1920×1080: two rows of panels, or one big one
 _CODE = re.compile(r"^[0-9]{6}$|^[0-9]{9}$|^[0-9]{12}$|^[0-9]{15}$")
 
 
 @dataclass(frozen=True)
 class ScreenConfig:
     scope: str | None = None
-    rotate: tuple[str, ...] | str = ()  # place codes, or "children"
+    rotate: tuple[str, ...] | str = ()  # place codes, "children" or "panels"
     every: int = 30
     refresh: int = 60
     theme: str = "dark"
@@ -55,8 +57,8 @@ def parse(params) -> ScreenConfig:
     scope = params.get("scope")
     scope = scope if scope and _CODE.match(scope) else None
     rotate_raw = (params.get("rotate") or "").strip()
-    if rotate_raw == "children":
-        rotate: tuple[str, ...] | str = "children"
+    if rotate_raw in ("children", "panels"):
+        rotate: tuple[str, ...] | str = rotate_raw
     else:
         rotate = tuple(c for c in rotate_raw.split(",") if _CODE.match(c.strip()))
     theme = params.get("theme") if params.get("theme") in ("dark", "light") else "dark"
@@ -126,7 +128,7 @@ html, body, .stApp { overflow: hidden !important; }
 .ggc-kpi .v { font-size: 54px; font-weight: 700; line-height: 1.15; font-variant-numeric: tabular-nums; }
 .ggc-kpi .l { font-size: 20px; color: $muted; }
 .ggc-kpi.red .v { color: #ff5c5c; } .ggc-kpi.green .v { color: #5fd38d; } .ggc-kpi.amber .v { color: #ffc247; }
-.ggc-panel { background: $panel; border-radius: 8px; padding: 8px 14px; height: 430px; overflow: hidden; }
+.ggc-panel { background: $panel; border-radius: 8px; padding: 8px 14px; overflow: hidden; }
 .ggc-panel h3 { font-size: 22px; margin: 0 0 6px 0; color: $fg; padding: 0; }
 .ggc-row { display: flex; justify-content: space-between; font-size: 19px; padding: 3px 0;
   border-bottom: 1px solid $line; white-space: nowrap; overflow: hidden; }
@@ -190,20 +192,23 @@ def banner(kind: str, text: str) -> str:
     return f'<div class="ggc-banner {kind}" data-testid="screen-{kind}">{html.escape(text)}</div>'
 
 
-def rows_panel(title: str, rows: list[tuple[str, str]], empty: str) -> str:
+def rows_panel(title: str, rows: list[tuple[str, str]], empty: str, height: int = PANEL_HEIGHT) -> str:
     """A panel of label/value rows (every text escaped: names come from imported files)."""
     body = "".join(
         f'<div class="ggc-row"><span>{html.escape(str(a))}</span><span>{html.escape(str(b))}</span></div>'
         for a, b in rows
     )
-    return f'<div class="ggc-panel"><h3>{html.escape(title)}</h3>{body or html.escape(empty)}</div>'
+    return (
+        f'<div class="ggc-panel" style="height: {int(height)}px"><h3>{html.escape(title)}</h3>'
+        f"{body or html.escape(empty)}</div>"
+    )
 
 
-def _dark(fig: go.Figure, theme: str, title: str) -> go.Figure:
+def _dark(fig: go.Figure, theme: str, title: str, height: int) -> go.Figure:
     colours = THEMES[theme]
     fig.update_layout(
         title=dict(text=title, font=dict(size=22, color=colours["fg"]), x=0.01, y=0.97),
-        height=430,
+        height=height,
         margin=dict(l=10, r=20, t=46, b=10),
         paper_bgcolor=colours["panel"],
         plot_bgcolor=colours["panel"],
@@ -219,19 +224,21 @@ def overdue_text(hours: float) -> str:
     return t("screen_hours_overdue", h=int(hours)) if hours < 48 else t("screen_days_overdue", d=int(hours // 24))
 
 
-def empty_panel(title: str) -> str:
-    return rows_panel(title, [], t("screen_none"))
+def empty_panel(title: str, height: int = PANEL_HEIGHT) -> str:
+    return rows_panel(title, [], t("screen_none"), height)
 
 
-def funnel_figure(funnel: pd.DataFrame, theme: str) -> go.Figure:
+def funnel_figure(funnel: pd.DataFrame, theme: str, height: int = PANEL_HEIGHT) -> go.Figure:
     stages = [t(f"stage_{s}") for s in funnel["stage"]]
     fig = go.Figure(
         go.Funnel(y=stages, x=funnel["count"], textinfo="value+percent initial", marker=dict(color="#2e86ab"))
     )
-    return _dark(fig, theme, t("screen_funnel"))
+    return _dark(fig, theme, t("screen_funnel"), height)
 
 
-def bars_figure(labels, values, theme: str, title: str, colour: str = "#f2a900") -> go.Figure:
+def bars_figure(
+    labels, values, theme: str, title: str, height: int = PANEL_HEIGHT, colour: str = "#f2a900"
+) -> go.Figure:
     fig = go.Figure(go.Bar(x=list(values)[::-1], y=list(labels)[::-1], orientation="h", marker=dict(color=colour)))
     fig.update_traces(text=list(values)[::-1], textposition="auto")
-    return _dark(fig, theme, title)
+    return _dark(fig, theme, title, height)

@@ -102,3 +102,19 @@ def test_wall_screen_in_chromium_rotates_fits_and_survives_a_database_restart(en
         )
         assert sizes[0] <= sizes[1] and sizes[2] <= sizes[3], sizes
         page.screenshot(path=str(artifacts / "screen-3840x2160.png"))
+
+
+def test_panel_rotation_shows_one_big_panel_at_a_time(engine):
+    assert screen.parse({"rotate": "panels"}).rotate == "panels"
+    at = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=120)
+    at.query_params["scope"] = "430602"
+    at.query_params["rotate"] = "panels"
+    at.switch_page("app_pages/screen.py")
+    at.run()
+    assert not at.exception and not at.error
+    panels = (
+        len(at.get("plotly_chart"))
+        + len(at.get("deck_gl_json_chart"))
+        + sum('class="ggc-panel"' in m.value for m in at.markdown)
+    )
+    assert panels == 1
