@@ -1,4 +1,4 @@
-"""Command line: python -m data_access {setup,migrate,demo,figures,status} ...
+"""Command line: python -m data_access {setup,migrate,demo,refresh,figures,status,import} ...
 
 Errors print one line on stderr and exit non-zero (2 for usage errors).
 """
@@ -45,6 +45,17 @@ def _cmd_demo(args) -> dict:
 
         result["scale"] = build_scale(engine, args.scale)
     return result
+
+
+def _cmd_refresh(args) -> dict:
+    import time
+
+    from data_access.engine import get_engine
+    from data_access.store import refresh_summaries
+
+    t0 = time.perf_counter()
+    rows = refresh_summaries(get_engine())
+    return {"rows": rows, "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def _cmd_figures(args) -> dict:
@@ -130,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--replace", action="store_true", help="empty a non-empty store first")
     p.add_argument("--scale", type=int, default=0, help="add megacity bulk, 1..10 (10 ≈ 10 million issues)")
     p.add_argument("--scale-only", action="store_true", help="add bulk to an existing demo")
+    sub.add_parser("refresh", help="rebuild the summary tables from the raw tables")
     p = sub.add_parser("figures", help="computed figures of one place, keyed as in seed_figures.csv")
     p.add_argument("--place", required=True)
     p = sub.add_parser("status", help="embedded or external, schema revision, rows per table")
@@ -157,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         "setup": _cmd_setup,
         "migrate": _cmd_migrate,
         "demo": _cmd_demo,
+        "refresh": _cmd_refresh,
         "figures": _cmd_figures,
         "status": _cmd_status,
     }[args.command]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from data_access import summary
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 from data_access.store import data_as_of
@@ -132,9 +133,17 @@ def station_coverage(engine: sa.Engine, scope: Scope, minutes=(5, 10, 15)) -> pd
     return pd.DataFrame([_coverage_row(comp, _reached(comp, st, m), m) for m in minutes])
 
 
-def issue_kpis(engine: sa.Engine, scope: Scope, period: Period, at: datetime | None = None) -> pd.DataFrame:
-    """Issue KPIs of the issues reported in ``period``, at time ``at`` (default: the data's as-of)."""
+def issue_kpis(
+    engine: sa.Engine, scope: Scope, period: Period, at: datetime | None = None, raw: bool = False
+) -> pd.DataFrame:
+    """Issue KPIs of the issues reported in ``period``, at time ``at`` (default: the data's as-of).
+
+    From the summary tables where they cover the scope (mean stage hours only), else from the raw
+    rows (median and mean stage hours).
+    """
     at = at or as_of(engine)
+    if not raw and summary.covers(scope):
+        return summary.issue_kpis(engine, scope, period, at)
     w, p = scope.where()
     pw, pp = period.where("reported_at")
     stage_cols = ", ".join(
@@ -186,7 +195,6 @@ def place_overview(engine: sa.Engine, period: Period, scope: Scope | None = None
     """One row per district in the scope with its key figures (the first page)."""
     scope = scope or Scope()
     w, p = scope.where("d")
-    pw, pp = period.where("i.reported_at")
     w_district = w.replace("d.district_code", "d.code")
     sql = f"""
         SELECT d.code, d.name, c.name AS city,
@@ -198,19 +206,15 @@ def place_overview(engine: sa.Engine, period: Period, scope: Scope | None = None
           (SELECT count(*) FROM party_org o WHERE o.district_code = d.code AND o.level = 'branch') AS party_branches,
           (SELECT count(*) FROM service_station t WHERE t.district_code = d.code) AS stations,
           (SELECT count(*) FROM grid_worker k WHERE k.district_code = d.code AND k.left_on IS NULL) AS grid_workers,
-          (SELECT count(*) FROM volunteer v WHERE v.district_code = d.code) AS volunteers,
-          i.reported, i.due, i.closed, i.on_time
+          (SELECT count(*) FROM volunteer v WHERE v.district_code = d.code) AS volunteers
         FROM district d JOIN city c ON c.code = d.city_code
-        LEFT JOIN LATERAL (
-          SELECT count(*) AS reported,
-                 count(*) FILTER (WHERE i.closed_at <= :at OR i.due_at <= :at) AS due,
-                 count(*) FILTER (WHERE i.closed_at <= :at) AS closed,
-                 count(*) FILTER (WHERE i.closed_at <= :at AND i.closed_at <= i.due_at) AS on_time
-          FROM issue i WHERE i.district_code = d.code AND {pw}) i ON TRUE
         WHERE {w_district}
         ORDER BY d.code
     """
-    df = _read(engine, sql, {**p, **pp, "at": as_of(engine)})
+    df = _read(engine, sql, p)
+    issues = summary.issue_by_child(engine, scope, period, as_of(engine), "district_code")
+    counts = ["reported", "due", "closed", "on_time"]
+    df = df.merge(issues[["code", *counts]], on="code", how="left").fillna({c: 0 for c in counts})
     df["closure_rate"] = 100.0 * df["closed"] / df["due"].where(df["due"] > 0)
     df["on_time_rate"] = 100.0 * df["on_time"] / df["due"].where(df["due"] > 0)
     return df

@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
+from data_access import summary
 from data_access.categories import PROPERTY
+from data_access.schema import FUNNEL_STEPS
 from data_access.scope import CODE_LENGTH, LEVELS, Period, Scope
 
 _UNIT_TABLE = {
@@ -43,6 +45,9 @@ _ISSUE_COUNTS = """count(*) AS reported,
        count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
        count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
          AS satisfied"""  # issue KPI counts at time :at (DESIGN.md definitions)
+
+
+_SATISFIED = " AND satisfaction IN ('satisfied', 'basically_satisfied')"
 
 
 def _read(engine: sa.Engine, sql: str, params: dict | None = None) -> pd.DataFrame:
@@ -109,11 +114,13 @@ def _child_key(scope: Scope, alias: str = "", finest: str = "grid") -> str:
     return f"{a}{level}_code"
 
 
-def issue_by_child(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
+def issue_by_child(engine: sa.Engine, scope: Scope, period: Period, at: datetime, raw: bool = False) -> pd.DataFrame:
     """Issue KPIs per child unit of the scope (the ranking)."""
+    key = _child_key(scope, finest="micro_grid")
+    if not raw and summary.covers(scope):
+        return add_rates(summary.issue_by_child(engine, scope, period, at, key))
     w, p = scope.where()
     pw, pp = period.where("reported_at")
-    key = _child_key(scope, finest="micro_grid")
     sql = f"""
         SELECT {key} AS code, {_ISSUE_COUNTS},
                count(*) FILTER (WHERE closed_at IS NULL AND due_at <= :at) AS overdue_open
@@ -135,9 +142,11 @@ def add_rates(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def issue_trend(
-    engine: sa.Engine, scope: Scope, period: Period, at: datetime, category_l1: str | None = None
+    engine: sa.Engine, scope: Scope, period: Period, at: datetime, category_l1: str | None = None, raw: bool = False
 ) -> pd.DataFrame:
     """Monthly issue counts and rates by report month, optionally of one level-1 category."""
+    if not raw and summary.covers(scope):
+        return add_rates(summary.issue_trend(engine, scope, period, at, category_l1))
     w, p = scope.where()
     pw, pp = period.where("reported_at")
     cat = "AND category_l1 = :cat" if category_l1 else ""
@@ -146,38 +155,24 @@ def issue_trend(
     return add_rates(_read(engine, sql, {**p, **pp, "at": at, "cat": category_l1}))
 
 
-def issue_funnel(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
-    """Issues reaching each stage, with the median hours from the previous stage."""
-    w, p = scope.where()
-    pw, pp = period.where("reported_at")
-    stages = [
-        ("reported", "reported_at", None),
-        ("accepted", "accepted_at", "reported_at"),
-        ("dispatched", "dispatched_at", "accepted_at"),
-        ("handled", "handled_at", "dispatched_at"),
-        ("closed", "closed_at", "handled_at"),
-    ]
-    cols = ", ".join(
-        f"count(*) FILTER (WHERE {c} <= :at) AS n_{s}, "
-        + (
-            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM {c} - {prev}) / 3600) "
-            f"FILTER (WHERE {c} <= :at) AS h_{s}"
-            if prev
-            else f"NULL::float AS h_{s}"
+def issue_funnel(engine: sa.Engine, scope: Scope, period: Period, at: datetime, raw: bool = False) -> pd.DataFrame:
+    """Issues reaching each stage, with the mean hours from the previous stage."""
+    if not raw and summary.covers(scope):
+        row = summary.issue_funnel_counts(engine, scope, period)
+    else:
+        w, p = scope.where()
+        pw, pp = period.where("reported_at")
+        cols = ", ".join(
+            f"count(*) FILTER (WHERE {c} <= :at{_SATISFIED if s == 'satisfied' else ''}) AS {s}, "
+            f"coalesce(sum(extract(epoch FROM {c} - {prev}) / 3600) FILTER (WHERE {c} <= :at), 0) AS h_{s}, "
+            f"count({c} - {prev}) FILTER (WHERE {c} <= :at) AS nh_{s}"
+            for s, c, prev in FUNNEL_STEPS
         )
-        for s, c, prev in stages
-    )
-    sql = f"""SELECT {cols},
-                count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
-                  AS n_satisfied,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM evaluated_at - closed_at) / 3600)
-                  FILTER (WHERE evaluated_at <= :at) AS h_satisfied
-              FROM issue WHERE {w} AND {pw} AND reported_at <= :at"""
-    row = _read(engine, sql, {**p, **pp, "at": at}).iloc[0]
-    names = [s for s, _, _ in stages] + ["satisfied"]
-    df = pd.DataFrame(
-        {"stage": names, "count": [int(row[f"n_{s}"]) for s in names], "median_hours": [row[f"h_{s}"] for s in names]}
-    )
+        sql = f"SELECT count(*) AS reported, {cols} FROM issue WHERE {w} AND {pw} AND reported_at <= :at"
+        row = _read(engine, sql, {**p, **pp, "at": at}).iloc[0]
+    names = ["reported"] + [s for s, _, _ in FUNNEL_STEPS]
+    hours = [None] + [row[f"h_{s}"] / row[f"nh_{s}"] if row[f"nh_{s}"] else None for s in names[1:]]
+    df = pd.DataFrame({"stage": names, "count": [int(row[s]) for s in names], "mean_hours": hours})
     first = df["count"].iloc[0]
     df["share_of_reported"] = 100.0 * df["count"] / first if first else None
     df["conversion"] = 100.0 * df["count"] / df["count"].shift(1).where(df["count"].shift(1) > 0)
@@ -201,22 +196,32 @@ def backlog_by_age(engine: sa.Engine, scope: Scope, at: datetime) -> pd.DataFram
     return df.set_index("bucket").reindex(order, fill_value=0).reset_index()
 
 
-def overdue_issues(engine: sa.Engine, scope: Scope, at: datetime, limit: int = 200) -> pd.DataFrame:
-    """The longest-overdue open issues (a drill-to-detail list, capped)."""
+def overdue_issues(
+    engine: sa.Engine, scope: Scope, at: datetime, limit: int = 200, after: tuple | None = None
+) -> pd.DataFrame:
+    """The longest-overdue open issues, a page of ``limit`` (a drill-to-detail list).
+
+    Keyset pagination: ``after`` is the (due_at, order_no) of the previous page's last row.
+    """
     w, p = scope.where("i")
+    page = "AND (i.due_at, i.code) > (:after_due, :after_code)" if after else ""
     sql = f"""
-        SELECT i.code, i.reported_at, i.due_at, round(extract(epoch FROM :at - i.due_at) / 3600) AS hours_overdue,
-               c.name AS category, c.name_en AS category_en, i.source_channel, s.name AS street, m.name AS community
+        SELECT i.code AS order_no, i.reported_at, i.due_at,
+               round(extract(epoch FROM :at - i.due_at) / 3600) AS hours_overdue, c.name AS category,
+               c.name_en AS category_en, i.source_channel, s.name AS street, m.name AS community
         FROM issue i JOIN issue_category c ON c.code = i.category_code
         JOIN street s ON s.code = i.street_code JOIN community m ON m.code = i.community_code
-        WHERE {w} AND i.closed_at IS NULL AND i.due_at <= :at
-        ORDER BY i.due_at LIMIT :limit
+        WHERE {w} AND i.closed_at IS NULL AND i.due_at <= :at {page}
+        ORDER BY i.due_at, i.code LIMIT :limit
     """
-    return _read(engine, sql, {**p, "at": at, "limit": limit})
+    after_due, after_code = after or (None, None)
+    return _read(engine, sql, {**p, "at": at, "limit": limit, "after_due": after_due, "after_code": after_code})
 
 
-def issues_by_category(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+def issues_by_category(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
     """Issue counts per level-3 category with its level-1 and level-2 names (Chinese, and English as *_en)."""
+    if not raw and summary.covers(scope):
+        return summary.issues_by_category(engine, scope, period)
     w, p = scope.where("i")
     pw, pp = period.where("i.reported_at")
     sql = f"""
@@ -240,10 +245,12 @@ def rising_categories(engine: sa.Engine, scope: Scope, period: Period, previous:
     return df.sort_values(["change", "issues"], ascending=False).reset_index(drop=True)
 
 
-def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> pd.DataFrame:
+def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str, raw: bool = False) -> pd.DataFrame:
     """Issue counts by source channel or by escalation level."""
     if column not in ("source_channel", "escalation_level"):
         raise ValueError(f"cannot group issues by {column!r}")
+    if not raw and summary.covers(scope):
+        return summary.issue_mix(engine, scope, period, column)
     w, p = scope.where()
     pw, pp = period.where("reported_at")
     sql = f"""SELECT {column} AS key, count(*) AS issues FROM issue WHERE {w} AND {pw} AND {column} IS NOT NULL
@@ -338,7 +345,9 @@ def volunteer_monthly(engine: sa.Engine, scope: Scope, period: Period) -> pd.Dat
     return _read(engine, sql, {**p, **pp})
 
 
-def volunteer_daily(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+def volunteer_daily(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
+    if not raw and summary.covers(scope):
+        return summary.activity_by_day(engine, scope, period)
     w, p = scope.where(finest="community")
     pw, pp = period.where("activity_date")
     return _read(
@@ -349,7 +358,9 @@ def volunteer_daily(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataF
     )
 
 
-def activity_types(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+def activity_types(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
+    if not raw and summary.covers(scope):
+        return summary.activity_types(engine, scope, period)
     w, p = scope.where(finest="community")
     pw, pp = period.where("activity_date")
     return _read(
@@ -429,9 +440,11 @@ def satisfaction_surveys(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     )
 
 
-def property_issue_trend(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
+def property_issue_trend(
+    engine: sa.Engine, scope: Scope, period: Period, at: datetime, raw: bool = False
+) -> pd.DataFrame:
     """Monthly property-management issues (category 02)."""
-    return issue_trend(engine, scope, period, at, PROPERTY)
+    return issue_trend(engine, scope, period, at, PROPERTY, raw)
 
 
 MAP_LEVELS = {  # scope level → (outline level, choropleth level)
@@ -464,17 +477,20 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
     if units.empty:
         return units
     w, _ = scope.where()
-    pw, pp = period.where("reported_at")
-    issues = _read(
-        engine,
-        f"""
-        SELECT {col} AS code, count(*) AS issues,
-               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
-               count(*) FILTER (WHERE closed_at <= :at) AS closed,
-               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time
-        FROM issue WHERE {w} AND {pw} AND reported_at <= :at GROUP BY 1""",
-        {**p, **pp, "at": at},
-    )
+    if summary.covers(scope) and level in ("district", "street", "community"):
+        issues = summary.issue_by_child(engine, scope, period, at, col).rename(columns={"reported": "issues"})
+    else:
+        pw, pp = period.where("reported_at")
+        issues = _read(
+            engine,
+            f"""
+            SELECT {col} AS code, count(*) AS issues,
+                   count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
+                   count(*) FILTER (WHERE closed_at <= :at) AS closed,
+                   count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time
+            FROM issue WHERE {w} AND {pw} AND reported_at <= :at GROUP BY 1""",
+            {**p, **pp, "at": at},
+        )
     hh_col = "code" if level == "micro_grid" else col
     hh = _read(
         engine, f"SELECT {hh_col} AS code, sum(households) AS households FROM micro_grid WHERE {w} GROUP BY 1", p

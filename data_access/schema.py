@@ -557,3 +557,69 @@ store_meta = sa.Table(
 )
 
 HIERARCHY = ("district", "street", "community", "grid")
+
+# Summary tables (0003): issue and volunteering figures pre-aggregated by day and by month, kept fresh
+# by data_access.summary after every load. `span` is 'd' (bucket = a day) or 'm' (bucket = the first of a
+# month); a period reads whole months from 'm' rows and its edge days from 'd' rows. Derived data: no
+# foreign keys, rebuilt from the raw tables by `python -m data_access refresh`.
+FUNNEL_STEPS = (  # (stage, its timestamp, the previous stage's timestamp) of the issue funnel
+    ("accepted", "accepted_at", "reported_at"),
+    ("dispatched", "dispatched_at", "accepted_at"),
+    ("handled", "handled_at", "dispatched_at"),
+    ("closed", "closed_at", "handled_at"),
+    ("satisfied", "evaluated_at", "closed_at"),
+)
+
+
+def _span_columns() -> list:
+    return [
+        sa.Column("span", sa.String(1), nullable=False),
+        sa.Column("bucket", sa.Date, nullable=False),
+        sa.Column("district_code", sa.String(6), nullable=False),
+        sa.Column("street_code", sa.String(9), nullable=False),
+    ]
+
+
+def _counts(*names: str) -> list[sa.Column]:
+    return [sa.Column(n, sa.Integer, nullable=False) for n in names]
+
+
+issue_summary = sa.Table(  # issues by report day/month × community
+    "issue_summary",
+    metadata,
+    *_span_columns(),
+    sa.Column("community_code", sa.String(12), nullable=False),
+    *_counts("reported", "accepted", "dispatched", "handled", "closed", "on_time", "evaluated", "satisfied"),
+    *[sa.Column(f"h_{s}", sa.Float, nullable=False) for s, _, _ in FUNNEL_STEPS],  # hours from the previous stage
+    *_counts(*[f"nh_{s}" for s, _, _ in FUNNEL_STEPS]),  # issues with both timestamps (the mean's divisor)
+    *_counts(*[f"src_{c}" for c in SOURCE_CHANNELS], *[f"esc_{e}" for e in ESCALATION_LEVELS]),
+    sa.PrimaryKeyConstraint("community_code", "span", "bucket"),
+    _enum("span", ("d", "m")),
+    sa.Index(None, "district_code", "span", "bucket"),
+    sa.Index(None, "street_code", "span", "bucket"),
+)
+
+issue_category_summary = sa.Table(  # issues by report day/month × street × level-3 category
+    "issue_category_summary",
+    metadata,
+    *_span_columns(),
+    sa.Column("category_code", sa.String(12), nullable=False),
+    *_counts("reported", "closed", "on_time", "evaluated", "satisfied"),
+    sa.PrimaryKeyConstraint("street_code", "span", "bucket", "category_code"),
+    _enum("span", ("d", "m")),
+    sa.Index(None, "district_code", "span", "bucket"),
+)
+
+activity_summary = sa.Table(  # volunteer activities by day/month × community × activity type
+    "activity_summary",
+    metadata,
+    *_span_columns(),
+    sa.Column("community_code", sa.String(12), nullable=False),
+    sa.Column("activity_type", sa.String(14), nullable=False),
+    *_counts("activities", "points"),
+    sa.Column("hours", sa.Numeric(14, 1), nullable=False),
+    sa.PrimaryKeyConstraint("community_code", "span", "bucket", "activity_type"),
+    _enum("span", ("d", "m")),
+    sa.Index(None, "district_code", "span", "bucket"),
+    sa.Index(None, "street_code", "span", "bucket"),
+)

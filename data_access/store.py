@@ -8,7 +8,7 @@ from datetime import time as dtime
 
 import sqlalchemy as sa
 
-from data_access import migrate, schema
+from data_access import migrate, schema, summary
 from data_access.engine import StoreError, get_engine
 from data_access.settings import get_settings
 
@@ -47,7 +47,17 @@ def ensure_ready(load_demo_if_empty: bool = True) -> dict:
     migrate.upgrade(engine)
     if load_demo_if_empty and is_empty(engine):
         return {"demo": load_demo(engine)}
-    return {}
+    with engine.connect() as conn:
+        built = summary.is_built(conn) or is_empty(engine)
+    return {} if built else {"summaries": refresh_summaries(engine)}
+
+
+def refresh_summaries(engine: sa.Engine) -> dict[str, int]:
+    """Rebuild every summary table from the raw tables, in one transaction; caches renew everywhere."""
+    with engine.begin() as conn:
+        counts = summary.refresh(conn)
+        bump_data_version(conn)
+    return counts
 
 
 def data_as_of(conn: sa.Connection) -> datetime:

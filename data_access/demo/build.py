@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
-from data_access import schema
+from data_access import schema, summary
 from data_access.bulk import copy_dataframe
 from data_access.categories import default_tree
 from data_access.demo import issues as issue_gen
@@ -953,5 +953,8 @@ def write(engine: sa.Engine, tables: Tables) -> dict[str, int]:
                     f"FROM {name}"
                 )
             )
+        if "district" in tables.frames:
+            codes = pd.concat(tables.frames["district"])["code"].tolist()
+            counts.update(summary.refresh(conn, districts=codes))
         conn.execute(sa.text("ANALYZE"))
     return counts

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
-from data_access import schema
+from data_access import schema, summary
 from data_access.bulk import copy_dataframe
 from data_access.categories import deadline
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, Kind
@@ -400,6 +400,10 @@ def _upsert(conn, kind: Kind, df: pd.DataFrame) -> tuple[int, int]:
     copy_dataframe(conn, "_stage", df[cols])
     key = ", ".join(f'"{k}"' for k in kind.key)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols if c not in kind.key)
+    summarised = kind.table in summary.RAW_TABLES
+    if summarised:  # the old places of rows about to be updated, then the new places
+        summary.touch(conn, kind.table, "_stage", join_on=kind.key[0])
+        summary.touch(conn, kind.table, "_stage")
     inserted, total = conn.execute(
         sa.text(
             f'WITH up AS (INSERT INTO "{kind.table}" ({listed}) SELECT {selected} FROM _stage '
@@ -407,6 +411,8 @@ def _upsert(conn, kind: Kind, df: pd.DataFrame) -> tuple[int, int]:
             "SELECT count(*) FILTER (WHERE inserted), count(*) FROM up"
         )
     ).one()
+    if summarised:
+        summary.refresh_touched(conn)
     return inserted, total - inserted
 
 

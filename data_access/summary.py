@@ -1,0 +1,377 @@
+"""Summary tables: issue and volunteering figures pre-aggregated by day and month (DESIGN.md: dashboards
+answer from summary tables kept fresh, not from scans of raw rows).
+
+Three tables (schema.issue_summary, issue_category_summary, activity_summary) hold one row per
+(span, bucket, place[, category or activity type]): span 'd' rows count one day, span 'm' rows one
+calendar month. A period reads its whole months from 'm' rows and its edge days from 'd' rows, so
+twelve months at city scope read about 12 × communities rows instead of every issue.
+
+Freshness: a load marks the (community, month) pairs it touches (before and after the upsert, so an
+issue that moved is taken out of its old place) and :func:`refresh_touched` recomputes just those in the
+same transaction; :func:`refresh` rebuilds everything (``python -m data_access refresh``) or the given
+districts (the demo builder). Figures that depend on the clock rather than on the data (open issues
+that have fallen overdue) are read live from the raw table through its partial index on open issues.
+
+Summaries cover city, district and street scopes (:func:`covers`); a community or grid is a small slice
+of the raw tables and is read there, with the same definitions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access.schema import ESCALATION_LEVELS, FUNNEL_STEPS, SOURCE_CHANNELS
+from data_access.scope import Period, Scope
+
+SUMMARISED = ("city", "district", "street")
+RAW_TABLES = ("issue", "volunteer_activity")  # the raw tables the summaries are computed from
+_SATISFIED = "satisfaction IN ('satisfied', 'basically_satisfied')"
+_COUNTS = ["reported", "closed", "on_time", "evaluated", "satisfied"]  # the additive issue KPI counts
+_KPI_MEASURES = (  # _COUNTS from raw issue rows
+    "count(*), count(closed_at), count(*) FILTER (WHERE closed_at <= due_at), count(evaluated_at), "
+    f"count(*) FILTER (WHERE {_SATISFIED})"
+)
+
+
+def covers(scope: Scope) -> bool:
+    """Whether the summaries answer for this scope (otherwise the raw tables do)."""
+    return scope.level in SUMMARISED
+
+
+# ---------------------------------------------------------------------------------------------- refresh
+
+
+def _hours(b: str, a: str) -> str:
+    return f"extract(epoch FROM {b} - {a}) / 3600"
+
+
+_ISSUE_MEASURES = ", ".join(
+    [
+        "count(*)",
+        "count(accepted_at)",
+        "count(dispatched_at)",
+        "count(handled_at)",
+        "count(closed_at)",
+        "count(*) FILTER (WHERE closed_at <= due_at)",
+        "count(evaluated_at)",
+        f"count(*) FILTER (WHERE {_SATISFIED})",
+        *[f"coalesce(sum({_hours(b, a)}), 0)" for _, b, a in FUNNEL_STEPS],
+        *[f"count({b} - {a})" for _, b, a in FUNNEL_STEPS],
+        *[f"count(*) FILTER (WHERE source_channel = '{c}')" for c in SOURCE_CHANNELS],
+        *[f"count(*) FILTER (WHERE escalation_level = '{e}')" for e in ESCALATION_LEVELS],
+    ]
+)
+_ISSUE_COLUMNS = [
+    "reported",
+    "accepted",
+    "dispatched",
+    "handled",
+    "closed",
+    "on_time",
+    "evaluated",
+    "satisfied",
+    *[f"h_{s}" for s, _, _ in FUNNEL_STEPS],
+    *[f"nh_{s}" for s, _, _ in FUNNEL_STEPS],
+    *[f"src_{c}" for c in SOURCE_CHANNELS],
+    *[f"esc_{e}" for e in ESCALATION_LEVELS],
+]
+
+# table: (raw table, date expression, place columns, extra key columns, measures SQL, measure columns)
+_SPECS = {
+    "issue_summary": (
+        "issue",
+        "reported_at",
+        ("district_code", "street_code", "community_code"),
+        (),
+        _ISSUE_MEASURES,
+        _ISSUE_COLUMNS,
+    ),
+    "issue_category_summary": (
+        "issue",
+        "reported_at",
+        ("district_code", "street_code"),
+        ("category_code",),
+        _KPI_MEASURES,
+        _COUNTS,
+    ),
+    "activity_summary": (
+        "volunteer_activity",
+        "activity_date",
+        ("district_code", "street_code", "community_code"),
+        ("activity_type",),
+        "count(*), coalesce(sum(points), 0), coalesce(sum(hours), 0)",
+        ["activities", "points", "hours"],
+    ),
+}
+TABLES = tuple(_SPECS)
+
+
+def _touched_pairs(alias: str, place: str, column: str) -> tuple[str, str]:
+    """The touched (place, month) pairs as a subquery ``t``, and the condition matching ``alias``'s rows to it."""
+    width = 12 if place == "community_code" else 9
+    pairs = f"(SELECT DISTINCT left(community_code, {width}) AS place, month FROM _touched) t"
+    cond = (
+        f"{alias}.{place} = t.place AND {alias}.{column} >= t.month AND {alias}.{column} < t.month + interval '1 month'"
+    )
+    return pairs, cond
+
+
+def _join_touched(alias: str, place: str, column: str) -> str:
+    pairs, cond = _touched_pairs(alias, place, column)
+    return f"JOIN {pairs} ON {cond}"
+
+
+def _rebuild(conn: sa.Connection, table: str, touched: bool) -> None:
+    """Insert ``table``'s day rows from the raw table and its month rows from the day rows.
+
+    With ``touched`` only the (place, month) pairs in the temp table ``_touched`` are computed;
+    otherwise every row (the caller has emptied what is rebuilt).
+    """
+    raw, when, places, extra, measures, cols = _SPECS[table]
+    place = places[-1]  # the finest place column: community, or street for categories
+    keys = ", ".join([*places, *extra])
+    r_keys = ", ".join(f"r.{k}" for k in [*places, *extra])
+    s_keys = ", ".join(f"s.{k}" for k in [*places, *extra])
+    col_list = ", ".join(cols)
+    conn.execute(
+        sa.text(
+            f"INSERT INTO {table} (span, bucket, {keys}, {col_list}) "
+            f"SELECT 'd', r.{when}::date, {r_keys}, {measures} "
+            f"FROM {raw} r {_join_touched('r', place, when) if touched else ''} GROUP BY r.{when}::date, {r_keys}"
+        )
+    )
+    conn.execute(
+        sa.text(
+            f"INSERT INTO {table} (span, bucket, {keys}, {col_list}) "
+            f"SELECT 'm', date_trunc('month', s.bucket)::date, {s_keys}, {', '.join(f'sum(s.{c})' for c in cols)} "
+            f"FROM {table} s {_join_touched('s', place, 'bucket') if touched else ''} "
+            f"WHERE s.span = 'd' GROUP BY date_trunc('month', s.bucket), {s_keys}"
+        )
+    )
+
+
+def refresh(conn: sa.Connection, districts: list[str] | None = None) -> dict[str, int]:
+    """Rebuild the summary tables from the raw tables: all of them, or only ``districts``' rows.
+
+    Runs in the caller's transaction. Returns the row count of each summary table afterwards.
+    """
+    if districts is None:
+        for table in TABLES:
+            conn.execute(sa.text(f"TRUNCATE {table}"))
+            _rebuild(conn, table, touched=False)
+        _mark_fresh(conn)
+    else:
+        for table in TABLES:
+            conn.execute(sa.text(f"DELETE FROM {table} WHERE district_code = ANY(:d)"), {"d": list(districts)})
+        for raw in RAW_TABLES:
+            _note(conn, f"FROM {raw} r WHERE r.district_code = ANY(:d)", raw, {"d": list(districts)})
+        refresh_touched(conn)
+    return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
+
+
+def _note(conn: sa.Connection, rows: str, raw: str, params: dict | None = None) -> None:
+    """Add to ``_touched`` the (community, month) pairs of the rows that ``rows`` (FROM …, alias r) selects."""
+    when = {"issue": "reported_at", "volunteer_activity": "activity_date"}[raw]
+    conn.execute(sa.text("CREATE TEMP TABLE IF NOT EXISTS _touched (community_code text, month date)"))
+    conn.execute(
+        sa.text(f"INSERT INTO _touched SELECT DISTINCT r.community_code, date_trunc('month', r.{when})::date {rows}"),
+        params or {},
+    )
+
+
+def touch(conn: sa.Connection, raw: str, source: str, join_on: str | None = None) -> None:
+    """Note the (community, month) pairs of rows about to change, from ``source`` (a table or staging table).
+
+    With ``join_on`` (a key column) the pairs are those of the rows of ``raw`` that ``source`` matches:
+    call it before an upsert for the rows' old places and again without it for their new ones.
+    """
+    _note(
+        conn, f'FROM {raw} r JOIN {source} s ON s."{join_on}" = r."{join_on}"' if join_on else f"FROM {source} r", raw
+    )
+
+
+def refresh_touched(conn: sa.Connection) -> int:
+    """Recompute the summary rows of the pairs :func:`touch` noted, in the caller's transaction.
+
+    Returns how many (community, month) pairs were recomputed.
+    """
+    if not conn.execute(sa.text("SELECT to_regclass('pg_temp._touched') IS NOT NULL")).scalar():
+        return 0
+    n = conn.execute(sa.text("SELECT count(DISTINCT (community_code, month)) FROM _touched")).scalar()
+    for table in TABLES:
+        pairs, cond = _touched_pairs("s", _SPECS[table][2][-1], "bucket")
+        conn.execute(sa.text(f"DELETE FROM {table} s USING {pairs} WHERE {cond}"))
+        _rebuild(conn, table, touched=True)
+    conn.execute(sa.text("DROP TABLE _touched"))
+    _mark_fresh(conn)
+    return n
+
+
+def _mark_fresh(conn: sa.Connection) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO store_meta (key, value) VALUES ('summaries_at', :v) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+        ),
+        {"v": datetime.now().isoformat(timespec="seconds")},
+    )
+
+
+def is_built(conn: sa.Connection) -> bool:
+    return conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM store_meta WHERE key = 'summaries_at')")).scalar()
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def spans(period: Period, alias: str = "") -> tuple[str, dict]:
+    """SQL condition selecting the summary rows that add up to ``period``: whole months, then edge days."""
+    a = f"{alias}." if alias else ""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    last = period.end.replace(day=1)
+    if first >= last:  # no whole month inside: days only
+        first = last = period.start
+    sql = (
+        f"(({a}span = 'm' AND {a}bucket >= :s_m0 AND {a}bucket < :s_m1) OR ({a}span = 'd' AND "
+        f"(({a}bucket >= :s_d0 AND {a}bucket < :s_m0) OR ({a}bucket >= :s_m1 AND {a}bucket < :s_d1))))"
+    )
+    return sql, {"s_m0": first, "s_m1": last, "s_d0": period.start, "s_d1": period.end}
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _read(engine: sa.Engine, sql: str, params: dict) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(sa.text(sql), conn, params=params)
+
+
+def _overdue(engine: sa.Engine, scope: Scope, period: Period, at: datetime, key: str | None = None) -> pd.DataFrame:
+    """Open issues of the period already past their deadline at ``at`` (live: the clock moves them)."""
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    group = f"{key} AS code, " if key else ""
+    sql = (
+        f"SELECT {group}count(*) AS overdue_open FROM issue WHERE {w} AND {pw} AND closed_at IS NULL "
+        f"AND due_at <= :at{' GROUP BY 1' if key else ''}"
+    )
+    return _read(engine, sql, {**p, **pp, "at": at})
+
+
+def _with_due(df: pd.DataFrame) -> pd.DataFrame:
+    """due = closed + open past deadline (an issue is due once closed or overdue)."""
+    df["overdue_open"] = df["overdue_open"].fillna(0).astype(int)
+    df["due"] = df["closed"] + df["overdue_open"]
+    return df
+
+
+def _sum(cols) -> str:
+    return ", ".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in cols)
+
+
+def issue_kpis(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
+    """Issue KPIs of the period (the counts and rates of metrics.issue_kpis; stage hours are in the funnel)."""
+    w, p = scope.where()
+    sw, sp = spans(period)
+    sql = f"SELECT {_sum(_COUNTS)} FROM issue_summary WHERE {w} AND {sw}"
+    df = _read(engine, sql, {**p, **sp})
+    df["overdue_open"] = _overdue(engine, scope, period, at)["overdue_open"].iloc[0]
+    df = _with_due(df).rename(columns={"on_time": "closed_on_time"})
+    due = df["due"].where(df["due"] > 0)
+    df["closure_rate"] = 100.0 * df["closed"] / due
+    df["on_time_rate"] = 100.0 * df["closed_on_time"] / due
+    df["satisfaction_rate"] = 100.0 * df["satisfied"] / df["evaluated"].where(df["evaluated"] > 0)
+    return df
+
+
+def issue_by_child(engine: sa.Engine, scope: Scope, period: Period, at: datetime, key: str) -> pd.DataFrame:
+    """Issue counts per child unit (``key`` groups the hierarchy columns), before rates."""
+    w, p = scope.where()
+    sw, sp = spans(period)
+    sql = f"""SELECT {key} AS code, {_sum(_COUNTS)}
+              FROM issue_summary WHERE {w} AND {sw} GROUP BY 1"""
+    df = _read(engine, sql, {**p, **sp})
+    df = df.merge(_overdue(engine, scope, period, at, key), on="code", how="left")
+    return _with_due(df)
+
+
+def issue_trend(
+    engine: sa.Engine, scope: Scope, period: Period, at: datetime, category_l1: str | None = None
+) -> pd.DataFrame:
+    """Monthly counts by report month (partial months at the period's edges as partial), optionally of one
+    level-1 category (from the category summary)."""
+    w, p = scope.where()
+    sw, sp = spans(period)
+    pw, pp = period.where("reported_at")
+    table, cat, live_cat = "issue_summary", "", ""
+    if category_l1:
+        table, cat, live_cat = "issue_category_summary", "AND category_code LIKE :cat", "AND category_l1 = :l1"
+    params = {**p, "cat": f"{category_l1}%", "l1": category_l1}
+    sql = f"""SELECT date_trunc('month', bucket)::date AS month, {_sum(_COUNTS)}
+              FROM {table} WHERE {w} AND {sw} {cat} GROUP BY 1 ORDER BY 1"""
+    df = _read(engine, sql, {**params, **sp})
+    live = _read(
+        engine,
+        f"""SELECT date_trunc('month', reported_at)::date AS month, count(*) AS overdue_open FROM issue
+            WHERE {w} AND {pw} AND closed_at IS NULL AND due_at <= :at {live_cat} GROUP BY 1""",
+        {**params, **pp, "at": at},
+    )
+    return _with_due(df.merge(live, on="month", how="left"))
+
+
+def issue_funnel_counts(engine: sa.Engine, scope: Scope, period: Period) -> pd.Series:
+    """Issues reaching each funnel stage and the mean hours from the previous stage."""
+    w, p = scope.where()
+    sw, sp = spans(period)
+    cols = ["reported"] + [s for s, _, _ in FUNNEL_STEPS]
+    hours = [f"h_{s}" for s, _, _ in FUNNEL_STEPS] + [f"nh_{s}" for s, _, _ in FUNNEL_STEPS]
+    sql = f"""SELECT {_sum(cols)}, {", ".join(f"coalesce(sum({h}), 0) AS {h}" for h in hours)}
+              FROM issue_summary WHERE {w} AND {sw}"""
+    return _read(engine, sql, {**p, **sp}).iloc[0]
+
+
+def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> pd.DataFrame:
+    """Issue counts by source channel or escalation level."""
+    values = {"source_channel": ("src_", SOURCE_CHANNELS), "escalation_level": ("esc_", ESCALATION_LEVELS)}
+    prefix, keys = values[column]
+    w, p = scope.where()
+    sw, sp = spans(period)
+    row = _read(engine, f"SELECT {_sum(prefix + k for k in keys)} FROM issue_summary WHERE {w} AND {sw}", {**p, **sp})
+    df = pd.DataFrame({"key": list(keys), "issues": [int(row[prefix + k].iloc[0]) for k in keys]})
+    return df[df["issues"] > 0].sort_values("issues", ascending=False).reset_index(drop=True)
+
+
+def issues_by_category(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Issue counts per level-3 category with the names of its three levels."""
+    w, p = scope.where("s")
+    sw, sp = spans(period, "s")
+    sql = f"""
+        SELECT c1.name AS l1, c2.name AS l2, c3.name AS l3, c1.name_en AS l1_en, c2.name_en AS l2_en,
+               c3.name_en AS l3_en, c3.code, sum(s.reported)::bigint AS issues
+        FROM issue_category_summary s JOIN issue_category c3 ON c3.code = s.category_code
+        JOIN issue_category c2 ON c2.code = c3.parent_code JOIN issue_category c1 ON c1.code = c2.parent_code
+        WHERE {w} AND {sw} GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY issues DESC
+    """
+    return _read(engine, sql, {**p, **sp})
+
+
+def activity_types(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Volunteer activities and hours by activity type (``key``)."""
+    w, p = scope.where()
+    sw, sp = spans(period)
+    sql = f"""SELECT activity_type AS key, sum(activities)::bigint AS activities, sum(hours)::float AS hours
+              FROM activity_summary WHERE {w} AND {sw} GROUP BY 1 ORDER BY 2 DESC"""
+    return _read(engine, sql, {**p, **sp})
+
+
+def activity_by_day(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Volunteer activities and hours per day of the period."""
+    w, p = scope.where()
+    pw, pp = period.where("bucket")
+    sql = f"""SELECT bucket AS day, sum(activities)::bigint AS activities, sum(hours)::float AS hours
+              FROM activity_summary WHERE {w} AND span = 'd' AND {pw} GROUP BY 1 ORDER BY 1"""
+    return _read(engine, sql, {**p, **pp})
