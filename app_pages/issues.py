@@ -5,7 +5,9 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import localised, t
-from dashboard.widgets import child_table, empty_state, kpi, table
+from dashboard.widgets import child_table, empty_state, kpi, page_buttons, page_cursor, table
+
+OVERDUE_PAGE = 100
 
 with guarded():
     state = filters.current()
@@ -31,7 +33,7 @@ with guarded():
         st.subheader(t("funnel"))
         table(
             funnel.rename(columns={"label": "stage_label"}).assign(stage=funnel["label"]),
-            ["stage", "count", "conversion", "median_hours"],
+            ["stage", "count", "conversion", "mean_hours"],
             "funnel",
             "funnel_table",
         )
@@ -79,13 +81,14 @@ with guarded():
         width="stretch",
     )
     st.subheader(t("overdue_list"))
-    overdue = data.fetch("queries.overdue_issues", scope, at)
+    pager = f"overdue_pages_{scope}_{at:%Y%m%d%H%M}"
+    overdue = data.fetch("queries.overdue_issues", scope, at, OVERDUE_PAGE, page_cursor(pager))
     if not empty_state(overdue):
         overdue["source_channel"] = [t(f"src_{k}") for k in overdue["source_channel"]]
         table(
             overdue,
             [
-                "code",
+                "order_no",
                 "reported_at",
                 "due_at",
                 "hours_overdue",
@@ -97,3 +100,4 @@ with guarded():
             "overdue",
             "overdue_table",
         )
+    page_buttons(pager, overdue, OVERDUE_PAGE, ("due_at", "order_no"))

@@ -140,3 +140,27 @@ def legend_strip(legend: list[dict], label: str) -> None:
             f"{low} – {item['to']:.1f}</span>"
         )
     st.markdown(" ".join(chips) + f" {md(label)}", unsafe_allow_html=True)
+
+
+def page_cursor(key: str):
+    """The keyset cursor of the page of list ``key`` being shown (None: the first page)."""
+    pages = st.session_state.setdefault(key, [None])
+    return pages[-1]
+
+
+def page_buttons(key: str, page: pd.DataFrame, size: int, cursor_columns: tuple[str, ...]) -> None:
+    """Previous/next buttons under a keyset-paginated list; the next page starts after this one's last row."""
+    pages = st.session_state.setdefault(key, [None])
+    if len(pages) == 1 and len(page) < size:
+        return  # one page: nothing to turn
+    left, mid, right = st.columns([1, 2, 1])
+    mid.caption(t("page_n").format(n=len(pages)))
+    if left.button(t("page_prev"), key=f"{key}_prev", disabled=len(pages) == 1):
+        pages.pop()
+        st.rerun()
+    if right.button(t("page_next"), key=f"{key}_next", disabled=len(page) < size):
+        last = page.iloc[-1]
+        pages.append(
+            tuple(last[c].to_pydatetime() if hasattr(last[c], "to_pydatetime") else last[c] for c in cursor_columns)
+        )
+        st.rerun()
