@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test lint fmt status demo-reset clean-data soak bench
+.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench load
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ fmt: install
 status: install
 	$(PY) -m data_access status
 
+## refresh: rebuild the summary tables from the raw tables
+refresh: install
+	$(PY) -m data_access refresh
+
 ## demo-reset: rebuild the demo city from scratch
 demo-reset: install
 	$(PY) -m data_access demo --replace
@@ -54,3 +58,7 @@ soak: setup
 # Page timings at megacity scale against two baselines (not in CI; builds cockpit_mega when missing, ≈25 min)
 bench: setup
 	GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/bench_pages.py --write
+
+# 20 concurrent browser sessions switching scopes for 5 minutes on the megacity store (not in CI; run make bench first)
+load: setup
+	GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/load.py --sessions $(or $(SESSIONS),20) --minutes $(or $(MINUTES),5) --write
