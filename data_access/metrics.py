@@ -171,21 +171,27 @@ def issue_kpis(
     return df
 
 
-def volunteer_kpis(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+def volunteer_kpis(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
     """Registered and active volunteers, activities, hours, points earned and redeemed."""
     w, p = scope.where(finest="community")
     pw, pp = period.where("activity_date")
     rw, _ = period.where("redeemed_on")
-    sql = f"""
-        SELECT (SELECT count(*) FROM volunteer WHERE {w} AND registered_on < :p_end) AS registered,
+    people = f"""(SELECT count(*) FROM volunteer WHERE {w} AND registered_on < :p_end) AS registered,
                (SELECT count(*) FROM volunteer WHERE {w} AND registered_on >= :p_start AND registered_on < :p_end)
                  AS newly_registered,
-               count(DISTINCT volunteer_id) AS active, count(*) AS activities,
-               coalesce(sum(hours), 0) AS hours, coalesce(sum(points), 0) AS points_earned,
                (SELECT coalesce(sum(points), 0) FROM point_redemption WHERE {w} AND {rw}) AS points_redeemed,
                (SELECT count(*) FROM volunteer_team WHERE {w}) AS teams,
                (SELECT count(*) FROM in_service_registration WHERE {w} AND registered_on < :p_end)
-                 AS in_service_registered
+                 AS in_service_registered"""
+    if not raw and summary.covers(scope):
+        df = _read(engine, f"SELECT {people}", {**p, **pp})
+        df["active"] = summary.active_volunteers(engine, scope, period)
+        for key, value in summary.activity_totals(engine, scope, period).items():
+            df[key] = value
+        return df
+    sql = f"""
+        SELECT {people}, count(DISTINCT volunteer_id) AS active, count(*) AS activities,
+               coalesce(sum(hours), 0) AS hours, coalesce(sum(points), 0) AS points_earned
         FROM volunteer_activity WHERE {w} AND {pw}
     """
     return _read(engine, sql, {**p, **pp})

@@ -323,20 +323,27 @@ def compounds(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     )
 
 
-def volunteer_monthly(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+def volunteer_monthly(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
     """Per month: active volunteers, activities, hours, points earned and redeemed, new registrations."""
     w, p = scope.where(finest="community")
     pw, pp = period.where("activity_date")
     rw, _ = period.where("redeemed_on")
     vw, _ = period.where("registered_on")
+    other = f"""r AS (SELECT date_trunc('month', redeemed_on)::date AS month, sum(points) AS points_redeemed
+                     FROM point_redemption WHERE {w} AND {rw} GROUP BY 1),
+               v AS (SELECT date_trunc('month', registered_on)::date AS month, count(*) AS registrations
+                     FROM volunteer WHERE {w} AND {vw} GROUP BY 1)"""
+    columns = ["month", "active", "activities", "hours", "points_earned", "points_redeemed", "registrations"]
+    if not raw and summary.covers(scope):
+        rv = _read(engine, f"WITH {other} SELECT * FROM r FULL JOIN v USING (month)", {**p, **pp})
+        df = summary.activity_monthly(engine, scope, period).merge(rv, on="month", how="outer")
+        df = df.fillna({c: 0 for c in columns[1:]}).astype({c: "int64" for c in columns[1:] if c != "hours"})
+        return df.astype({"hours": float}).sort_values("month").reset_index(drop=True)[columns]
     sql = f"""
         WITH a AS (SELECT date_trunc('month', activity_date)::date AS month, count(DISTINCT volunteer_id) AS active,
                           count(*) AS activities, sum(hours) AS hours, sum(points) AS points_earned
                    FROM volunteer_activity WHERE {w} AND {pw} GROUP BY 1),
-             r AS (SELECT date_trunc('month', redeemed_on)::date AS month, sum(points) AS points_redeemed
-                   FROM point_redemption WHERE {w} AND {rw} GROUP BY 1),
-             v AS (SELECT date_trunc('month', registered_on)::date AS month, count(*) AS registrations
-                   FROM volunteer WHERE {w} AND {vw} GROUP BY 1)
+             {other}
         SELECT month, coalesce(active, 0) AS active, coalesce(activities, 0) AS activities,
                coalesce(hours, 0)::float AS hours, coalesce(points_earned, 0) AS points_earned,
                coalesce(points_redeemed, 0) AS points_redeemed, coalesce(registrations, 0) AS registrations
@@ -371,7 +378,10 @@ def activity_types(engine: sa.Engine, scope: Scope, period: Period, raw: bool = 
     )
 
 
-def top_teams(engine: sa.Engine, scope: Scope, period: Period, limit: int = 10) -> pd.DataFrame:
+def top_teams(engine: sa.Engine, scope: Scope, period: Period, limit: int = 10, raw: bool = False) -> pd.DataFrame:
+    """Teams by volunteering hours in the period, with their activities and active volunteers."""
+    if not raw and summary.covers(scope):
+        return summary.team_ranking(engine, scope, period, limit)
     w, p = scope.where("a", finest="community")
     pw, pp = period.where("a.activity_date")
     return _read(
@@ -379,7 +389,7 @@ def top_teams(engine: sa.Engine, scope: Scope, period: Period, limit: int = 10) 
         f"""SELECT t.name, count(*) AS activities, sum(a.hours)::float AS hours,
                              count(DISTINCT a.volunteer_id) AS volunteers
                              FROM volunteer_activity a JOIN volunteer_team t ON t.id = a.team_id
-                             WHERE {w} AND {pw} GROUP BY t.id, t.name ORDER BY hours DESC LIMIT :limit""",
+                             WHERE {w} AND {pw} GROUP BY t.id, t.name ORDER BY hours DESC, t.id LIMIT :limit""",
         {**p, **pp, "limit": limit},
     )
 

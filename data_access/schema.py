@@ -13,6 +13,7 @@ keys when data is loaded.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 metadata = sa.MetaData(
     naming_convention={
@@ -536,6 +537,14 @@ issue = sa.Table(
     sa.Index(None, "grid_code", "reported_at"),
     sa.Index(None, "category_code"),
     sa.Index("ix_issue_open_due", "district_code", "due_at", postgresql_where=sa.text("closed_at IS NULL")),
+    # Open issues by report time, covering what the live overdue counts beside the summaries read (0003).
+    sa.Index(
+        "ix_issue_open_reported",
+        "district_code",
+        "reported_at",
+        postgresql_include=["due_at", "street_code", "community_code", "category_l1"],
+        postgresql_where=sa.text("closed_at IS NULL"),
+    ),
 )
 
 layer_source = sa.Table(  # the source CRS and provenance of every loaded layer
@@ -616,10 +625,26 @@ activity_summary = sa.Table(  # volunteer activities by day/month Ã— community Ã
     *_span_columns(),
     sa.Column("community_code", sa.String(12), nullable=False),
     sa.Column("activity_type", sa.String(14), nullable=False),
+    sa.Column("team_id", sa.Integer, nullable=False),  # 0: no team
     *_counts("activities", "points"),
     sa.Column("hours", sa.Numeric(14, 1), nullable=False),
-    sa.PrimaryKeyConstraint("community_code", "span", "bucket", "activity_type"),
+    sa.PrimaryKeyConstraint("community_code", "span", "bucket", "activity_type", "team_id"),
     _enum("span", ("d", "m")),
     sa.Index(None, "district_code", "span", "bucket"),
     sa.Index(None, "street_code", "span", "bucket"),
+)
+
+volunteer_days = sa.Table(  # the days each volunteer was active, per community and team: distinct counts
+    "volunteer_days",
+    metadata,
+    sa.Column("volunteer_id", sa.Integer, nullable=False),
+    sa.Column("team_id", sa.Integer, nullable=False),  # 0: no team
+    sa.Column("district_code", sa.String(6), nullable=False),
+    sa.Column("street_code", sa.String(9), nullable=False),
+    sa.Column("community_code", sa.String(12), nullable=False),
+    sa.Column("first_day", sa.Date, nullable=False),
+    sa.Column("days", postgresql.BIT(varying=True), nullable=False),  # bit i: active on first_day + i
+    sa.PrimaryKeyConstraint("community_code", "volunteer_id", "team_id"),
+    sa.Index(None, "district_code"),
+    sa.Index(None, "street_code"),
 )

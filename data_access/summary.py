@@ -101,12 +101,13 @@ _SPECS = {
         "volunteer_activity",
         "activity_date",
         ("district_code", "street_code", "community_code"),
-        ("activity_type",),
+        ("activity_type", "team_id"),
         "count(*), coalesce(sum(points), 0), coalesce(sum(hours), 0)",
         ["activities", "points", "hours"],
     ),
 }
-TABLES = tuple(_SPECS)
+_RAW_KEY = {"team_id": "coalesce(r.team_id, 0)"}  # key columns computed from the raw row
+TABLES = (*_SPECS, "volunteer_days")
 
 
 def _touched_pairs(alias: str, place: str, column: str) -> tuple[str, str]:
@@ -133,7 +134,7 @@ def _rebuild(conn: sa.Connection, table: str, touched: bool) -> None:
     raw, when, places, extra, measures, cols = _SPECS[table]
     place = places[-1]  # the finest place column: community, or street for categories
     keys = ", ".join([*places, *extra])
-    r_keys = ", ".join(f"r.{k}" for k in [*places, *extra])
+    r_keys = ", ".join(_RAW_KEY.get(k, f"r.{k}") for k in [*places, *extra])
     s_keys = ", ".join(f"s.{k}" for k in [*places, *extra])
     col_list = ", ".join(cols)
     conn.execute(
@@ -153,6 +154,30 @@ def _rebuild(conn: sa.Connection, table: str, touched: bool) -> None:
     )
 
 
+def _rebuild_days(conn: sa.Connection, touched: bool) -> None:
+    """Insert volunteer_days rows (all, or those of the touched communities) from the raw activities.
+
+    One row per volunteer, community and team: the days from the first activity on, as a bit string.
+    """
+    only = "WHERE a.community_code IN (SELECT community_code FROM _touched)" if touched else ""
+    conn.execute(
+        sa.text(
+            f"""
+            INSERT INTO volunteer_days
+                   (volunteer_id, team_id, district_code, street_code, community_code, first_day, days)
+            SELECT volunteer_id, team_id, district_code, street_code, community_code, first_day,
+                   bit_or(set_bit(repeat('0', n)::varbit, activity_date - first_day, 1))
+            FROM (SELECT a.volunteer_id, coalesce(a.team_id, 0) AS team_id, a.district_code, a.street_code,
+                         a.community_code, a.activity_date, min(a.activity_date) OVER w AS first_day,
+                         max(a.activity_date) OVER w - min(a.activity_date) OVER w + 1 AS n
+                  FROM volunteer_activity a {only}
+                  WINDOW w AS (PARTITION BY a.community_code, a.volunteer_id, coalesce(a.team_id, 0))) x
+            GROUP BY volunteer_id, team_id, district_code, street_code, community_code, first_day
+            """
+        )
+    )
+
+
 def refresh(conn: sa.Connection, districts: list[str] | None = None) -> dict[str, int]:
     """Rebuild the summary tables from the raw tables: all of them, or only ``districts``' rows.
 
@@ -161,7 +186,9 @@ def refresh(conn: sa.Connection, districts: list[str] | None = None) -> dict[str
     if districts is None:
         for table in TABLES:
             conn.execute(sa.text(f"TRUNCATE {table}"))
+        for table in _SPECS:
             _rebuild(conn, table, touched=False)
+        _rebuild_days(conn, touched=False)
         _mark_fresh(conn)
     else:
         for table in TABLES:
@@ -201,10 +228,12 @@ def refresh_touched(conn: sa.Connection) -> int:
     if not conn.execute(sa.text("SELECT to_regclass('pg_temp._touched') IS NOT NULL")).scalar():
         return 0
     n = conn.execute(sa.text("SELECT count(DISTINCT (community_code, month)) FROM _touched")).scalar()
-    for table in TABLES:
+    for table in _SPECS:
         pairs, cond = _touched_pairs("s", _SPECS[table][2][-1], "bucket")
         conn.execute(sa.text(f"DELETE FROM {table} s USING {pairs} WHERE {cond}"))
         _rebuild(conn, table, touched=True)
+    conn.execute(sa.text("DELETE FROM volunteer_days WHERE community_code IN (SELECT community_code FROM _touched)"))
+    _rebuild_days(conn, touched=True)
     conn.execute(sa.text("DROP TABLE _touched"))
     _mark_fresh(conn)
     return n
@@ -375,3 +404,73 @@ def activity_by_day(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataF
     sql = f"""SELECT bucket AS day, sum(activities)::bigint AS activities, sum(hours)::float AS hours
               FROM activity_summary WHERE {w} AND span = 'd' AND {pw} GROUP BY 1 ORDER BY 1"""
     return _read(engine, sql, {**p, **pp})
+
+
+def _active(alias: str = "", start: str = ":a_start", end: str = ":a_end") -> str:
+    """SQL: the volunteer_days row has an activity in [start, end) (SQL date expressions)."""
+    a = f"{alias}." if alias else ""
+    lo, hi = f"greatest({start}, {a}first_day)", f"least({end}, {a}first_day + length({a}days))"
+    return (
+        f"({a}first_day < {end} AND {a}first_day + length({a}days) > {start} "
+        f"AND bit_count(substring({a}days FROM {lo} - {a}first_day + 1 FOR {hi} - {lo})) > 0)"
+    )
+
+
+def active_volunteers(engine: sa.Engine, scope: Scope, period: Period) -> int:
+    """Volunteers with at least one activity in the scope during the period."""
+    w, p = scope.where()
+    sql = f"SELECT count(DISTINCT volunteer_id) FROM volunteer_days WHERE {w} AND {_active()}"
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql), {**p, "a_start": period.start, "a_end": period.end}).scalar()
+
+
+def activity_totals(engine: sa.Engine, scope: Scope, period: Period) -> pd.Series:
+    """Activities, hours and points earned in the period."""
+    w, p = scope.where()
+    sw, sp = spans(period)
+    sql = f"""SELECT coalesce(sum(activities), 0)::bigint AS activities, coalesce(sum(hours), 0) AS hours,
+                     coalesce(sum(points), 0)::bigint AS points_earned FROM activity_summary WHERE {w} AND {sw}"""
+    return _read(engine, sql, {**p, **sp}).iloc[0]
+
+
+def activity_monthly(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Per month of the period: active volunteers (in the period's part of the month), activities, hours
+    and points earned."""
+    w, p = scope.where()
+    wv, _ = scope.where("v")
+    sw, sp = spans(period)
+    sums = f"""SELECT date_trunc('month', bucket)::date AS month, sum(activities)::bigint AS activities,
+                      sum(hours)::float AS hours, sum(points)::bigint AS points_earned
+               FROM activity_summary WHERE {w} AND {sw} GROUP BY 1"""
+    start = "greatest(m.month, CAST(:p_start AS date))"
+    end = "least((m.month + interval '1 month')::date, CAST(:p_end AS date))"
+    active = f"""
+        SELECT m.month, count(DISTINCT v.volunteer_id) AS active
+        FROM (SELECT generate_series(date_trunc('month', CAST(:p_start AS date)), CAST(:p_end AS date) - 1,
+                                     interval '1 month')::date AS month) m
+        JOIN volunteer_days v ON {_active("v", start, end)}
+        WHERE {wv} GROUP BY 1"""
+    params = {**p, **sp, "p_start": period.start, "p_end": period.end}
+    return _read(engine, sums, params).merge(_read(engine, active, params), on="month", how="outer")
+
+
+def team_ranking(engine: sa.Engine, scope: Scope, period: Period, limit: int) -> pd.DataFrame:
+    """Teams by volunteering hours in the period: name, activities, hours, active volunteers."""
+    w, p = scope.where()
+    wv, _ = scope.where("v")
+    sw, sp = spans(period)
+    top = _read(
+        engine,
+        f"""SELECT team_id, sum(activities)::bigint AS activities, sum(hours)::float AS hours
+            FROM activity_summary WHERE {w} AND {sw} AND team_id <> 0
+            GROUP BY 1 ORDER BY hours DESC, team_id LIMIT :limit""",
+        {**p, **sp, "limit": limit},
+    )
+    people = _read(
+        engine,
+        f"""SELECT v.team_id, t.name, count(DISTINCT v.volunteer_id) AS volunteers
+            FROM volunteer_days v JOIN volunteer_team t ON t.id = v.team_id
+            WHERE v.team_id = ANY(:teams) AND {wv} AND {_active("v")} GROUP BY 1, 2""",
+        {**p, "teams": [int(x) for x in top["team_id"]], "a_start": period.start, "a_end": period.end},
+    )
+    return top.merge(people, on="team_id")[["name", "activities", "hours", "volunteers"]]
