@@ -24,6 +24,7 @@ import time
 import urllib.request
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -57,8 +58,8 @@ async def _pick(page, label: str, rng: random.Random) -> bool:
     options = page.get_by_role("option")
     await options.first.wait_for(timeout=10_000)
     names = [n.strip() for n in await options.all_inner_texts()]
-    current = (await box.first.inner_text()).split("\n")[-1].strip()
-    choices = [n for n in names if n and n != current and n != "全部"]
+    selected = await page.get_by_role("option", selected=True).all_inner_texts()
+    choices = [n for n in names if n and n not in selected and n != "全部"]
     if not choices:
         await page.keyboard.press("Escape")
         return False
@@ -67,7 +68,8 @@ async def _pick(page, label: str, rng: random.Random) -> bool:
 
 
 async def _switch_page(page, rng: random.Random) -> bool:
-    title = rng.choice(list(PAGES.values()))
+    current = urlparse(page.url).path.strip("/")
+    title = rng.choice([title for path, title in PAGES.items() if path != current])
     await page.locator("[data-testid='stSidebar'] a").filter(has_text=title).first.click()
     return True
 
