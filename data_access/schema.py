@@ -537,6 +537,8 @@ issue = sa.Table(
     sa.Index(None, "grid_code", "reported_at"),
     sa.Index(None, "category_code"),
     sa.Index("ix_issue_open_due", "district_code", "due_at", postgresql_where=sa.text("closed_at IS NULL")),
+    # The longest-overdue work orders of several districts, in keyset order (0003).
+    sa.Index("ix_issue_open_due_code", "due_at", "code", postgresql_where=sa.text("closed_at IS NULL")),
     # Open issues by report time, covering what the live overdue counts beside the summaries read (0003).
     sa.Index(
         "ix_issue_open_reported",
@@ -619,19 +621,28 @@ issue_category_summary = sa.Table(  # issues by report day/month × street × le
     sa.Index(None, "district_code", "span", "bucket"),
 )
 
-activity_summary = sa.Table(  # volunteer activities by day/month × community × activity type
+activity_summary = sa.Table(  # volunteer activities by day/month × street × activity type
     "activity_summary",
     metadata,
     *_span_columns(),
-    sa.Column("community_code", sa.String(12), nullable=False),
     sa.Column("activity_type", sa.String(14), nullable=False),
-    sa.Column("team_id", sa.Integer, nullable=False),  # 0: no team
     *_counts("activities", "points"),
     sa.Column("hours", sa.Numeric(14, 1), nullable=False),
-    sa.PrimaryKeyConstraint("community_code", "span", "bucket", "activity_type", "team_id"),
+    sa.PrimaryKeyConstraint("street_code", "span", "bucket", "activity_type"),
     _enum("span", ("d", "m")),
     sa.Index(None, "district_code", "span", "bucket"),
-    sa.Index(None, "street_code", "span", "bucket"),
+)
+
+team_summary = sa.Table(  # volunteer activities by day/month × street × team (activities without a team: 0)
+    "team_summary",
+    metadata,
+    *_span_columns(),
+    sa.Column("team_id", sa.Integer, nullable=False),
+    *_counts("activities"),
+    sa.Column("hours", sa.Numeric(14, 1), nullable=False),
+    sa.PrimaryKeyConstraint("street_code", "span", "bucket", "team_id"),
+    _enum("span", ("d", "m")),
+    sa.Index(None, "district_code", "span", "bucket"),
 )
 
 volunteer_days = sa.Table(  # the days each volunteer was active, per community and team: distinct counts

@@ -1,9 +1,11 @@
 """Summary tables: issue and volunteering figures pre-aggregated by day and month (DESIGN.md: dashboards
 answer from summary tables kept fresh, not from scans of raw rows).
 
-Three tables (schema.issue_summary, issue_category_summary, activity_summary) hold one row per
-(span, bucket, place[, category or activity type]): span 'd' rows count one day, span 'm' rows one
-calendar month. A period reads its whole months from 'm' rows and its edge days from 'd' rows, so
+Four tables (schema.issue_summary, issue_category_summary, activity_summary, team_summary) hold one
+row per (span, bucket, place[, category, activity type or team]): span 'd' rows count one day, span
+'m' rows one calendar month; the place is the community for issue_summary, the street for the others
+(nothing ranks those below a street). schema.volunteer_days keeps each volunteer's active days for
+distinct counts. A period reads its whole months from 'm' rows and its edge days from 'd' rows, so
 twelve months at city scope read about 12 × communities rows instead of every issue.
 
 Freshness: a load marks the (community, month) pairs it touches (before and after the upsert, so an
@@ -100,10 +102,18 @@ _SPECS = {
     "activity_summary": (
         "volunteer_activity",
         "activity_date",
-        ("district_code", "street_code", "community_code"),
-        ("activity_type", "team_id"),
+        ("district_code", "street_code"),
+        ("activity_type",),
         "count(*), coalesce(sum(points), 0), coalesce(sum(hours), 0)",
         ["activities", "points", "hours"],
+    ),
+    "team_summary": (
+        "volunteer_activity",
+        "activity_date",
+        ("district_code", "street_code"),
+        ("team_id",),
+        "count(*), coalesce(sum(hours), 0)",
+        ["activities", "hours"],
     ),
 }
 _RAW_KEY = {"team_id": "coalesce(r.team_id, 0)"}  # key columns computed from the raw row
@@ -132,7 +142,7 @@ def _rebuild(conn: sa.Connection, table: str, touched: bool) -> None:
     otherwise every row (the caller has emptied what is rebuilt).
     """
     raw, when, places, extra, measures, cols = _SPECS[table]
-    place = places[-1]  # the finest place column: community, or street for categories
+    place = places[-1]  # the finest place column: community or street
     keys = ", ".join([*places, *extra])
     r_keys = ", ".join(_RAW_KEY.get(k, f"r.{k}") for k in [*places, *extra])
     s_keys = ", ".join(f"s.{k}" for k in [*places, *extra])
@@ -462,7 +472,7 @@ def team_ranking(engine: sa.Engine, scope: Scope, period: Period, limit: int) ->
     top = _read(
         engine,
         f"""SELECT team_id, sum(activities)::bigint AS activities, sum(hours)::float AS hours
-            FROM activity_summary WHERE {w} AND {sw} AND team_id <> 0
+            FROM team_summary WHERE {w} AND {sw} AND team_id <> 0
             GROUP BY 1 ORDER BY hours DESC, team_id LIMIT :limit""",
         {**p, **sp, "limit": limit},
     )

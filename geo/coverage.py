@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import shapely
 
 from geo.measure import haversine_m
+
+_M_PER_DEG = 111_195.0  # metres per degree of latitude on the haversine sphere (R = 6,371 km)
 
 
 def walk_radius_m(minutes: float, *, speed_m_per_min: float = 80.0, detour_factor: float = 1.3) -> float:
@@ -20,16 +23,23 @@ def walk_radius_m(minutes: float, *, speed_m_per_min: float = 80.0, detour_facto
     return minutes * speed_m_per_min / detour_factor
 
 
-def within_reach(lon, lat, site_lon, site_lat, radius_m: float, chunk: int = 2000) -> np.ndarray:
-    """Boolean array: True where a point (WGS-84) has a site within ``radius_m``."""
+def within_reach(lon, lat, site_lon, site_lat, radius_m: float) -> np.ndarray:
+    """Boolean array: True where a point (WGS-84) has a site within ``radius_m`` (great-circle metres).
+
+    Candidate pairs come from an STR-tree in degrees with a radius that over-reaches in every direction
+    (a degree of longitude is shortest at the highest latitude); each candidate is then checked exactly.
+    """
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     site_lon, site_lat = np.asarray(site_lon, dtype=float), np.asarray(site_lat, dtype=float)
     out = np.zeros(len(lon), dtype=bool)
     if len(site_lon) == 0 or len(lon) == 0:
         return out
-    for s in range(0, len(lon), chunk):
-        d = haversine_m(lon[s : s + chunk, None], lat[s : s + chunk, None], site_lon[None, :], site_lat[None, :])
-        out[s : s + chunk] = (d <= radius_m).any(axis=1)
+    top = min(89.0, float(max(np.abs(lat).max(), np.abs(site_lat).max())) + 1.0)
+    reach_deg = radius_m / (_M_PER_DEG * np.cos(np.radians(top)))
+    tree = shapely.STRtree(shapely.points(site_lon, site_lat))
+    i, j = tree.query(shapely.points(lon, lat), predicate="dwithin", distance=reach_deg)
+    hit = haversine_m(lon[i], lat[i], site_lon[j], site_lat[j]) <= radius_m
+    out[i[hit]] = True
     return out
 
 

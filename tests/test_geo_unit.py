@@ -91,3 +91,17 @@ def test_walking_coverage_radius_and_reach():
     assert hit.tolist() == [True, False]
     with pytest.raises(ValueError):
         walk_radius_m(0)
+
+
+def test_within_reach_agrees_with_every_pair_checked():
+    """The STR-tree prefilter finds exactly the points a brute-force haversine check finds, in the north too."""
+    from geo.measure import haversine_m
+
+    rng = np.random.default_rng(7)
+    for lat0, radius in ((22.5, 400.0), (30.5, 923.0), (45.7, 1500.0), (53.0, 923.0)):
+        lon, lat = 114 + rng.uniform(0, 0.3, 3000), lat0 + rng.uniform(0, 0.2, 3000)
+        slon, slat = 114 + rng.uniform(0, 0.3, 400), lat0 + rng.uniform(0, 0.2, 400)
+        brute = (haversine_m(lon[:, None], lat[:, None], slon[None, :], slat[None, :]) <= radius).any(axis=1)
+        got = within_reach(lon, lat, slon, slat, radius)
+        assert 0 < brute.sum() < len(brute)
+        assert (got == brute).all()

@@ -22,17 +22,14 @@ def upgrade() -> None:
     sa.Column('bucket', sa.Date(), nullable=False),
     sa.Column('district_code', sa.String(length=6), nullable=False),
     sa.Column('street_code', sa.String(length=9), nullable=False),
-    sa.Column('community_code', sa.String(length=12), nullable=False),
     sa.Column('activity_type', sa.String(length=14), nullable=False),
-    sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('activities', sa.Integer(), nullable=False),
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('hours', sa.Numeric(precision=14, scale=1), nullable=False),
     sa.CheckConstraint("span IN ('d', 'm')", name=op.f('ck_activity_summary_span_enum')),
-    sa.PrimaryKeyConstraint('community_code', 'span', 'bucket', 'activity_type', 'team_id', name=op.f('pk_activity_summary'))
+    sa.PrimaryKeyConstraint('street_code', 'span', 'bucket', 'activity_type', name=op.f('pk_activity_summary'))
     )
     op.create_index(op.f('ix_activity_summary_district_code_span_bucket'), 'activity_summary', ['district_code', 'span', 'bucket'], unique=False)
-    op.create_index(op.f('ix_activity_summary_street_code_span_bucket'), 'activity_summary', ['street_code', 'span', 'bucket'], unique=False)
     op.create_table('issue_category_summary',
     sa.Column('span', sa.String(length=1), nullable=False),
     sa.Column('bucket', sa.Date(), nullable=False),
@@ -89,6 +86,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_issue_summary_district_code_span_bucket'), 'issue_summary', ['district_code', 'span', 'bucket'], unique=False)
     op.create_index(op.f('ix_issue_summary_street_code_span_bucket'), 'issue_summary', ['street_code', 'span', 'bucket'], unique=False)
+    op.create_table('team_summary',
+    sa.Column('span', sa.String(length=1), nullable=False),
+    sa.Column('bucket', sa.Date(), nullable=False),
+    sa.Column('district_code', sa.String(length=6), nullable=False),
+    sa.Column('street_code', sa.String(length=9), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('activities', sa.Integer(), nullable=False),
+    sa.Column('hours', sa.Numeric(precision=14, scale=1), nullable=False),
+    sa.CheckConstraint("span IN ('d', 'm')", name=op.f('ck_team_summary_span_enum')),
+    sa.PrimaryKeyConstraint('street_code', 'span', 'bucket', 'team_id', name=op.f('pk_team_summary'))
+    )
+    op.create_index(op.f('ix_team_summary_district_code_span_bucket'), 'team_summary', ['district_code', 'span', 'bucket'], unique=False)
     op.create_table('volunteer_days',
     sa.Column('volunteer_id', sa.Integer(), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=False),
@@ -101,20 +110,23 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_volunteer_days_district_code'), 'volunteer_days', ['district_code'], unique=False)
     op.create_index(op.f('ix_volunteer_days_street_code'), 'volunteer_days', ['street_code'], unique=False)
+    op.create_index('ix_issue_open_due_code', 'issue', ['due_at', 'code'], unique=False, postgresql_where=sa.text('closed_at IS NULL'))
     op.create_index('ix_issue_open_reported', 'issue', ['district_code', 'reported_at'], unique=False, postgresql_include=['due_at', 'street_code', 'community_code', 'category_l1'], postgresql_where=sa.text('closed_at IS NULL'))
 
 
 def downgrade() -> None:
     op.execute("DELETE FROM store_meta WHERE key = 'summaries_at'")
     op.drop_index('ix_issue_open_reported', table_name='issue', postgresql_include=['due_at', 'street_code', 'community_code', 'category_l1'], postgresql_where=sa.text('closed_at IS NULL'))
+    op.drop_index('ix_issue_open_due_code', table_name='issue', postgresql_where=sa.text('closed_at IS NULL'))
     op.drop_index(op.f('ix_volunteer_days_street_code'), table_name='volunteer_days')
     op.drop_index(op.f('ix_volunteer_days_district_code'), table_name='volunteer_days')
     op.drop_table('volunteer_days')
+    op.drop_index(op.f('ix_team_summary_district_code_span_bucket'), table_name='team_summary')
+    op.drop_table('team_summary')
     op.drop_index(op.f('ix_issue_summary_street_code_span_bucket'), table_name='issue_summary')
     op.drop_index(op.f('ix_issue_summary_district_code_span_bucket'), table_name='issue_summary')
     op.drop_table('issue_summary')
     op.drop_index(op.f('ix_issue_category_summary_district_code_span_bucket'), table_name='issue_category_summary')
     op.drop_table('issue_category_summary')
-    op.drop_index(op.f('ix_activity_summary_street_code_span_bucket'), table_name='activity_summary')
     op.drop_index(op.f('ix_activity_summary_district_code_span_bucket'), table_name='activity_summary')
     op.drop_table('activity_summary')
