@@ -230,20 +230,25 @@ def touch(conn: sa.Connection, raw: str, source: str, join_on: str | None = None
     )
 
 
-def refresh_touched(conn: sa.Connection) -> int:
-    """Recompute the summary rows of the pairs :func:`touch` noted, in the caller's transaction.
+def refresh_touched(conn: sa.Connection, raws: tuple[str, ...] = RAW_TABLES) -> int:
+    """Recompute the summary rows of the pairs :func:`touch` noted, in the caller's transaction, for the
+    summaries of the raw tables ``raws`` (those a load changed).
 
     Returns how many (community, month) pairs were recomputed.
     """
     if not conn.execute(sa.text("SELECT to_regclass('pg_temp._touched') IS NOT NULL")).scalar():
         return 0
     n = conn.execute(sa.text("SELECT count(DISTINCT (community_code, month)) FROM _touched")).scalar()
-    for table in _SPECS:
-        pairs, cond = _touched_pairs("s", _SPECS[table][2][-1], "bucket")
-        conn.execute(sa.text(f"DELETE FROM {table} s USING {pairs} WHERE {cond}"))
-        _rebuild(conn, table, touched=True)
-    conn.execute(sa.text("DELETE FROM volunteer_days WHERE community_code IN (SELECT community_code FROM _touched)"))
-    _rebuild_days(conn, touched=True)
+    for table, spec in _SPECS.items():
+        if spec[0] in raws:
+            pairs, cond = _touched_pairs("s", spec[2][-1], "bucket")
+            conn.execute(sa.text(f"DELETE FROM {table} s USING {pairs} WHERE {cond}"))
+            _rebuild(conn, table, touched=True)
+    if "volunteer_activity" in raws:
+        conn.execute(
+            sa.text("DELETE FROM volunteer_days WHERE community_code IN (SELECT community_code FROM _touched)")
+        )
+        _rebuild_days(conn, touched=True)
     conn.execute(sa.text("DROP TABLE _touched"))
     _mark_fresh(conn)
     return n

@@ -173,7 +173,12 @@ def main() -> int:
         rows.append(["issue figures from the summaries (data only)", level, "", "", pct(s, 50), pct(s, 95)])
         rows.append(["(a) SQL on raw, issue figures", level, "", "", pct(a, 50), pct(a, 95)])
         rows.append(["(b) pandas on raw, issue figures", level, "", "", pct(b, 50), pct(b, 95)])
-        ratios.append([level, *(f"{np.median(x) / np.median(s):,.0f}×" for x in (a, b))])
+        ratios.append(
+            [
+                level,
+                *(f"{np.median(x) / np.median(s):,.{0 if np.median(x) >= 10 * np.median(s) else 1}f}×" for x in (a, b)),
+            ]
+        )
         print(rows[-3:], ratios[-1], flush=True)
     header = "| page | scope | cold p50 ms | cold p95 ms | warm p50 ms | warm p95 ms |\n" + "| --- " * 6 + "|\n"
     table = header + "".join(f"| {' | '.join(r)} |\n" for r in rows)

@@ -92,8 +92,8 @@ async def session(i: int, browser, url: str, deadline: float, starts: list[str],
         lambda r: r.status >= 400 and "/_stcore/" not in r.url and out["errors"].append(f"http {r.status} {r.url}"),
     )
     first = f"{url}/{rng.choice(list(PAGES))}?scope={rng.choice(starts)}"
-    await page.goto(first)
-    await _settle(page, None)
+    await asyncio.sleep(1.5 * i)  # sessions arrive one after another, not all in the same second
+    await _open(page, first, i, out)
     while time.monotonic() < deadline:
         await asyncio.sleep(rng.uniform(1, 3))
         action = rng.choice(list(ACTIONS))
@@ -108,9 +108,17 @@ async def session(i: int, browser, url: str, deadline: float, starts: list[str],
                 out["errors"].append(f"session {i}: error box after {action} at {page.url}")
         except Exception as exc:  # a timeout or a vanished element: count it, start again from a fresh page
             out["errors"].append(f"session {i}: {action}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-            await page.goto(first)
-            await _settle(page, None)
+            await _open(page, first, i, out)
     await context.close()
+
+
+async def _open(page, url: str, i: int, out: dict) -> None:
+    """Open ``url`` and wait for the page to settle; a failure is counted as an error, not raised."""
+    try:
+        await page.goto(url, timeout=120_000)
+        await _settle(page, None)
+    except Exception as exc:
+        out["errors"].append(f"session {i}: opening {url}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
 
 
 async def drive(url: str, sessions: int, minutes: float, starts: list[str], server_pid: int) -> dict:

@@ -412,7 +412,7 @@ def _upsert(conn, kind: Kind, df: pd.DataFrame) -> tuple[int, int]:
         )
     ).one()
     if summarised:
-        summary.refresh_touched(conn)
+        summary.refresh_touched(conn, (kind.table,))
     return inserted, total - inserted
 
 
