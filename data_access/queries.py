@@ -47,9 +47,6 @@ _ISSUE_COUNTS = """count(*) AS reported,
          AS satisfied"""  # issue KPI counts at time :at (DESIGN.md definitions)
 
 
-_SATISFIED = " AND satisfaction IN ('satisfied', 'basically_satisfied')"
-
-
 def _read(engine: sa.Engine, sql: str, params: dict | None = None) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.read_sql(sa.text(sql), conn, params=params or {})
@@ -163,7 +160,7 @@ def issue_funnel(engine: sa.Engine, scope: Scope, period: Period, at: datetime, 
         w, p = scope.where()
         pw, pp = period.where("reported_at")
         cols = ", ".join(
-            f"count(*) FILTER (WHERE {c} <= :at{_SATISFIED if s == 'satisfied' else ''}) AS {s}, "
+            f"count(*) FILTER (WHERE {c} <= :at{' AND ' + summary.SATISFIED if s == 'satisfied' else ''}) AS {s}, "
             f"coalesce(sum(extract(epoch FROM {c} - {prev}) / 3600) FILTER (WHERE {c} <= :at), 0) AS h_{s}, "
             f"count({c} - {prev}) FILTER (WHERE {c} <= :at) AS nh_{s}"
             for s, c, prev in FUNNEL_STEPS

@@ -30,11 +30,11 @@ from data_access.scope import Period, Scope
 
 SUMMARISED = ("city", "district", "street")
 RAW_TABLES = ("issue", "volunteer_activity")  # the raw tables the summaries are computed from
-_SATISFIED = "satisfaction IN ('satisfied', 'basically_satisfied')"
+SATISFIED = "satisfaction IN ('satisfied', 'basically_satisfied')"
 _COUNTS = ["reported", "closed", "on_time", "evaluated", "satisfied"]  # the additive issue KPI counts
 _KPI_MEASURES = (  # _COUNTS from raw issue rows
     "count(*), count(closed_at), count(*) FILTER (WHERE closed_at <= due_at), count(evaluated_at), "
-    f"count(*) FILTER (WHERE {_SATISFIED})"
+    f"count(*) FILTER (WHERE {SATISFIED})"
 )
 
 
@@ -59,7 +59,7 @@ _ISSUE_MEASURES = ", ".join(
         "count(closed_at)",
         "count(*) FILTER (WHERE closed_at <= due_at)",
         "count(evaluated_at)",
-        f"count(*) FILTER (WHERE {_SATISFIED})",
+        f"count(*) FILTER (WHERE {SATISFIED})",
         *[f"coalesce(sum({_hours(b, a)}), 0)" for _, b, a in FUNNEL_STEPS],
         *[f"count({b} - {a})" for _, b, a in FUNNEL_STEPS],
         *[f"count(*) FILTER (WHERE source_channel = '{c}')" for c in SOURCE_CHANNELS],
