@@ -5,7 +5,6 @@ import logging
 from datetime import timedelta
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from dashboard import data, mapview
 from dashboard import screen as sc
@@ -46,6 +45,18 @@ def _chart_or_none(col, figure, n, title_key: str) -> None:
         col.markdown(sc.empty_panel(t(title_key), figure.layout.height), unsafe_allow_html=True)
 
 
+def _map_deck(snap: dict, at, height: int):
+    """The 30-day closure rate of the child units with today's issues on top; read with the rest of
+    the snapshot so that a screen showing its last data touches no database."""
+    month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
+    deck, _ = mapview.build(
+        data.fetch, snap["code"], month, at, "closure_rate", ["layer_boundaries"], t, get_settings(), height
+    )
+    if deck is not None and len(snap["points"]):
+        deck.layers.append(mapping.issue_point_layer(snap["points"]))
+    return deck
+
+
 PANELS = ["map", "funnel", "categories", "overdue", "volunteering", "ranking"]
 ROW_HEIGHT, BIG_HEIGHT = sc.PANEL_HEIGHT, sc.BIG_PANEL_HEIGHT
 
@@ -74,15 +85,9 @@ def _kpis(snap: dict) -> None:
 def _panel(name: str, col, snap: dict, at, height: int) -> None:
     """One panel into ``col``, ``height`` pixels high; lists get longer on a big panel."""
     rows = 8 if height <= ROW_HEIGHT else 22
-    if name == "map":  # the 30-day closure rate of the child units, with today's issues on top
-        month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
-        deck, _ = mapview.build(
-            data.fetch, snap["code"], month, at, "closure_rate", ["layer_boundaries"], t, get_settings(), height
-        )
-        if deck is not None:
-            if len(snap["points"]):
-                deck.layers.append(mapping.issue_point_layer(snap["points"]))
-            col.pydeck_chart(deck, height=height, key=f"map_{snap['code']}_{height}")
+    if name == "map":
+        if snap["deck"] is not None:
+            col.pydeck_chart(snap["deck"], height=height, key=f"map_{snap['code']}_{height}")
     elif name == "funnel":
         figure = sc.funnel_figure(snap["funnel"], config.theme, height)
         _chart_or_none(col, figure, snap["funnel"]["count"].sum(), "screen_funnel")
@@ -133,6 +138,7 @@ def wall() -> None:
             alerted, banner = _alerted(at)
             code = alerted or code
         snap = {**sc.snapshot(data.fetch, code, at), "code": code, "at": at}
+        snap["deck"] = _map_deck(snap, at, BIG_HEIGHT if config.rotate == "panels" else ROW_HEIGHT)
         last["snap"] = snap
     except Exception:  # the store is unreachable: keep the last data, say so, try again next tick
         log.warning("wall screen: store unreachable", exc_info=True)
@@ -149,7 +155,7 @@ def wall() -> None:
     left, right = st.columns([4, 1])
     left.markdown(sc.strip(place, period, snap["read_at"]), unsafe_allow_html=True)
     with right:
-        components.html(sc.clock(config.theme), height=56)
+        st.iframe(sc.clock(config.theme), height=56)
     _panels(snap, snap["at"])
 
 

@@ -88,10 +88,14 @@ def test_wall_screen_in_chromium_rotates_fits_and_survives_a_database_restart(en
             banner.wait_for(state="visible", timeout=60_000)
             assert "正在重新连接" in banner.inner_text()
             assert _caption(page)  # the last data stays on screen
+            page.wait_for_timeout(8000)  # several ticks without a store, past the data version's 5 s cache
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert page.locator("[data-testid='stDeckGlJsonChart']").count() == 1  # the last map too
             page.screenshot(path=str(artifacts / "screen-offline.png"))
         finally:
             server.ensure_postgres_running()
         banner.wait_for(state="detached", timeout=90_000)
+        page.wait_for_timeout(3500)
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(artifacts / "screen-recovered.png"))
         page.set_viewport_size({"width": 3840, "height": 2160})  # a 4K wall at device pixel ratio 1
