@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import data, mapview
+from dashboard import auth, data, mapview
 from dashboard import screen as sc
 from dashboard.i18n import localised, t
 from data_access.scope import Period, Scope
@@ -14,7 +14,7 @@ from data_access.settings import get_settings
 from geo import mapping
 
 log = logging.getLogger(__name__)
-config = sc.parse(st.query_params)
+config = sc.within(sc.parse(st.query_params), auth.principal())
 st.markdown(sc.css(config.theme), unsafe_allow_html=True)
 
 
@@ -132,6 +132,10 @@ def wall() -> None:
     last = st.session_state.setdefault("screen_last", {})
     banner = ""
     try:
+        if auth.resolve() is None:  # the token or account was disabled: show nothing more
+            last.clear()
+            st.markdown(sc.banner("down", t("screen_token_bad")), unsafe_allow_html=True)
+            return
         at = data.as_of()
         code = sc.current(_places(), config.every)
         if config.alert and Scope.from_code(config.scope).level != "grid":

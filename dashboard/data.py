@@ -1,8 +1,10 @@
-"""Cached reads for the pages: st.cache_data over data_access, keyed by scope and period.
+"""Cached reads for the pages: st.cache_data over data_access, keyed by area, scope and period.
 
-Entries are shared across sessions and keyed by the store's data version as well, which every
-import (from any process) bumps: pages show new data within VERSION_TTL_S seconds of a load,
-without a restart. Entries also expire after CACHE_TTL_S seconds.
+Every read runs on the app role's engine as the signed-in account's area (row-level security), and
+every entry is keyed by that area, so sessions of one area share entries and no entry crosses areas.
+Entries are keyed by the store's data version as well, which every import (from any process) bumps:
+pages show new data within VERSION_TTL_S seconds of a load, without a restart. Entries also expire
+after CACHE_TTL_S seconds.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from data_access import metrics, queries
-from data_access.engine import get_engine
+from data_access import access, metrics, queries
 from data_access.scope import Period, Scope
 from data_access.store import data_version
 
@@ -22,9 +23,24 @@ VERSION_TTL_S = 5
 _SOURCES = {"metrics": metrics, "queries": queries}
 
 
-@st.cache_data(ttl=VERSION_TTL_S, show_spinner=False)
+def area() -> str:
+    """The row-level-security area of this session ('' = nothing: no one is signed in)."""
+    who = st.session_state.get("principal")
+    return who.prefix if who is not None else ""
+
+
+def _engine():
+    return access.app_engine()
+
+
 def version() -> int:
-    return data_version(get_engine())
+    return _version(area())
+
+
+@st.cache_data(ttl=VERSION_TTL_S, show_spinner=False)
+def _version(area_prefix: str) -> int:
+    with access.acting(area_prefix):
+        return data_version(_engine())
 
 
 def clear() -> None:
@@ -33,42 +49,46 @@ def clear() -> None:
 
 
 def as_of() -> datetime:
-    return _as_of(version())
+    return _as_of(area(), version())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _as_of(data_ver: int) -> datetime:
-    return metrics.as_of(get_engine())
+def _as_of(area_prefix: str, data_ver: int) -> datetime:
+    with access.acting(area_prefix):
+        return metrics.as_of(_engine())
 
 
 def fetch(name: str, scope_code: str | None, *args) -> pd.DataFrame:
     """Call ``data_access.<module>.<function>(engine, scope, *args)``; ``name`` is "module.function"."""
-    return _fetch(version(), name, scope_code, *args)
+    return _fetch(area(), version(), name, scope_code, *args)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _fetch(data_ver: int, name: str, scope_code: str | None, *args) -> pd.DataFrame:
+def _fetch(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *args) -> pd.DataFrame:
     module, func = name.split(".")
     fn = getattr(_SOURCES[module], func)
-    return fn(get_engine(), Scope.from_code(scope_code), *args)
+    with access.acting(area_prefix):
+        return fn(_engine(), Scope.from_code(scope_code), *args)
 
 
 def units(level: str, parent: str | None) -> pd.DataFrame:
-    return _units(version(), level, parent)
+    return _units(area(), version(), level, parent)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _units(data_ver: int, level: str, parent: str | None) -> pd.DataFrame:
-    return queries.units(get_engine(), level, parent)
+def _units(area_prefix: str, data_ver: int, level: str, parent: str | None) -> pd.DataFrame:
+    with access.acting(area_prefix):
+        return queries.units(_engine(), level, parent)
 
 
 def place_overview(start, end) -> pd.DataFrame:
-    return _place_overview(version(), start, end)
+    return _place_overview(area(), version(), start, end)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _place_overview(data_ver: int, start, end) -> pd.DataFrame:
-    return metrics.place_overview(get_engine(), Period(start, end))
+def _place_overview(area_prefix: str, data_ver: int, start, end) -> pd.DataFrame:
+    with access.acting(area_prefix):
+        return metrics.place_overview(_engine(), Period(start, end))
 
 
 def names_of(level: str, parent: str | None) -> dict[str, str]:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import auth, data
 from dashboard.i18n import t
 from dashboard.safe import md
 from dashboard.state import COMPARES, RANGES, ViewState, comparison_of, from_params, period_of, to_params
@@ -16,7 +16,12 @@ from data_access.scope import CODE_LENGTH, LEVELS, Period
 
 
 def current() -> ViewState:
-    return from_params(st.query_params)
+    """The view the URL describes, kept inside the signed-in account's area."""
+    state = from_params(st.query_params)
+    who = auth.principal()
+    if who is not None and not who.sees(state.scope):
+        state = state.with_scope(who.area or None)
+    return state
 
 
 def go(state: ViewState) -> None:
@@ -38,20 +43,23 @@ def _level_code(code: str | None, level: str) -> str | None:
 
 
 def scope_selector(state: ViewState) -> None:
-    """Cascading selectboxes city → 区 → 街道 → 社区 → 网格."""
+    """Cascading selectboxes city → 区 → 街道 → 社区 → 网格; the levels down to the account's own are fixed."""
     parent = None
+    who = auth.principal()
     for level in LEVELS:
         options = data.units(level, parent)
         if options.empty:
             break
         names = dict(zip(options["code"], options["name"]))
         chosen = _level_code(state.scope, level)
-        choices = [None, *options["code"]]
+        fixed = who is not None and _level_code(who.area, level) is not None  # at or above the account's area
+        choices = [chosen] if fixed and chosen in names else [None, *options["code"]]
         pick = st.selectbox(
             t(f"level_{level}"),
             choices,
             index=choices.index(chosen) if chosen in names else 0,
             format_func=lambda c, n=names: t("all") if c is None else n[c],
+            disabled=fixed,
         )
         if pick != chosen:
             go(state.with_scope(pick if pick is not None else parent))
@@ -87,7 +95,7 @@ def language_selector(state: ViewState) -> None:
         go(replace(state, lang=lang))
 
 
-def sidebar(pages: list) -> ViewState:
+def sidebar(pages: list, who) -> ViewState:
     """The sidebar of every page; returns the view the URL describes."""
     state = current()
     with st.sidebar:
@@ -98,6 +106,8 @@ def sidebar(pages: list) -> ViewState:
         scope_selector(state)
         time_selector(state)
         language_selector(state)
+        st.divider()
+        auth.account_box(who)
     return state
 
 
@@ -109,11 +119,13 @@ def periods(state: ViewState) -> tuple[Period, Period]:
 def breadcrumb(state: ViewState) -> None:
     """全部 › 城市 › 区 › …: each step goes back up."""
     path = data.fetch("queries.place_path", state.scope)
+    who = auth.principal()
     steps = [(None, t("all_places"))] + list(zip(path["code"], path["name"]))
     row = st.container(horizontal=True, gap="small")
     for i, (code, name) in enumerate(steps):
         last = i == len(steps) - 1
-        if row.button(("› " if i else "") + name, key=f"crumb_{i}", disabled=last, type="tertiary"):
+        outside = who is not None and not who.sees(code)
+        if row.button(("› " if i else "") + name, key=f"crumb_{i}", disabled=last or outside, type="tertiary"):
             go(state.with_scope(code))
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from string import Template
 
@@ -70,6 +70,14 @@ def parse(params) -> ScreenConfig:
         theme=theme,
         alert=params.get("alert") in ("1", "true", "yes"),
     )
+
+
+def within(config: ScreenConfig, who) -> ScreenConfig:
+    """The configuration kept inside the account's area: a scope outside it becomes the area itself,
+    rotation places outside it are dropped."""
+    scope = config.scope if who.sees(config.scope) else (who.area or None)
+    rotate = config.rotate if isinstance(config.rotate, str) else tuple(c for c in config.rotate if who.sees(c))
+    return replace(config, scope=scope, rotate=rotate)
 
 
 def current(places: list[str], every: int, now: float | None = None) -> str | None:

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard import auth
 from dashboard.i18n import t
 from dashboard.targets import rag
+from data_access import access
 
 _RAG_CSS = {
     "green": "background-color: #d8f0dc",
@@ -44,19 +46,26 @@ def to_excel(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+def export(who, name: str, fmt: str, df: pd.DataFrame):
+    """The bytes of a download, built when clicked; the export is audited for the signed-in account."""
+    write = {"csv": lambda: df.to_csv(index=False).encode("utf-8-sig"), "xlsx": lambda: to_excel(df)}[fmt]
+
+    def build() -> bytes:
+        if who is not None:
+            access.log_event(who, "export", table=name, format=fmt, rows=len(df))
+        return write()
+
+    return build
+
+
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
     """CSV (UTF-8 with BOM, opens in Excel) and Excel downloads of a table, written only when clicked."""
+    who = auth.principal()
     row = st.container(horizontal=True)
-    row.download_button(
-        t("download_csv"),
-        lambda: df.to_csv(index=False).encode("utf-8-sig"),
-        f"{name}.csv",
-        "text/csv",
-        key=f"{key}_csv",
-    )
+    row.download_button(t("download_csv"), export(who, name, "csv", df), f"{name}.csv", "text/csv", key=f"{key}_csv")
     row.download_button(
         t("download_xlsx"),
-        lambda: to_excel(df),
+        export(who, name, "xlsx", df),
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

@@ -103,12 +103,46 @@ def _cmd_import(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if report.loaded:
+        _audit_import(args, report)
     for note in report.notes:
         print(f"note: {note.line()}", file=sys.stderr)
     for problem in report.problems:
         print(problem.line(), file=sys.stderr)
     print(report.summary(), file=sys.stderr)
     return 0 if report.loaded or not report.problems else 1
+
+
+def _audit_import(args, report) -> None:
+    import getpass
+    import hashlib
+    from pathlib import Path
+
+    from data_access.access import audit
+    from data_access.engine import get_engine
+
+    digest = hashlib.sha256(Path(args.path).read_bytes()).hexdigest()
+    with get_engine().begin() as conn:
+        audit(
+            conn, f"cli:{getpass.getuser()}", "import", kind=args.kind, files=[Path(args.path).name], sha256=digest,
+            rows=report.rows, inserted=report.inserted, updated=report.updated, rejected=report.rejected_rows,
+        )  # fmt: skip
+
+
+def _cmd_user(args) -> dict:
+    """Create or change an account; the password is read from stdin (never from the command line)."""
+    from data_access.access import save_account
+    from data_access.engine import get_engine
+    from data_access.store import ensure_ready
+
+    ensure_ready(load_demo_if_empty=False)
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    with get_engine().begin() as conn:
+        token = save_account(
+            conn, "cli", args.username, args.role, args.area, password=password, display_name=args.name,
+            disabled=args.disable,
+        )  # fmt: skip
+    return {"username": args.username, "role": args.role, "area": args.area or "(all)", "screen_token": token}
 
 
 def _cmd_status(args) -> dict:
@@ -157,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--encoding", default=None, help="default: detect UTF-8, UTF-8 with BOM, GBK, GB18030")
     p.add_argument("--dry-run", action="store_true", help="validate only")
     p.add_argument("--valid-rows-only", action="store_true", help="load the valid rows, report the rest")
+    p = sub.add_parser("user", help="create or change an account (a screen account prints its token once)")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["city", "district", "street", "community", "screen", "admin"])
+    p.add_argument("--area", default="", help="the unit code the account sees (empty: the whole store)")
+    p.add_argument("--name", default="", help="display name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    p.add_argument("--disable", action="store_true", help="disable the account (it loses access at once)")
     for p in sub.choices.values():
         p.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
@@ -172,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         "refresh": _cmd_refresh,
         "figures": _cmd_figures,
         "status": _cmd_status,
+        "user": _cmd_user,
     }[args.command]
     try:
         result = handler(args)

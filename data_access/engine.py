@@ -76,7 +76,10 @@ def get_engine() -> sa.Engine:
 
 
 def reset_engine() -> None:
-    """Forget the cached engine (after settings change, in tests)."""
+    """Forget the cached engines, the owner's and the app role's (after settings change, in tests)."""
+    from data_access.access import reset_app_engine
+
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
+    reset_app_engine()

@@ -567,6 +567,43 @@ store_meta = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+# Accounts and the audit log (0004). `area` is the code of the unit an account may see ('' for the whole
+# store: city leadership and admins); row-level security filters every table by it (data_access.access).
+ROLES = ("city", "district", "street", "community", "screen", "admin")
+
+app_user = sa.Table(
+    "app_user",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.Text, nullable=False, server_default=""),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("area", sa.String(15), nullable=False, server_default=""),
+    sa.Column("password_hash", sa.Text),  # argon2id; NULL for OIDC-only accounts and screen tokens
+    sa.Column("token_hash", sa.String(64)),  # sha256 of a wall screen's token secret
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("role IN ('city', 'district', 'street', 'community', 'screen', 'admin')", name="role_enum"),
+    sa.CheckConstraint("area ~ '^([0-9]{6}|[0-9]{9}|[0-9]{12})?$'", name="area_format"),
+    sa.CheckConstraint("username ~ '^[A-Za-z0-9_.@-]{1,64}$'", name="username_format"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("event", sa.String(20), nullable=False),
+    sa.Column("area", sa.String(15), nullable=False, server_default=""),
+    sa.Column("detail", postgresql.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Index(None, "at"),
+    sa.Index(None, "username", "at"),
+)
+
 HIERARCHY = ("district", "street", "community", "grid")
 
 # Summary tables (0003): issue and volunteering figures pre-aggregated by day and by month, kept fresh

@@ -25,6 +25,8 @@ class Settings:
     basemap_url: str | None = None  # XYZ template with {z}/{x}/{y}; None draws no basemap (offline)
     basemap_attribution: str = ""
     basemap_crs: str = "WGS-84"  # WGS-84/CGCS2000 (天地图, most intranet servers) or GCJ-02 (AMap, Tencent)
+    app_database_url: str | None = None  # how the dashboard connects (as ggc_app); None: derived, see access
+    app_password: str | None = None  # ggc_app's password on an external server (setup sets it)
 
     @property
     def embedded(self) -> bool:
@@ -58,4 +60,6 @@ def get_settings() -> Settings:
         basemap_url=pick("GGC_BASEMAP_URL"),
         basemap_attribution=pick("GGC_BASEMAP_ATTRIBUTION", ""),
         basemap_crs=pick("GGC_BASEMAP_CRS", "WGS-84"),
+        app_database_url=pick("GGC_APP_DATABASE_URL"),
+        app_password=pick("GGC_APP_PASSWORD"),
     )

@@ -8,7 +8,7 @@ from datetime import time as dtime
 
 import sqlalchemy as sa
 
-from data_access import migrate, schema, summary
+from data_access import access, migrate, schema, summary
 from data_access.engine import StoreError, get_engine
 from data_access.settings import get_settings
 
@@ -31,12 +31,17 @@ def load_demo(engine: sa.Engine, as_of: date | None = None, seed: int | None = N
     t1 = time.perf_counter()
     counts = write(engine, tables)
     t2 = time.perf_counter()
+    with engine.begin() as conn:
+        _demo_accounts(conn)
     return {"generate_s": round(t1 - t0, 1), "load_s": round(t2 - t1, 1), "rows": counts, "districts": timings}
 
 
+ACCOUNT_TABLES = ("app_user", "audit_log")
+
+
 def clear(engine: sa.Engine) -> None:
-    """Delete every row of every table (schema stays)."""
-    names = ", ".join(f'"{t.name}"' for t in schema.metadata.sorted_tables)
+    """Delete every row of every table but the accounts and the audit log (schema stays)."""
+    names = ", ".join(f'"{t.name}"' for t in schema.metadata.sorted_tables if t.name not in ACCOUNT_TABLES)
     with engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
@@ -45,11 +50,37 @@ def ensure_ready(load_demo_if_empty: bool = True) -> dict:
     """Migrate to head and, when the store is empty, load the demo city."""
     engine = get_engine()
     migrate.upgrade(engine)
+    result = {}
     if load_demo_if_empty and is_empty(engine):
-        return {"demo": load_demo(engine)}
-    with engine.connect() as conn:
-        built = summary.is_built(conn) or is_empty(engine)
-    return {} if built else {"summaries": refresh_summaries(engine)}
+        result["demo"] = load_demo(engine)
+    else:
+        with engine.connect() as conn:
+            built = summary.is_built(conn) or is_empty(engine)
+        if not built:
+            result["summaries"] = refresh_summaries(engine)
+    _prepare_access(engine)
+    return result
+
+
+def _prepare_access(engine: sa.Engine) -> None:
+    """The app role's password (external servers) and, on a demo store without accounts, the sample ones."""
+    password = get_settings().app_password
+    with engine.begin() as conn:
+        if password:
+            conn.execute(sa.text(f"ALTER ROLE {access.APP_ROLE} PASSWORD {_literal(conn, password)}"))
+        _demo_accounts(conn)
+
+
+def _demo_accounts(conn: sa.Connection) -> None:
+    """The demo's sample accounts, on a store holding the demo and no accounts yet."""
+    holds_demo = conn.execute(sa.text("SELECT 1 FROM store_meta WHERE key = 'demo_as_of'")).scalar()
+    if holds_demo and not conn.execute(sa.text("SELECT 1 FROM app_user LIMIT 1")).scalar():
+        access.create_demo_accounts(conn)
+
+
+def _literal(conn: sa.Connection, value: str) -> str:
+    """A string literal quoted by the server (ALTER ROLE takes no bound parameters)."""
+    return conn.execute(sa.text("SELECT quote_literal(:v)"), {"v": value}).scalar()
 
 
 def refresh_summaries(engine: sa.Engine) -> dict[str, int]:

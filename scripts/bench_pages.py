@@ -61,12 +61,13 @@ def scopes(engine) -> dict[str, str]:
 
 def page_times(page: str, code: str, repeats: int) -> tuple[list[float], list[float]]:
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest import app_test
 
     cold, warm = [], []
     for _ in range(repeats):
         st.cache_data.clear()
-        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+        at = app_test("city", timeout=600)  # the city leadership's demo account: the whole store
         at.query_params["scope"] = code
         at.switch_page(f"app_pages/{page}.py")
         t0 = time.perf_counter()
@@ -137,6 +138,14 @@ def pct(values: list[float], q: float) -> str:
     return f"{np.percentile(values, q) * 1000:,.0f}"
 
 
+def write_section(mark: str, text: str) -> None:
+    """Replace the section of docs/benchmarks.md that starts with ``mark`` (or append it)."""
+    doc = ROOT / "docs" / "benchmarks.md"
+    before, _, after = doc.read_text("utf-8").partition(mark)
+    rest = after.split("\n## ", 1)
+    doc.write_text(before.rstrip("\n") + "\n\n" + text + ("\n## " + rest[1] if len(rest) > 1 else ""), "utf-8")
+
+
 def machine() -> str:
     cpu = next(
         (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in ln),
@@ -192,11 +201,7 @@ def main() -> int:
     )
     print(text)
     if args.write:
-        doc = ROOT / "docs" / "benchmarks.md"
-        old = doc.read_text("utf-8")
-        before, _, after = old.partition(MARK)
-        rest = after.split("\n## ", 1)
-        doc.write_text(before + text + ("\n## " + rest[1] if len(rest) > 1 else ""), "utf-8")
+        write_section(MARK, text)
     return 0
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from data_access.access import DEMO_SCREEN_TOKEN  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
 
@@ -63,7 +64,9 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=120)
     ap.add_argument("--sample-s", type=float, default=30)
     ap.add_argument("--warmup-min", type=float, default=10)
-    ap.add_argument("--url-params", default="scope=430602&rotate=children&every=10&refresh=10")
+    ap.add_argument(
+        "--url-params", default=f"scope=430602&rotate=children&every=10&refresh=10&token={DEMO_SCREEN_TOKEN}"
+    )
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright

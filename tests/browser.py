@@ -10,6 +10,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 
+from data_access.access import DEMO_ACCOUNTS
 from data_access.settings import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -70,6 +71,20 @@ def streamlit_server(log_path, env: dict | None = None):
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+DEMO_PASSWORDS = {username: password for username, _, _, password, _ in DEMO_ACCOUNTS}
+
+
+def open_signed_in(page, url: str, user: str = "city", timeout: int = 120_000) -> None:
+    """Open ``url`` and sign in there as one of the demo accounts (every new page load is a new session)."""
+    page.goto(url, timeout=timeout)
+    form = page.locator("[data-testid='stForm']").first
+    form.wait_for(timeout=timeout)
+    form.locator("input").nth(0).fill(user)
+    form.locator("input").nth(1).fill(DEMO_PASSWORDS[user])
+    form.locator("input").nth(1).press("Enter")  # submits the form (its first button is the eye toggle)
+    page.locator("[data-testid='stSidebar']").wait_for(timeout=timeout)  # signed in: the app's sidebar
 
 
 @contextmanager

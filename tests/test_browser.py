@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.browser import chromium_page, streamlit_server
+from tests.browser import chromium_page, open_signed_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_first_page_lists_the_seven_places(app_url, engine, artifacts):
     with engine.connect() as conn:
         names = [r[0] for r in conn.execute(sa.text("SELECT name FROM district ORDER BY code"))]
     with chromium_page() as page:
-        page.goto(app_url)
+        open_signed_in(page, app_url)
         _settle(page)
         page.get_by_role("heading", name="示范地区一览").wait_for(timeout=60_000)
         page.get_by_text("岳阳楼区").first.wait_for(timeout=60_000)
@@ -61,7 +61,7 @@ def test_first_page_lists_the_seven_places(app_url, engine, artifacts):
 
 def test_scope_in_the_url_survives_pages_and_reloads(app_url, artifacts):
     with chromium_page() as page:
-        page.goto(app_url)
+        open_signed_in(page, app_url)
         _settle(page)
         _choose(page, "城市", "岳阳市")
         page.wait_for_url(re.compile(r"scope=430600"), timeout=30_000)
@@ -76,7 +76,7 @@ def test_scope_in_the_url_survives_pages_and_reloads(app_url, artifacts):
             page.get_by_role("heading", name=title).first.wait_for(timeout=30_000)
             assert page.locator(ERRORS).count() == 0, f"error box on {title}"
             page.screenshot(path=str(artifacts / f"page-{path or 'overview'}.png"), full_page=True)
-        page.reload()
+        open_signed_in(page, page.url)
         _settle(page)
         assert "scope=430602" in page.url
         crumb = page.get_by_role("button", name="› 岳阳楼区")
@@ -87,7 +87,7 @@ def test_scope_in_the_url_survives_pages_and_reloads(app_url, artifacts):
 
 def test_language_switch_keeps_the_view(app_url, artifacts):
     with chromium_page() as page:
-        page.goto(f"{app_url}/issues?scope=430602")
+        open_signed_in(page, f"{app_url}/issues?scope=430602")
         _settle(page)
         page.get_by_text("English", exact=True).click()
         page.wait_for_url(re.compile(r"lang=en"), timeout=30_000)
@@ -95,7 +95,7 @@ def test_language_switch_keeps_the_view(app_url, artifacts):
         assert "scope=430602" in page.url
         _settle(page)
         page.screenshot(path=str(artifacts / "page-issues-en.png"), full_page=True)
-        page.reload()
+        open_signed_in(page, page.url)
         page.get_by_role("heading", name="Issue handling").first.wait_for(timeout=60_000)
         page.get_by_text("中文", exact=True).click()
         page.get_by_role("heading", name="事件办理").first.wait_for(timeout=30_000)
@@ -103,7 +103,7 @@ def test_language_switch_keeps_the_view(app_url, artifacts):
 
 def test_clicking_a_ranking_row_drills_down(app_url, engine, artifacts):
     with chromium_page() as page:
-        page.goto(f"{app_url}/issues?scope=430602")
+        open_signed_in(page, f"{app_url}/issues?scope=430602")
         _settle(page)
         grid = page.locator("[data-testid='stDataFrame']").filter(has=page.locator("canvas")).nth(2)
         grid.scroll_into_view_if_needed()
@@ -126,7 +126,7 @@ def test_map_draws_offline_and_a_click_drills_down(app_url, artifacts):
     with chromium_page() as page:
         requests = []
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(f"{app_url}/map?scope=430602")
+        open_signed_in(page, f"{app_url}/map?scope=430602")
         page.get_by_role("heading", name="网格地图").first.wait_for(timeout=90_000)
         canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
         canvas.wait_for(timeout=60_000)
@@ -150,7 +150,7 @@ def test_map_draws_offline_and_a_click_drills_down(app_url, artifacts):
 def test_table_downloads_are_written_when_clicked(app_url, artifacts):
     """Downloads are generated on demand (not on every rerun): the CSV has a BOM and the headers shown."""
     with chromium_page() as page:
-        page.goto(f"{app_url}/issues?scope=430602")
+        open_signed_in(page, f"{app_url}/issues?scope=430602")
         _settle(page)
         with page.expect_download(timeout=60_000) as csv_download:
             page.get_by_role("button", name="下载 CSV").first.click()

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from tests.browser import chromium_page, free_port, streamlit_server
+from tests.browser import chromium_page, free_port, open_signed_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def test_tiles_come_from_the_configured_server(engine, artifacts, tile_server):
     base, hits = tile_server
     env = {"GGC_BASEMAP_URL": f"{base}/tiles/{{z}}/{{x}}/{{y}}.png", "GGC_BASEMAP_ATTRIBUTION": "测试底图"}
     with streamlit_server(artifacts / "streamlit-basemap.log", env) as url, chromium_page() as page:
-        page.goto(f"{url}/map?scope=430602")
+        open_signed_in(page, f"{url}/map?scope=430602")
         page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.wait_for(timeout=90_000)
         for _ in range(120):
             if hits:

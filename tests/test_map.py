@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.settings import PROJECT_ROOT
 from geo import crs, mapping
 from geo.coverage import greedy_sites
+from tests.apptest import app_test
 
 
 def test_quantile_classes_and_missing_values():
@@ -70,7 +71,7 @@ APP = str(PROJECT_ROOT / "streamlit_app.py")
 
 
 def _deck(scope: str | None) -> tuple[AppTest, dict]:
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = app_test()
     if scope:
         at.query_params["scope"] = scope
     at.switch_page("app_pages/map.py")

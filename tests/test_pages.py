@@ -13,14 +13,15 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from data_access.settings import PROJECT_ROOT
+from tests.apptest import app_test
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 SCOPES = {"city": "420100", "district": "430602", "street": "430602001", "community": "430602001001"}
 COLUMN = {"city": None, "district": "district_code", "street": "street_code", "community": "community_code"}
 
 
-def run(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
+def run(page: str, user: str = "city", **params) -> AppTest:
+    at = app_test(user)
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page(f"app_pages/{page}.py")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard import screen
-from data_access.settings import PROJECT_ROOT, get_settings
+from data_access.access import DEMO_SCREEN_TOKEN
+from data_access.settings import get_settings
+from tests.apptest import app_test
 
 STREETS = ["430602001", "430602002"]
 
@@ -38,7 +39,7 @@ def test_every_text_reaching_the_screen_html_is_escaped():
 
 
 def test_the_screen_page_renders_without_widgets_or_sidebar(engine):
-    at = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=120)
+    at = app_test(timeout=120)
     at.query_params["scope"] = "430602"
     at.query_params["rotate"] = "children"
     at.switch_page("app_pages/screen.py")
@@ -60,7 +61,7 @@ def test_wall_screen_in_chromium_rotates_fits_and_survives_a_database_restart(en
 
     if not get_settings().embedded:
         pytest.fail("this test stops the embedded Postgres; run it without DATABASE_URL")
-    params = f"scope=430602&rotate={','.join(STREETS)}&every=3&refresh=3"
+    params = f"scope=430602&rotate={','.join(STREETS)}&every=3&refresh=3&token={DEMO_SCREEN_TOKEN}"
     with streamlit_server(artifacts / "streamlit-screen.log") as url, chromium_page(1920, 1080) as page:
         page.goto(f"{url}/screen?{params}")
         first = _caption(page)
@@ -110,7 +111,7 @@ def test_wall_screen_in_chromium_rotates_fits_and_survives_a_database_restart(en
 
 def test_panel_rotation_shows_one_big_panel_at_a_time(engine):
     assert screen.parse({"rotate": "panels"}).rotate == "panels"
-    at = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=120)
+    at = app_test(timeout=120)
     at.query_params["scope"] = "430602"
     at.query_params["rotate"] = "panels"
     at.switch_page("app_pages/screen.py")

@@ -15,6 +15,7 @@ from data_access import metrics, queries, summary
 from data_access.importing.load import import_file
 from data_access.scope import Period, Scope
 from data_access.settings import PROJECT_ROOT
+from tests.apptest import app_test
 from tests.conftest import writable_copy
 
 SCOPES = [Scope(), Scope("city", "420100"), Scope("district", "430602"), Scope("street", "420106001")]
@@ -221,9 +222,8 @@ def test_overdue_list_pages_by_keyset_without_gaps_or_repeats(engine, at):
 
 
 def test_the_issue_page_turns_the_overdue_list(engine):
-    from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=120)
+    app = app_test(timeout=120)
     app.query_params["scope"] = "430602"
     app.switch_page("app_pages/issues.py")
     app.run()

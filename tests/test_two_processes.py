@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.browser import open_signed_in
 from tests.conftest import writable_copy
 from tests.test_browser import _settle
 from tests.test_import import GOOD, HEADER, cli, write
@@ -21,7 +22,7 @@ def engine(engine):
 
 
 def _figures(page, url: str, path: str) -> dict[str, str]:
-    page.goto(f"{url}/{path}?scope=430602001001")
+    open_signed_in(page, f"{url}/{path}?scope=430602001001")
     _settle(page)
     labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
     values = page.locator("[data-testid='stMetricValue']").all_inner_texts()

@@ -1,0 +1,68 @@
+"""账户与审计 Accounts and audit (admins): create and change accounts, read the audit log."""
+
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from dashboard import auth
+from dashboard.errors import guarded
+from dashboard.i18n import t
+from data_access import access
+from data_access.schema import ROLES
+
+with guarded():
+    st.title(t("admin_page"))
+    who = auth.principal()
+    if who is None or not who.is_admin:
+        st.error(t("admins_only"))
+        st.stop()
+
+    st.subheader(t("accounts"))
+    with auth.admin_connection() as conn:
+        table = access.accounts(conn)
+    st.dataframe(table, hide_index=True, width="stretch")
+    with st.form("account", clear_on_submit=True):
+        a, b, c = st.columns(3)
+        username = a.text_input(t("username"))
+        role = b.selectbox(t("role"), ROLES, format_func=lambda r: t(f"role_{r}"))
+        area = c.text_input(t("area"), help="430602 / 430602001 / 430602001001")
+        d, e, f = st.columns(3)
+        name = d.text_input(t("display_name"))
+        password = e.text_input(t("account_password_hint"), type="password")
+        disabled = f.checkbox(t("disabled"))
+        if st.form_submit_button(t("account_save"), type="primary"):
+            try:
+                with auth.admin_connection() as conn:
+                    token = access.save_account(
+                        conn, who.username, username.strip(), role, area.strip(), password=password or None,
+                        display_name=name.strip(), disabled=disabled,
+                    )  # fmt: skip
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.success(t("account_saved", name=username.strip()))
+                if token:
+                    st.code(t("account_token", token=token), language=None)
+
+    st.subheader(t("audit_log"))
+    a, b, c = st.columns(3)
+    user = a.text_input(t("username"), key="audit_user")
+    event = b.selectbox(t("audit_event"), ["", *access.EVENTS], format_func=lambda e: e or t("all"))
+    since = c.date_input(t("audit_since"), datetime.now().date() - timedelta(days=30))
+    with auth.admin_connection() as conn:
+        entries = access.audit_entries(
+            conn, username=user.strip(), event=event, since=datetime.combine(since, time()) if since else None
+        )
+    st.dataframe(
+        entries.rename(
+            columns={
+                "at": t("audit_at"),
+                "username": t("username"),
+                "event": t("audit_event"),
+                "area": t("area"),
+                "detail": t("audit_detail"),
+            }
+        ),  # fmt: skip
+        hide_index=True,
+        width="stretch",
+    )

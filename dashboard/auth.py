@@ -1,0 +1,150 @@
+"""Signing in and out: local accounts, an identity provider (st.login, OIDC) when one is configured,
+and wall-screen tokens. The account is read again on every interaction, so a disabled account loses
+access at its next click. Who sees what is enforced by Postgres (data_access.access); this module only
+decides who the session is."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.i18n import t
+from data_access import access
+from data_access.access import Principal
+
+log = logging.getLogger(__name__)
+KEY = "auth_user"  # the signed-in username in st.session_state (the only thing the session keeps)
+
+
+def principal() -> Principal | None:
+    """The signed-in account, or None (this run must not read data)."""
+    return st.session_state.get("principal")
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _resolve() -> Principal | None:
+    token = st.query_params.get("token")
+    if token:  # a wall screen: the token names a screen account, every time
+        who = access.screen_login(token)
+        if who is None:
+            log.warning("wall screen: a token that names no enabled screen account")
+        elif st.session_state.get(KEY) != who.username:  # audit a screen's first sign-in, not every tick
+            access.log_event(who, "login", method="token")
+            st.session_state[KEY] = who.username
+        return who
+    username = st.session_state.get(KEY)
+    if username:
+        who = access.current(username)
+        if who is None:  # disabled or removed since the last click
+            st.session_state.pop(KEY, None)
+        return who
+    if oidc_configured() and st.user.is_logged_in:
+        email = st.user.get("email")
+        who = access.oidc_login(email) if email else None
+        if who is None:
+            st.session_state["auth_error"] = "oidc_unknown"
+            st.logout()
+            return None
+        st.session_state[KEY] = who.username
+        return who
+    return None
+
+
+def resolve() -> Principal | None:
+    """Who this session is, read again on every run (None: nobody; show ``sign_in_page``)."""
+    who = _resolve()
+    st.session_state["principal"] = who
+    return who
+
+
+def _demo_mode() -> bool:
+    with access.acting("*"), access.app_engine().connect() as conn:
+        return access.demo_mode(conn)
+
+
+def sign_in_page() -> None:
+    st.title(t("app_title"))
+    if st.query_params.get("token"):
+        st.error(t("screen_token_bad"))
+        return
+    reason = st.session_state.pop("auth_error", "")
+    if reason:
+        st.error(t(f"auth_{reason}"))
+    left, right = st.columns([1, 1])
+    with left.form("sign_in"):
+        st.subheader(t("sign_in"))
+        username = st.text_input(t("username"), key="sign_in_user")
+        password = st.text_input(t("password"), type="password", key="sign_in_password")
+        if st.form_submit_button(t("sign_in"), type="primary"):
+            who, why = access.login(username.strip(), password)
+            if who is None:
+                st.session_state["auth_error"] = why
+            else:
+                st.session_state[KEY] = who.username
+            st.rerun()
+    if oidc_configured():
+        left.button(t("sign_in_oidc"), on_click=st.login)
+    if _demo_mode():
+        right.warning(t("demo_mode"))
+        rows = [(u, p, t(f"role_{r}"), a or t("all_places")) for u, r, a, p, _ in access.DEMO_ACCOUNTS]
+        right.dataframe(
+            pd.DataFrame(rows, columns=[t("username"), t("password"), t("role"), t("area")]), hide_index=True
+        )
+        right.caption(t("demo_screen", token=access.DEMO_SCREEN_TOKEN))
+
+
+def account_box(who: Principal) -> None:
+    """Sidebar: who is signed in, a password change and signing out."""
+    st.caption(t("signed_in_as", name=who.display_name or who.username, role=t(f"role_{who.role}")))
+    if who.role == "screen":
+        return
+    with st.expander(t("change_password")):
+        with st.form("password", clear_on_submit=True):
+            old = st.text_input(t("password_old"), type="password")
+            new = st.text_input(t("password_new"), type="password")
+            again = st.text_input(t("password_again"), type="password")
+            if st.form_submit_button(t("change_password")):
+                if new != again:
+                    st.error(t("password_mismatch"))
+                else:
+                    why = access.change_password(who, old, new)
+                    st.error(t("auth_wrong_password") if why == "wrong_password" else why) if why else st.success(
+                        t("password_changed")
+                    )
+    if st.button(t("sign_out")):
+        sign_out(who)
+
+
+def sign_out(who: Principal) -> None:
+    access.log_event(who, "logout")
+    st.session_state.pop(KEY, None)
+    st.session_state.pop("principal", None)
+    if oidc_configured() and st.user.is_logged_in:
+        st.logout()
+    st.rerun()
+
+
+def audit(event: str, **detail) -> None:
+    """Audit an action of the signed-in user (exports, imports)."""
+    who = principal()
+    if who is not None:
+        access.log_event(who, event, **detail)
+
+
+@contextmanager
+def admin_connection():
+    """A transaction on the app engine as the signed-in admin (account changes, the audit log)."""
+    who = principal()
+    if who is None or not who.is_admin:
+        raise PermissionError("admins only")
+    with access.acting_as(who), access.app_engine().begin() as conn:
+        yield conn

@@ -1,0 +1,351 @@
+"""Who may see what: accounts, screen tokens, the per-transaction area for row-level security, the audit log.
+
+The dashboard reads through ``app_engine()``, which connects as ``ggc_app`` (no superuser, no BYPASSRLS,
+owns nothing). Every transaction on it starts with ``set_config('app.area'|'app.role'|'app.user', …, true)``
+from the principal ``acting()`` put in a context variable, so the settings die with the transaction and a
+pooled connection carries nothing over; outside ``acting()`` the area is empty and every policy returns no
+rows (migration 0004). The command line and the tests keep the owner's engine (``engine.get_engine``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import pandas as pd
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from data_access.engine import get_settings, server_url
+from data_access.schema import ROLES
+
+APP_ROLE = "ggc_app"
+MAX_FAILURES = 5  # failed logins in a row before the account locks
+LOCK_MINUTES = 15
+MIN_PASSWORD = 10
+LEVEL_OF_AREA = {0: "city", 6: "district", 9: "street", 12: "community"}
+EVENTS = (
+    "login", "login_failed", "logout", "locked", "password", "screen", "import", "export",
+    "account_create", "account_change",
+)  # fmt: skip
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password")  # verified against when the name is unknown: same time either way
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in account: ``area`` is a unit code, or '' for the whole store."""
+
+    username: str
+    role: str
+    area: str = ""
+    display_name: str = ""
+
+    @property
+    def prefix(self) -> str:
+        """The code prefix row-level security filters by ('*' = everything)."""
+        if not self.area:
+            return "*"
+        return self.area[:4] if len(self.area) == 6 and self.area.endswith("00") else self.area
+
+    def sees(self, code: str | None) -> bool:
+        """Whether the unit ``code`` (None = the whole store) is inside this account's area."""
+        return self.prefix == "*" or (code is not None and code.startswith(self.prefix))
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+_acting: contextvars.ContextVar[tuple[str, str, str]] = contextvars.ContextVar("ggc_acting", default=("", "", ""))
+
+
+@contextmanager
+def acting(area_prefix: str, role: str = "reader", user: str = ""):
+    """Run the enclosed reads and writes on ``app_engine()`` as this area, role and user."""
+    token = _acting.set((area_prefix, role, user))
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def acting_as(principal: Principal):
+    return acting(principal.prefix, principal.role, principal.username)
+
+
+def _on_begin(conn: sa.Connection) -> None:
+    area, role, user = _acting.get()
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(
+            "SELECT set_config('app.area', %s, true), set_config('app.role', %s, true), "
+            "set_config('app.user', %s, true)",
+            (area, role, user),
+        )
+    finally:
+        cursor.close()
+
+
+def app_url() -> str:
+    """The app role's URL: GGC_APP_DATABASE_URL, else the store's server as ggc_app (password GGC_APP_PASSWORD)."""
+    settings = get_settings()
+    if settings.app_database_url:
+        return settings.app_database_url
+    url = sa.make_url(server_url()).set(username=APP_ROLE, password=settings.app_password or None)
+    return url.render_as_string(hide_password=False)
+
+
+@lru_cache(maxsize=1)
+def app_engine() -> sa.Engine:
+    engine = sa.create_engine(app_url(), pool_pre_ping=True, pool_size=5, max_overflow=5)
+    sa.event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def reset_app_engine() -> None:
+    if app_engine.cache_info().currsize:
+        app_engine().dispose()
+    app_engine.cache_clear()
+
+
+# Accounts ---------------------------------------------------------------------------------------
+
+
+def validate_account(role: str, area: str, username: str = "x") -> None:
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]{1,64}", username):
+        raise ValueError(f"a username is 1-64 letters, digits or _ . @ -, got {username!r}")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    if len(area) not in LEVEL_OF_AREA or not (area == "" or area.isdigit()):
+        raise ValueError(f"area must be '' (the whole store) or a 6-, 9- or 12-digit unit code, got {area!r}")
+    if role in ("district", "street", "community") and LEVEL_OF_AREA[len(area)] != role:
+        raise ValueError(f"a {role} account needs a {role} code as its area, got {area!r}")
+    if role == "city" and area and not (len(area) == 6 and area.endswith("00")):
+        raise ValueError(f"a city account's area is '' or a city code (six digits ending 00), got {area!r}")
+    if role == "admin" and area:
+        raise ValueError("an admin account covers the whole store; leave its area empty")
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def _row(conn, username: str):
+    return conn.execute(sa.text("SELECT * FROM app_user WHERE username = :u"), {"u": username}).mappings().first()
+
+
+def _principal(row) -> Principal:
+    return Principal(row["username"], row["role"], row["area"], row["display_name"])
+
+
+def audit(conn, username: str, event: str, area: str = "", **detail) -> None:
+    """One audit entry, in the caller's transaction."""
+    conn.execute(
+        sa.text("INSERT INTO audit_log (username, event, area, detail) VALUES (:u, :e, :a, CAST(:d AS jsonb))"),
+        {"u": username, "e": event, "a": area, "d": json.dumps(detail, ensure_ascii=False, default=str)},
+    )
+
+
+def log_event(principal: Principal, event: str, **detail) -> None:
+    """Audit an action of a signed-in user (imports, exports) in a transaction of its own."""
+    with acting_as(principal), app_engine().begin() as conn:
+        audit(conn, principal.username, event, principal.area, **detail)
+
+
+def login(username: str, password: str) -> tuple[Principal | None, str]:
+    """Check a local account's password: (principal, '') or (None, reason). Failures count towards a lock."""
+    now = datetime.now(UTC)
+    with acting("", "", username), app_engine().begin() as conn:
+        row = _row(conn, username)
+        if row is None or row["password_hash"] is None:
+            _hasher.verify(_DUMMY_HASH, "not a password")
+            audit(conn, username, "login_failed", reason="unknown")
+            return None, "bad_credentials"
+        if row["disabled"]:
+            audit(conn, username, "login_failed", row["area"], reason="disabled")
+            return None, "disabled"
+        if row["locked_until"] and row["locked_until"] > now:
+            audit(conn, username, "login_failed", row["area"], reason="locked")
+            return None, "locked"
+        try:
+            _hasher.verify(row["password_hash"], password)
+        except (VerificationError, InvalidHashError):
+            failures = row["failed_logins"] + 1
+            lock = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
+            conn.execute(
+                sa.text("UPDATE app_user SET failed_logins = :f, locked_until = :l WHERE username = :u"),
+                {"f": 0 if lock else failures, "l": lock, "u": username},
+            )
+            audit(conn, username, "login_failed", row["area"], reason="password", failures=failures)
+            if lock:
+                audit(conn, username, "locked", row["area"], minutes=LOCK_MINUTES)
+                return None, "locked"
+            return None, "bad_credentials"
+        conn.execute(
+            sa.text("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE username = :u"), {"u": username}
+        )
+        audit(conn, username, "login", row["area"], method="password")
+        return _principal(row), ""
+
+
+def screen_login(token: str) -> Principal | None:
+    """The screen account a wall screen's token (``username.secret``) names, or None."""
+    username, _, secret = token.partition(".")
+    if not username or not secret:
+        return None
+    with acting("", "", username), app_engine().begin() as conn:
+        row = _row(conn, username)
+        digest = hashlib.sha256(secret.encode()).hexdigest()
+        if row is None or row["role"] != "screen" or row["disabled"] or not row["token_hash"]:
+            return None
+        if not hmac.compare_digest(row["token_hash"], digest):
+            return None
+        return _principal(row)
+
+
+def oidc_login(email: str) -> Principal | None:
+    """The account an identity provider's verified e-mail names (accounts are created by an admin)."""
+    with acting("", "", email), app_engine().begin() as conn:
+        row = _row(conn, email)
+        if row is None or row["disabled"] or row["role"] == "screen":
+            audit(conn, email, "login_failed", reason="unknown" if row is None else "disabled")
+            return None
+        audit(conn, email, "login", row["area"], method="oidc")
+        return _principal(row)
+
+
+def current(username: str) -> Principal | None:
+    """The account as it stands now (None when disabled or gone): read on every interaction."""
+    with acting("", "", username), app_engine().begin() as conn:
+        row = _row(conn, username)
+    if row is None or row["disabled"]:
+        return None
+    return _principal(row)
+
+
+def change_password(principal: Principal, old: str, new: str) -> str:
+    """'' when changed, else why not: 'too_short' or 'wrong_password'."""
+    if len(new) < MIN_PASSWORD:
+        return "too_short"
+    with acting_as(principal), app_engine().begin() as conn:
+        row = _row(conn, principal.username)
+        try:
+            _hasher.verify(row["password_hash"] or "", old)
+        except (VerificationError, InvalidHashError):
+            audit(conn, principal.username, "password", principal.area, ok=False)
+            return "wrong_password"
+        conn.execute(
+            sa.text("UPDATE app_user SET password_hash = :h, changed_at = now() WHERE username = :u"),
+            {"h": _hasher.hash(new), "u": principal.username},
+        )
+        audit(conn, principal.username, "password", principal.area, ok=True)
+    return ""
+
+
+def save_account(
+    conn,
+    actor: str,
+    username: str,
+    role: str,
+    area: str = "",
+    *,
+    password: str | None = None,
+    display_name: str = "",
+    disabled: bool = False,
+) -> str | None:
+    """Create or change an account (in ``conn``'s transaction, audited as ``actor``). Returns a new screen
+    token (``username.secret``, shown once) for screen accounts, else None."""
+    validate_account(role, area, username)
+    if password is not None:
+        check_password(password)
+    token = secret = None
+    if role == "screen":
+        secret = secrets.token_urlsafe(24)
+        token = f"{username}.{secret}"
+    before = _row(conn, username)
+    values = {
+        "u": username,
+        "r": role,
+        "a": area,
+        "n": display_name,
+        "d": disabled,
+        "h": _hasher.hash(password) if password else None,
+        "t": hashlib.sha256(secret.encode()).hexdigest() if secret else None,
+    }
+    conn.execute(
+        sa.text(
+            "INSERT INTO app_user (username, role, area, display_name, disabled, password_hash, token_hash) "
+            "VALUES (:u, :r, :a, :n, :d, :h, :t) ON CONFLICT (username) DO UPDATE SET role = :r, area = :a, "
+            "display_name = :n, disabled = :d, password_hash = coalesce(:h, app_user.password_hash), "
+            "token_hash = coalesce(:t, app_user.token_hash), failed_logins = 0, locked_until = NULL, "
+            "changed_at = now()"
+        ),
+        values,
+    )
+    change = {"account": username, "role": role, "area": area, "disabled": disabled}
+    if before is not None:
+        change["was"] = {"role": before["role"], "area": before["area"], "disabled": before["disabled"]}
+    audit(conn, actor, "account_change" if before is not None else "account_create", **change)
+    return token
+
+
+def accounts(conn) -> pd.DataFrame:
+    sql = (
+        "SELECT username, display_name, role, area, disabled, failed_logins, locked_until, created_at, changed_at "
+        "FROM app_user ORDER BY role, area, username"
+    )
+    return pd.read_sql(sa.text(sql), conn)
+
+
+def audit_entries(
+    conn, *, username: str = "", event: str = "", since: datetime | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """The newest audit entries first, filtered by user (exact), event and time."""
+    sql = """
+        SELECT at, username, event, area, detail::text AS detail FROM audit_log
+        WHERE (:u = '' OR username = :u) AND (:e = '' OR event = :e) AND (CAST(:s AS timestamptz) IS NULL OR at >= :s)
+        ORDER BY at DESC, id DESC LIMIT :n
+    """
+    return pd.read_sql(sa.text(sql), conn, params={"u": username, "e": event, "s": since, "n": limit})
+
+
+# The demo's sample accounts (README): one per role, on 岳阳楼区 and its first street and community.
+DEMO_ACCOUNTS = (
+    ("city", "city", "", "demo-city-2026", "市领导（演示）"),
+    ("district", "district", "430602", "demo-district-2026", "岳阳楼区（演示）"),
+    ("street", "street", "430602001", "demo-street-2026", "民意街道（演示）"),
+    ("community", "community", "430602001001", "demo-community-2026", "常青路社区（演示）"),
+    ("admin", "admin", "", "demo-admin-2026", "管理员（演示）"),
+)
+DEMO_SCREEN = ("screen", "430602", "demo-screen-token-2026")  # token: screen.demo-screen-token-2026
+DEMO_SCREEN_TOKEN = f"{DEMO_SCREEN[0]}.{DEMO_SCREEN[2]}"
+
+
+def create_demo_accounts(conn) -> None:
+    """The sample accounts of the demo (owner connection); marks the store as being in demo mode."""
+    for username, role, area, password, name in DEMO_ACCOUNTS:
+        save_account(conn, "setup", username, role, area, password=password, display_name=name)
+    username, area, secret = DEMO_SCREEN
+    save_account(conn, "setup", username, "screen", area, display_name="指挥大屏（演示）")
+    conn.execute(
+        sa.text("UPDATE app_user SET token_hash = :t WHERE username = :u"),
+        {"t": hashlib.sha256(secret.encode()).hexdigest(), "u": username},
+    )
+    conn.execute(
+        sa.text("INSERT INTO store_meta (key, value) VALUES ('demo_accounts', '1') ON CONFLICT (key) DO NOTHING")
+    )
+
+
+def demo_mode(conn) -> bool:
+    return bool(conn.execute(sa.text("SELECT 1 FROM store_meta WHERE key = 'demo_accounts'")).scalar())

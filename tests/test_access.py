@@ -1,0 +1,417 @@
+"""Access control: the app role and row-level security, sign-in and lock-out, screens' tokens, the audit
+log, URL parameters that try SQL injection and names that try script injection."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from google.protobuf.json_format import MessageToJson
+
+from data_access import access, schema
+from data_access.settings import PROJECT_ROOT
+from tests.apptest import app_test
+from tests.conftest import writable_copy
+
+AREAS = {"district": "430602", "street": "430602001", "community": "430602001001"}
+OUTSIDE = "420106"  # 武昌区, in another city
+PAGES = ["overview", "organization", "stations", "volunteers", "issues", "property", "map"]
+UNIT_TABLES = ("district", "street", "community", "grid", "micro_grid")
+INJECTIONS = ["' OR '1'='1", "430602' OR 1=1 --", "1; DROP TABLE issue; --", "430602001%"]
+XSS = "<img src=x onerror=alert(1)>"
+TITLES = dict(zip(PAGES, ["总览", "组织体系", "服务阵地", "志愿服务", "事件办理", "物业与业委会", "网格地图"]))
+
+
+def _area_columns(table: sa.Table) -> list[str]:
+    return [c for c in ("community_code", "street_code", "district_code") if c in table.c]
+
+
+def test_the_app_role_is_hygienic(engine):
+    with engine.connect() as conn:
+        role = conn.execute(
+            sa.text("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'ggc_app'")
+        ).one()
+        assert tuple(role) == (False, False, False, False)
+        assert conn.execute(sa.text("SELECT count(*) FROM pg_class WHERE relowner = 'ggc_app'::regrole")).scalar() == 0
+        tables = conn.execute(
+            sa.text(
+                "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class "
+                "WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')"
+            )
+        ).all()
+        assert len(tables) >= 30
+        assert [name for name, forced in tables if not forced] == []
+        views = conn.execute(
+            sa.text(
+                "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('v', 'm') "
+                "AND NOT coalesce('security_invoker=true' = ANY(reloptions), false)"
+            )
+        ).all()
+        assert views == []
+        unguarded = conn.execute(
+            sa.text(
+                "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' "
+                "AND has_table_privilege('ggc_app', c.oid, 'SELECT') AND NOT EXISTS (SELECT 1 FROM pg_policy p "
+                "WHERE p.polrelid = c.oid AND 'ggc_app'::regrole = ANY(p.polroles))"
+            )
+        ).all()
+        assert unguarded == []
+    with access.acting("*"), access.app_engine().connect() as conn:  # the dashboard's engine really is that role
+        assert conn.execute(sa.text("SELECT current_user")).scalar() == "ggc_app"
+
+
+def test_an_unset_or_empty_area_sees_no_rows(engine):
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM issue")).scalar() > 0
+    for area in (None, ""):  # no acting() at all, and an empty one
+        with access.acting(area) if area is not None else contextlib.nullcontext():
+            with access.app_engine().connect() as conn:
+                for table in schema.metadata.tables:
+                    n = conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar()
+                    assert n == 0, f"{table}: {n} rows with area {area!r}"
+
+
+@pytest.mark.parametrize("role", list(AREAS))
+def test_every_table_holds_only_the_area_and_all_of_it(engine, role):
+    prefix = AREAS[role]
+    checked = 0
+    for table in schema.metadata.sorted_tables:
+        if table.name in UNIT_TABLES:  # and the units above, for names and outlines
+            inside = "(starts_with(code, :p) OR starts_with(:p, code))"
+        elif table.name == "property_company":  # and the companies managing a compound in the area
+            inside = (
+                "(starts_with(district_code, :p) OR EXISTS (SELECT 1 FROM compound c WHERE "
+                "c.property_company_id = property_company.id AND starts_with(c.community_code, :p)))"
+            )
+        elif _area_columns(table):
+            inside = f"starts_with(coalesce({', '.join(_area_columns(table))}), :p)"
+        else:
+            continue
+        with engine.connect() as conn:
+            expected = conn.execute(sa.text(f'SELECT count(*) FROM "{table.name}" WHERE {inside}'), {"p": prefix})
+            expected = expected.scalar()
+        with access.acting(prefix, role, role), access.app_engine().connect() as conn:
+            seen = conn.execute(sa.text(f'SELECT count(*) FROM "{table.name}"')).scalar()
+            outside = conn.execute(sa.text(f'SELECT count(*) FROM "{table.name}" WHERE NOT {inside}'), {"p": prefix})
+            assert outside.scalar() == 0, table.name
+        assert seen == expected, table.name
+        checked += expected > 0
+    assert checked >= 15
+
+
+def test_a_thousand_interleaved_requests_of_two_areas_over_two_connections_leak_nothing(engine):
+    pool = sa.create_engine(access.app_url(), pool_size=2, max_overflow=0, pool_timeout=60)
+    sa.event.listen(pool, "begin", access._on_begin)
+    areas = ("430602", "420106")
+    wrong, done = [], []
+
+    def worker(i: int) -> None:
+        for n in range(250):
+            area = areas[(i + n) % 2]
+            with access.acting(area), pool.connect() as conn:
+                setting, districts = conn.execute(
+                    sa.text(
+                        "SELECT current_setting('app.area', true), array_agg(DISTINCT district_code) FROM community"
+                    )
+                ).one()
+            if setting != area or districts != [area]:
+                wrong.append((area, setting, districts))
+            done.append(1)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with pool.connect() as conn:  # a pooled connection used by both areas now carries neither
+        assert conn.execute(sa.text("SELECT count(*) FROM community")).scalar() == 0
+    pool.dispose()
+    assert len(done) == 1000
+    assert wrong == []
+
+
+def _shown(at) -> str:
+    """Everything a run put on the page: every element's message, and the cells of every table."""
+    out = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(MessageToJson(proto, ensure_ascii=False))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    out += [df.value.to_csv() for df in at.dataframe if isinstance(df.value, pd.DataFrame)]
+    return "\n".join(out)
+
+
+@pytest.fixture(scope="module")
+def outside_names(engine) -> dict[str, set[str]]:
+    """Per area, the names of units outside it (and not its ancestors) that no unit inside or above shares."""
+    out = {}
+    with engine.connect() as conn:
+        units = pd.concat(
+            [pd.read_sql(sa.text(f"SELECT code, name FROM {t}"), conn) for t in ("district", "street", "community")]
+        )
+    for role, prefix in AREAS.items():
+        visible = units["code"].map(lambda c, p=prefix: c.startswith(p) or p.startswith(c))
+        out[role] = set(units.loc[~visible, "name"]) - set(units.loc[visible, "name"])
+    return out
+
+
+@pytest.mark.parametrize("role", list(AREAS))
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_show_nothing_outside_the_account_area(engine, outside_names, role, page):
+    at = app_test(role)
+    at.query_params["scope"] = OUTSIDE  # asks for another city's district
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception and not at.error
+    shown = _shown(at)
+    with engine.connect() as conn:
+        own = conn.execute(sa.text(f"SELECT name FROM {role} WHERE code = :c"), {"c": AREAS[role]}).scalar()
+    assert own in shown  # the page fell back to the account's own area
+    leaked = sorted(name for name in outside_names[role] if name in shown)
+    assert leaked == [], f"{page} as {role} shows {leaked[:5]}"
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("page", ["overview", "issues", "stations", "map"])
+def test_sql_injection_in_every_url_parameter_changes_nothing(engine, page):
+    def run(**params):
+        at = app_test("district")
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.switch_page(f"app_pages/{page}.py")
+        return at.run()
+
+    baseline = run(scope="430602")
+    assert not baseline.exception
+    for param in ("scope", "range", "from", "to", "cmp", "lang"):
+        for value in INJECTIONS:
+            at = run(**{"scope": "430602", param: value})
+            assert not at.exception and not at.error, (param, value)
+            assert _metrics(at) == _metrics(baseline), (param, value)
+            shown = _shown(at).lower()
+            assert "syntax" not in shown and "psycopg" not in shown and "traceback" not in shown
+
+
+def test_a_screen_token_opens_only_its_area_and_a_bad_one_nothing(engine):
+    at = app_test(None, timeout=120)
+    at.query_params["token"] = access.DEMO_SCREEN_TOKEN
+    at.query_params["scope"] = OUTSIDE
+    at.switch_page("app_pages/screen.py")
+    at.run()
+    assert not at.exception and not at.error
+    strip = " ".join(m.value for m in at.markdown if "ggc-strip" in m.value)
+    assert "岳阳楼区" in strip and "武昌区" not in strip
+    for token in ("' OR 1=1 --", "screen.wrong-secret", "city.demo-city-2026", access.DEMO_SCREEN_TOKEN + "x"):
+        bad = app_test(None, timeout=120)
+        bad.query_params["token"] = token
+        bad.switch_page("app_pages/screen.py")
+        bad.run()
+        assert not bad.exception
+        assert [e.value for e in bad.error] == ["大屏令牌无效或已停用，请向管理员索取新的大屏链接。"], token
+        assert not any("ggc-kpi" in m.value for m in bad.markdown)
+
+
+def test_nobody_signed_in_sees_the_sign_in_page_and_no_data(engine):
+    at = app_test(None)
+    at.query_params["scope"] = "430602"
+    at.switch_page("app_pages/issues.py")
+    at.run()
+    assert not at.exception
+    assert len(at.metric) == 0 and len(at.dataframe) >= 1  # the demo's sample accounts, nothing else
+    assert [ti.label for ti in at.text_input] == ["用户名", "密码"]
+
+
+@pytest.fixture
+def account(engine):
+    """A fresh local account (street 430602001) and its password; removed afterwards."""
+    name, password = "test-street-user", "a-good-password-1"
+    with engine.begin() as conn:
+        access.save_account(conn, "test", name, "street", "430602001", password=password)
+    yield name, password
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM app_user WHERE username = :u"), {"u": name})
+
+
+def _events(engine, username: str) -> list[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT event FROM audit_log WHERE username = :u ORDER BY id"), {"u": username})
+        return [r[0] for r in rows]
+
+
+def test_passwords_are_argon2_and_five_failures_lock_the_account(engine, account):
+    name, password = account
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT password_hash FROM app_user WHERE username = :u"), {"u": name}).scalar()
+    assert stored.startswith("$argon2id$") and password not in stored
+    who, why = access.login(name, password)
+    assert who == access.Principal(name, "street", "430602001") and why == ""
+    for _ in range(access.MAX_FAILURES - 1):
+        assert access.login(name, "wrong password") == (None, "bad_credentials")
+    assert access.login(name, "wrong password") == (None, "locked")
+    assert access.login(name, password) == (None, "locked")  # the right password does not help now
+    assert access.login("no-such-user", password) == (None, "bad_credentials")
+    events = _events(engine, name)
+    assert events[0] == "login" and events.count("login_failed") == access.MAX_FAILURES + 1
+    assert "locked" in events
+    with engine.begin() as conn:  # the lock runs out
+        conn.execute(
+            sa.text("UPDATE app_user SET locked_until = now() - interval '1 second' WHERE username = :u"), {"u": name}
+        )
+    assert access.login(name, password)[0] is not None
+
+
+def test_password_change_needs_the_old_one_and_a_long_new_one(engine, account):
+    name, password = account
+    who = access.login(name, password)[0]
+    assert access.change_password(who, "not it", "another-good-password") == "wrong_password"
+    assert "10 characters" in access.change_password(who, password, "short")
+    assert access.change_password(who, password, "another-good-password") == ""
+    assert access.login(name, password)[0] is None
+    assert access.login(name, "another-good-password")[0] is not None
+    assert _events(engine, name).count("password") == 2
+
+
+def test_a_disabled_account_loses_access_on_its_next_interaction(engine, account):
+    name, _ = account
+    at = app_test(name)
+    at.switch_page("app_pages/issues.py")
+    at.run()
+    assert not at.exception and len(at.metric) > 0
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE app_user SET disabled = true WHERE username = :u"), {"u": name})
+    at.run()  # the next click
+    assert not at.exception
+    assert len(at.metric) == 0 and [ti.label for ti in at.text_input] == ["用户名", "密码"]
+
+
+def test_accounts_and_the_audit_log_are_row_secured(engine, account):
+    name, password = account
+    access.login(name, password)
+    with access.acting("430602001", "street", name), access.app_engine().connect() as conn:
+        assert conn.execute(sa.text("SELECT array_agg(username) FROM app_user")).scalar() == [name]
+        assert conn.execute(sa.text("SELECT count(*) FROM audit_log")).scalar() == 0
+        with pytest.raises(sa.exc.ProgrammingError):  # nobody edits the log
+            conn.execute(sa.text("UPDATE audit_log SET event = 'x'"))
+    with access.acting("430602001", "street", name), access.app_engine().begin() as conn:
+        with pytest.raises(sa.exc.DatabaseError):  # nor writes an entry in someone else's name
+            access.audit(conn, "admin", "login")
+    with access.acting("*", "admin", "admin"), access.app_engine().connect() as conn:
+        entries = access.audit_entries(conn, username=name, event="login")
+        assert len(entries) >= 1 and set(entries["area"]) == {"430602001"}
+        assert len(access.accounts(conn)) >= 7
+
+
+def test_the_admin_page_creates_a_screen_account_and_reads_the_log(engine):
+    at = app_test("admin", timeout=120)
+    at.switch_page("app_pages/admin.py")
+    at.run()
+    assert not at.exception and not at.error
+    users = at.dataframe[0].value
+    assert {"city", "district", "street", "community", "admin", "screen"} <= set(users["username"])
+    try:
+        at.text_input[0].input("test-screen-wall")
+        at.selectbox[0].select("screen")
+        at.text_input[1].input("430602001")
+        at.button[0].click()  # the form's submit button
+        at.run()
+        assert not at.exception and not at.error
+        token = next(c.value for c in at.code).split("token=")[1]
+        assert access.screen_login(token) == access.Principal("test-screen-wall", "screen", "430602001")
+        log = at.dataframe[1].value
+        assert "account_create" in set(log.iloc[:, 2]) or "account_create" in _events(engine, "admin")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM app_user WHERE username = 'test-screen-wall'"))
+
+
+def test_a_command_line_import_is_audited_with_the_file_hash(engine):
+    path = PROJECT_ROOT / "examples" / "stations.csv"
+    with writable_copy("cockpit_audit") as copy:
+        run = subprocess.run(
+            [sys.executable, "-m", "data_access", "import", "stations", str(path)],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+        )
+        assert run.returncode == 0, run.stderr
+        with copy.connect() as conn:
+            detail = conn.execute(
+                sa.text("SELECT detail FROM audit_log WHERE event = 'import' ORDER BY id DESC LIMIT 1")
+            ).scalar()
+    assert detail["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert detail["kind"] == "stations" and detail["inserted"] + detail["updated"] == detail["rows"] > 0
+
+
+@pytest.mark.browser
+def test_a_name_with_markup_runs_no_script_on_any_page_or_tooltip(engine, artifacts):
+    from tests.browser import chromium_page, open_signed_in, streamlit_server
+
+    with writable_copy("cockpit_xss") as copy:
+        with copy.begin() as conn:
+            conn.execute(sa.text("UPDATE district SET name = :n WHERE code = '430602'"), {"n": XSS})
+            conn.execute(sa.text("UPDATE community SET name = :n WHERE street_code = '430602001'"), {"n": XSS + "社区"})
+            conn.execute(sa.text("UPDATE service_station SET name = :n WHERE district_code = '430602'"), {"n": XSS})
+        dialogs = []
+        with streamlit_server(artifacts / "streamlit-xss.log") as url, chromium_page() as page:
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            for name in PAGES:
+                path = "" if name == "overview" else name
+                open_signed_in(page, f"{url}/{path}?scope=430602001", "district")
+                page.get_by_role("heading", name=TITLES[name]).first.wait_for(timeout=90_000)  # the deep link
+                page.get_by_text(XSS).first.wait_for(timeout=90_000)  # the name is shown, as text
+                page.wait_for_timeout(1500)
+                if name == "map":
+                    box = page.locator("[data-testid='stDeckGlJsonChart']").first.bounding_box()
+                    for dx in range(1, 10):  # sweep the map so tooltips open over several units
+                        page.mouse.move(box["x"] + box["width"] * dx / 10, box["y"] + box["height"] / 2)
+                        page.wait_for_timeout(150)
+                    page.screenshot(path=str(artifacts / "xss-map.png"))
+                assert page.locator("img[src='x']").count() == 0, name
+            assert dialogs == []
+
+
+def test_an_export_holds_the_area_only_and_is_audited(engine, account):
+    from dashboard import widgets
+
+    name, password = account
+    who = access.login(name, password)[0]
+    with access.acting_as(who), access.app_engine().connect() as conn:
+        df = pd.read_sql(sa.text("SELECT code, street_code FROM service_station"), conn)
+    assert len(df) > 0 and set(df["street_code"]) == {"430602001"}
+    body = widgets.export(who, "stations", "csv", df)()
+    assert body.decode("utf-8-sig").count("\n") == len(df) + 1
+    with engine.connect() as conn:
+        detail = conn.execute(
+            sa.text("SELECT detail FROM audit_log WHERE username = :u AND event = 'export' ORDER BY id DESC"),
+            {"u": name},
+        ).scalar()
+    assert detail == {"table": "stations", "format": "csv", "rows": len(df)}
+
+
+def test_sql_injection_in_every_screen_parameter_shows_only_the_token_area(engine):
+    for param in ("scope", "rotate", "every", "refresh", "theme", "alert", "lang"):
+        for value in INJECTIONS[:2]:
+            at = app_test(None, timeout=120)
+            at.query_params["token"] = access.DEMO_SCREEN_TOKEN
+            at.query_params[param] = value
+            at.switch_page("app_pages/screen.py")
+            at.run()
+            assert not at.exception and not at.error, (param, value)
+            strip = " ".join(m.value for m in at.markdown if "ggc-strip" in m.value)
+            assert "岳阳楼区" in strip, (param, value)
