@@ -113,13 +113,13 @@ def account_box(who: Principal) -> None:
             new = st.text_input(t("password_new"), type="password")
             again = st.text_input(t("password_again"), type="password")
             if st.form_submit_button(t("change_password")):
-                if new != again:
+                why = "mismatch" if new != again else access.change_password(who, old, new)
+                if why == "mismatch":
                     st.error(t("password_mismatch"))
+                elif why:
+                    st.error(t(f"password_{why}"))
                 else:
-                    why = access.change_password(who, old, new)
-                    st.error(t("auth_wrong_password") if why == "wrong_password" else why) if why else st.success(
-                        t("password_changed")
-                    )
+                    st.success(t("password_changed"))
     if st.button(t("sign_out")):
         sign_out(who)
 

@@ -300,7 +300,8 @@ _LABELS: dict[str, tuple[str, str]] = {
         "统一身份认证通过，但本系统没有与该邮箱对应的账户，请联系管理员开通。",
         "Your identity provider signed you in, but no account here has that e-mail; ask an administrator.",
     ),
-    "auth_wrong_password": ("原密码不正确。", "The current password is wrong."),
+    "password_wrong_password": ("原密码不正确。", "The current password is wrong."),
+    "password_too_short": ("新密码至少需要 10 位。", "The new password needs 10 characters or more."),
     "screen_token_bad": (
         "大屏令牌无效或已停用，请向管理员索取新的大屏链接。",
         "This wall-screen token is invalid or disabled; ask an administrator for a new link.",
