@@ -146,5 +146,5 @@ def admin_connection():
     who = principal()
     if who is None or not who.is_admin:
         raise PermissionError("admins only")
-    with access.acting_as(who), access.app_engine().begin() as conn:
+    with access.transaction_as(who) as conn:
         yield conn

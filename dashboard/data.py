@@ -29,10 +29,6 @@ def area() -> str:
     return who.prefix if who is not None else ""
 
 
-def _engine():
-    return access.app_engine()
-
-
 def version() -> int:
     return _version(area())
 
@@ -40,7 +36,7 @@ def version() -> int:
 @st.cache_data(ttl=VERSION_TTL_S, show_spinner=False)
 def _version(area_prefix: str) -> int:
     with access.acting(area_prefix):
-        return data_version(_engine())
+        return data_version(access.app_engine())
 
 
 def clear() -> None:
@@ -55,7 +51,7 @@ def as_of() -> datetime:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _as_of(area_prefix: str, data_ver: int) -> datetime:
     with access.acting(area_prefix):
-        return metrics.as_of(_engine())
+        return metrics.as_of(access.app_engine())
 
 
 def fetch(name: str, scope_code: str | None, *args) -> pd.DataFrame:
@@ -68,7 +64,7 @@ def _fetch(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *
     module, func = name.split(".")
     fn = getattr(_SOURCES[module], func)
     with access.acting(area_prefix):
-        return fn(_engine(), Scope.from_code(scope_code), *args)
+        return fn(access.app_engine(), Scope.from_code(scope_code), *args)
 
 
 def units(level: str, parent: str | None) -> pd.DataFrame:
@@ -78,7 +74,7 @@ def units(level: str, parent: str | None) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _units(area_prefix: str, data_ver: int, level: str, parent: str | None) -> pd.DataFrame:
     with access.acting(area_prefix):
-        return queries.units(_engine(), level, parent)
+        return queries.units(access.app_engine(), level, parent)
 
 
 def place_overview(start, end) -> pd.DataFrame:
@@ -88,7 +84,7 @@ def place_overview(start, end) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _place_overview(area_prefix: str, data_ver: int, start, end) -> pd.DataFrame:
     with access.acting(area_prefix):
-        return metrics.place_overview(_engine(), Period(start, end))
+        return metrics.place_overview(access.app_engine(), Period(start, end))
 
 
 def names_of(level: str, parent: str | None) -> dict[str, str]:

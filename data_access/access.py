@@ -83,6 +83,17 @@ def acting_as(principal: Principal):
     return acting(principal.prefix, principal.role, principal.username)
 
 
+@contextmanager
+def transaction(area_prefix: str, role: str, user: str):
+    """One transaction on ``app_engine()`` as this area, role and user."""
+    with acting(area_prefix, role, user), app_engine().begin() as conn:
+        yield conn
+
+
+def transaction_as(principal: Principal):
+    return transaction(principal.prefix, principal.role, principal.username)
+
+
 def _on_begin(conn: sa.Connection) -> None:
     area, role, user = _acting.get()
     cursor = conn.connection.dbapi_connection.cursor()
@@ -159,14 +170,14 @@ def audit(conn, username: str, event: str, area: str = "", **detail) -> None:
 
 def log_event(principal: Principal, event: str, **detail) -> None:
     """Audit an action of a signed-in user (imports, exports) in a transaction of its own."""
-    with acting_as(principal), app_engine().begin() as conn:
+    with transaction_as(principal) as conn:
         audit(conn, principal.username, event, principal.area, **detail)
 
 
 def login(username: str, password: str) -> tuple[Principal | None, str]:
     """Check a local account's password: (principal, '') or (None, reason). Failures count towards a lock."""
     now = datetime.now(UTC)
-    with acting("", "", username), app_engine().begin() as conn:
+    with transaction("", "", username) as conn:
         row = _row(conn, username)
         if row is None or row["password_hash"] is None:
             _hasher.verify(_DUMMY_HASH, "not a password")
@@ -204,7 +215,7 @@ def screen_login(token: str) -> Principal | None:
     username, _, secret = token.partition(".")
     if not username or not secret:
         return None
-    with acting("", "", username), app_engine().begin() as conn:
+    with transaction("", "", username) as conn:
         row = _row(conn, username)
         digest = hashlib.sha256(secret.encode()).hexdigest()
         if row is None or row["role"] != "screen" or row["disabled"] or not row["token_hash"]:
@@ -216,7 +227,7 @@ def screen_login(token: str) -> Principal | None:
 
 def oidc_login(email: str) -> Principal | None:
     """The account an identity provider's verified e-mail names (accounts are created by an admin)."""
-    with acting("", "", email), app_engine().begin() as conn:
+    with transaction("", "", email) as conn:
         row = _row(conn, email)
         if row is None or row["disabled"] or row["role"] == "screen":
             audit(conn, email, "login_failed", reason="unknown" if row is None else "disabled")
@@ -227,7 +238,7 @@ def oidc_login(email: str) -> Principal | None:
 
 def current(username: str) -> Principal | None:
     """The account as it stands now (None when disabled or gone): read on every interaction."""
-    with acting("", "", username), app_engine().begin() as conn:
+    with transaction("", "", username) as conn:
         row = _row(conn, username)
     if row is None or row["disabled"]:
         return None
@@ -238,7 +249,7 @@ def change_password(principal: Principal, old: str, new: str) -> str:
     """'' when changed, else why not: 'too_short' or 'wrong_password'."""
     if len(new) < MIN_PASSWORD:
         return "too_short"
-    with acting_as(principal), app_engine().begin() as conn:
+    with transaction_as(principal) as conn:
         row = _row(conn, principal.username)
         try:
             _hasher.verify(row["password_hash"] or "", old)
@@ -263,16 +274,20 @@ def save_account(
     password: str | None = None,
     display_name: str = "",
     disabled: bool = False,
+    secret: str | None = None,
 ) -> str | None:
     """Create or change an account (in ``conn``'s transaction, audited as ``actor``). Returns a new screen
-    token (``username.secret``, shown once) for screen accounts, else None."""
+    token (``username.secret``, shown once) for screen accounts, else None; ``secret`` fixes a screen's
+    secret (the demo's), otherwise a random one is drawn."""
     validate_account(role, area, username)
     if password is not None:
         check_password(password)
-    token = secret = None
+    token = None
     if role == "screen":
-        secret = secrets.token_urlsafe(24)
+        secret = secret or secrets.token_urlsafe(24)
         token = f"{username}.{secret}"
+    else:
+        secret = None
     before = _row(conn, username)
     values = {
         "u": username,
@@ -337,11 +352,7 @@ def create_demo_accounts(conn) -> None:
     for username, role, area, password, name in DEMO_ACCOUNTS:
         save_account(conn, "setup", username, role, area, password=password, display_name=name)
     username, area, secret = DEMO_SCREEN
-    save_account(conn, "setup", username, "screen", area, display_name="指挥大屏（演示）")
-    conn.execute(
-        sa.text("UPDATE app_user SET token_hash = :t WHERE username = :u"),
-        {"t": hashlib.sha256(secret.encode()).hexdigest(), "u": username},
-    )
+    save_account(conn, "setup", username, "screen", area, display_name="指挥大屏（演示）", secret=secret)
     conn.execute(
         sa.text("INSERT INTO store_meta (key, value) VALUES ('demo_accounts', '1') ON CONFLICT (key) DO NOTHING")
     )
