@@ -17,9 +17,16 @@ with guarded():
 if not ready:  # the store could not be asked (the message is on the page)
     st.stop()
 role = who.role if who else None
-SCREEN = st.Page("app_pages/screen.py", title=t("screen_page"), url_path="screen", default=role == "screen")
-if role == "screen":  # a wall screen's token opens the wall screen and nothing else
-    shown, pages = [], [SCREEN]
+SCREEN = st.Page("app_pages/screen.py", title=t("screen_page"), url_path="screen")
+
+
+def to_screen() -> None:
+    st.switch_page(SCREEN, query_params=st.query_params.to_dict())
+
+
+if role == "screen":  # a wall screen's token opens the wall screen and nothing else; the root leads there
+    # (the default page always answers at the root, so /screen must not be the default itself)
+    shown, pages = [], [st.Page(to_screen, title=t("screen_page"), default=True), SCREEN]
 else:
     shown = [
         st.Page("app_pages/overview.py", title=t("overview"), url_path="", default=True),

@@ -80,6 +80,7 @@ def test_wall_screen_in_chromium_rotates_fits_and_survives_a_database_restart(en
         )
         assert sizes[0] <= sizes[1] and sizes[2] <= sizes[3], sizes  # no scroll bars
         assert page.locator("[data-testid='stSidebar']").is_hidden()
+        assert page.get_by_text("Page not found").count() == 0  # /screen answers as itself
         assert page.locator("[data-testid='stException']").count() == 0
 
         server = embedded_server()
