@@ -191,6 +191,47 @@ def test_excel_with_date_cells_and_serial_dates(engine, tmp_path):
         )
 
 
+def test_dates_of_every_form_parse_in_one_column():
+    """ISO cells take the fast parser, the rest the normalising one; both land in the same column."""
+    from data_access.importing.validate import _parse_datetime
+
+    cells = [
+        "2024-05-01",
+        "2024-05-01 08:30",
+        "2024-05-01T08:30:15.5",
+        "2024/5/1",
+        "2024年5月1日 8时30分",
+        "45413",
+        "",
+        "2024-13-01",
+        "not a date",
+        " 2024-05-02 ",
+    ]
+    got = _parse_datetime(pd.Series(cells, dtype=object))
+    want = [
+        "2024-05-01",
+        "2024-05-01 08:30",
+        "2024-05-01 08:30:15.5",
+        "2024-05-01",
+        "2024-05-01 08:30",
+        "2024-05-01",
+        None,
+        None,
+        None,
+        "2024-05-02",
+    ]
+    assert [None if pd.isna(v) else v for v in got] == [None if w is None else pd.Timestamp(w) for w in want]
+
+
+def test_csv_headers_with_spaces_and_quoted_line_breaks_read(tmp_path):
+    from data_access.importing.validate import read_table
+
+    path = write(tmp_path, ["a, b", '"x\ny", 2', "", "3,4"])
+    df, encoding = read_table(path)
+    assert list(df.columns) == ["a", "b"] and encoding == "utf-8"
+    assert df["a"].tolist() == ["x\ny", "3"] and df["b"].str.strip().tolist() == ["2", "4"]
+
+
 def test_a_failure_during_the_load_leaves_the_store_unchanged(engine, tmp_path, monkeypatch):
     before = counts(engine)
 
