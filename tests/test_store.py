@@ -91,7 +91,28 @@ def test_constraints_reject_bad_rows(engine):
         "true)",
         dict(base, cc=compound),
     )
-    assert "fk_" in _insert_fails(engine, issue_sql, dict(ok, d="999999"))
+    # Places: the codes nest, and the finest unit named must exist (0005).
+    assert "place_nested" in _insert_fails(engine, issue_sql, dict(ok, d="999999"))
+    assert "place_nested" in _insert_fails(engine, issue_sql, dict(ok, s=ok["c"][:6] + "999"))
+    lost = ok["c"][:9] + "999"  # a community code no community has, nested correctly
+    assert "fk_issue_community_if_finest_community" in _insert_fails(engine, issue_sql, dict(ok, c=lost))
+    placed_sql = issue_sql.replace("community_code,", "community_code, grid_code, micro_grid_code,").replace(
+        ":c,", ":c, :g, :m,"
+    )
+    with engine.connect() as conn:
+        grid, micro = conn.execute(
+            sa.text("SELECT grid_code, code FROM micro_grid WHERE community_code = :c LIMIT 1"), ok
+        ).one()
+    placed = dict(ok, g=grid, m=micro)
+    assert "fk_issue_grid_if_finest_grid" in _insert_fails(engine, placed_sql, dict(placed, g=ok["c"] + "999", m=None))
+    assert "fk_issue_micro_grid_code_micro_grid" in _insert_fails(engine, placed_sql, dict(placed, m=grid + "99"))
+    assert "place_nested" in _insert_fails(engine, placed_sql, dict(placed, g=None))
+    assert "place_nested" in _insert_fails(engine, placed_sql, dict(placed, m=ok["c"] + "99999"))
+    with engine.connect() as conn, conn.begin() as tx:  # a correct row goes in (then rolled back)
+        conn.execute(sa.text(placed_sql), placed)
+        tx.rollback()
+    # A unit that issues name cannot be deleted: the units below it still point at it.
+    assert "fk_" in _insert_fails(engine, "DELETE FROM community WHERE code = :c", ok)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -141,3 +162,42 @@ def test_demo_refuses_a_non_empty_store(engine):
     out = _cli("demo")
     assert out.returncode == 1
     assert "already holds data" in out.stderr
+
+
+def test_copy_dataframe_round_trips_values_and_nulls(engine):
+    """COPY through Arrow's CSV (and pandas' for what Arrow cannot type) keeps NULL apart from ''."""
+    import pandas as pd
+
+    from data_access.bulk import copy_dataframe
+
+    df = pd.DataFrame(
+        {
+            "txt": ["x", "", None, 'q"uote,\nline'],
+            "f": [1.5, None, 0.1, 1e-7],
+            "i": pd.array([1, None, 3, 4], dtype="Int64"),
+            "b": [True, False, None, True],
+            "ts": pd.to_datetime(["2024-01-01 10:00", None, "2024-01-02", "2024-01-02 00:00:01.5"], format="mixed"),
+            "raw": [b"\x00\x01", None, b"", b"\xff"],
+        }
+    )
+    mixed = pd.DataFrame({"t": ["a", 1, None, 2.5], "n": [1, 2, 3, 4]})  # not one Arrow type: written by pandas
+    with engine.connect() as conn, conn.begin() as tx:
+        conn.execute(sa.text("CREATE TEMP TABLE rt (txt text, f float8, i int, b boolean, ts timestamp, raw bytea)"))
+        assert copy_dataframe(conn, "rt", df) == 4
+        rows = conn.execute(sa.text("SELECT txt, f, i, b, ts, raw FROM rt")).all()
+        conn.execute(sa.text("CREATE TEMP TABLE rt2 (t text, n int)"))
+        copy_dataframe(conn, "rt2", mixed)
+        mixed_rows = conn.execute(sa.text("SELECT t FROM rt2 ORDER BY n")).scalars().all()
+        tx.rollback()
+    assert [r.txt for r in rows] == ["x", "", None, 'q"uote,\nline']
+    assert [r.f for r in rows] == [1.5, None, 0.1, 1e-7]
+    assert [r.i for r in rows] == [1, None, 3, 4]
+    assert [r.b for r in rows] == [True, False, None, True]
+    assert [r.ts for r in rows] == [
+        datetime(2024, 1, 1, 10),
+        None,
+        datetime(2024, 1, 2),
+        datetime(2024, 1, 2, 0, 0, 1, 500000),
+    ]
+    assert [None if r.raw is None else bytes(r.raw) for r in rows] == [b"\x00\x01", None, b"", b"\xff"]
+    assert mixed_rows == ["a", "1", None, "2.5"]
