@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench load
+.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench bench-import load
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ soak: setup
 # Page timings at megacity scale against two baselines (not in CI; builds cockpit_mega when missing, ≈25 min)
 bench: setup
 	GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/bench_pages.py --write
+
+# A million issue rows from CSV through the importer, into a scratch copy of the demo store (not in CI; ≈2 min)
+bench-import: setup
+	.venv/bin/python scripts/bench_import.py 1000000
 
 # 20 concurrent browser sessions switching scopes for 5 minutes on the megacity store (not in CI; run make bench first)
 load: setup

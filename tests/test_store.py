@@ -201,3 +201,17 @@ def test_copy_dataframe_round_trips_values_and_nulls(engine):
     ]
     assert [None if r.raw is None else bytes(r.raw) for r in rows] == [b"\x00\x01", None, b"", b"\xff"]
     assert mixed_rows == ["a", "1", None, "2.5"]
+
+
+def test_the_embedded_server_runs_with_the_project_settings(engine):
+    from data_access.engine import EMBEDDED_CONF
+    from data_access.settings import get_settings
+
+    if not get_settings().embedded:
+        pytest.fail("this test checks the embedded Postgres; run it without DATABASE_URL")
+    with engine.connect() as conn:
+        for name, value in EMBEDDED_CONF.items():
+            same = conn.execute(
+                sa.text("SELECT pg_size_bytes(current_setting(:n)) = pg_size_bytes(:v)"), {"n": name, "v": value}
+            )
+            assert same.scalar(), f"{name} is not {value}"
