@@ -19,9 +19,20 @@ def _config(connection: sa.Connection | None = None) -> Config:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``."""
+    """Apply migrations up to ``revision``, then vacuum the tables they rewrote.
+
+    A migration that rewrites a table (``REWRITES = ("issue",)`` in its module) leaves it with an empty
+    visibility map and so without index-only scans until it is vacuumed: after 0005 the megacity's
+    issue page took 48 s cold instead of 1.4 s.
+    """
+    before = current_revision(engine)
     with engine.begin() as conn:
         command.upgrade(_config(conn), revision)
+    applied = ScriptDirectory.from_config(_config()).iterate_revisions(current_revision(engine), before or "base")
+    rewritten = sorted({table for script in applied for table in getattr(script.module, "REWRITES", ())})
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in rewritten:  # names from our own migrations
+            conn.execute(sa.text(f'VACUUM (ANALYZE) "{table}"'))
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
