@@ -202,14 +202,18 @@ def overdue_issues(
     """
     w, p = scope.where("i")
     page = "AND (i.due_at, i.code) > (:after_due, :after_code)" if after else ""
+    # The page of issues first (ix_issue_open_due_code, in order), then their names: joined first, the
+    # planner, which cannot count on foreign keys from issue to street and community (0005), guessed
+    # one row past the units' row-level security and sorted all open issues (megacity: 33 s, not 4 ms).
     sql = f"""
         SELECT i.code AS order_no, i.reported_at, i.due_at,
                round(extract(epoch FROM :at - i.due_at) / 3600) AS hours_overdue, c.name AS category,
                c.name_en AS category_en, i.source_channel, s.name AS street, m.name AS community
-        FROM issue i JOIN issue_category c ON c.code = i.category_code
-        JOIN street s ON s.code = i.street_code JOIN community m ON m.code = i.community_code
-        WHERE {w} AND i.closed_at IS NULL AND i.due_at <= :at {page}
-        ORDER BY i.due_at, i.code LIMIT :limit
+        FROM (SELECT * FROM issue i WHERE {w} AND i.closed_at IS NULL AND i.due_at <= :at {page}
+              ORDER BY i.due_at, i.code LIMIT :limit) i
+        LEFT JOIN issue_category c ON c.code = i.category_code
+        LEFT JOIN street s ON s.code = i.street_code LEFT JOIN community m ON m.code = i.community_code
+        ORDER BY i.due_at, i.code
     """
     after_due, after_code = after or (None, None)
     return _read(engine, sql, {**p, "at": at, "limit": limit, "after_due": after_due, "after_code": after_code})
