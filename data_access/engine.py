@@ -71,14 +71,11 @@ def _configure(server) -> None:
             ]
             for name in differ:  # ALTER SYSTEM takes no bound parameters; names and values are ours
                 conn.execute(f"ALTER SYSTEM SET {name} = '{EMBEDDED_CONF[name]}'")
-            conn.execute("SELECT pg_reload_conf()")
-            restart = (
-                differ
-                and conn.execute(
-                    "SELECT count(*) FROM pg_settings WHERE name = ANY(%s) AND context = 'postmaster'",
-                    (differ,),
-                ).fetchone()[0]
-            )
+            if differ:
+                conn.execute("SELECT pg_reload_conf()")
+            restart = conn.execute(
+                "SELECT count(*) > 0 FROM pg_settings WHERE name = ANY(%s) AND context = 'postmaster'", (differ,)
+            ).fetchone()[0]
         if restart:
             log.info("restarting the embedded Postgres to apply %s", ", ".join(differ))
             server.stop()
