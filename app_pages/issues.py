@@ -1,31 +1,63 @@
 """事件办理 Issue handling: funnel, on-time, backlog, overdue, categories, rising, mix, units, trends."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import localised, t
-from dashboard.widgets import child_table, empty_state, kpi, page_buttons, page_cursor, table
+from dashboard.widgets import card, child_table, empty_state, page_buttons, page_cursor, table
+from data_access import indicators
 
 OVERDUE_PAGE = 100
+HEADLINE = ("reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open", "closed_late")
+STANDARD = (
+    "on_time_acceptance_rate",
+    "on_time_handling_rate",
+    "self_settled_rate",
+    "resolution_rate",
+    "repeat_rate",
+    "rework_rate",
+    "return_rate",
+    "extension_rate",
+    "redispatch_rate",
+    "response_rate",
+)
+RANKED = ("reported", "due", "on_time_rate", "closure_rate", "satisfaction_rate", "overdue_open")
+DEPARTMENT = (*RANKED, "on_time_handling_rate", "return_rate", "extension_rate", "redispatch_rate")
 
 with guarded():
     state = filters.current()
     period, previous = filters.header("issues_page", state)
     scope, at = state.scope, data.as_of()
-    now, before = (data.fetch("metrics.issue_kpis", scope, p, at).iloc[0] for p in (period, previous))
+    now, before = (data.issue_kpis(scope, p, at).iloc[0] for p in (period, previous))
     if now["reported"] == 0:
         empty_state(None)
         st.stop()
-    c = st.columns(6)
-    kpi(c[0], "reported", now["reported"], before["reported"], inverse=True)
-    kpi(c[1], "closed", now["closed"], before["closed"])
-    kpi(c[2], "closure_rate", now["closure_rate"], before["closure_rate"], fmt="{:.1f}")
-    kpi(c[3], "on_time_rate", now["on_time_rate"], before["on_time_rate"], fmt="{:.1f}")
-    kpi(c[4], "satisfaction_rate", now["satisfaction_rate"], before["satisfaction_rate"], fmt="{:.1f}")
-    kpi(c[5], "overdue_open", now["overdue_open"], before["overdue_open"], inverse=True)
+    level = state.place.level
+    for col, key in zip(st.columns(len(HEADLINE)), HEADLINE):
+        card(col, key, now, before, level)
+    with st.expander(t("standard_indicators"), expanded=True):
+        for row in (STANDARD[:5], STANDARD[5:]):
+            for col, key in zip(st.columns(len(row)), row):
+                card(col, key, now, before, level)
+        means = [i for i in indicators.INDICATORS if i.median]
+        medians = data.stage_medians(scope, period, at).iloc[0]
+        st.caption(t("stage_times"))
+        table(
+            pd.DataFrame(
+                {
+                    "stage": [t(f"stage_{i.numerator[2:]}") for i in means],
+                    "mean_hours": [now[i.key] for i in means],
+                    "median_hours": [medians[i.key] for i in means],
+                }
+            ),
+            ["stage", "mean_hours", "median_hours"],
+            "stage_times",
+            "stage_times_table",
+        )
 
-    funnel = data.fetch("queries.issue_funnel", scope, period, at)
+    funnel = data.issue_funnel(scope, period, at)
     funnel["label"] = [t(f"stage_{s}") for s in funnel["stage"]]
     left, right = st.columns([3, 2])
     left.plotly_chart(charts.funnel(funnel, "label", "count", t("funnel")), width="stretch")
@@ -37,13 +69,13 @@ with guarded():
             "funnel",
             "funnel_table",
         )
-    backlog = data.fetch("queries.backlog_by_age", scope, at)
+    backlog = data.backlog_by_age(scope, at)
     left, right = st.columns(2)
     left.plotly_chart(
         charts.stacked_bars(backlog, "bucket", {"in_time": t("in_time"), "overdue": t("overdue")}, t("backlog")),
         width="stretch",
     )
-    cats = data.fetch("queries.issues_by_category", scope, period)
+    cats = data.issues_by_category(scope, period)
     right.plotly_chart(
         charts.hierarchy(cats, [localised(c) for c in ("l1", "l2", "l3")], "issues", t("categories")), width="stretch"
     )
@@ -52,25 +84,42 @@ with guarded():
         (left, "source_channel", "src_", "source_mix"),
         (right, "escalation_level", "esc_", "escalation_mix"),
     ):
-        mix = data.fetch("queries.issue_mix", scope, period, column)
+        mix = data.issue_mix(scope, period, column)
         mix["label"] = [t(prefix + k) for k in mix["key"]]
         col.plotly_chart(charts.donut(mix, "label", "issues", t(title)), width="stretch")
     st.subheader(t("rising"))
-    rising = data.fetch("queries.rising_categories", scope, period, previous).head(20)
+    rising = data.rising_categories(scope, period, previous).head(20)
     table(
         rising, [localised("l1"), localised("l3"), "issues", "previous", "change", "growth"], "rising", "rising_table"
     )
     st.subheader(t("by_unit"))
     child_table(
         state,
-        data.fetch("queries.issue_by_child", scope, period, at),
-        ["reported", "due", "closed", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open"],
+        data.issue_by_child(scope, period, at),
+        list(RANKED),
         "issues_by_unit",
         "issues_units",
-        rag_columns=("closure_rate", "on_time_rate", "satisfaction_rate"),
+        rag_columns=("closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open"),
     )
+    st.subheader(t("department_ranking"))
+    depts = data.issue_by_department(scope, period, at)
+    picked = None
+    if not empty_state(depts):
+        depts = depts.sort_values(["on_time_rate", "code"]).assign(
+            department=depts["name"], department_kind=[t(f"dept_{k}") for k in depts["kind"]]
+        )
+        st.caption(t("dept_pick"))
+        picked = table(
+            depts.set_index("code", drop=False),
+            ["department", "department_kind", *DEPARTMENT],
+            "departments",
+            f"departments_{scope}",
+            rag_columns=[k for k in DEPARTMENT if k not in ("reported", "due")],
+            drill=True,
+            level="department",
+        )
     st.subheader(t("trend_issues"))
-    trend = data.fetch("queries.issue_trend", scope, period, at)
+    trend = data.issue_trend(scope, period, at)
     st.plotly_chart(
         charts.trend(
             trend,
@@ -80,9 +129,12 @@ with guarded():
         ),
         width="stretch",
     )
-    st.subheader(t("overdue_list"))
-    pager = f"overdue_pages_{scope}_{at:%Y%m%d%H%M}"
-    overdue = data.fetch("queries.overdue_issues", scope, at, OVERDUE_PAGE, page_cursor(pager))
+    if picked is not None:
+        st.subheader(t("dept_overdue", name=depts.set_index("code").loc[picked, "name"]))
+    else:
+        st.subheader(t("overdue_list"))
+    pager = f"overdue_pages_{scope}_{picked}_{at:%Y%m%d%H%M}"
+    overdue = data.overdue_issues(scope, at, OVERDUE_PAGE, page_cursor(pager), picked)
     if not empty_state(overdue):
         overdue["source_channel"] = [t(f"src_{k}") for k in overdue["source_channel"]]
         table(
@@ -96,6 +148,7 @@ with guarded():
                 "source_channel",
                 "street",
                 "community",
+                "department",
             ],
             "overdue",
             "overdue_table",

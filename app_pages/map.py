@@ -23,7 +23,7 @@ with guarded():
         )
         or []
     )
-    deck, legend = mapview.build(data.fetch, state.scope, period, data.as_of(), metric, shown, t, get_settings())
+    deck, legend = mapview.build(data, state.scope, period, data.as_of(), metric, shown, t, get_settings())
     if deck is None:
         empty_state(None)
     else:
@@ -34,12 +34,12 @@ with guarded():
         picked = (event.selection.get("objects", {}) or {}).get("units", []) if event else []
         drill_to(state, [o.get("properties", {}).get("code") for o in picked])
         legend_strip(legend, t(metric))
-        stats = data.fetch("metrics.micro_grid_stats", state.scope).iloc[0]
+        stats = data.micro_grid_stats(state.scope).iloc[0]
         c = st.columns(4)
         kpi(c[0], "micro_grids", stats["micro_grids"])
         for col, key in zip(c[1:], ["mean_area_km2", "households_per_micro_grid", "workers_per_micro_grid"]):
             kpi(col, key, stats[key], fmt="{:.3f}" if key == "mean_area_km2" else "{:.2f}")
         st.subheader(t("overlay"))
-        overlay = data.fetch("metrics.overlay_counts", state.scope)
+        overlay = data.overlay_counts(state.scope)
         overlay["name"] = overlay["code"].map(data.names_of("district", None))
         table(overlay, ["name", "same", "larger", "smaller", "compounds"], "overlay", "overlay_table")

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from dashboard.widgets import child_table, empty_state, kpi
+from dashboard.widgets import card, child_table, empty_state, kpi
 
 LEVEL_LABEL = {
     "street_committee": "street_committees",
@@ -19,10 +19,10 @@ with guarded():
     state = filters.current()
     filters.header("organization", state)
     scope = state.scope
-    orgs = data.fetch("metrics.party_org_counts", scope)
+    orgs = data.party_org_counts(scope)
     if not empty_state(orgs):
         by_level = orgs.groupby("level")["orgs"].sum()
-        cover = data.fetch("metrics.coverage_rates", scope).iloc[0]
+        cover = data.coverage_rates(scope).iloc[0]
         c = st.columns(5)
         for col, level in zip(c, LEVEL_LABEL):
             kpi(col, LEVEL_LABEL[level], by_level.get(level, 0))
@@ -31,7 +31,7 @@ with guarded():
             c,
             ["compound_party_coverage", "committee_formation_rate", "committee_party_share", "property_party_coverage"],
         ):
-            kpi(col, key, cover[key], fmt="{:.1f}")
+            card(col, key, cover, level=state.place.level)
         left, right = st.columns([3, 2])
         tree = orgs.assign(
             level_name=[t(LEVEL_LABEL[lv]) for lv in orgs["level"]],
@@ -41,13 +41,13 @@ with guarded():
         left.plotly_chart(
             charts.hierarchy(tree, ["root", "level_name"], "orgs", t("org_levels"), kind="treemap"), width="stretch"
         )
-        mix = data.fetch("queries.secretary_mix", scope)
+        mix = data.secretary_mix(scope)
         mix["label"] = [t(f"bg_{k}") for k in mix["key"]]
         right.plotly_chart(charts.donut(mix, "label", "branches", t("secretary_mix")), width="stretch")
         st.subheader(t("by_unit"))
         child_table(
             state,
-            data.fetch("queries.org_by_child", scope),
+            data.org_by_child(scope),
             [
                 "branches",
                 "building_groups",

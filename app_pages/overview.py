@@ -6,46 +6,45 @@ from dashboard import charts, data, filters, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
-from dashboard.targets import rag
-from dashboard.widgets import child_names, child_table, drill_to, empty_state, kpi, table
+from dashboard.widgets import card, child_names, child_table, drill_to, empty_state, kpi, table
+from data_access import indicators
 from data_access.settings import get_settings
 
 with guarded():
     state = filters.current()
     period, previous = filters.header("overview", state)
     at, scope = data.as_of(), state.scope
-    now, before = (data.fetch("metrics.issue_kpis", scope, p, at).iloc[0] for p in (period, previous))
-    units = data.fetch("metrics.hierarchy_counts", scope).iloc[0]
+    now, before = (data.issue_kpis(scope, p, at).iloc[0] for p in (period, previous))
+    units = data.hierarchy_counts(scope).iloc[0]
     if units["micro_grids"] == 0 and now["reported"] == 0:
         empty_state(None)
         st.stop()
-    orgs = data.fetch("metrics.party_org_counts", scope).groupby("level")["orgs"].sum()
-    cover = data.fetch("metrics.coverage_rates", scope).iloc[0]
-    walk = data.fetch("metrics.station_coverage", scope).set_index("minutes")
-    workers = data.fetch("metrics.worker_counts", scope)["workers"].sum()
-    vol_now, vol_before = (data.fetch("metrics.volunteer_kpis", scope, p).iloc[0] for p in (period, previous))
+    orgs = data.party_org_counts(scope).groupby("level")["orgs"].sum()
+    cover = data.coverage_rates(scope).iloc[0]
+    walk = data.station_coverage(scope).set_index("minutes")
+    workers = data.worker_counts(scope)["workers"].sum()
+    vol_now, vol_before = (data.volunteer_kpis(scope, p).iloc[0] for p in (period, previous))
 
     c = st.columns(4)
     kpi(c[0], "branches", orgs.get("branch", 0))
     kpi(c[1], "building_groups", orgs.get("building_group", 0))
     kpi(c[2], "center_households", orgs.get("center_household", 0))
-    kpi(c[3], "compound_party_coverage", cover["compound_party_coverage"], fmt="{:.1f}")
+    level = state.place.level
+    card(c[3], "compound_party_coverage", cover, level=level)
     c = st.columns(4)
-    kpi(c[0], "station_count", data.fetch("queries.stations", scope).shape[0])
-    kpi(c[1], "coverage_15", walk.loc[15, "coverage"], fmt="{:.1f}")
-    kpi(c[2], "workers_per_1000", 1000 * workers / units["households"] if units["households"] else None, fmt="{:.1f}")
+    kpi(c[0], "station_count", data.stations(scope).shape[0])
+    card(c[1], "station_coverage", walk.loc[15], level=level)
+    card(c[2], "workers_per_1000", {"workers": workers, "households": units["households"]}, level=level)
     kpi(c[3], "active", vol_now["active"], vol_before["active"])
     c = st.columns(5)
     kpi(c[0], "hours", float(vol_now["hours"]), float(vol_before["hours"]))
-    kpi(c[1], "reported", now["reported"], before["reported"], inverse=True)
-    kpi(c[2], "closure_rate", now["closure_rate"], before["closure_rate"], fmt="{:.1f}")
-    kpi(c[3], "on_time_rate", now["on_time_rate"], before["on_time_rate"], fmt="{:.1f}")
-    kpi(c[4], "satisfaction_rate", now["satisfaction_rate"], before["satisfaction_rate"], fmt="{:.1f}")
+    for col, key in zip(c[1:], ("reported", "closure_rate", "on_time_rate", "satisfaction_rate")):
+        card(col, key, now, before, level)
 
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("ranking"))
-        ranking = data.fetch("queries.issue_by_child", scope, period, at)
+        ranking = data.issue_by_child(scope, period, at)
         child_table(
             state,
             ranking,
@@ -57,7 +56,8 @@ with guarded():
     with right:
         if not ranking.empty:
             r = ranking.assign(name=ranking["code"].map(child_names(state)).fillna(ranking["code"]))
-            r["rag"] = [rag("closure_rate", v) for v in r["closure_rate"]]
+            level = state.place.child_level if state.place.code else "district"
+            r["rag"] = [indicators.rag("closure_rate", v, level, n) for v, n in zip(r["closure_rate"], r["due"])]
             event = st.plotly_chart(
                 charts.ranking_bar(r, "name", "closure_rate", "rag", t("closure_rate"), code="code"),
                 width="stretch",
@@ -67,13 +67,13 @@ with guarded():
             )
             drill_to(state, [p.get("customdata") for p in event.selection.get("points", [])] if event else [])
     deck, _ = mapview.build(
-        data.fetch, scope, period, at, "issues_per_1000", ["layer_boundaries"], t, get_settings(), height=360
+        data, scope, period, at, "issues_per_1000", ["layer_boundaries"], t, get_settings(), height=360
     )
     if deck is not None:
         st.subheader(t("map_page"))
         st.pydeck_chart(deck, height=360, key=f"overview_map_{scope}")
     st.subheader(t("trend_issues"))
-    trend = data.fetch("queries.issue_trend", scope, period, at)
+    trend = data.issue_trend(scope, period, at)
     if not empty_state(trend):
         st.plotly_chart(
             charts.trend(

@@ -5,39 +5,35 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from dashboard.widgets import empty_state, kpi, table
+from dashboard.widgets import card, empty_state, kpi, table
 
 with guarded():
     state = filters.current()
     period, previous = filters.header("property_page", state)
     scope, at = state.scope, data.as_of()
-    companies = data.fetch("queries.property_companies", scope)
-    committees = data.fetch("queries.committees", scope)
+    companies = data.property_companies(scope)
+    committees = data.committees(scope)
     if companies.empty and committees.empty:
         empty_state(None)
         st.stop()
-    cover = data.fetch("metrics.coverage_rates", scope).iloc[0]
-    surveys = data.fetch("queries.satisfaction_surveys", scope)
+    cover = data.coverage_rates(scope).iloc[0]
+    surveys = data.satisfaction_surveys(scope)
     oc = committees.set_index("kind")
     owners = oc.loc["owners_committee"] if "owners_committee" in oc.index else None
+    level = state.place.level
     c = st.columns(6)
     kpi(c[0], "companies", len(companies))
-    kpi(
-        c[1],
-        "property_party_coverage",
-        100.0 * (companies["party_org_form"] != "none").mean() if len(companies) else None,
-        fmt="{:.1f}",
-    )
+    card(c[1], "property_party_coverage", cover, level=level)
     kpi(c[2], "credit_score", companies["credit_score"].mean(), fmt="{:.1f}")
-    kpi(
+    card(
         c[3],
-        "satisfaction",
-        surveys["satisfaction"].iloc[-1] if len(surveys) else None,
-        surveys["satisfaction"].iloc[-2] if len(surveys) > 1 else None,
-        fmt="{:.1f}",
+        "property_satisfaction",
+        surveys.iloc[-1] if len(surveys) else {},
+        surveys.iloc[-2] if len(surveys) > 1 else None,
+        level,
     )
-    kpi(c[4], "committee_formation_rate", cover["committee_formation_rate"], fmt="{:.1f}")
-    kpi(c[5], "committee_party_share", cover["committee_party_share"], fmt="{:.1f}")
+    card(c[4], "committee_formation_rate", cover, level=level)
+    card(c[5], "committee_party_share", cover, level=level)
     left, right = st.columns(2)
     forms = companies.groupby("party_org_form").size().rename("companies").reset_index()
     forms["label"] = [t(f"form_{k}") for k in forms["party_org_form"]]
@@ -59,12 +55,12 @@ with guarded():
             "year",
             {"respondents": t("respondents")},
             t("satisfaction_trend"),
-            rate_series={"satisfaction": t("satisfaction")},
+            rate_series={"property_satisfaction": t("property_satisfaction")},
         ),
         width="stretch",
     )
     st.subheader(t("property_issues"))
-    trend = data.fetch("queries.property_issue_trend", scope, period, at)
+    trend = data.property_issue_trend(scope, period, at)
     if not empty_state(trend):
         st.plotly_chart(
             charts.trend(

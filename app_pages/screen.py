@@ -9,6 +9,8 @@ import streamlit as st
 from dashboard import auth, data, mapview
 from dashboard import screen as sc
 from dashboard.i18n import localised, t
+from dashboard.widgets import fmt_value
+from data_access import indicators
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 from geo import mapping
@@ -22,14 +24,14 @@ def _places() -> list[str | None]:
     if config.rotate == "panels":
         return [config.scope]
     if config.rotate == "children":
-        kids = data.fetch("queries.children", config.scope)
+        kids = data.children(config.scope)
         return list(kids["code"]) or [config.scope]
     return list(config.rotate) or [config.scope]
 
 
 def _alerted(at) -> tuple[str | None, str]:
     """A child unit with issues newly overdue, and the banner saying why."""
-    fresh = data.fetch("queries.newly_overdue", config.scope, at, 60)
+    fresh = data.newly_overdue(config.scope, at, 60)
     if fresh.empty:
         return None, ""
     slot = sc.current(list(fresh["code"]), config.every)
@@ -50,7 +52,7 @@ def _map_deck(snap: dict, at, height: int):
     the snapshot so that a screen showing its last data touches no database."""
     month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
     deck, _ = mapview.build(
-        data.fetch, snap["code"], month, at, "closure_rate", ["layer_boundaries"], t, get_settings(), height
+        data, snap["code"], month, at, "closure_rate", ["layer_boundaries"], t, get_settings(), height
     )
     if deck is not None and len(snap["points"]):
         deck.layers.append(mapping.issue_point_layer(snap["points"]))
@@ -65,17 +67,25 @@ def _kpis(snap: dict) -> None:
     k, k30 = snap["kpis"].iloc[0], snap["kpis_30"].iloc[0]
     v = snap["volunteers"].iloc[0]
     cov = snap["coverage"].set_index("minutes")
-    cov15 = cov.loc[15, "coverage"] if 15 in cov.index else float("nan")
-    rate = k30["closure_rate"]
+    cov15 = cov.loc[15] if 15 in cov.index else {}
+    level = Scope.from_code(snap["code"]).level
+
+    def colour(key, row) -> str:  # the catalogue's colour, as on every page
+        return indicators.rag(key, indicators.value(row, key), level, indicators.cases(row, key)) or ""
+
     st.markdown(
         sc.kpi_cards(
             [
-                (t("screen_reported_today"), f"{int(k['reported']):,}", ""),
-                (t("screen_closed_today"), f"{int(k['closed']):,}", "green"),
-                (t("screen_overdue_open"), f"{int(k30['overdue_open']):,}", "red" if k30["overdue_open"] else "green"),
-                (t("screen_closure_30"), "—" if rate != rate else f"{rate:.1f}%", "green" if rate >= 90 else "amber"),
+                (t("screen_reported_today"), fmt_value("reported", k["reported"]), ""),
+                (t("screen_closed_today"), fmt_value("closed", k["closed"]), ""),
+                (t("screen_overdue_open"), fmt_value("overdue_open", k30["overdue_open"]), colour("overdue_open", k30)),
+                (t("screen_closure_30"), fmt_value("closure_rate", k30["closure_rate"]), colour("closure_rate", k30)),
                 (t("screen_volunteers_today"), f"{int(v['active']):,}", ""),
-                (t("coverage_15"), "—" if cov15 != cov15 else f"{cov15:.1f}%", ""),
+                (
+                    t("station_coverage"),
+                    fmt_value("station_coverage", cov15.get("station_coverage")),
+                    colour("station_coverage", cov15),
+                ),
             ]
         ),
         unsafe_allow_html=True,
@@ -111,7 +121,7 @@ def _panel(name: str, col, snap: dict, at, height: int) -> None:
         rank = snap["ranking"]
         rank = rank.sort_values("closure_rate", ascending=False).head(rows) if len(rank) else rank
         items = [
-            (f"{i}. {names.get(r.code, r.code)}", "—" if r.closure_rate != r.closure_rate else f"{r.closure_rate:.1f}%")
+            (f"{i}. {names.get(r.code, r.code)}", fmt_value("closure_rate", r.closure_rate))
             for i, r in enumerate(rank.itertuples(), start=1)
         ]
         col.markdown(sc.rows_panel(t("screen_ranking"), items, t("screen_none"), height), unsafe_allow_html=True)
@@ -141,7 +151,7 @@ def wall() -> None:
         if config.alert and Scope.from_code(config.scope).level != "grid":
             alerted, banner = _alerted(at)
             code = alerted or code
-        snap = {**sc.snapshot(data.fetch, code, at), "code": code, "at": at}
+        snap = {**sc.snapshot(data, code, at), "code": code, "at": at}
         snap["deck"] = _map_deck(snap, at, BIG_HEIGHT if config.rotate == "panels" else ROW_HEIGHT)
         last["snap"] = snap
     except Exception:  # the store is unreachable: keep the last data, say so, try again next tick

@@ -6,20 +6,23 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from dashboard.widgets import empty_state, kpi, table
+from dashboard.widgets import card, empty_state, kpi, table
 
 with guarded():
     state = filters.current()
     filters.header("stations_page", state)
     scope = state.scope
-    stations = data.fetch("queries.stations", scope)
+    stations = data.stations(scope)
     if not empty_state(stations):
-        units = data.fetch("metrics.hierarchy_counts", scope).iloc[0]
-        walk = data.fetch("metrics.station_coverage", scope)
+        units = data.hierarchy_counts(scope).iloc[0]
+        walk = data.station_coverage(scope)
         c = st.columns(4)
         kpi(c[0], "station_count", len(stations))
-        kpi(c[1], "households_per_station", units["households"] / len(stations))
-        kpi(c[2], "coverage_15", walk.set_index("minutes").loc[15, "coverage"], fmt="{:.1f}")
+        level = state.place.level
+        card(
+            c[1], "households_per_station", {"households": units["households"], "stations": len(stations)}, level=level
+        )
+        card(c[2], "station_coverage", walk.set_index("minutes").loc[15], level=level)
         kpi(c[3], "uncovered_compounds", walk.set_index("minutes").loc[15, "uncovered_compounds"], inverse=True)
         left, right = st.columns(2)
         by_type = stations.groupby("type").size().rename("stations").reset_index()
@@ -35,20 +38,19 @@ with guarded():
             ["minutes", "radius_m", "households", "covered", "coverage", "uncovered_compounds"],
             "coverage",
             "coverage_table",
-            rag_columns=("coverage",),
         )
-        reach = data.fetch("metrics.worker_reach", scope).iloc[0]
-        kpi(st, "worker_reach", reach["coverage"], fmt="{:.1f}")
+        reach = data.worker_reach(scope).iloc[0]
+        card(st, "worker_reach", reach, level=level)
         st.subheader(t("uncovered_compounds"))
         table(
-            data.fetch("metrics.uncovered_compounds", scope),
+            data.uncovered_compounds(scope),
             ["name", "community", "households"],
             "uncovered_compounds",
             "uncovered_table",
         )
         st.subheader(t("plan"))
         table(
-            data.fetch("metrics.station_plan", scope),
+            data.station_plan(scope),
             ["rank", "name", "community", "households_gained", "coverage_after"],
             "station_plan",
             "plan_table",

@@ -11,14 +11,14 @@ with guarded():
     state = filters.current()
     period, previous = filters.header("volunteers_page", state)
     scope = state.scope
-    now, before = (data.fetch("metrics.volunteer_kpis", scope, p).iloc[0] for p in (period, previous))
+    now, before = (data.volunteer_kpis(scope, p).iloc[0] for p in (period, previous))
     if now["registered"] == 0:
         empty_state(None)
         st.stop()
     c = st.columns(6)
     for col, key in zip(c, ["registered", "active", "activities", "hours", "points_earned", "points_redeemed"]):
         kpi(col, key, float(now[key]), float(before[key]))
-    monthly = data.fetch("queries.volunteer_monthly", scope, period)
+    monthly = data.volunteer_monthly(scope, period)
     left, right = st.columns(2)
     left.plotly_chart(
         charts.trend(monthly, "month", {"active": t("active"), "registrations": t("registrations")}, t("trend")),
@@ -32,25 +32,25 @@ with guarded():
         ),
         width="stretch",
     )
-    types = data.fetch("queries.activity_types", scope, period)
+    types = data.activity_types(scope, period)
     types["label"] = [t(f"at_{k}") for k in types["key"]]
     left, right = st.columns(2)
     left.plotly_chart(charts.donut(types, "label", "activities", t("activity_types")), width="stretch")
     with right:
         st.subheader(t("top_teams"))
         table(
-            data.fetch("queries.top_teams", scope, period),
+            data.top_teams(scope, period),
             ["name", "activities", "hours", "volunteers"],
             "top_teams",
             "teams_table",
         )
-    daily = data.fetch("queries.volunteer_daily", scope, period)
+    daily = data.volunteer_daily(scope, period)
     if not empty_state(daily):
         st.plotly_chart(charts.calendar_heatmap(daily, "day", "activities", t("calendar")), width="stretch")
     st.subheader(t("in_service"))
     child_table(
         state,
-        data.fetch("queries.in_service_by_child", scope, period),
+        data.in_service_by_child(scope, period),
         ["registered", "volunteering", "active", "active_rate"],
         "in_service",
         "in_service_table",

@@ -1,17 +1,28 @@
-"""Cached reads for the pages: st.cache_data over data_access, keyed by area, scope and period.
+"""Cached reads for the pages: typed readers over data_access, keyed by area, scope and arguments.
 
-Every read runs on the app role's engine as the signed-in account's area (row-level security), and
-every entry is keyed by that area, so sessions of one area share entries and no entry crosses areas.
-Entries are keyed by the store's data version as well, which every import (from any process) bumps:
-pages show new data within VERSION_TTL_S seconds of a load, without a restart. Entries also expire
-after CACHE_TTL_S seconds.
+Each reader below keeps the signature of the data_access function it wraps, less the engine: the scope
+is given by its code (``None``: every place the account may see), so ``data.issue_kpis(code, period,
+at)`` calls ``metrics.issue_kpis(engine, Scope.from_code(code), period, at)``. Its columns are in the
+wrapped function's docstring (``help(data.issue_kpis)``); the choice between summaries and raw rows is
+made inside it, with the same columns either way.
+
+Every read runs in one place (:func:`_call`): on the app role's engine as the signed-in account's area
+(row-level security), timed and logged when slow, and cached under a key holding that area, so sessions
+of one area share entries and no entry crosses areas. Entries are keyed by the store's data version as
+well, which every import (from any process) bumps: pages show new data within VERSION_TTL_S seconds of
+a load, without a restart. Entries also expire after CACHE_TTL_S seconds.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import time
 from datetime import datetime
+from types import SimpleNamespace
 
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
 from data_access import access, metrics, queries
@@ -20,7 +31,9 @@ from data_access.store import data_version
 
 CACHE_TTL_S = 600
 VERSION_TTL_S = 5
-_SOURCES = {"metrics": metrics, "queries": queries}
+SLOW_S = 1.0  # reads slower than this are logged
+READERS: dict[str, object] = {}  # reader name → the data_access function it wraps
+_log = logging.getLogger(__name__)
 
 
 def area() -> str:
@@ -54,17 +67,95 @@ def _as_of(area_prefix: str, data_ver: int) -> datetime:
         return metrics.as_of(access.app_engine())
 
 
-def fetch(name: str, scope_code: str | None, *args) -> pd.DataFrame:
-    """Call ``data_access.<module>.<function>(engine, scope, *args)``; ``name`` is "module.function"."""
-    return _fetch(area(), version(), name, scope_code, *args)
-
-
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _fetch(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *args) -> pd.DataFrame:
-    module, func = name.split(".")
-    fn = getattr(_SOURCES[module], func)
+def _call(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *args) -> pd.DataFrame:
+    """Where every page read runs: as the area, timed, cached by (area, data version, reader, arguments)."""
+    fn = READERS[name]
+    t0 = time.perf_counter()
     with access.acting(area_prefix):
-        return fn(access.app_engine(), Scope.from_code(scope_code), *args)
+        out = fn(access.app_engine(), Scope.from_code(scope_code), *args)
+    took = time.perf_counter() - t0
+    if took > SLOW_S:
+        _log.warning("slow read %s(%s) for area %r: %.2f s", name, scope_code, area_prefix, took)
+    return out
+
+
+def reader(fn):
+    """A cached page reader over ``fn(engine, scope, *args)``: call it as ``reader(scope_code, *args)``."""
+    READERS[fn.__name__] = fn
+
+    @functools.wraps(fn)
+    def read(scope_code: str | None, *args):
+        return _call(area(), version(), fn.__name__, scope_code, *args)
+
+    return read
+
+
+def direct(engine: sa.Engine) -> SimpleNamespace:
+    """The same readers, uncached, on ``engine`` (benchmarks and scripts)."""
+    return SimpleNamespace(
+        **{
+            name: functools.partial(lambda fn, code, *a: fn(engine, Scope.from_code(code), *a), fn)
+            for name, fn in READERS.items()
+        }
+    )
+
+
+# -- places
+place_path = reader(queries.place_path)
+children = reader(queries.children)
+hierarchy_counts = reader(metrics.hierarchy_counts)
+
+# -- issues
+issue_kpis = reader(metrics.issue_kpis)
+stage_medians = reader(metrics.stage_medians)
+issue_by_child = reader(queries.issue_by_child)
+issue_by_department = reader(queries.issue_by_department)
+issue_trend = reader(queries.issue_trend)
+issue_funnel = reader(queries.issue_funnel)
+backlog_by_age = reader(queries.backlog_by_age)
+overdue_issues = reader(queries.overdue_issues)
+newly_overdue = reader(queries.newly_overdue)
+issues_by_category = reader(queries.issues_by_category)
+rising_categories = reader(queries.rising_categories)
+issue_mix = reader(queries.issue_mix)
+
+# -- volunteers
+volunteer_kpis = reader(metrics.volunteer_kpis)
+volunteer_monthly = reader(queries.volunteer_monthly)
+volunteer_daily = reader(queries.volunteer_daily)
+activity_types = reader(queries.activity_types)
+top_teams = reader(queries.top_teams)
+in_service_by_child = reader(queries.in_service_by_child)
+
+# -- organisation
+party_org_counts = reader(metrics.party_org_counts)
+coverage_rates = reader(metrics.coverage_rates)
+org_by_child = reader(queries.org_by_child)
+secretary_mix = reader(queries.secretary_mix)
+worker_counts = reader(metrics.worker_counts)
+worker_reach = reader(metrics.worker_reach)
+
+# -- stations
+stations = reader(queries.stations)
+station_coverage = reader(metrics.station_coverage)
+station_coverage_by = reader(metrics.station_coverage_by)
+station_plan = reader(metrics.station_plan)
+uncovered_compounds = reader(metrics.uncovered_compounds)
+
+# -- property
+property_companies = reader(queries.property_companies)
+committees = reader(queries.committees)
+satisfaction_surveys = reader(queries.satisfaction_surveys)
+property_issue_trend = reader(queries.property_issue_trend)
+
+# -- maps
+map_units = reader(queries.map_units)
+unit_geoms = reader(queries.unit_geoms)
+compound_geoms = reader(queries.compound_geoms)
+issue_points = reader(queries.issue_points)
+micro_grid_stats = reader(metrics.micro_grid_stats)
+overlay_counts = reader(metrics.overlay_counts)
 
 
 def units(level: str, parent: str | None) -> pd.DataFrame:

@@ -118,7 +118,7 @@ def periods(state: ViewState) -> tuple[Period, Period]:
 
 def breadcrumb(state: ViewState) -> None:
     """全部 › 城市 › 区 › …: each step goes back up."""
-    path = data.fetch("queries.place_path", state.scope)
+    path = data.place_path(state.scope)
     who = auth.principal()
     steps = [(None, t("all_places"))] + list(zip(path["code"], path["name"]))
     row = st.container(horizontal=True, gap="small")
@@ -150,5 +150,5 @@ def header(title_key: str, state: ViewState) -> tuple[Period, Period]:
 
 
 def place_name(state: ViewState) -> str:
-    path = data.fetch("queries.place_path", state.scope)
+    path = data.place_path(state.scope)
     return md(path["name"].iloc[-1]) if len(path) else t("all_places")

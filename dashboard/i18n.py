@@ -4,11 +4,49 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_access import indicators
+
 LANGS = ("zh", "en")
 
 _LABELS: dict[str, tuple[str, str]] = {
     # app and navigation
     "app_title": ("网格治理驾驶舱", "Grid Governance Cockpit"),
+    "indicators_page": ("指标说明", "Indicators"),
+    "workers": ("在岗网格员", "Active grid workers"),
+    "formula": ("计算公式", "Formula"),
+    "standard": ("口径依据", "Standard"),
+    "target": ("目标值", "Targets"),
+    "green": ("绿", "green"),
+    "amber": ("黄", "amber"),
+    "red": ("红", "red"),
+    "small_sample": ("（样本仅 {n} 件）", " (only {n} cases)"),
+    "points_unit": (" 个百分点", " pp"),
+    "hours_unit": ("小时", "h"),
+    "department_ranking": ("部门考核", "Departments"),
+    "department": ("承办单位", "Department"),
+    "department_kind": ("单位类型", "Kind"),
+    "dept_street": ("街道", "Street"),
+    "dept_bureau": ("区直部门", "District bureau"),
+    "dept_utility": ("公用企业", "Utility"),
+    "dept_other": ("其他", "Other"),
+    "dept_overdue": ("{name}：超期未结工单", "{name}: overdue work orders"),
+    "dept_pick": ("选择一行查看该单位的超期工单", "Select a row to list the department's overdue work orders"),
+    "indicator": ("指标", "Indicator"),
+    "unit": ("单位", "Unit"),
+    "definition": ("定义", "Definition"),
+    "value_here": ("当前范围取值", "Value here"),
+    "better": ("方向", "Better"),
+    "higher_better": ("越高越好", "higher"),
+    "lower_better": ("越低越好", "lower"),
+    "domain_issues": ("事件办理", "Issues"),
+    "domain_organisation": ("组织体系", "Organisation"),
+    "domain_property": ("物业与业委会", "Property"),
+    "domain_stations": ("服务阵地", "Stations"),
+    "domain_volunteers": ("志愿服务", "Volunteers"),
+    "domain_maps": ("地图指标", "Map"),
+    "standard_indicators": ("标准考核指标", "Standard indicators"),
+    "stage_times": ("各环节用时（小时）", "Stage times (hours)"),
+    "median_hours": ("中位用时", "Median hours"),
     "overview": ("总览", "Overview"),
     "organization": ("组织体系", "Organisation"),
     "stations_page": ("服务阵地", "Service stations"),
@@ -87,10 +125,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "on_time": ("按期结案", "Closed on time"),
     "evaluated": ("已评价", "Evaluated"),
     "satisfied": ("满意", "Satisfied"),
-    "overdue_open": ("超期未结", "Overdue, open"),
-    "closure_rate": ("处置率%", "Closure rate %"),
-    "on_time_rate": ("按期结案率%", "On-time rate %"),
-    "satisfaction_rate": ("满意率%", "Satisfaction %"),
     "funnel": ("办理漏斗", "Handling funnel"),
     "stage": ("环节", "Stage"),
     "count": ("件数", "Count"),
@@ -135,13 +169,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "center_households": ("党员中心户", "Party-member households"),
     "street_committees": ("街道党工委", "Street committees"),
     "community_committees": ("社区党委", "Community committees"),
-    "compound_party_coverage": ("小区党组织覆盖率%", "Compounds with a branch %"),
-    "committee_formation_rate": ("业委会组建率%", "Owners' committees formed %"),
-    "committee_party_share": ("业委会党员比例%", "Party share of committees %"),
-    "property_party_coverage": ("物业企业党组织覆盖%", "Property firms with party org %"),
     "secretary_mix": ("支部书记来源", "Branch secretaries' background"),
-    "branch_coverage": ("小区党组织覆盖率%", "Branch coverage %"),
-    "committee_rate": ("业委会组建率%", "Committee rate %"),
     "with_branch": ("有党组织小区", "Compounds with branch"),
     "eligible": ("应建业委会小区", "Eligible compounds"),
     "committees": ("业委会", "Owners' committees"),
@@ -152,7 +180,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "bg_other": ("其他", "Other"),
     # stations
     "station_count": ("服务阵地数", "Stations"),
-    "households_per_station": ("每站服务户数", "Households per station"),
     "coverage_15": ("15分钟步行覆盖率%", "15-minute walk coverage %"),
     "coverage_by_walk": ("步行可达覆盖", "Coverage within a walk"),
     "minutes": ("步行分钟", "Minutes"),
@@ -183,7 +210,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "top_teams": ("服务时长前十的队伍", "Top teams by hours"),
     "in_service": ("在职党员报到", "In-service party members"),
     "in_service_registered": ("报到党员", "Registered"),
-    "active_rate": ("参与率%", "Active %"),
     "calendar": ("服务日历", "Activity calendar"),
     "volunteering": ("已登记志愿者", "Volunteering"),
     "at_elderly_care": ("助老扶幼", "Elderly care"),
@@ -216,7 +242,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "kind_owners_committee": ("业委会", "Owners' committee"),
     "kind_management_committee": ("物管会", "Management committee"),
     # overview KPIs
-    "workers_per_1000": ("每千户网格员", "Grid workers per 1,000 households"),
     "trend_issues": ("事件趋势", "Issue trend"),
     # map
     "map_page": ("网格地图", "Grid map"),
@@ -230,10 +255,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "legend": ("图例", "Legend"),
     "no_data": ("无数据", "No data"),
     "map_hint": ("点击区块可进入下一级。", "Click an area to drill down."),
-    "issues_per_1000": ("每千户事件数", "Issues per 1,000 households"),
-    "station_coverage": ("服务阵地15分钟覆盖率%", "Station coverage (15 min) %"),
-    "volunteers_per_1000": ("每千居民志愿者", "Volunteers per 1,000 residents"),
-    "party_coverage": ("小区党组织覆盖率%", "Party-organisation coverage %"),
     "rel_same": ("与网格重合", "Same as grid"),
     "rel_larger": ("大于网格", "Larger than grid"),
     "rel_smaller": ("小于网格", "Smaller than grid"),
@@ -241,7 +262,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "rank": ("序号", "Rank"),
     "households_gained": ("新增覆盖户数", "Households gained"),
     "coverage_after": ("累计覆盖率%", "Coverage after %"),
-    "worker_reach": ("网格员5分钟应急覆盖率%", "Grid workers' 5-minute reach %"),
     "mean_area_km2": ("微网格平均面积(km²)", "Mean micro-grid area (km²)"),
     "households_per_micro_grid": ("每微网格户数", "Households per micro-grid"),
     "workers_per_micro_grid": ("每微网格网格员", "Workers per micro-grid"),
@@ -405,9 +425,20 @@ def localised(column: str) -> str:
     return column if lang() == "zh" else f"{column}_en"
 
 
+def _catalogue(key: str) -> tuple[str, str]:
+    """An indicator's or a count's names from the catalogue (the key itself when it has none)."""
+    if key in indicators.CATALOGUE or key in indicators.ALIASES:
+        ind = indicators.get(key)
+        return ind.zh, ind.en
+    if key in indicators.COUNTS:
+        return indicators.COUNTS[key].zh, indicators.COUNTS[key].en
+    return key, key
+
+
 def t(key: str, **kwargs) -> str:
-    """The label ``key`` in the current language (the key itself when unknown)."""
-    zh, en = _LABELS.get(key, (key, key))
+    """The label ``key`` in the current language: from the labels below, else the indicator catalogue
+    (names of indicators and counts are declared there once), else the key itself."""
+    zh, en = _LABELS.get(key) or _catalogue(key)
     text = en if lang() == "en" else zh
     return text.format(**kwargs) if kwargs else text
 

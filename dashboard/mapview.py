@@ -1,7 +1,7 @@
 """Assemble the map of a scope: the choropleth level that fits, and the optional layers.
 
-``fetch(name, scope_code, *args)`` reads data ("queries.x" / "metrics.x"); the page passes the
-cached dashboard.data.fetch, the benchmark a direct call. No streamlit here.
+``read`` holds the readers (``read.map_units(scope_code, …)``): the page passes the cached
+dashboard.data, the benchmark ``data.direct(engine)``. No streamlit here.
 """
 
 from __future__ import annotations
@@ -34,33 +34,33 @@ def default_layers(scope_code: str | None) -> list[str]:
     return ["layer_boundaries", "layer_stations"] + (["layer_compounds"] if fill == "micro_grid" else [])
 
 
-def build(fetch, scope_code, period, at, metric: str, shown, label, settings, height: int = 640):
+def build(read, scope_code, period, at, metric: str, shown, label, settings, height: int = 640):
     """Return (deck, legend) or (None, []) when the scope has no units to draw; the view fits a map
     ``height`` pixels high."""
     outline_level, fill_level = levels(scope_code)
-    units = fetch("queries.map_units", scope_code, fill_level, period, at)
+    units = read.map_units(scope_code, fill_level, period, at)
     if units.empty:
         return None, []
     if metric == "station_coverage":
         if fill_level == "micro_grid":
             units = units.assign(station_coverage=float("nan"))
         else:
-            cov = fetch("metrics.station_coverage_by", scope_code, fill_level)
+            cov = read.station_coverage_by(scope_code, fill_level)
             units = units.merge(cov[["code", "station_coverage"]], on="code", how="left")
     fill, legend = mapping.choropleth_layer(units, fill_level, metric, label(metric), "units")
     layers = [fill]
-    outlines = fetch("queries.unit_geoms", scope_code, outline_level)
+    outlines = read.unit_geoms(scope_code, outline_level)
     if "layer_boundaries" in shown:
         layers.append(mapping.outline_layer(outlines, outline_level, "outlines"))
     if "layer_compounds" in shown and fill_level in ("grid", "micro_grid"):
-        layers.append(mapping.compound_layer(fetch("queries.compound_geoms", scope_code)))
+        layers.append(mapping.compound_layer(read.compound_geoms(scope_code)))
     if "layer_issues" in shown:
-        layers.append(mapping.issue_heat_layer(fetch("queries.issue_points", scope_code, period)))
+        layers.append(mapping.issue_heat_layer(read.issue_points(scope_code, period)))
     if "layer_stations" in shown:
         radius = walk_radius_m(15, speed_m_per_min=settings.walk_speed_m_per_min, detour_factor=settings.detour_factor)
-        layers += mapping.station_layers(fetch("queries.stations", scope_code), radius)
+        layers += mapping.station_layers(read.stations(scope_code), radius)
     if "layer_plan" in shown:
-        plan = fetch("metrics.station_plan", scope_code)
+        plan = read.station_plan(scope_code)
         if len(plan):
             layers.append(mapping.plan_layer(plan, label("households_gained")))
     bounds = shapely.union_all(shapely.from_wkb(outlines["geom"].map(bytes).to_numpy())).bounds

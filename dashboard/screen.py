@@ -93,24 +93,25 @@ def today(at: datetime) -> Period:
     return Period(start, start + timedelta(days=1))
 
 
-def snapshot(fetch, code: str | None, at: datetime) -> dict:
-    """Every panel's data for one place, read now (raises when the store is unreachable)."""
+def snapshot(read, code: str | None, at: datetime) -> dict:
+    """Every panel's data for one place, read now by ``read`` (dashboard.data or data.direct(engine));
+    raises when the store is unreachable."""
     day = today(at)
     month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
     scope = Scope.from_code(code)
     snap = {
-        "path": fetch("queries.place_path", code),
-        "kpis": fetch("metrics.issue_kpis", code, day, at),
-        "kpis_30": fetch("metrics.issue_kpis", code, month, at),
-        "funnel": fetch("queries.issue_funnel", code, day, at),
-        "categories": fetch("queries.issues_by_category", code, day),
-        "overdue": fetch("queries.overdue_issues", code, at, 8),
-        "volunteers": fetch("metrics.volunteer_kpis", code, day),
-        "activity": fetch("queries.activity_types", code, day),
-        "points": fetch("queries.issue_points", code, day),
-        "coverage": fetch("metrics.station_coverage", code),
-        "ranking": fetch("queries.issue_by_child", code, month, at) if scope.level != "grid" else pd.DataFrame(),
-        "children": fetch("queries.children", code) if scope.level != "grid" else pd.DataFrame(),
+        "path": read.place_path(code),
+        "kpis": read.issue_kpis(code, day, at),
+        "kpis_30": read.issue_kpis(code, month, at),
+        "funnel": read.issue_funnel(code, day, at),
+        "categories": read.issues_by_category(code, day),
+        "overdue": read.overdue_issues(code, at, 8),
+        "volunteers": read.volunteer_kpis(code, day),
+        "activity": read.activity_types(code, day),
+        "points": read.issue_points(code, day),
+        "coverage": read.station_coverage(code),
+        "ranking": read.issue_by_child(code, month, at) if scope.level != "grid" else pd.DataFrame(),
+        "children": read.children(code) if scope.level != "grid" else pd.DataFrame(),
     }
     snap["read_at"] = datetime.now()
     return snap

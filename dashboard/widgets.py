@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth
-from dashboard.i18n import t
-from dashboard.targets import rag
-from data_access import access
+from dashboard.i18n import lang, t
+from data_access import access, indicators
 
 _RAG_CSS = {
     "green": "background-color: #d8f0dc",
@@ -20,8 +19,91 @@ _RAG_CSS = {
 }
 
 
+_MD_COLOUR = {"green": "green", "amber": "orange", "red": "red"}
+
+
+def fmt_value(key: str, v) -> str:
+    """An indicator's value as shown: counts with separators, rates with one decimal and %, hours."""
+    if v is None or v != v:
+        return "—"
+    ind = indicators.get(key)
+    if ind.kind == "count":
+        return f"{v:,.0f}"
+    if ind.unit == "%":
+        return f"{v:.1f}%"
+    if ind.unit == "小时":
+        return f"{v:.1f} {t('hours_unit')}"
+    return f"{v:,.0f}" if ind.kind == "mean" else f"{v:,.1f}"
+
+
+def indicator_help(key: str, level: str | None = None) -> str:
+    """The catalogue's definition, formula, standard and targets of an indicator (a card's help text)."""
+    ind = indicators.get(key)
+    target = indicators.targets(key, level)
+    lines = [ind.definition if lang() == "zh" else ind.en]
+    if ind.denominator:
+        lines.append(f"{t('formula')}: {t(ind.numerator)} / {t(ind.denominator)}")
+    lines.append(f"{t('standard')}: {ind.standard}")
+    if target:
+        better = "≥" if ind.higher_is_better else "≤"
+        lines.append(f"{t('target')}: {t('green')} {better} {target[0]:g}，{t('amber')} {better} {target[1]:g}")
+    return "\n\n".join(lines)
+
+
+def card(col, key: str, now, before=None, level: str | None = None) -> None:
+    """A KPI card for the catalogue indicator ``key``, from rows of counts and indicators (``now``, and
+    ``before`` for the change): coloured by its targets at ``level``, with its definition as help, the
+    change of a rate in percentage points, and a small sample shown with its count and no colour."""
+    ind = indicators.get(key)
+    v = now.get(key) if key in now else indicators.value(now, key)
+    n = indicators.cases(now, key)
+    label = t(key)
+    colour = indicators.rag(key, v, level, n)
+    if indicators.small_sample(key, n):
+        label += t("small_sample", n=f"{n:,.0f}")
+    elif colour:
+        label = f":{_MD_COLOUR[colour]}[{label}]"
+    delta = None
+    p = None if before is None else before.get(key) if key in before else indicators.value(before, key)
+    if p is not None and p == p and v is not None and v == v:
+        diff = round(float(v - p), 1) + 0.0  # no "-0.0"
+        delta = f"{diff:+,.0f}" if ind.kind == "count" else f"{diff:+.1f}"
+        if ind.unit == "%":
+            delta += t("points_unit")
+    col.metric(
+        label,
+        fmt_value(key, v),
+        delta,
+        delta_color="normal" if ind.higher_is_better else "inverse",
+        help=indicator_help(key, level),
+    )
+
+
+def catalogue_rows(values: dict, level: str | None = None) -> pd.DataFrame:
+    """One row per indicator of the catalogue, described in the current language, with its value from
+    ``values`` (an indicator key → value mapping; — where the scope has none)."""
+    rows = []
+    for ind in indicators.INDICATORS:
+        target = indicators.targets(ind.key, level)
+        formula = t(ind.numerator) if ind.denominator is None else f"{t(ind.numerator)} / {t(ind.denominator)}"
+        rows.append(
+            {
+                "domain": ind.domain,
+                "indicator": t(ind.key),
+                "unit": ind.unit,
+                "definition": ind.definition,
+                "formula": formula + (" × 100%" if ind.kind == "ratio" else ""),
+                "standard": ind.standard,
+                "target": "—" if target is None else f"{target[0]:g} / {target[1]:g}",
+                "better": t("higher_better" if ind.higher_is_better else "lower_better"),
+                "value_here": fmt_value(ind.key, values.get(ind.key)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def kpi(col, label_key: str, value, previous=None, fmt: str = "{:,.0f}", inverse: bool = False) -> None:
-    """A KPI card with its change against the comparison period."""
+    """A card for a plain figure (not an indicator of the catalogue) with its change."""
     shown = "—" if value is None or value != value else fmt.format(value)
     delta = None
     if previous is not None and previous == previous and value is not None and value == value:
@@ -72,13 +154,36 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
     )
 
 
+def header(column: str) -> str:
+    """A column's header: its label, with % for a rate of the catalogue."""
+    known = column in indicators.CATALOGUE or column in indicators.ALIASES
+    return f"{t(column)}%" if known and indicators.get(column).unit == "%" else t(column)
+
+
 def labelled(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The chosen columns with translated headers."""
-    return df[columns].rename(columns={c: t(c) for c in columns})
+    return df[columns].rename(columns={c: header(c) for c in columns})
 
 
-def table(df: pd.DataFrame, columns: list[str], name: str, key: str, rag_columns=(), drill: bool = False):
-    """A table with RAG colouring, downloads and, with ``drill``, single-row selection.
+def _rag_css(df: pd.DataFrame, col: str, level: str | None) -> list[str]:
+    """The colour of each cell of indicator column ``col`` (the denominator column, when present, gives the
+    cases each value rests on: small samples stay white)."""
+    den = indicators.get(col).denominator
+    cases = df[den] if den in df else pd.Series([None] * len(df), index=df.index)
+    return [_RAG_CSS.get(indicators.rag(col, v, level, n), "") for v, n in zip(df[col], cases)]
+
+
+def table(
+    df: pd.DataFrame,
+    columns: list[str],
+    name: str,
+    key: str,
+    rag_columns=(),
+    drill: bool = False,
+    level: str | None = None,
+):
+    """A table with colours from the catalogue's targets at ``level``, downloads and, with ``drill``,
+    single-row selection.
 
     Returns the index label of the selected row, or None.
     """
@@ -88,7 +193,8 @@ def table(df: pd.DataFrame, columns: list[str], name: str, key: str, rag_columns
     styler = shown.style
     for col in rag_columns:
         if col in columns:
-            styler = styler.map(lambda v, c=col: _RAG_CSS.get(rag(c, v), ""), subset=[t(col)])
+            colours = _rag_css(df, col, level)
+            styler = styler.apply(lambda _s, c=colours: c, subset=[header(col)], axis=0)
     styler = styler.format(precision=1, na_rep="—")
     if drill:
         st.caption(t("drill_hint"))
@@ -110,8 +216,15 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
     df = df.copy()
     df["name"] = df["code"].map(child_names(state)).fillna(df["code"])
     # The key carries the scope: after a drill the new table starts with no selection.
+    level = state.place.child_level if state.place.code else "district"
     picked = table(
-        df.set_index("code", drop=False), ["name", *columns], name, f"{key}_{state.scope}", rag_columns, drill=True
+        df.set_index("code", drop=False),
+        ["name", *columns],
+        name,
+        f"{key}_{state.scope}",
+        rag_columns,
+        drill=True,
+        level=level,
     )
     drill_to(state, [picked])
 

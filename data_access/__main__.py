@@ -1,4 +1,4 @@
-"""Command line: python -m data_access {setup,migrate,demo,refresh,figures,status,import} ...
+"""Command line: python -m data_access {setup,migrate,demo,refresh,figures,indicators,status,import} ...
 
 Errors print one line on stderr and exit non-zero (2 for usage errors).
 """
@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("refresh", help="rebuild the summary tables from the raw tables")
     p = sub.add_parser("figures", help="computed figures of one place, keyed as in seed_figures.csv")
     p.add_argument("--place", required=True)
+    sub.add_parser("indicators", help="print the indicator catalogue as Markdown (docs/indicators.md)")
     p = sub.add_parser("status", help="embedded or external, schema revision, rows per table")
     p = sub.add_parser("import", help="load a file of one kind (boundaries, stations, people, issues …)")
     p.add_argument("kind", help="one of: " + ", ".join(KINDS))
@@ -206,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     if args.command == "import":
         return _cmd_import(args)
+    if args.command == "indicators":
+        from data_access.indicators import markdown
+
+        sys.stdout.write(markdown())
+        return 0
     handler = {
         "setup": _cmd_setup,
         "migrate": _cmd_migrate,

@@ -9,6 +9,8 @@ PROPERTY = "02"  # 物业管理
 DISPUTES = "03"  # 矛盾纠纷
 EMERGENCIES = "05"  # 突发事件
 
+# Hours allowed to accept an issue (受理时限) by level-1 category; 2 hours for the others.
+ACCEPT_LIMIT_HOURS = {EMERGENCIES: 0.5, "04": 1.0}
 # (code, name, name_en, time limit, unit); a level-3 code has 6 digits.
 _TREE = [
     ("01", "市容环境", "City environment"),
@@ -81,6 +83,7 @@ def default_tree() -> pd.DataFrame:
                 "name_en": name_en,
                 "time_limit": item[3] if level == 3 else None,
                 "time_limit_unit": item[4] if level == 3 else None,
+                "accept_limit_hours": ACCEPT_LIMIT_HOURS.get(code[:2], 2.0) if level == 3 else None,
             }
         )
     return pd.DataFrame(rows).astype({"time_limit": "Int64"})

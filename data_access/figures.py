@@ -13,10 +13,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from data_access import indicators
 from data_access.categories import DISPUTES, EMERGENCIES, PROPERTY
 from data_access.store import data_as_of
-
-DUE = "(closed_at IS NOT NULL OR due_at <= :as_of)"  # an issue counts once closed or past its deadline
 
 
 def _count(table: str, cond: str = "TRUE") -> str:
@@ -28,9 +27,12 @@ def _closed_issues(cond: str) -> str:
 
 
 def _closure_rate(cond: str) -> str:
+    """The catalogue's closure rate (closed / due) of the district's issues matching ``cond``, rounded."""
+    ind = indicators.get("closure_rate")
+    counts = indicators.raw_counts(keys=[ind.numerator, ind.denominator])
     return (
-        f"SELECT round(100.0 * count(*) FILTER (WHERE closed_at <= :as_of) / nullif(count(*), 0), 2) "
-        f"FROM issue WHERE district_code = :d AND {DUE} AND {cond}"
+        f"SELECT round({ind.scale} * {ind.numerator} / nullif({ind.denominator}, 0), 2) FROM "
+        f"(SELECT {counts} FROM issue WHERE district_code = :d AND {cond}) n"
     )
 
 
@@ -172,7 +174,7 @@ def compute(conn: sa.Connection, district_code: str, figures=None) -> dict[str, 
     as_of = data_as_of(conn)
     out = {}
     for name in figures or FIGURES:
-        value = conn.execute(sa.text(FIGURES[name]), {"d": district_code, "as_of": as_of}).scalar()
+        value = conn.execute(sa.text(FIGURES[name]), {"d": district_code, "as_of": as_of, "at": as_of}).scalar()
         out[name] = float(value) if hasattr(value, "as_integer_ratio") and not isinstance(value, int) else value
     return out
 

@@ -1,10 +1,8 @@
 """The metrics layer: DataFrames for any scope and time range, from the store.
 
 Every function takes an engine, a :class:`~data_access.scope.Scope` and where relevant a
-:class:`~data_access.scope.Period`, and returns a pandas DataFrame. KPI definitions
-(DESIGN.md): 处置率/结案率 = closed / due, 按期结案率 = closed on time / due,
-满意率 = (satisfied + basically satisfied) / evaluated. An issue is *due* once it is closed
-or past its deadline.
+:class:`~data_access.scope.Period`, and returns a pandas DataFrame. Counts are read here; every rate
+and its definition comes from the indicator catalogue (data_access.indicators).
 """
 
 from __future__ import annotations
@@ -15,13 +13,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import summary
+from data_access import indicators, queries, summary
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 from data_access.store import data_as_of
 from geo.coverage import greedy_sites, walk_radius_m, within_reach
-
-STAGES = ("accepted_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 
 
 def _read(engine: sa.Engine, sql: str, params: dict) -> pd.DataFrame:
@@ -62,27 +58,29 @@ def party_org_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
 
 
 def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
-    """Organisational coverage, in percent: compounds with a party branch, owners' committees
-    formed among eligible compounds and their party share, property companies with a party
-    organisation."""
+    """Organisational coverage (the catalogue's compound_party_coverage, committee_formation_rate,
+    committee_party_share, property_party_coverage) with the counts they rest on.
+
+    Property companies are those managing a compound of the scope, at every level (/organization and
+    /property show the same figure)."""
     w, p = scope.where("c")
-    wp, _ = scope.where("pc")
     sql = f"""
-        SELECT
-          100.0 * count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = c.code))
-            / nullif(count(*), 0) AS compound_party_coverage,
-          100.0 * count(*) FILTER (WHERE c.committee_eligible AND EXISTS (SELECT 1 FROM owners_committee oc
-            WHERE oc.compound_code = c.code AND oc.kind = 'owners_committee'))
-            / nullif(count(*) FILTER (WHERE c.committee_eligible), 0) AS committee_formation_rate,
-          (SELECT 100.0 * sum(oc.party_members) / nullif(sum(oc.members), 0) FROM owners_committee oc
-             JOIN compound c ON c.code = oc.compound_code WHERE {w})
-            AS committee_party_share,
-          (SELECT 100.0 * count(*) FILTER (WHERE party_org_form <> 'none') / nullif(count(*), 0)
-             FROM property_company pc WHERE {wp if scope.level in ("city", "district") else "FALSE"})
-            AS property_party_coverage
+        SELECT count(*) AS compounds,
+          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = c.code)) AS with_branch,
+          count(*) FILTER (WHERE c.committee_eligible) AS eligible,
+          count(*) FILTER (WHERE c.committee_eligible AND EXISTS (SELECT 1 FROM owners_committee oc
+            WHERE oc.compound_code = c.code AND oc.kind = 'owners_committee')) AS committees,
+          (SELECT coalesce(sum(oc.party_members), 0) FROM owners_committee oc
+             JOIN compound c ON c.code = oc.compound_code WHERE {w}) AS committee_party_members,
+          (SELECT coalesce(sum(oc.members), 0) FROM owners_committee oc
+             JOIN compound c ON c.code = oc.compound_code WHERE {w}) AS committee_members,
+          (SELECT count(*) FROM property_company pc WHERE EXISTS (SELECT 1 FROM compound c
+             WHERE c.property_company_id = pc.id AND {w})) AS companies,
+          (SELECT count(*) FROM property_company pc WHERE pc.party_org_form <> 'none' AND EXISTS (
+             SELECT 1 FROM compound c WHERE c.property_company_id = pc.id AND {w})) AS companies_with_party
         FROM compound c WHERE {w}
     """
-    return _read(engine, sql, p)
+    return indicators.derive(_read(engine, sql, p))
 
 
 def _radius(minutes: float) -> float:
@@ -122,7 +120,7 @@ def _coverage_row(comp: pd.DataFrame, hit: np.ndarray, minutes: float) -> dict:
         "radius_m": round(_radius(minutes)),
         "households": int(total),
         "covered": int(covered),
-        "coverage": 100.0 * covered / total if total else None,
+        "coverage": indicators.value({"covered": covered, "households": total}, "station_coverage"),
         "uncovered_compounds": int((~hit).sum()),
     }
 
@@ -136,39 +134,27 @@ def station_coverage(engine: sa.Engine, scope: Scope, minutes=(5, 10, 15)) -> pd
 def issue_kpis(
     engine: sa.Engine, scope: Scope, period: Period, at: datetime | None = None, raw: bool = False
 ) -> pd.DataFrame:
-    """Issue KPIs of the issues reported in ``period``, at time ``at`` (default: the data's as-of).
-
-    From the summary tables where they cover the scope (mean stage hours only), else from the raw
-    rows (median and mean stage hours).
-    """
+    """Every issue count and indicator of the catalogue for the issues reported in ``period``, at time
+    ``at`` (default: the data's as-of), one row; from the summaries where they cover the scope."""
     at = at or as_of(engine)
-    if not raw and summary.covers(scope):
-        return summary.issue_kpis(engine, scope, period, at)
+    return indicators.derive(queries.issue_counts(engine, scope, period, at, raw=raw))
+
+
+def stage_medians(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
+    """Median hours of each stage (the catalogue's mean_*_hours indicators' medians), from raw rows.
+
+    Medians do not add up, so no summary holds them: one raw scan of the period's issues.
+    """
     w, p = scope.where()
     pw, pp = period.where("reported_at")
-    stage_cols = ", ".join(
-        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM {b} - {a}) / 3600) AS median_h_{b[:-3]}, "
-        f"avg(extract(epoch FROM {b} - {a}) / 3600) AS mean_h_{b[:-3]}"
-        for a, b in zip(("reported_at",) + STAGES[:-1], STAGES)
+    cols = ", ".join(
+        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM {b} - {a}) / 3600) "
+        f"FILTER (WHERE {b} <= :at) AS {ind.key}"
+        for ind in indicators.INDICATORS
+        if ind.median
+        for b, a in [ind.median]
     )
-    sql = f"""
-        WITH i AS (SELECT * FROM issue WHERE {w} AND {pw} AND reported_at <= :at)
-        SELECT count(*) AS reported,
-               count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
-               count(*) FILTER (WHERE closed_at <= :at) AS closed,
-               count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS closed_on_time,
-               count(*) FILTER (WHERE closed_at IS NULL AND due_at <= :at) AS overdue_open,
-               count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
-               count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
-                 AS satisfied,
-               {stage_cols}
-        FROM i
-    """
-    df = _read(engine, sql, {**p, **pp, "at": at})
-    df["closure_rate"] = 100.0 * df["closed"] / df["due"].where(df["due"] > 0)
-    df["on_time_rate"] = 100.0 * df["closed_on_time"] / df["due"].where(df["due"] > 0)
-    df["satisfaction_rate"] = 100.0 * df["satisfied"] / df["evaluated"].where(df["evaluated"] > 0)
-    return df
+    return _read(engine, f"SELECT {cols} FROM issue WHERE {w} AND {pw} AND reported_at <= :at", {**p, **pp, "at": at})
 
 
 def volunteer_kpis(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
@@ -218,12 +204,10 @@ def place_overview(engine: sa.Engine, period: Period, scope: Scope | None = None
         ORDER BY d.code
     """
     df = _read(engine, sql, p)
-    issues = summary.issue_by_child(engine, scope, period, as_of(engine), "district_code")
+    issues = summary.issue_counts(engine, scope, period, as_of(engine), "district_code")
     counts = ["reported", "due", "closed", "on_time"]
     df = df.merge(issues[["code", *counts]], on="code", how="left").fillna({c: 0 for c in counts})
-    df["closure_rate"] = 100.0 * df["closed"] / df["due"].where(df["due"] > 0)
-    df["on_time_rate"] = 100.0 * df["on_time"] / df["due"].where(df["due"] > 0)
-    return df
+    return indicators.derive(df, ["closure_rate", "on_time_rate"])
 
 
 def worker_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
@@ -242,8 +226,7 @@ def station_coverage_by(engine: sa.Engine, scope: Scope, level: str, minutes: fl
     hit = _reached(comp, _points(engine, scope, "service_station"), minutes)
     comp["covered"] = comp["households"].where(hit, 0)
     out = comp.groupby(f"{level}_code")[["households", "covered"]].sum().rename_axis("code").reset_index()
-    out["station_coverage"] = 100.0 * out["covered"] / out["households"].where(out["households"] > 0)
-    return out
+    return indicators.derive(out, ["station_coverage"])
 
 
 def station_plan(engine: sa.Engine, scope: Scope, k: int = 10, minutes: float = 15) -> pd.DataFrame:
@@ -262,7 +245,7 @@ def station_plan(engine: sa.Engine, scope: Scope, k: int = 10, minutes: float = 
                 "rank": rank,
                 **comp.iloc[i][["code", "name", "community", "lon", "lat"]].to_dict(),
                 "households_gained": int(gain),
-                "coverage_after": 100.0 * running / total if total else None,
+                "coverage_after": indicators.value({"covered": running, "households": total}, "station_coverage"),
             }
         )
     return pd.DataFrame(

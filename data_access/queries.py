@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import summary
+from data_access import indicators, summary
 from data_access.categories import PROPERTY
 from data_access.schema import FUNNEL_STEPS
 from data_access.scope import CODE_LENGTH, LEVELS, Period, Scope
@@ -36,15 +36,6 @@ _CHILD_COLUMN = {
     "community": "community_code",
     "grid": "grid_code",
 }
-
-
-_ISSUE_COUNTS = """count(*) AS reported,
-       count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
-       count(*) FILTER (WHERE closed_at <= :at) AS closed,
-       count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time,
-       count(*) FILTER (WHERE evaluated_at <= :at) AS evaluated,
-       count(*) FILTER (WHERE evaluated_at <= :at AND satisfaction IN ('satisfied', 'basically_satisfied'))
-         AS satisfied"""  # issue KPI counts at time :at (DESIGN.md definitions)
 
 
 def _read(engine: sa.Engine, sql: str, params: dict | None = None) -> pd.DataFrame:
@@ -111,62 +102,96 @@ def _child_key(scope: Scope, alias: str = "", finest: str = "grid") -> str:
     return f"{a}{level}_code"
 
 
-def issue_by_child(engine: sa.Engine, scope: Scope, period: Period, at: datetime, raw: bool = False) -> pd.DataFrame:
-    """Issue KPIs per child unit of the scope (the ranking)."""
-    key = _child_key(scope, finest="micro_grid")
-    if not raw and summary.covers(scope):
-        return add_rates(summary.issue_by_child(engine, scope, period, at, key))
-    w, p = scope.where()
-    pw, pp = period.where("reported_at")
-    sql = f"""
-        SELECT {key} AS code, {_ISSUE_COUNTS},
-               count(*) FILTER (WHERE closed_at IS NULL AND due_at <= :at) AS overdue_open
-        FROM issue WHERE {w} AND {pw} AND reported_at <= :at AND {key} IS NOT NULL
-        GROUP BY 1
+_BY = ("child", "month", "department")
+
+
+def issue_counts(
+    engine: sa.Engine,
+    scope: Scope,
+    period: Period,
+    at: datetime,
+    by: str | None = None,
+    category_l1: str | None = None,
+    raw: bool = False,
+) -> pd.DataFrame:
+    """The catalogue's issue counts (data_access.indicators.COUNTS) of the issues reported in ``period``,
+    at time ``at``: one row, or one per child unit, report month or handling department (``by``) as
+    ``code`` (``month`` for months; '' for issues not dispatched to a department).
+
+    From the summary tables where they cover the scope (``raw`` forces the raw rows); the same columns
+    either way.
     """
-    df = _read(engine, sql, {**p, **pp, "at": at})
-    return add_rates(df)
-
-
-def add_rates(df: pd.DataFrame) -> pd.DataFrame:
-    """Closure, on-time and satisfaction rates (percent) from count columns."""
-    df = df.copy()
-    due = df["due"].where(df["due"] > 0)
-    df["closure_rate"] = 100.0 * df["closed"] / due
-    df["on_time_rate"] = 100.0 * df["on_time"] / due
-    df["satisfaction_rate"] = 100.0 * df["satisfied"] / df["evaluated"].where(df["evaluated"] > 0)
+    if by is not None and by not in _BY:
+        raise ValueError(f"cannot count issues by {by!r}")
+    month = "date_trunc('month', {})::date"
+    if not raw and summary.covers(scope):
+        table = "issue_category_summary" if (category_l1 or by == "department") else "issue_summary"
+        key = {
+            "child": _child_key(scope, finest="micro_grid"),
+            "month": month.format("bucket"),
+            "department": "department_code",
+        }.get(by)
+        live_key = {"month": month.format("reported_at"), "department": "coalesce(department_code, '')"}.get(by)
+        df = summary.issue_counts(
+            engine,
+            scope,
+            period,
+            at,
+            key,
+            table,
+            "category_l1 = :l1" if category_l1 else "TRUE",
+            "category_code LIKE :cat" if category_l1 else "TRUE",
+            {"cat": f"{category_l1}%", "l1": category_l1},
+            live_key,
+        )
+    else:
+        key = {
+            "child": _child_key(scope, finest="micro_grid"),
+            "month": month.format("reported_at"),
+            "department": "coalesce(department_code, '')",
+        }.get(by)
+        w, p = scope.where()
+        pw, pp = period.where("reported_at")
+        cat = "AND category_l1 = :l1" if category_l1 else ""
+        group = f"{key} AS code, " if key else ""
+        # Aliased: the repeat-request count looks up earlier issues of the same table.
+        grouped = f"AND {key} IS NOT NULL GROUP BY 1" if key else ""
+        sql = f"""SELECT {group}{indicators.raw_counts("i")} FROM issue i
+                  WHERE {w} AND {pw} AND reported_at <= :at {cat} {grouped}"""
+        df = _read(engine, sql, {**p, **pp, "at": at, "l1": category_l1})
+    if by == "month":
+        df = df.rename(columns={"code": "month"}).sort_values("month").reset_index(drop=True)
     return df
+
+
+def issue_by_child(engine: sa.Engine, scope: Scope, period: Period, at: datetime, raw: bool = False) -> pd.DataFrame:
+    """The catalogue's issue counts and indicators per child unit of the scope (the ranking)."""
+    return indicators.derive(issue_counts(engine, scope, period, at, "child", raw=raw))
+
+
+def issue_by_department(
+    engine: sa.Engine, scope: Scope, period: Period, at: datetime, raw: bool = False
+) -> pd.DataFrame:
+    """部门考核: the catalogue's counts and indicators per handling department (code, name, kind) of the
+    issues in the scope; issues not dispatched to one are left out."""
+    df = issue_counts(engine, scope, period, at, "department", raw=raw)
+    df = df[df["code"] != ""]
+    names = _read(
+        engine, "SELECT code, name, kind FROM department WHERE code = ANY(:codes)", {"codes": list(df["code"])}
+    )
+    return indicators.derive(names.merge(df, on="code", how="right"))
 
 
 def issue_trend(
     engine: sa.Engine, scope: Scope, period: Period, at: datetime, category_l1: str | None = None, raw: bool = False
 ) -> pd.DataFrame:
-    """Monthly issue counts and rates by report month, optionally of one level-1 category."""
-    if not raw and summary.covers(scope):
-        return add_rates(summary.issue_trend(engine, scope, period, at, category_l1))
-    w, p = scope.where()
-    pw, pp = period.where("reported_at")
-    cat = "AND category_l1 = :cat" if category_l1 else ""
-    sql = f"""SELECT date_trunc('month', reported_at)::date AS month, {_ISSUE_COUNTS}
-              FROM issue WHERE {w} AND {pw} AND reported_at <= :at {cat} GROUP BY 1 ORDER BY 1"""
-    return add_rates(_read(engine, sql, {**p, **pp, "at": at, "cat": category_l1}))
+    """Monthly issue counts and indicators by report month, optionally of one level-1 category."""
+    return indicators.derive(issue_counts(engine, scope, period, at, "month", category_l1, raw))
 
 
 def issue_funnel(engine: sa.Engine, scope: Scope, period: Period, at: datetime, raw: bool = False) -> pd.DataFrame:
     """Issues reaching each stage, with the mean hours from the previous stage."""
-    if not raw and summary.covers(scope):
-        row = summary.issue_funnel_counts(engine, scope, period)
-    else:
-        w, p = scope.where()
-        pw, pp = period.where("reported_at")
-        cols = ", ".join(
-            f"count(*) FILTER (WHERE {c} <= :at{' AND ' + summary.SATISFIED if s == 'satisfied' else ''}) AS {s}, "
-            f"coalesce(sum(extract(epoch FROM {c} - {prev}) / 3600) FILTER (WHERE {c} <= :at), 0) AS h_{s}, "
-            f"count({c} - {prev}) FILTER (WHERE {c} <= :at) AS nh_{s}"
-            for s, c, prev in FUNNEL_STEPS
-        )
-        sql = f"SELECT count(*) AS reported, {cols} FROM issue WHERE {w} AND {pw} AND reported_at <= :at"
-        row = _read(engine, sql, {**p, **pp, "at": at}).iloc[0]
+    row = issue_counts(engine, scope, period, at, raw=raw).iloc[0]
     names = ["reported"] + [s for s, _, _ in FUNNEL_STEPS]
     hours = [None] + [row[f"h_{s}"] / row[f"nh_{s}"] if row[f"nh_{s}"] else None for s in names[1:]]
     df = pd.DataFrame({"stage": names, "count": [int(row[s]) for s in names], "mean_hours": hours})
@@ -177,14 +202,14 @@ def issue_funnel(engine: sa.Engine, scope: Scope, period: Period, at: datetime, 
 
 
 def backlog_by_age(engine: sa.Engine, scope: Scope, at: datetime) -> pd.DataFrame:
-    """Open issues by age bucket and whether they are overdue."""
+    """Open issues by age bucket and whether they are overdue (indicators.OVERDUE)."""
     w, p = scope.where()
     sql = f"""
         SELECT CASE WHEN age < interval '1 day' THEN '0-1d' WHEN age < interval '3 days' THEN '1-3d'
                     WHEN age < interval '7 days' THEN '3-7d' WHEN age < interval '30 days' THEN '7-30d'
                     ELSE '30d+' END AS bucket,
                count(*) FILTER (WHERE NOT overdue) AS in_time, count(*) FILTER (WHERE overdue) AS overdue
-        FROM (SELECT :at - reported_at AS age, due_at <= :at AS overdue FROM issue
+        FROM (SELECT :at - reported_at AS age, {indicators.condition(indicators.OVERDUE)} AS overdue FROM issue
               WHERE {w} AND closed_at IS NULL AND reported_at <= :at) o
         GROUP BY 1
     """
@@ -194,29 +219,39 @@ def backlog_by_age(engine: sa.Engine, scope: Scope, at: datetime) -> pd.DataFram
 
 
 def overdue_issues(
-    engine: sa.Engine, scope: Scope, at: datetime, limit: int = 200, after: tuple | None = None
+    engine: sa.Engine,
+    scope: Scope,
+    at: datetime,
+    limit: int = 200,
+    after: tuple | None = None,
+    department: str | None = None,
 ) -> pd.DataFrame:
-    """The longest-overdue open issues, a page of ``limit`` (a drill-to-detail list).
+    """The longest-overdue open issues (indicators.OVERDUE), a page of ``limit`` (a drill-to-detail list),
+    of every department or of one.
 
     Keyset pagination: ``after`` is the (due_at, order_no) of the previous page's last row.
     """
     w, p = scope.where("i")
     page = "AND (i.due_at, i.code) > (:after_due, :after_code)" if after else ""
+    dept = "AND i.department_code = :dept" if department else ""
     # The page of issues first (ix_issue_open_due_code, in order), then their names: joined first, the
     # planner, which cannot count on foreign keys from issue to street and community (0005), guessed
     # one row past the units' row-level security and sorted all open issues (megacity: 33 s, not 4 ms).
     sql = f"""
         SELECT i.code AS order_no, i.reported_at, i.due_at,
                round(extract(epoch FROM :at - i.due_at) / 3600) AS hours_overdue, c.name AS category,
-               c.name_en AS category_en, i.source_channel, s.name AS street, m.name AS community
-        FROM (SELECT * FROM issue i WHERE {w} AND i.closed_at IS NULL AND i.due_at <= :at {page}
+               c.name_en AS category_en, i.source_channel, s.name AS street, m.name AS community,
+               d.name AS department
+        FROM (SELECT * FROM issue i WHERE {w} AND {indicators.condition(indicators.OVERDUE, "i")} {page} {dept}
               ORDER BY i.due_at, i.code LIMIT :limit) i
         LEFT JOIN issue_category c ON c.code = i.category_code
         LEFT JOIN street s ON s.code = i.street_code LEFT JOIN community m ON m.code = i.community_code
+        LEFT JOIN department d ON d.code = i.department_code
         ORDER BY i.due_at, i.code
     """
     after_due, after_code = after or (None, None)
-    return _read(engine, sql, {**p, "at": at, "limit": limit, "after_due": after_due, "after_code": after_code})
+    params = {**p, "at": at, "limit": limit, "after_due": after_due, "after_code": after_code, "dept": department}
+    return _read(engine, sql, params)
 
 
 def issues_by_category(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
@@ -284,9 +319,8 @@ def org_by_child(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
         p,
     )
     df = orgs.merge(comp, on="code", how="outer").fillna(0)
-    df["branch_coverage"] = 100.0 * df["with_branch"] / df["compounds"].where(df["compounds"] > 0)
-    df["committee_rate"] = 100.0 * df["committees"] / df["eligible"].where(df["eligible"] > 0)
-    return df
+    names = {"compound_party_coverage": "branch_coverage", "committee_formation_rate": "committee_rate"}
+    return indicators.derive(df, list(names), names)
 
 
 def secretary_mix(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
@@ -408,8 +442,7 @@ def in_service_by_child(engine: sa.Engine, scope: Scope, period: Period) -> pd.D
         FROM in_service_registration r WHERE {w} GROUP BY 1
     """
     df = _read(engine, sql, {**p, **pp})
-    df["active_rate"] = 100.0 * df["active"] / df["registered"].where(df["registered"] > 0)
-    return df
+    return indicators.derive(df, ["in_service_active_rate"], {"in_service_active_rate": "active_rate"})
 
 
 def property_companies(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
@@ -444,11 +477,10 @@ def satisfaction_surveys(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     return _read(
         engine,
         f"""SELECT extract(year FROM surveyed_on)::int AS year, sum(respondents) AS respondents,
-                             sum(satisfied) AS satisfied,
-                             100.0 * sum(satisfied) / nullif(sum(respondents), 0) AS satisfaction
+                             sum(satisfied) AS survey_satisfied
                              FROM property_survey WHERE {w} GROUP BY 1 ORDER BY 1""",
         p,
-    )
+    ).pipe(indicators.derive, ["property_satisfaction"])
 
 
 def property_issue_trend(
@@ -489,17 +521,13 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
         return units
     w, _ = scope.where()
     if summary.covers(scope) and level in ("district", "street", "community"):
-        issues = summary.issue_by_child(engine, scope, period, at, col).rename(columns={"reported": "issues"})
+        issues = summary.issue_counts(engine, scope, period, at, col)
     else:
         pw, pp = period.where("reported_at")
         issues = _read(
             engine,
-            f"""
-            SELECT {col} AS code, count(*) AS issues,
-                   count(*) FILTER (WHERE closed_at <= :at OR due_at <= :at) AS due,
-                   count(*) FILTER (WHERE closed_at <= :at) AS closed,
-                   count(*) FILTER (WHERE closed_at <= :at AND closed_at <= due_at) AS on_time
-            FROM issue WHERE {w} AND {pw} AND reported_at <= :at GROUP BY 1""",
+            f"""SELECT {col} AS code, {indicators.raw_counts(keys=["reported", "due", "closed", "on_time"])}
+                FROM issue WHERE {w} AND {pw} AND reported_at <= :at GROUP BY 1""",
             {**p, **pp, "at": at},
         )
     hh_col = "code" if level == "micro_grid" else col
@@ -507,9 +535,8 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
         engine, f"SELECT {hh_col} AS code, sum(households) AS households FROM micro_grid WHERE {w} GROUP BY 1", p
     )
     df = units.merge(issues, on="code", how="left").merge(hh, on="code", how="left")
-    df["issues_per_1000"] = 1000.0 * df["issues"].fillna(0) / df["households"].where(df["households"] > 0)
-    df["closure_rate"] = 100.0 * df["closed"] / df["due"].where(df["due"] > 0)
-    df["on_time_rate"] = 100.0 * df["on_time"] / df["due"].where(df["due"] > 0)
+    df["reported"] = df["reported"].fillna(0)
+    df["issues"] = df["reported"]
     if level != "micro_grid":
         comp = _read(
             engine,
@@ -521,11 +548,15 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
             p,
         )
         df = df.merge(comp, on="code", how="left")
-        df["party_coverage"] = 100.0 * df["with_branch"] / df["compounds"].where(df["compounds"] > 0)
         if level in ("district", "street", "community"):
             vols = _read(engine, f"SELECT {col} AS code, count(*) AS volunteers FROM volunteer WHERE {w} GROUP BY 1", p)
             df = df.merge(vols, on="code", how="left")
-            df["volunteers_per_1000"] = 1000.0 * df["volunteers"].fillna(0) / df["residents"].where(df["residents"] > 0)
+            df["volunteers"] = df["volunteers"].fillna(0)
+    df = indicators.derive(
+        df,
+        ["issues_per_1000", "closure_rate", "on_time_rate", "compound_party_coverage", "volunteers_per_1000"],
+        {"compound_party_coverage": "party_coverage"},
+    )
     for metric in ("party_coverage", "volunteers_per_1000"):
         if metric not in df:
             df[metric] = float("nan")
@@ -560,7 +591,7 @@ def newly_overdue(engine: sa.Engine, scope: Scope, at: datetime, window_minutes:
     key = _child_key(scope, finest="micro_grid")
     sql = f"""
         SELECT {key} AS code, count(*) AS issues
-        FROM issue WHERE {w} AND closed_at IS NULL AND due_at <= :at AND due_at > :since AND {key} IS NOT NULL
+        FROM issue WHERE {w} AND {indicators.condition(indicators.OVERDUE)} AND due_at > :since AND {key} IS NOT NULL
         GROUP BY 1 ORDER BY issues DESC, code
     """
     return _read(engine, sql, {**p, "at": at, "since": at - timedelta(minutes=window_minutes)})

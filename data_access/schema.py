@@ -15,6 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from data_access.indicators import STEPS, STORED
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -65,6 +67,7 @@ SOURCE_CHANNELS = (
 ESCALATION_LEVELS = ("compound", "community", "street", "district")
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
 LIMIT_UNITS = ("hours", "working_days")
+DEPARTMENT_KINDS = ("street", "bureau", "utility", "other")  # 街道 / 区直部门 / 公用企业 / 其他
 # The issue lifecycle, in order (DESIGN.md).
 LIFECYCLE = (
     "reported_at",
@@ -480,12 +483,26 @@ issue_category = sa.Table(
     sa.Column("name_en", sa.Text, nullable=False),
     sa.Column("time_limit", sa.Integer),  # level 3 only
     sa.Column("time_limit_unit", sa.String(12)),
+    sa.Column("accept_limit_hours", sa.Float),  # level 3: hours allowed to accept (受理时限), 0006
     sa.CheckConstraint("level BETWEEN 1 AND 3", name="level_range"),
     sa.CheckConstraint("(level = 1) = (parent_code IS NULL)", name="parent_by_level"),
     sa.CheckConstraint(
         "(level = 3) = (time_limit IS NOT NULL AND time_limit > 0 AND time_limit_unit IN ('hours', 'working_days'))",
         name="limit_on_leaf",
     ),
+)
+
+department = sa.Table(  # 承办单位/责任部门: who an issue is dispatched to (0006)
+    "department",
+    metadata,
+    sa.Column("code", sa.String(12), primary_key=True),  # the district's code, 'D' and a number: 430602D07
+    _code("district_code", 6, "district.code"),
+    _code("street_code", 9, "street.code", nullable=True),  # a street handling its own issues
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    _enum("kind", DEPARTMENT_KINDS),
+    sa.CheckConstraint("code ~ '^[0-9]{6}D[0-9]{2,5}$' AND left(code, 6) = district_code", name="code_format"),
+    sa.Index(None, "district_code"),
 )
 
 # Each stage that happened is no earlier than every stage before it (GREATEST skips NULLs).
@@ -534,6 +551,12 @@ issue = sa.Table(
     sa.Column("returned_count", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Column("extended_count", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Column("reworked_count", sa.SmallInteger, nullable=False, server_default="0"),
+    # 0006: the acceptance deadline (reported + the category's 受理时限), the handling department and how
+    # often the issue was dispatched again to another one, and the resident's 已解决/未解决 at the return visit.
+    sa.Column("accept_due_at", sa.DateTime),
+    _code("department_code", 12, "department.code", nullable=True),
+    sa.Column("redispatch_count", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("resolved", sa.Boolean),
     sa.Column("escalation_level", sa.String(10)),
     sa.Column("satisfaction", sa.String(20)),
     _enum("source_channel", SOURCE_CHANNELS),
@@ -549,12 +572,23 @@ issue = sa.Table(
         name="satisfaction_enum",
     ),
     sa.CheckConstraint("returned_count >= 0 AND extended_count >= 0 AND reworked_count >= 0", name="counts_nonneg"),
+    sa.CheckConstraint("redispatch_count >= 0", name="redispatch_nonneg"),
+    sa.CheckConstraint("resolved IS NULL OR evaluated_at IS NOT NULL", name="resolved_evaluated"),
     sa.CheckConstraint(ISSUE_PLACE_NESTED, name="place_nested"),
     sa.Index(None, "district_code", "reported_at"),
     sa.Index(None, "street_code", "reported_at"),
     sa.Index(None, "community_code", "reported_at"),
     sa.Index(None, "grid_code", "reported_at"),
     sa.Index(None, "category_code"),
+    sa.Index(None, "department_code"),
+    # Repeat requests: earlier issues of one compound and category (indicators.REPEAT), 0006.
+    sa.Index(
+        "ix_issue_repeat",
+        "compound_code",
+        "category_code",
+        "reported_at",
+        postgresql_where=sa.text("compound_code IS NOT NULL"),
+    ),
     sa.Index("ix_issue_open_due", "district_code", "due_at", postgresql_where=sa.text("closed_at IS NULL")),
     # The longest-overdue work orders of several districts, in keyset order (0003).
     sa.Index("ix_issue_open_due_code", "due_at", "code", postgresql_where=sa.text("closed_at IS NULL")),
@@ -629,13 +663,7 @@ HIERARCHY = ("district", "street", "community", "grid")
 # by data_access.summary after every load. `span` is 'd' (bucket = a day) or 'm' (bucket = the first of a
 # month); a period reads whole months from 'm' rows and its edge days from 'd' rows. Derived data: no
 # foreign keys, rebuilt from the raw tables by `python -m data_access refresh`.
-FUNNEL_STEPS = (  # (stage, its timestamp, the previous stage's timestamp) of the issue funnel
-    ("accepted", "accepted_at", "reported_at"),
-    ("dispatched", "dispatched_at", "accepted_at"),
-    ("handled", "handled_at", "dispatched_at"),
-    ("closed", "closed_at", "handled_at"),
-    ("satisfied", "evaluated_at", "closed_at"),
-)
+FUNNEL_STEPS = tuple((k, b, a) for k, b, a, _, _ in STEPS)  # (stage, its timestamp, the previous one's)
 
 
 def _span_columns() -> list:
@@ -656,9 +684,9 @@ issue_summary = sa.Table(  # issues by report day/month × community
     metadata,
     *_span_columns(),
     sa.Column("community_code", sa.String(12), nullable=False),
-    *_counts("reported", "accepted", "dispatched", "handled", "closed", "on_time", "evaluated", "satisfied"),
-    *[sa.Column(f"h_{s}", sa.Float, nullable=False) for s, _, _ in FUNNEL_STEPS],  # hours from the previous stage
-    *_counts(*[f"nh_{s}" for s, _, _ in FUNNEL_STEPS]),  # issues with both timestamps (the mean's divisor)
+    # The catalogue's stored counts (data_access.indicators.STORED); h_*: hours from the previous stage,
+    # nh_*: issues with both timestamps (the mean's divisor).
+    *[sa.Column(c, sa.Float if c.startswith("h_") else sa.Integer, nullable=False) for c in STORED],
     *_counts(*[f"src_{c}" for c in SOURCE_CHANNELS], *[f"esc_{e}" for e in ESCALATION_LEVELS]),
     sa.PrimaryKeyConstraint("community_code", "span", "bucket"),
     _enum("span", ("d", "m")),
@@ -666,13 +694,14 @@ issue_summary = sa.Table(  # issues by report day/month × community
     sa.Index(None, "street_code", "span", "bucket"),
 )
 
-issue_category_summary = sa.Table(  # issues by report day/month × street × level-3 category
+issue_category_summary = sa.Table(  # issues by report day/month × street × level-3 category × department
     "issue_category_summary",
     metadata,
     *_span_columns(),
     sa.Column("category_code", sa.String(12), nullable=False),
-    *_counts("reported", "closed", "on_time", "evaluated", "satisfied"),
-    sa.PrimaryKeyConstraint("street_code", "span", "bucket", "category_code"),
+    sa.Column("department_code", sa.String(12), nullable=False),  # '' when not dispatched (0006)
+    *[sa.Column(c, sa.Float if c.startswith("h_") else sa.Integer, nullable=False) for c in STORED],
+    sa.PrimaryKeyConstraint("street_code", "span", "bucket", "category_code", "department_code"),
     _enum("span", ("d", "m")),
     sa.Index(None, "district_code", "span", "bucket"),
 )

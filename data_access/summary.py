@@ -25,17 +25,26 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access.schema import ESCALATION_LEVELS, FUNNEL_STEPS, SOURCE_CHANNELS
+from data_access import indicators
+from data_access.schema import ESCALATION_LEVELS, SOURCE_CHANNELS
 from data_access.scope import Period, Scope
 
 SUMMARISED = ("city", "district", "street")
 RAW_TABLES = ("issue", "volunteer_activity")  # the raw tables the summaries are computed from
-SATISFIED = "satisfaction IN ('satisfied', 'basically_satisfied')"
-_COUNTS = ["reported", "closed", "on_time", "evaluated", "satisfied"]  # the additive issue KPI counts
-_KPI_MEASURES = (  # _COUNTS from raw issue rows
-    "count(*), count(closed_at), count(*) FILTER (WHERE closed_at <= due_at), count(evaluated_at), "
-    f"count(*) FILTER (WHERE {SATISFIED})"
+# Summaries count what happened by the time they are built: the catalogue's counts at the end of time.
+EVER = datetime(9999, 12, 31)
+_ISSUE_MEASURES = ", ".join(
+    [
+        indicators.raw_counts("r", indicators.STORED),
+        *[f"count(*) FILTER (WHERE r.source_channel = '{c}')" for c in SOURCE_CHANNELS],
+        *[f"count(*) FILTER (WHERE r.escalation_level = '{e}')" for e in ESCALATION_LEVELS],
+    ]
 )
+_ISSUE_COLUMNS = [
+    *indicators.STORED,
+    *[f"src_{c}" for c in SOURCE_CHANNELS],
+    *[f"esc_{e}" for e in ESCALATION_LEVELS],
+]
 
 
 def covers(scope: Scope) -> bool:
@@ -45,41 +54,6 @@ def covers(scope: Scope) -> bool:
 
 # ---------------------------------------------------------------------------------------------- refresh
 
-
-def _hours(b: str, a: str) -> str:
-    return f"extract(epoch FROM {b} - {a}) / 3600"
-
-
-_ISSUE_MEASURES = ", ".join(
-    [
-        "count(*)",
-        "count(accepted_at)",
-        "count(dispatched_at)",
-        "count(handled_at)",
-        "count(closed_at)",
-        "count(*) FILTER (WHERE closed_at <= due_at)",
-        "count(evaluated_at)",
-        f"count(*) FILTER (WHERE {SATISFIED})",
-        *[f"coalesce(sum({_hours(b, a)}), 0)" for _, b, a in FUNNEL_STEPS],
-        *[f"count({b} - {a})" for _, b, a in FUNNEL_STEPS],
-        *[f"count(*) FILTER (WHERE source_channel = '{c}')" for c in SOURCE_CHANNELS],
-        *[f"count(*) FILTER (WHERE escalation_level = '{e}')" for e in ESCALATION_LEVELS],
-    ]
-)
-_ISSUE_COLUMNS = [
-    "reported",
-    "accepted",
-    "dispatched",
-    "handled",
-    "closed",
-    "on_time",
-    "evaluated",
-    "satisfied",
-    *[f"h_{s}" for s, _, _ in FUNNEL_STEPS],
-    *[f"nh_{s}" for s, _, _ in FUNNEL_STEPS],
-    *[f"src_{c}" for c in SOURCE_CHANNELS],
-    *[f"esc_{e}" for e in ESCALATION_LEVELS],
-]
 
 # table: (raw table, date expression, place columns, extra key columns, measures SQL, measure columns)
 _SPECS = {
@@ -95,9 +69,9 @@ _SPECS = {
         "issue",
         "reported_at",
         ("district_code", "street_code"),
-        ("category_code",),
-        _KPI_MEASURES,
-        _COUNTS,
+        ("category_code", "department_code"),
+        indicators.raw_counts("r", indicators.STORED),
+        list(indicators.STORED),
     ),
     "activity_summary": (
         "volunteer_activity",
@@ -116,7 +90,10 @@ _SPECS = {
         ["activities", "hours"],
     ),
 }
-_RAW_KEY = {"team_id": "coalesce(r.team_id, 0)"}  # key columns computed from the raw row
+_RAW_KEY = {
+    "team_id": "coalesce(r.team_id, 0)",
+    "department_code": "coalesce(r.department_code, '')",
+}  # key columns computed from the raw row
 TABLES = (*_SPECS, "volunteer_days")
 
 
@@ -152,7 +129,8 @@ def _rebuild(conn: sa.Connection, table: str, touched: bool) -> None:
             f"INSERT INTO {table} (span, bucket, {keys}, {col_list}) "
             f"SELECT 'd', r.{when}::date, {r_keys}, {measures} "
             f"FROM {raw} r {_join_touched('r', place, when) if touched else ''} GROUP BY r.{when}::date, {r_keys}"
-        )
+        ),
+        {"at": EVER},
     )
     conn.execute(
         sa.text(
@@ -294,53 +272,58 @@ def _read(engine: sa.Engine, sql: str, params: dict) -> pd.DataFrame:
         return pd.read_sql(sa.text(sql), conn, params=params)
 
 
-def _overdue(engine: sa.Engine, scope: Scope, period: Period, at: datetime, key: str | None = None) -> pd.DataFrame:
+def _overdue(
+    engine: sa.Engine,
+    scope: Scope,
+    period: Period,
+    at: datetime,
+    key: str | None = None,
+    where: str = "TRUE",
+    params: dict | None = None,
+) -> pd.DataFrame:
     """Open issues of the period already past their deadline at ``at`` (live: the clock moves them)."""
     w, p = scope.where()
     pw, pp = period.where("reported_at")
     group = f"{key} AS code, " if key else ""
     sql = (
-        f"SELECT {group}count(*) AS overdue_open FROM issue WHERE {w} AND {pw} AND closed_at IS NULL "
-        f"AND due_at <= :at{' GROUP BY 1' if key else ''}"
+        f"SELECT {group}{indicators.raw_counts(keys=['overdue_open'])} FROM issue WHERE {w} AND {pw} AND {where} "
+        f"AND {indicators.condition(indicators.OVERDUE)}{' GROUP BY 1' if key else ''}"
     )
-    return _read(engine, sql, {**p, **pp, "at": at})
-
-
-def _with_due(df: pd.DataFrame) -> pd.DataFrame:
-    """due = closed + open past deadline (an issue is due once closed or overdue)."""
-    df["overdue_open"] = df["overdue_open"].fillna(0).astype(int)
-    df["due"] = df["closed"] + df["overdue_open"]
-    return df
+    return _read(engine, sql, {**p, **pp, **(params or {}), "at": at})
 
 
 def _sum(cols) -> str:
-    return ", ".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in cols)
+    return ", ".join(f"coalesce(sum({c}), 0)::{'float' if c.startswith('h_') else 'bigint'} AS {c}" for c in cols)
 
 
-def issue_kpis(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
-    """Issue KPIs of the period (the counts and rates of metrics.issue_kpis; stage hours are in the funnel)."""
+def issue_counts(
+    engine: sa.Engine,
+    scope: Scope,
+    period: Period,
+    at: datetime,
+    key: str | None = None,
+    table: str = "issue_summary",
+    live_where: str = "TRUE",
+    where: str = "TRUE",
+    params: dict | None = None,
+    live_key: str | None = None,
+) -> pd.DataFrame:
+    """The catalogue's issue counts of the period (``due`` and ``overdue_open`` included): one row, or one
+    row per ``key`` (an SQL expression over the summary's columns) as ``code``. The live overdue count
+    is read from raw issues grouped by ``live_key`` (default: ``key``, when the columns are the same).
+    ``where`` filters the summary rows and ``live_where`` the raw rows the same way."""
     w, p = scope.where()
     sw, sp = spans(period)
-    sql = f"SELECT {_sum(_COUNTS)} FROM issue_summary WHERE {w} AND {sw}"
-    df = _read(engine, sql, {**p, **sp})
-    df["overdue_open"] = _overdue(engine, scope, period, at)["overdue_open"].iloc[0]
-    df = _with_due(df).rename(columns={"on_time": "closed_on_time"})
-    due = df["due"].where(df["due"] > 0)
-    df["closure_rate"] = 100.0 * df["closed"] / due
-    df["on_time_rate"] = 100.0 * df["closed_on_time"] / due
-    df["satisfaction_rate"] = 100.0 * df["satisfied"] / df["evaluated"].where(df["evaluated"] > 0)
-    return df
-
-
-def issue_by_child(engine: sa.Engine, scope: Scope, period: Period, at: datetime, key: str) -> pd.DataFrame:
-    """Issue counts per child unit (``key`` groups the hierarchy columns), before rates."""
-    w, p = scope.where()
-    sw, sp = spans(period)
-    sql = f"""SELECT {key} AS code, {_sum(_COUNTS)}
-              FROM issue_summary WHERE {w} AND {sw} GROUP BY 1"""
-    df = _read(engine, sql, {**p, **sp})
-    df = df.merge(_overdue(engine, scope, period, at, key), on="code", how="left")
-    return _with_due(df)
+    group = f"{key} AS code, " if key else ""
+    sql = f"SELECT {group}{_sum(indicators.STORED)} FROM {table} WHERE {w} AND {sw} AND {where}"
+    params = {**p, **sp, **(params or {})}
+    if key:
+        df = _read(engine, sql + " GROUP BY 1", params)
+        live = _overdue(engine, scope, period, at, live_key or key, live_where, params)
+        return indicators.with_due(df.merge(live, on="code", how="left"))
+    df = _read(engine, sql, params)
+    df["overdue_open"] = _overdue(engine, scope, period, at, where=live_where, params=params)["overdue_open"].iloc[0]
+    return indicators.with_due(df)
 
 
 def issue_trend(
@@ -348,34 +331,25 @@ def issue_trend(
 ) -> pd.DataFrame:
     """Monthly counts by report month (partial months at the period's edges as partial), optionally of one
     level-1 category (from the category summary)."""
-    w, p = scope.where()
-    sw, sp = spans(period)
-    pw, pp = period.where("reported_at")
-    table, cat, live_cat = "issue_summary", "", ""
-    if category_l1:
-        table, cat, live_cat = "issue_category_summary", "AND category_code LIKE :cat", "AND category_l1 = :l1"
-    params = {**p, "cat": f"{category_l1}%", "l1": category_l1}
-    sql = f"""SELECT date_trunc('month', bucket)::date AS month, {_sum(_COUNTS)}
-              FROM {table} WHERE {w} AND {sw} {cat} GROUP BY 1 ORDER BY 1"""
-    df = _read(engine, sql, {**params, **sp})
-    live = _read(
-        engine,
-        f"""SELECT date_trunc('month', reported_at)::date AS month, count(*) AS overdue_open FROM issue
-            WHERE {w} AND {pw} AND closed_at IS NULL AND due_at <= :at {live_cat} GROUP BY 1""",
-        {**params, **pp, "at": at},
-    )
-    return _with_due(df.merge(live, on="month", how="left"))
-
-
-def issue_funnel_counts(engine: sa.Engine, scope: Scope, period: Period) -> pd.Series:
-    """Issues reaching each funnel stage and the mean hours from the previous stage."""
-    w, p = scope.where()
-    sw, sp = spans(period)
-    cols = ["reported"] + [s for s, _, _ in FUNNEL_STEPS]
-    hours = [f"h_{s}" for s, _, _ in FUNNEL_STEPS] + [f"nh_{s}" for s, _, _ in FUNNEL_STEPS]
-    sql = f"""SELECT {_sum(cols)}, {", ".join(f"coalesce(sum({h}), 0) AS {h}" for h in hours)}
-              FROM issue_summary WHERE {w} AND {sw}"""
-    return _read(engine, sql, {**p, **sp}).iloc[0]
+    month = "date_trunc('month', {})::date"
+    by_report = month.format("reported_at")
+    if not category_l1:
+        df = issue_counts(engine, scope, period, at, month.format("bucket"), live_key=by_report)
+    else:
+        df = issue_counts(
+            engine,
+            scope,
+            period,
+            at,
+            month.format("bucket"),
+            "issue_category_summary",
+            "category_l1 = :l1",
+            "category_code LIKE :cat",
+            {"cat": f"{category_l1}%", "l1": category_l1},
+            by_report,
+        )
+    # The live part groups reported_at; the key above groups bucket: both name the report month.
+    return df.rename(columns={"code": "month"}).sort_values("month").reset_index(drop=True)
 
 
 def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> pd.DataFrame:

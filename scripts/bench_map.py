@@ -14,15 +14,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from dashboard import mapview  # noqa: E402
+from dashboard import data, mapview  # noqa: E402
 from dashboard.state import ViewState, period_of  # noqa: E402
-from data_access import metrics, queries  # noqa: E402
+from data_access import metrics  # noqa: E402
 from data_access.engine import get_engine  # noqa: E402
-from data_access.scope import Scope  # noqa: E402
 from data_access.settings import get_settings  # noqa: E402
 from geo.mapping import payload_bytes  # noqa: E402
-
-MODULES = {"queries": queries, "metrics": metrics}
 
 
 def main(repeats: int = 3) -> None:
@@ -32,9 +29,7 @@ def main(repeats: int = 3) -> None:
     with engine.connect() as conn:
         street = conn.execute(sa.text("SELECT code FROM street WHERE district_code = '420106' LIMIT 1")).scalar()
 
-    def fetch(name, code, *args):
-        module, func = name.split(".")
-        return getattr(MODULES[module], func)(engine, Scope.from_code(code), *args)
+    read = data.direct(engine)
 
     rows = []
     for label, code in (("city 武汉市", "420100"), ("district 武昌区", "420106"), ("street", street)):
@@ -42,7 +37,7 @@ def main(repeats: int = 3) -> None:
         for _ in range(repeats):
             t0 = time.perf_counter()
             deck, _ = mapview.build(
-                fetch, code, period, at, "issues_per_1000", mapview.default_layers(code), str, get_settings()
+                read, code, period, at, "issues_per_1000", mapview.default_layers(code), str, get_settings()
             )
             size = payload_bytes(deck)
             times.append(time.perf_counter() - t0)

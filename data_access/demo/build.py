@@ -824,7 +824,11 @@ class DistrictBuilder:
                 "strength": m["street_code"].map(self.street_strength),
             }
         )
-        place = issue_gen.Place.build(micro, self.compounds)
+        depts = issue_gen.departments(
+            self.code, self.o["name"], self.streets, self.street_strength, np.random.default_rng([int(self.code), 14])
+        )
+        self.t.add("department", depts[["code", "district_code", "street_code", "name", "kind"]])
+        place = issue_gen.Place.build(micro, self.compounds, depts)
         cats = default_tree()
         times = issue_gen.daily_times(rng, self.start, self.as_of, self.spec["issues_per_year"])
         times = times[times <= np.datetime64(self.as_of_ts)]
@@ -857,6 +861,7 @@ LOAD_ORDER = [
     "volunteer_activity",
     "point_redemption",
     "issue_category",
+    "department",
     "issue",
     "layer_source",
     "store_meta",

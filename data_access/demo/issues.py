@@ -26,6 +26,78 @@ _STAGES = ["accepted_at", "registered_at", "dispatched_at", "handled_at", "verif
 _MONTH_SEASON = np.array([0.8, 0.75, 1.0, 1.05, 1.1, 1.15, 1.25, 1.2, 1.05, 1.0, 0.9, 0.85])
 
 
+# 承办单位: who handles a level-3 category ("street": the street the issue is in, 属地), by category code
+# or its level-2 / level-1 prefix (the longest match wins).
+ROUTES = {
+    "010101": "城管局",
+    "010102": "street",
+    "0102": "城管局",
+    "0103": "园林局",
+    "02": "住建局",
+    "020102": "市场监管局",
+    "020201": "street",
+    "03": "street",
+    "030301": "人社局",
+    "040101": "消防救援大队",
+    "040102": "street",
+    "040201": "公安分局",
+    "040301": "燃气公司",
+    "05": "应急管理局",
+    "060101": "民政局",
+    "060102": "医保局",
+    "0602": "民政局",
+    "060301": "城建局",
+    "060302": "供电公司",
+    "060303": "水务集团",
+}
+BUREAU_KINDS = {"燃气公司": "utility", "供电公司": "utility", "水务集团": "utility", "消防救援大队": "other"}
+
+
+def departments(
+    district_code: str, district_name: str, streets: pd.DataFrame, street_strength: dict, rng
+) -> pd.DataFrame:
+    """A district's handling departments: its streets (属地) and the bureaus and utilities of ROUTES, each with
+    a strength (how well it handles what it is sent; a street's is the street's own)."""
+    bureaus = sorted({v for v in ROUTES.values() if v != "street"})
+    rows = [
+        {
+            "district_code": district_code,
+            "street_code": c,
+            "name": f"{n}办事处" if n.endswith("街道") else n,
+            "kind": "street",
+            "strength": street_strength[c],
+            "handles": "street",
+        }
+        for c, n in zip(streets["code"], streets["name"])
+    ]
+    rows += [
+        {
+            "district_code": district_code,
+            "street_code": None,
+            "name": f"{district_name}{b}",
+            "kind": BUREAU_KINDS.get(b, "bureau"),
+            "strength": float(rng.normal(0, 0.9)),
+            "handles": b,
+        }
+        for b in bureaus
+    ]
+    df = pd.DataFrame(rows)
+    df["code"] = [f"{district_code}D{i:03d}" for i in range(1, len(df) + 1)]
+    return df
+
+
+def _route(categories: np.ndarray, streets: np.ndarray, depts: pd.DataFrame) -> np.ndarray:
+    """The department each issue is dispatched to, from its category and street."""
+    handler = np.array(
+        [next((ROUTES[c[:n]] for n in (6, 4, 2) if c[:n] in ROUTES), "street") for c in categories], dtype=object
+    )
+    by_handler = dict(zip(depts["handles"], depts["code"]))
+    by_street = dict(zip(depts["street_code"], depts["code"]))
+    return np.where(
+        handler == "street", pd.Series(streets).map(by_street).to_numpy(), pd.Series(handler).map(by_handler).to_numpy()
+    )
+
+
 @dataclass
 class Place:
     """Where issues of one district can happen: micro-grids with their parents and strength."""
@@ -33,15 +105,16 @@ class Place:
     micro: pd.DataFrame  # code, grid_code, community_code, street_code, lon, lat, radius_deg, weight, strength
     compound_codes: np.ndarray  # compound codes sorted by grid
     compounds_by_grid: tuple[np.ndarray, np.ndarray, np.ndarray]  # grid codes, start and count in compound_codes
+    departments: pd.DataFrame | None = None  # see departments()
 
     @classmethod
-    def build(cls, micro: pd.DataFrame, compounds: pd.DataFrame) -> Place:
+    def build(cls, micro: pd.DataFrame, compounds: pd.DataFrame, depts: pd.DataFrame | None = None) -> Place:
         comp = compounds[compounds["grid_code"].notna()].sort_values("grid_code", kind="stable")
         grids, starts, counts = np.unique(comp["grid_code"].to_numpy(dtype=str), return_index=True, return_counts=True)
         if len(comp) == 0:
             grids, starts, counts = np.array(["-"]), np.array([0]), np.array([0])
         codes = comp["code"].to_numpy(dtype=object) if len(comp) else np.array([None], dtype=object)
-        return cls(micro, codes, (grids, starts, counts))
+        return cls(micro, codes, (grids, starts, counts), depts)
 
 
 def _pick_places(place: Place, n: int, rng) -> pd.DataFrame:
@@ -106,6 +179,10 @@ def make_issues(
         df["reported_at"], lim["time_limit"].to_numpy(dtype=float), lim["time_limit_unit"].to_numpy()
     ).to_numpy()
     s = df["strength"].to_numpy()
+    if place.departments is not None:  # a bureau's own strength counts beside the street's
+        df["department_code"] = _route(df["category_code"].to_numpy(), df["street_code"].to_numpy(), place.departments)
+        d = place.departments.set_index("code").loc[df["department_code"]]
+        s = np.where(d["kind"].to_numpy() == "street", s, 0.4 * s + d["strength"].to_numpy())
     allowed = (df["due_at"] - df["reported_at"]).dt.total_seconds().to_numpy()
     span = allowed * rng.lognormal(np.log(0.42) - 0.25 * s, 0.55)
     age = (as_of - df["reported_at"]).dt.total_seconds().to_numpy()
@@ -145,6 +222,20 @@ def make_issues(
     df["returned_count"] = rng.poisson(0.04 + 0.2 * late)
     df["extended_count"] = rng.poisson(0.02 + 0.5 * late)
     df["reworked_count"] = rng.poisson(0.02 + 0.1 * late)
+    df["redispatch_count"] = np.where(df["dispatched_at"].notna(), rng.poisson(0.03 + 0.15 * late), 0)
+    if "department_code" in df:  # a department is named when the issue is dispatched to it
+        df["department_code"] = df["department_code"].where(df["dispatched_at"].notna())
+    # 已解决/未解决 at the return visit, with the satisfaction it goes with.
+    p_res = pd.Series(df["satisfaction"]).map({"satisfied": 0.97, "basically_satisfied": 0.85, "dissatisfied": 0.3})
+    df["resolved"] = pd.Series(rng.random(n) < p_res.fillna(0).to_numpy()).where(df["evaluated_at"].notna().to_numpy())
+    # Acceptance takes minutes to hours whatever the handling time (a stronger place is quicker), and no
+    # longer than registration.
+    df["accept_due_at"] = df["reported_at"] + pd.to_timedelta(lim["accept_limit_hours"].to_numpy(), unit="h")
+    accept = pd.to_timedelta(rng.lognormal(np.log(1500) - 0.35 * s, 0.9), unit="s").to_numpy()
+    quick = df["reported_at"] + accept
+    df["accepted_at"] = quick.where(df["registered_at"].isna() | (quick < df["registered_at"]), df["accepted_at"])
+    df.loc[df["accepted_at"] > as_of, "accepted_at"] = pd.NaT
+    df["accepted_at"] = df["accepted_at"].dt.floor("s")
     return df.drop(columns=["strength"])
 
 

@@ -293,6 +293,8 @@ _add(
             Column("due_at", "办理时限", "datetime", aliases=("deadline", "due")),
             Column("escalation_level", "解决层级", "enum", aliases=("escalation",), labels=ESCALATION),
             Column("satisfaction", "满意度", "enum", labels=SATISFACTION),
+            Column("resolved", "是否解决", "bool", aliases=("resolved", "解决情况")),
+            Column("department_code", "承办单位代码", "text", aliases=("department", "责任单位代码")),
         ),
         located=True,
         enums={

@@ -182,7 +182,8 @@ def _needs_place(df: pd.DataFrame, problems: list[Problem], need: str = "communi
 def _resolve_issues(conn, kind, df, problems):
     _place(conn, kind, df, problems)
     cats = pd.read_sql(
-        sa.text("SELECT code, time_limit, time_limit_unit FROM issue_category WHERE level = 3"), conn
+        sa.text("SELECT code, time_limit, time_limit_unit, accept_limit_hours FROM issue_category WHERE level = 3"),
+        conn,
     ).set_index("code")
     unknown = df["category_code"].notna() & ~df["category_code"].isin(cats.index)
     _flag(problems, df, unknown, "事件分类代码", df["category_code"], "unknown_ref", unit="category")
@@ -197,6 +198,20 @@ def _resolve_issues(conn, kind, df, problems):
             lim["time_limit"].to_numpy(),
             lim["time_limit_unit"].to_numpy(),
         ).to_numpy()
+    # The acceptance deadline (受理时限) from the category; none when the category has no limit.
+    df["accept_due_at"] = pd.NaT
+    if known.any():
+        hours = cats.loc[df.loc[known, "category_code"], "accept_limit_hours"].to_numpy(dtype=float)
+        df.loc[known, "accept_due_at"] = (
+            pd.to_datetime(df.loc[known, "reported_at"]) + pd.to_timedelta(hours, unit="h")
+        ).to_numpy()
+    if "department_code" in df:
+        depts = pd.read_sql(sa.text("SELECT code FROM department"), conn)["code"]
+        unknown = df["department_code"].notna() & ~df["department_code"].isin(depts)
+        _flag(problems, df, unknown, "承办单位代码", df["department_code"], "unknown_ref", unit="department")
+    if "resolved" in df:
+        no_visit = df["resolved"].notna() & df["evaluated_at"].isna()
+        _flag(problems, df, no_visit, "是否解决", df["resolved"], "needs_evaluation")
 
 
 def _resolve_workers(conn, kind, df, problems):

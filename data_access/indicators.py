@@ -1,0 +1,731 @@
+"""The indicator catalogue (指标体系): every figure the product shows, declared once.
+
+A figure is built from *counts*. A :class:`Count` says how it is read from raw rows (an SQL aggregate
+over the issue table, at the time ``:at``) and whether the summary tables store it (an additive column
+of ``issue_summary`` and ``issue_category_summary`` of the same name). An :class:`Indicator` is a
+formula over counts: a ratio (numerator / denominator, in percent), a mean (a sum over its count), or
+a count itself; with its names, unit, definition, the standard it follows, the better direction and
+its default targets. Readers return counts; :func:`derive` turns them into every indicator whose
+counts are present; :func:`rag` colours a value against its targets (overridable per level by the
+TOML file named by ``GGC_TARGETS_FILE``). Nothing else computes a rate or decides a colour.
+
+Two definitions everything else uses:
+
+- *due* (应办结): an issue is due once it is closed or past its deadline (``DUE``);
+- *overdue* (超期未结): open and past its deadline at ``:at`` (``OVERDUE``), read live from raw rows
+  at every scope, since the clock, not the data, moves issues into it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+# The definitions of "due", "overdue" and "satisfied", over an issue row (``{a}``: its alias and a dot).
+DUE = "({a}closed_at <= :at OR {a}due_at <= :at)"
+OVERDUE = "({a}closed_at IS NULL AND {a}due_at <= :at)"
+SATISFIED = "{a}satisfaction IN ('satisfied', 'basically_satisfied')"
+SELF_SETTLED = "{a}escalation_level IN ('compound', 'community')"
+REPEAT_DAYS = 30
+# A repeat request (重复诉求): an earlier issue of the same compound and level-3 category within 30 days.
+REPEAT = (
+    "({a}compound_code IS NOT NULL AND EXISTS (SELECT 1 FROM issue p WHERE p.compound_code = {a}compound_code "
+    "AND p.category_code = {a}category_code AND p.reported_at < {a}reported_at "
+    f"AND p.reported_at >= {{a}}reported_at - interval '{REPEAT_DAYS} days'))"
+)
+MIN_CASES = 20  # a rate on fewer cases is shown with its count and never coloured
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count of issues (or a sum of hours), read from raw rows and, when ``stored``, from the summaries."""
+
+    key: str
+    zh: str
+    en: str
+    raw: str  # SQL aggregate over issue rows aliased ``{a}`` (bound parameter :at)
+    stored: bool = True  # a column of the issue summaries (additive); else read live from raw rows
+
+
+def _filter(cond: str) -> str:
+    return f"count(*) FILTER (WHERE {cond})"
+
+
+def _hours(b: str, a: str) -> str:
+    return f"extract(epoch FROM {{a}}{b} - {{a}}{a}) / 3600"
+
+
+# The issue lifecycle's steps: (stage key, its timestamp, the previous stage's timestamp, Chinese, English).
+STEPS = (
+    ("accepted", "accepted_at", "reported_at", "受理", "acceptance"),
+    ("dispatched", "dispatched_at", "accepted_at", "派遣", "dispatch"),
+    ("handled", "handled_at", "dispatched_at", "处置", "handling"),
+    ("closed", "closed_at", "handled_at", "结案", "closing"),
+    ("satisfied", "evaluated_at", "closed_at", "评价", "evaluation"),
+)
+
+ISSUE_COUNTS: tuple[Count, ...] = (
+    Count("reported", "上报数", "Reported", "count(*)"),
+    Count("accepted", "受理数", "Accepted", _filter("{a}accepted_at <= :at")),
+    Count(
+        "accepted_on_time", "按时受理数", "Accepted in time", _filter("{a}accepted_at <= LEAST(:at, {a}accept_due_at)")
+    ),
+    Count("registered", "立案数", "Registered", _filter("{a}registered_at <= :at")),
+    Count("dispatched", "派遣数", "Dispatched", _filter("{a}dispatched_at <= :at")),
+    Count("handled", "处置数", "Handled", _filter("{a}handled_at <= :at")),
+    Count(
+        "handled_on_time",
+        "按期处置数",
+        "Handled on time",
+        _filter("{a}closed_at <= :at AND {a}handled_at <= {a}due_at"),
+    ),
+    Count("closed", "结案数", "Closed", _filter("{a}closed_at <= :at")),
+    Count("on_time", "按期结案数", "Closed on time", _filter("{a}closed_at <= LEAST(:at, {a}due_at)")),
+    Count("closed_late", "超期结案数", "Closed late", _filter("{a}closed_at <= :at AND {a}closed_at > {a}due_at")),
+    Count("overdue_open", "超期未结数", "Overdue open", _filter(OVERDUE), stored=False),
+    Count("due", "应办结数", "Due", _filter(DUE), stored=False),  # from summaries: closed + overdue_open
+    Count("reworked", "返工数", "Reworked", _filter("{a}closed_at <= :at AND {a}reworked_count > 0")),
+    Count("returned", "回退数", "Returned", _filter("{a}dispatched_at <= :at AND {a}returned_count > 0")),
+    Count("extended", "延期数", "Extended", _filter("{a}dispatched_at <= :at AND {a}extended_count > 0")),
+    Count(
+        "redispatched", "重新派遣数", "Re-dispatched", _filter("{a}dispatched_at <= :at AND {a}redispatch_count > 0")
+    ),
+    Count("self_settled", "自行处置数", "Settled locally", _filter(f"{{a}}closed_at <= :at AND {SELF_SETTLED}")),
+    Count("evaluated", "评价数", "Evaluated", _filter("{a}evaluated_at <= :at")),
+    Count("satisfied", "满意数", "Satisfied", _filter(f"{{a}}evaluated_at <= :at AND {SATISFIED}")),
+    Count("answered", "回访表态数", "Resolution stated", _filter("{a}evaluated_at <= :at AND {a}resolved IS NOT NULL")),
+    Count("resolved", "已解决数", "Resolved", _filter("{a}evaluated_at <= :at AND {a}resolved")),
+    Count("repeated", "重复诉求数", "Repeat requests", _filter(REPEAT)),
+    *(
+        c
+        for key, b, a, zh, en in STEPS
+        for c in (
+            Count(
+                f"h_{key}",
+                f"{zh}时长合计",
+                f"Hours to {en}",
+                f"coalesce(sum({_hours(b, a)}) FILTER (WHERE {{a}}{b} <= :at), 0)",
+            ),
+            Count(
+                f"nh_{key}",
+                f"{zh}时长样本",
+                f"Timed {en}s",
+                f"count({{a}}{b} - {{a}}{a}) FILTER (WHERE {{a}}{b} <= :at)",
+            ),
+        )
+    ),
+)
+COUNTS = {c.key: c for c in ISSUE_COUNTS}
+STORED = tuple(c.key for c in ISSUE_COUNTS if c.stored)  # the summaries' additive columns, in this order
+
+
+def raw_counts(alias: str = "", keys=None) -> str:
+    """SQL select list of the issue counts (all, or ``keys``) over rows aliased ``alias``, at ``:at``."""
+    a = f"{alias}." if alias else ""
+    return ", ".join(f"{COUNTS[k].raw.format(a=a)} AS {k}" for k in (keys or COUNTS))
+
+
+def condition(template: str, alias: str = "") -> str:
+    """One of the definitions above (DUE, OVERDUE, SATISFIED, …) over rows aliased ``alias``."""
+    return template.format(a=f"{alias}." if alias else "")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: a formula over counts, with what a reader needs to trust it."""
+
+    key: str
+    zh: str
+    en: str
+    unit: str  # "%", "件", "小时", "‰" …
+    definition: str  # one sentence, Chinese
+    standard: str
+    numerator: str  # a count key
+    denominator: str | None = None  # a count key (None: the indicator is the count itself)
+    kind: str = "ratio"  # "ratio" (percent), "mean" (sum / count), "count", "per_1000"
+    higher_is_better: bool = True
+    green: float | None = None  # at or above (below, when lower is better) this value: green
+    amber: float | None = None
+    domain: str = "issues"
+    min_cases: int = 0  # fewer cases in the denominator: shown greyed, never coloured
+    median: tuple[str, str] | None = field(default=None, compare=False)  # raw-only medians: (to, from) columns
+
+    @property
+    def additive(self) -> bool:
+        return self.kind == "count"
+
+    @property
+    def scale(self) -> float:
+        return {"ratio": 100.0, "per_1000": 1000.0}.get(self.kind, 1.0)
+
+
+_GBT = "GB/T 30428.4 数字化城市管理信息系统 第4部分：绩效评价（案件评价）"
+_H12345 = "12345政务服务便民热线考核（三率：响应率、解决率、满意率）"
+_DESIGN = "本系统口径（DESIGN.md）"
+_DEPT = "部门考核（承办单位按期办结与满意度）"
+
+
+def _rate(key, zh, en, definition, standard, num, den, green, amber, better=True, **kw) -> Indicator:
+    return Indicator(key, zh, en, "%", definition, standard, num, den, "ratio", better, green, amber, **kw)
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "reported",
+        "上报数",
+        "Reported",
+        "件",
+        "统计期内上报（含来电、巡查发现）的事件数。",
+        _DESIGN,
+        "reported",
+        kind="count",
+        higher_is_better=False,
+    ),
+    Indicator(
+        "closed",
+        "结案数",
+        "Closed",
+        "件",
+        "统计期内上报、截至数据时点已结案的事件数。",
+        _DESIGN,
+        "closed",
+        kind="count",
+    ),
+    Indicator(
+        "due",
+        "应办结数",
+        "Due",
+        "件",
+        "统计期内上报、截至数据时点已结案或已超过办理时限的事件数（考核分母）。",
+        _GBT,
+        "due",
+        kind="count",
+    ),
+    _rate(
+        "on_time_acceptance_rate",
+        "按时受理率",
+        "Accepted in time",
+        "在受理时限内受理的事件占上报事件的比例。",
+        _GBT,
+        "accepted_on_time",
+        "reported",
+        95.0,
+        90.0,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "on_time_handling_rate",
+        "按期处置率",
+        "Handled on time",
+        "已结案且在办理时限内处置完毕的事件占应办结事件的比例（处置后尚未结案的不计入分子）。",
+        _GBT,
+        "handled_on_time",
+        "due",
+        90.0,
+        80.0,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "on_time_rate",
+        "按期结案率",
+        "On-time closure",
+        "在办理时限内结案的事件占应办结事件的比例。",
+        _GBT,
+        "on_time",
+        "due",
+        90.0,
+        80.0,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "closure_rate",
+        "结案率",
+        "Closure rate",
+        "已结案事件占应办结事件的比例（处置率）。",
+        _GBT,
+        "closed",
+        "due",
+        95.0,
+        90.0,
+        min_cases=MIN_CASES,
+    ),
+    Indicator(
+        "overdue_open",
+        "超期未结",
+        "Overdue open",
+        "件",
+        "截至数据时点已超过办理时限仍未结案的事件数。",
+        _GBT,
+        "overdue_open",
+        kind="count",
+        higher_is_better=False,
+        green=0,
+        amber=10,
+    ),
+    Indicator(
+        "closed_late",
+        "超期结案",
+        "Closed late",
+        "件",
+        "超过办理时限后才结案的事件数。",
+        _GBT,
+        "closed_late",
+        kind="count",
+        higher_is_better=False,
+    ),
+    _rate(
+        "rework_rate",
+        "返工率",
+        "Rework rate",
+        "结案事件中经核查不合格、返工重办的比例。",
+        _GBT,
+        "reworked",
+        "closed",
+        3.0,
+        6.0,
+        better=False,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "return_rate",
+        "回退率",
+        "Return rate",
+        "已派遣事件中被承办单位回退（退单）的比例。",
+        _GBT,
+        "returned",
+        "dispatched",
+        5.0,
+        10.0,
+        better=False,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "extension_rate",
+        "延期率",
+        "Extension rate",
+        "已派遣事件中申请延期办理的比例。",
+        _GBT,
+        "extended",
+        "dispatched",
+        5.0,
+        10.0,
+        better=False,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "redispatch_rate",
+        "重新派遣率",
+        "Re-dispatch rate",
+        "已派遣事件中改派其他承办单位的比例。",
+        _DEPT,
+        "redispatched",
+        "dispatched",
+        5.0,
+        10.0,
+        better=False,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "self_settled_rate",
+        "自行处置率",
+        "Settled locally",
+        "结案事件中在小区、社区层级化解、未上交街道和区的比例。",
+        "党建引领基层治理“小事不出网格、大事不出社区”（种子文章）",
+        "self_settled",
+        "closed",
+        70.0,
+        60.0,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "satisfaction_rate",
+        "群众满意率",
+        "Satisfaction",
+        "回访评价中满意与基本满意的比例。",
+        _H12345,
+        "satisfied",
+        "evaluated",
+        92.0,
+        85.0,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "response_rate",
+        "响应率",
+        "Response rate",
+        "在受理时限内响应（受理）的诉求占全部诉求的比例（12345三率之一，与按时受理率同口径）。",
+        _H12345,
+        "accepted_on_time",
+        "reported",
+        95.0,
+        90.0,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "resolution_rate",
+        "解决率",
+        "Resolution rate",
+        "回访中群众表示“已解决”的诉求占表态诉求的比例。",
+        _H12345,
+        "resolved",
+        "answered",
+        85.0,
+        75.0,
+        min_cases=MIN_CASES,
+    ),
+    _rate(
+        "repeat_rate",
+        "重复诉求率",
+        "Repeat requests",
+        "同一小区、同一三级类别30天内再次上报的诉求占上报诉求的比例。",
+        "12345热线重复来电考核口径（同一诉求30天内）",
+        "repeated",
+        "reported",
+        5.0,
+        10.0,
+        better=False,
+        min_cases=MIN_CASES,
+    ),
+    *(
+        Indicator(
+            f"mean_{key}_hours",
+            f"平均{zh}时长",
+            f"Mean hours to {en}",
+            "小时",
+            f"从上一环节到{zh}的平均用时（小时）。",
+            _GBT,
+            f"h_{key}",
+            f"nh_{key}",
+            "mean",
+            higher_is_better=False,
+            median=(b, a),
+        )
+        for key, b, a, zh, en in STEPS[:4]
+    ),
+    # Organisation, stations, volunteers (counts read by their own readers).
+    _rate(
+        "compound_party_coverage",
+        "小区党组织覆盖率",
+        "Compounds with a party branch",
+        "建有党支部（含联合、片区党支部）的小区占小区总数的比例。",
+        "种子文章 001/002：小区党组织全覆盖",
+        "with_branch",
+        "compounds",
+        80.0,
+        50.0,
+        domain="organisation",
+    ),
+    _rate(
+        "committee_formation_rate",
+        "业委会组建率",
+        "Owners' committees formed",
+        "已组建业主委员会的小区占具备组建条件小区的比例。",
+        "种子文章：业委会组建率",
+        "committees",
+        "eligible",
+        80.0,
+        60.0,
+        domain="property",
+    ),
+    _rate(
+        "committee_party_share",
+        "业委会党员占比",
+        "Party members in committees",
+        "业委会成员中党员的比例。",
+        "种子文章：业委会成员党员比例",
+        "committee_party_members",
+        "committee_members",
+        50.0,
+        30.0,
+        domain="property",
+    ),
+    _rate(
+        "property_party_coverage",
+        "物业企业党组织覆盖率",
+        "Property companies with a party organisation",
+        "服务本区域小区的物业企业中建立党组织（单建、联建或派驻党建指导员）的比例。",
+        "种子文章：物业企业党的组织和工作全覆盖",
+        "companies_with_party",
+        "companies",
+        90.0,
+        70.0,
+        domain="property",
+    ),
+    _rate(
+        "property_satisfaction",
+        "物业服务满意度",
+        "Property service satisfaction",
+        "物业服务满意度测评中表示满意的受访者比例。",
+        "种子文章：物业服务满意度测评",
+        "survey_satisfied",
+        "respondents",
+        85.0,
+        70.0,
+        domain="property",
+    ),
+    _rate(
+        "station_coverage",
+        "15分钟步行覆盖率",
+        "15-minute walk coverage",
+        "距党群服务驿站步行15分钟以内的小区住户占住户总数的比例。",
+        "种子文章：15分钟党群服务圈",
+        "covered",
+        "households",
+        90.0,
+        75.0,
+        domain="stations",
+    ),
+    _rate(
+        "in_service_active_rate",
+        "在职党员活跃率",
+        "Active in-service members",
+        "报到在职党员中统计期内参加过志愿服务的比例。",
+        "种子文章：在职党员到社区报到",
+        "active",
+        "registered",
+        50.0,
+        25.0,
+        domain="volunteers",
+    ),
+    _rate(
+        "worker_reach",
+        "网格员5分钟可达率",
+        "Households within 5 minutes of a grid worker",
+        "距在岗网格员步行5分钟以内的小区住户占住户总数的比例（应急响应）。",
+        "种子文章：网格员“5分钟响应”",
+        "covered",
+        "households",
+        80.0,
+        60.0,
+        domain="stations",
+    ),
+    Indicator(
+        "households_per_station",
+        "每站服务户数",
+        "Households per station",
+        "户/个",
+        "住户数与党群服务驿站数之比。",
+        _DESIGN,
+        "households",
+        "stations",
+        "mean",
+        higher_is_better=False,
+        domain="stations",
+    ),
+    Indicator(
+        "workers_per_1000",
+        "千户网格员数",
+        "Grid workers per 1,000 households",
+        "人/千户",
+        "在岗网格员数与住户数之比（每千户）。",
+        _DESIGN,
+        "workers",
+        "households",
+        "per_1000",
+        domain="organisation",
+    ),
+    Indicator(
+        "issues_per_1000",
+        "千户事件数",
+        "Issues per 1,000 households",
+        "件/千户",
+        "统计期内上报事件数与住户数之比（每千户）。",
+        _DESIGN,
+        "reported",
+        "households",
+        "per_1000",
+        higher_is_better=False,
+        domain="maps",
+    ),
+    Indicator(
+        "volunteers_per_1000",
+        "千人志愿者数",
+        "Volunteers per 1,000 residents",
+        "人/千人",
+        "注册志愿者数与常住人口之比（每千人）。",
+        _DESIGN,
+        "volunteers",
+        "residents",
+        "per_1000",
+        domain="maps",
+    ),
+)
+CATALOGUE = {i.key: i for i in INDICATORS}
+# The names the rate columns had before the catalogue (kept: pages, exports and tests read them).
+ALIASES = {
+    "branch_coverage": "compound_party_coverage",
+    "committee_rate": "committee_formation_rate",
+    "active_rate": "in_service_active_rate",
+    "party_coverage": "compound_party_coverage",
+}
+LEVELS = ("city", "district", "street", "community", "grid", "department")
+
+
+def get(key: str) -> Indicator:
+    """The indicator ``key`` (or one of its older column names)."""
+    return CATALOGUE[ALIASES.get(key, key)]
+
+
+def value(counts, key: str) -> float | None:
+    """The indicator's value from a mapping (a row) of counts; None when undefined (no cases)."""
+    ind = get(key)
+    num = counts.get(ind.numerator)
+    if num is None or _missing(num):
+        return None
+    if ind.denominator is None:
+        return float(num)
+    den = counts.get(ind.denominator)
+    if den is None or _missing(den) or den == 0:
+        return None
+    return ind.scale * float(num) / float(den)
+
+
+def derive(df: pd.DataFrame, keys=None, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """``df`` with a column for every ratio or mean indicator (or ``keys``) whose counts it has.
+
+    ``names`` maps an indicator key to the column name to write (default: the key).
+    """
+    df = df.copy()
+    for ind in INDICATORS if keys is None else [get(k) for k in keys]:
+        if ind.denominator is None or ind.numerator not in df or ind.denominator not in df:
+            continue
+        den = pd.to_numeric(df[ind.denominator], errors="coerce").astype(float)
+        df[(names or {}).get(ind.key, ind.key)] = (
+            ind.scale * pd.to_numeric(df[ind.numerator], errors="coerce").astype(float) / den.where(den > 0)
+        )
+    return df
+
+
+def with_due(df: pd.DataFrame) -> pd.DataFrame:
+    """Summary rows: ``due`` = closed + open past deadline (the same set as ``DUE`` on raw rows)."""
+    df = df.copy()
+    df["overdue_open"] = df["overdue_open"].fillna(0).astype("int64")
+    df["due"] = df["closed"] + df["overdue_open"]
+    return df
+
+
+def cases(counts, key: str) -> float | None:
+    """How many cases the indicator's value rests on (its denominator), or None for a count."""
+    ind = get(key)
+    if ind.denominator is None:
+        return None
+    den = counts.get(ind.denominator)
+    return None if den is None or _missing(den) else float(den)
+
+
+def _missing(v) -> bool:
+    try:
+        return v is None or math.isnan(float(v))
+    except (TypeError, ValueError):
+        return True
+
+
+# ---------------------------------------------------------------------------------------------- targets
+
+
+@lru_cache(maxsize=1)
+def _overrides() -> dict:
+    path = os.environ.get("GGC_TARGETS_FILE")
+    if not path:
+        return {}
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def targets(key: str, level: str | None = None) -> tuple[float, float] | None:
+    """(green, amber) of the indicator at ``level`` ('city' … 'grid', 'department'), or None.
+
+    The targets file (TOML, ``GGC_TARGETS_FILE``) overrides them: ``[closure_rate] green = 96
+    amber = 92`` for every level and ``[closure_rate.street]`` for one.
+    """
+    ind = get(key)
+    out = (ind.green, ind.amber) if ind.green is not None and ind.amber is not None else None
+    over = _overrides().get(ind.key) or next(
+        (_overrides()[a] for a, k in ALIASES.items() if k == ind.key and a in _overrides()), None
+    )
+    if over:
+        if "green" in over and "amber" in over:
+            out = (float(over["green"]), float(over["amber"]))
+        if level and isinstance(over.get(level), dict):
+            out = (float(over[level]["green"]), float(over[level]["amber"]))
+    return out
+
+
+def reload_targets() -> None:
+    """Read the targets file again (after it changed or GGC_TARGETS_FILE was set)."""
+    _overrides.cache_clear()
+
+
+def rag(key: str, v, level: str | None = None, n=None) -> str | None:
+    """'green', 'amber', 'red' for a value against the indicator's targets at ``level``.
+
+    None when there is no target, no value, or the value rests on ``n`` cases, fewer than the
+    indicator's minimum (small samples are never coloured as good or bad).
+    """
+    if key not in CATALOGUE and key not in ALIASES:
+        return None
+    t = targets(key, level)
+    if t is None or _missing(v):
+        return None
+    ind = get(key)
+    if n is not None and not _missing(n) and n < ind.min_cases:
+        return None
+    green, amber = t
+    if ind.higher_is_better:
+        return "green" if v >= green else "amber" if v >= amber else "red"
+    return "green" if v <= green else "amber" if v <= amber else "red"
+
+
+def small_sample(key: str, n) -> bool:
+    """Whether a value resting on ``n`` cases is below the indicator's minimum."""
+    return n is not None and not _missing(n) and n < get(key).min_cases
+
+
+# ---------------------------------------------------------------------------------------------- docs
+
+
+def markdown() -> str:
+    """docs/indicators.md, generated from the catalogue (``python -m data_access indicators``)."""
+    lines = [
+        "# Indicators (指标说明)",
+        "",
+        "Generated from `data_access/indicators.py` by `python -m data_access indicators > docs/indicators.md`;",
+        "a test fails when this file is stale. Every page, the wall screen, exports and the `figures` command",
+        "read these definitions and targets; no other module computes a rate or picks a colour.",
+        "",
+        f"- **Due (应办结)**: `{condition(DUE)}` — an issue counts once it is closed or past its deadline.",
+        f"- **Overdue (超期未结)**: `{condition(OVERDUE)}`, read live from raw rows at every scope.",
+        f"- **Repeat request (重复诉求)**: an earlier issue of the same compound and level-3 category within "
+        f"{REPEAT_DAYS} days.",
+        f"- Rates on fewer than {MIN_CASES} cases are shown greyed with their count and never coloured.",
+        "- Targets: green at or better than the first value, amber at or better than the second, else red; "
+        "overridable per level in the TOML file named by `GGC_TARGETS_FILE`.",
+        "",
+        "| key | 指标 | indicator | unit | definition | formula | standard | targets (green / amber) | better |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for i in INDICATORS:
+        formula = i.numerator if i.denominator is None else f"{i.numerator} / {i.denominator}"
+        if i.kind == "ratio":
+            formula += " × 100"
+        elif i.kind == "per_1000":
+            formula += " × 1000"
+        tg = "—" if i.green is None else f"{i.green:g} / {i.amber:g}"
+        better = "higher" if i.higher_is_better else "lower"
+        cells = [f"`{i.key}`", i.zh, i.en, i.unit, i.definition, f"`{formula}`", i.standard, tg, better]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Counts (issues)",
+        "",
+        "| count | 名称 | raw rows (SQL over `issue`) | in summaries |",
+        "| --- | --- | --- | --- |",
+    ]
+    for c in ISSUE_COUNTS:
+        lines.append(f"| `{c.key}` | {c.zh} | `{c.raw.format(a='')}` | {'yes' if c.stored else 'no (live)'} |")
+    return "\n".join(lines) + "\n"
