@@ -85,6 +85,8 @@ def test_every_table_holds_only_the_area_and_all_of_it(engine, role):
     for table in schema.metadata.sorted_tables:
         if table.name in UNIT_TABLES:  # and the units above, for names and outlines
             inside = "(starts_with(code, :p) OR starts_with(:p, code))"
+        elif table.name == "department":  # the district's departments, for the areas inside it too
+            inside = "(starts_with(district_code, :p) OR starts_with(:p, district_code))"
         elif table.name == "property_company":  # and the companies managing a compound in the area
             inside = (
                 "(starts_with(district_code, :p) OR EXISTS (SELECT 1 FROM compound c WHERE "

@@ -120,8 +120,13 @@ def test_coverage_rates_are_percentages(engine):
     rates = metrics.coverage_rates(engine, Scope("district", "420103")).iloc[0]
     assert rates["committee_formation_rate"] == pytest.approx(88, abs=0.5)
     assert rates["committee_party_share"] == pytest.approx(51, abs=0.5)
-    for v in rates:
-        assert 0 <= v <= 100
+    for key in (
+        "compound_party_coverage",
+        "committee_formation_rate",
+        "committee_party_share",
+        "property_party_coverage",
+    ):
+        assert 0 <= rates[key] <= 100
 
 
 def test_place_overview_lists_every_district(engine, period):

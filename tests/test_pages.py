@@ -150,12 +150,12 @@ def test_time_range_and_comparison_in_the_url(engine):
 
 
 def test_an_error_shows_a_reference_not_a_traceback(engine, monkeypatch, caplog):
-    from data_access import queries
+    from dashboard import data
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret connection string postgres://user:pw@db")
 
-    monkeypatch.setattr(queries, "issue_funnel", broken)
+    monkeypatch.setitem(data.READERS, "issue_funnel", broken)
     at = run("issues", scope="420103")
     assert not at.exception
     assert len(at.error) == 1

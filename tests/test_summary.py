@@ -175,10 +175,13 @@ def test_imports_refresh_only_what_they_touch_and_match_a_full_rebuild(engine, t
         moved_to = metrics.issue_kpis(
             copy, Scope("street", far.community_code[:9]), Period(date(2025, 7, 1), date(2025, 8, 1))
         )
-        assert moved_to.equals(
+        pd.testing.assert_frame_equal(  # hour sums add up in another order: equal to rounding
+            moved_to,
             metrics.issue_kpis(
                 copy, Scope("street", far.community_code[:9]), Period(date(2025, 7, 1), date(2025, 8, 1)), raw=True
-            )[moved_to.columns]
+            )[moved_to.columns],
+            check_dtype=False,
+            rtol=1e-9,
         )
 
         incremental = _tables(copy)
