@@ -46,7 +46,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "domain_maps": ("地图指标", "Map"),
     "standard_indicators": ("标准考核指标", "Standard indicators"),
     "stage_times": ("各环节用时（小时）", "Stage times (hours)"),
-    "median_hours": ("中位用时", "Median hours"),
+    "median_hours": ("中位用时(小时)", "Median hours"),
     "overview": ("总览", "Overview"),
     "organization": ("组织体系", "Organisation"),
     "stations_page": ("服务阵地", "Service stations"),
