@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import auth
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from data_access import access
+from data_access import accounts
 from data_access.schema import ROLES
 
 with guarded():
@@ -19,7 +19,7 @@ with guarded():
 
     st.subheader(t("accounts"))
     with auth.admin_connection() as conn:
-        table = access.accounts(conn)
+        table = accounts.accounts(conn)
     st.dataframe(table, hide_index=True, width="stretch")
     with st.form("account", clear_on_submit=True):
         a, b, c = st.columns(3)
@@ -33,7 +33,7 @@ with guarded():
         if st.form_submit_button(t("account_save"), type="primary"):
             try:
                 with auth.admin_connection() as conn:
-                    token = access.save_account(
+                    token = accounts.save_account(
                         conn, who.username, username.strip(), role, area.strip(), password=password or None,
                         display_name=name.strip(), disabled=disabled,
                     )  # fmt: skip
@@ -47,10 +47,10 @@ with guarded():
     st.subheader(t("audit_log"))
     a, b, c = st.columns(3)
     user = a.text_input(t("username"), key="audit_user")
-    event = b.selectbox(t("audit_event"), ["", *access.EVENTS], format_func=lambda e: e or t("all"))
+    event = b.selectbox(t("audit_event"), ["", *accounts.EVENTS], format_func=lambda e: e or t("all"))
     since = c.date_input(t("audit_since"), datetime.now().date() - timedelta(days=30))
     with auth.admin_connection() as conn:
-        entries = access.audit_entries(
+        entries = accounts.audit_entries(
             conn, username=user.strip(), event=event, since=datetime.combine(since, time()) if since else None
         )
     st.dataframe(

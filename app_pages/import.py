@@ -10,7 +10,7 @@ from dashboard import auth, data, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import lang, t
 from dashboard.widgets import table
-from data_access import access
+from data_access.engine import acting_as, app_engine
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, TABLE_SUFFIXES, template
 from data_access.importing.load import import_file
 from data_access.importing.validate import problem_frame
@@ -32,8 +32,8 @@ def _saved(uploads) -> Path:
 
 def _import(kind, path, **options):
     """import_file on the app role's engine, as the signed-in admin (row-level security lets admins write)."""
-    with access.acting_as(auth.principal()):
-        return import_file(access.app_engine(), kind, path, **options)
+    with acting_as(auth.principal()):
+        return import_file(app_engine(), kind, path, **options)
 
 
 def _load(kind, path, uploads, crs, encoding, valid_rows_only) -> None:

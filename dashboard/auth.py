@@ -1,6 +1,6 @@
 """Signing in and out: local accounts, an identity provider (st.login, OIDC) when one is configured,
 and wall-screen tokens. The account is read again on every interaction, so a disabled account loses
-access at its next click. Who sees what is enforced by Postgres (data_access.access); this module only
+access at its next click. Who sees what is enforced by Postgres (data_access.engine, migration 0004); this module only
 decides who the session is."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import t
-from data_access import access
-from data_access.access import Principal
+from data_access import accounts
+from data_access.engine import Principal, acting, app_engine, transaction_as
 
 log = logging.getLogger(__name__)
 KEY = "auth_user"  # the signed-in username in st.session_state (the only thing the session keeps)
@@ -34,22 +34,22 @@ def oidc_configured() -> bool:
 def _resolve() -> Principal | None:
     token = st.query_params.get("token")
     if token:  # a wall screen: the token names a screen account, every time
-        who = access.screen_login(token)
+        who = accounts.screen_login(token)
         if who is None:
             log.warning("wall screen: a token that names no enabled screen account")
         elif st.session_state.get(KEY) != who.username:  # audit a screen's first sign-in, not every tick
-            access.log_event(who, "login", method="token")
+            accounts.log_event(who, "login", method="token")
             st.session_state[KEY] = who.username
         return who
     username = st.session_state.get(KEY)
     if username:
-        who = access.current(username)
+        who = accounts.current(username)
         if who is None:  # disabled or removed since the last click
             st.session_state.pop(KEY, None)
         return who
     if oidc_configured() and st.user.is_logged_in:
         email = st.user.get("email")
-        who = access.oidc_login(email) if email else None
+        who = accounts.oidc_login(email) if email else None
         if who is None:
             st.session_state["auth_error"] = "oidc_unknown"
             st.logout()
@@ -67,8 +67,8 @@ def resolve() -> Principal | None:
 
 
 def _demo_mode() -> bool:
-    with access.acting("*"), access.app_engine().connect() as conn:
-        return access.demo_mode(conn)
+    with acting("*"), app_engine().connect() as conn:
+        return accounts.demo_mode(conn)
 
 
 def sign_in_page() -> None:
@@ -85,7 +85,7 @@ def sign_in_page() -> None:
         username = st.text_input(t("username"), key="sign_in_user")
         password = st.text_input(t("password"), type="password", key="sign_in_password")
         if st.form_submit_button(t("sign_in"), type="primary"):
-            who, why = access.login(username.strip(), password)
+            who, why = accounts.login(username.strip(), password)
             if who is None:
                 st.session_state["auth_error"] = why
             else:
@@ -95,11 +95,11 @@ def sign_in_page() -> None:
         left.button(t("sign_in_oidc"), on_click=st.login)
     if _demo_mode():
         right.warning(t("demo_mode"))
-        rows = [(u, p, t(f"role_{r}"), a or t("all_places")) for u, r, a, p, _ in access.DEMO_ACCOUNTS]
+        rows = [(u, p, t(f"role_{r}"), a or t("all_places")) for u, r, a, p, _ in accounts.DEMO_ACCOUNTS]
         right.dataframe(
             pd.DataFrame(rows, columns=[t("username"), t("password"), t("role"), t("area")]), hide_index=True
         )
-        right.caption(t("demo_screen", token=access.DEMO_SCREEN_TOKEN))
+        right.caption(t("demo_screen", token=accounts.DEMO_SCREEN_TOKEN))
 
 
 def account_box(who: Principal) -> None:
@@ -113,7 +113,7 @@ def account_box(who: Principal) -> None:
             new = st.text_input(t("password_new"), type="password")
             again = st.text_input(t("password_again"), type="password")
             if st.form_submit_button(t("change_password")):
-                why = "mismatch" if new != again else access.change_password(who, old, new)
+                why = "mismatch" if new != again else accounts.change_password(who, old, new)
                 if why == "mismatch":
                     st.error(t("password_mismatch"))
                 elif why:
@@ -125,7 +125,7 @@ def account_box(who: Principal) -> None:
 
 
 def sign_out(who: Principal) -> None:
-    access.log_event(who, "logout")
+    accounts.log_event(who, "logout")
     st.session_state.pop(KEY, None)
     st.session_state.pop("principal", None)
     if oidc_configured() and st.user.is_logged_in:
@@ -137,7 +137,7 @@ def audit(event: str, **detail) -> None:
     """Audit an action of the signed-in user (exports, imports)."""
     who = principal()
     if who is not None:
-        access.log_event(who, event, **detail)
+        accounts.log_event(who, event, **detail)
 
 
 @contextmanager
@@ -146,5 +146,5 @@ def admin_connection():
     who = principal()
     if who is None or not who.is_admin:
         raise PermissionError("admins only")
-    with access.transaction_as(who) as conn:
+    with transaction_as(who) as conn:
         yield conn

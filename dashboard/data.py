@@ -25,7 +25,8 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from data_access import access, metrics, queries
+from data_access import metrics, queries
+from data_access.engine import acting, app_engine
 from data_access.scope import Period, Scope
 from data_access.store import data_version
 
@@ -48,8 +49,8 @@ def version() -> int:
 
 @st.cache_data(ttl=VERSION_TTL_S, show_spinner=False)
 def _version(area_prefix: str) -> int:
-    with access.acting(area_prefix):
-        return data_version(access.app_engine())
+    with acting(area_prefix):
+        return data_version(app_engine())
 
 
 def clear() -> None:
@@ -63,8 +64,8 @@ def as_of() -> datetime:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _as_of(area_prefix: str, data_ver: int) -> datetime:
-    with access.acting(area_prefix):
-        return metrics.as_of(access.app_engine())
+    with acting(area_prefix):
+        return metrics.as_of(app_engine())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
@@ -72,8 +73,8 @@ def _call(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *a
     """Where every page read runs: as the area, timed, cached by (area, data version, reader, arguments)."""
     fn = READERS[name]
     t0 = time.perf_counter()
-    with access.acting(area_prefix):
-        out = fn(access.app_engine(), Scope.from_code(scope_code), *args)
+    with acting(area_prefix):
+        out = fn(app_engine(), Scope.from_code(scope_code), *args)
     took = time.perf_counter() - t0
     if took > SLOW_S:
         _log.warning("slow read %s(%s) for area %r: %.2f s", name, scope_code, area_prefix, took)
@@ -164,8 +165,8 @@ def units(level: str, parent: str | None) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _units(area_prefix: str, data_ver: int, level: str, parent: str | None) -> pd.DataFrame:
-    with access.acting(area_prefix):
-        return queries.units(access.app_engine(), level, parent)
+    with acting(area_prefix):
+        return queries.units(app_engine(), level, parent)
 
 
 def place_overview(start, end) -> pd.DataFrame:
@@ -174,8 +175,8 @@ def place_overview(start, end) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _place_overview(area_prefix: str, data_ver: int, start, end) -> pd.DataFrame:
-    with access.acting(area_prefix):
-        return metrics.place_overview(access.app_engine(), Period(start, end))
+    with acting(area_prefix):
+        return metrics.place_overview(app_engine(), Period(start, end))
 
 
 def names_of(level: str, parent: str | None) -> dict[str, str]:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import auth
 from dashboard.i18n import lang, t
-from data_access import access, indicators
+from data_access import accounts, indicators
 
 _RAG_CSS = {
     "green": "background-color: #d8f0dc",
@@ -134,7 +134,7 @@ def export(who, name: str, fmt: str, df: pd.DataFrame):
 
     def build() -> bytes:
         if who is not None:
-            access.log_event(who, "export", table=name, format=fmt, rows=len(df))
+            accounts.log_event(who, "export", table=name, format=fmt, rows=len(df))
         return write()
 
     return build

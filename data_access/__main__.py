@@ -118,7 +118,7 @@ def _audit_import(args, report) -> None:
     import hashlib
     from pathlib import Path
 
-    from data_access.access import audit
+    from data_access.accounts import audit
     from data_access.engine import get_engine
 
     digest = hashlib.sha256(Path(args.path).read_bytes()).hexdigest()
@@ -131,7 +131,7 @@ def _audit_import(args, report) -> None:
 
 def _cmd_user(args) -> dict:
     """Create or change an account; the password is read from stdin (never from the command line)."""
-    from data_access.access import save_account
+    from data_access.accounts import save_account
     from data_access.engine import get_engine
     from data_access.store import ensure_ready
 

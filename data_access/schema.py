@@ -621,7 +621,7 @@ store_meta = sa.Table(
 )
 
 # Accounts and the audit log (0004). `area` is the code of the unit an account may see ('' for the whole
-# store: city leadership and admins); row-level security filters every table by it (data_access.access).
+# store: city leadership and admins); row-level security filters every table by it (data_access.engine).
 ROLES = ("city", "district", "street", "community", "screen", "admin")
 
 app_user = sa.Table(

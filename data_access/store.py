@@ -8,8 +8,8 @@ from datetime import time as dtime
 
 import sqlalchemy as sa
 
-from data_access import access, migrate, schema, summary
-from data_access.engine import StoreError, get_engine
+from data_access import accounts, migrate, schema, summary
+from data_access.engine import APP_ROLE, StoreError, get_engine
 from data_access.settings import get_settings
 
 
@@ -67,7 +67,7 @@ def _prepare_access(engine: sa.Engine) -> None:
     password = get_settings().app_password
     with engine.begin() as conn:
         if password:
-            conn.execute(sa.text(f"ALTER ROLE {access.APP_ROLE} PASSWORD {_literal(conn, password)}"))
+            conn.execute(sa.text(f"ALTER ROLE {APP_ROLE} PASSWORD {_literal(conn, password)}"))
         _demo_accounts(conn)
 
 
@@ -75,7 +75,7 @@ def _demo_accounts(conn: sa.Connection) -> None:
     """The demo's sample accounts, on a store holding the demo and no accounts yet."""
     holds_demo = conn.execute(sa.text("SELECT 1 FROM store_meta WHERE key = 'demo_as_of'")).scalar()
     if holds_demo and not conn.execute(sa.text("SELECT 1 FROM app_user LIMIT 1")).scalar():
-        access.create_demo_accounts(conn)
+        accounts.create_demo_accounts(conn)
 
 
 def _literal(conn: sa.Connection, value: str) -> str:

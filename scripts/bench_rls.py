@@ -25,7 +25,8 @@ MARK = "## Row-level security"
 
 
 def main() -> int:
-    from data_access import access, metrics
+    from data_access import metrics
+    from data_access.engine import acting, app_engine
     from data_access.scope import Period
     from data_access.store import status
 
@@ -34,7 +35,7 @@ def main() -> int:
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     owner = ensure_store(build=False)
-    app = access.app_engine()
+    app = app_engine()
     at = metrics.as_of(owner)
     period = Period(at.date().replace(year=at.year - 1), at.date())
     rows = []
@@ -44,7 +45,7 @@ def main() -> int:
             issue_figures(owner, code, period, at, raw)  # warm the buffers once
             times = {"owner": timed(issue_figures, args.repeats, owner, code, period, at, raw)}
             for label, prefix in (("app, whole store", "*"), ("app, own area", area)):
-                with access.acting(prefix):
+                with acting(prefix):
                     times[label] = timed(issue_figures, args.repeats, app, code, period, at, raw)
             med = {k: np.median(v) * 1000 for k, v in times.items()}
             rows.append(

@@ -26,7 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from data_access.access import DEMO_SCREEN_TOKEN  # noqa: E402
+from data_access.accounts import DEMO_SCREEN_TOKEN  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
 

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 
-from data_access.access import DEMO_ACCOUNTS
+from data_access.accounts import DEMO_ACCOUNTS
 from data_access.settings import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 from google.protobuf.json_format import MessageToJson
 
-from data_access import access, schema
+from data_access import accounts, schema
+from data_access.engine import Principal, _on_begin, acting, acting_as, app_engine, app_url
 from data_access.settings import PROJECT_ROOT
 from tests.apptest import app_test
 from tests.conftest import writable_copy
@@ -63,7 +64,7 @@ def test_the_app_role_is_hygienic(engine):
             )
         ).all()
         assert unguarded == []
-    with access.acting("*"), access.app_engine().connect() as conn:  # the dashboard's engine really is that role
+    with acting("*"), app_engine().connect() as conn:  # the dashboard's engine really is that role
         assert conn.execute(sa.text("SELECT current_user")).scalar() == "ggc_app"
 
 
@@ -71,8 +72,8 @@ def test_an_unset_or_empty_area_sees_no_rows(engine):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM issue")).scalar() > 0
     for area in (None, ""):  # no acting() at all, and an empty one
-        with access.acting(area) if area is not None else contextlib.nullcontext():
-            with access.app_engine().connect() as conn:
+        with acting(area) if area is not None else contextlib.nullcontext():
+            with app_engine().connect() as conn:
                 for table in schema.metadata.tables:
                     n = conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar()
                     assert n == 0, f"{table}: {n} rows with area {area!r}"
@@ -99,7 +100,7 @@ def test_every_table_holds_only_the_area_and_all_of_it(engine, role):
         with engine.connect() as conn:
             expected = conn.execute(sa.text(f'SELECT count(*) FROM "{table.name}" WHERE {inside}'), {"p": prefix})
             expected = expected.scalar()
-        with access.acting(prefix, role, role), access.app_engine().connect() as conn:
+        with acting(prefix, role, role), app_engine().connect() as conn:
             seen = conn.execute(sa.text(f'SELECT count(*) FROM "{table.name}"')).scalar()
             outside = conn.execute(sa.text(f'SELECT count(*) FROM "{table.name}" WHERE NOT {inside}'), {"p": prefix})
             assert outside.scalar() == 0, table.name
@@ -109,15 +110,15 @@ def test_every_table_holds_only_the_area_and_all_of_it(engine, role):
 
 
 def test_a_thousand_interleaved_requests_of_two_areas_over_two_connections_leak_nothing(engine):
-    pool = sa.create_engine(access.app_url(), pool_size=2, max_overflow=0, pool_timeout=60)
-    sa.event.listen(pool, "begin", access._on_begin)
+    pool = sa.create_engine(app_url(), pool_size=2, max_overflow=0, pool_timeout=60)
+    sa.event.listen(pool, "begin", _on_begin)
     areas = ("430602", "420106")
     wrong, done = [], []
 
     def worker(i: int) -> None:
         for n in range(250):
             area = areas[(i + n) % 2]
-            with access.acting(area), pool.connect() as conn:
+            with acting(area), pool.connect() as conn:
                 setting, districts = conn.execute(
                     sa.text(
                         "SELECT current_setting('app.area', true), array_agg(DISTINCT district_code) FROM community"
@@ -211,14 +212,14 @@ def test_sql_injection_in_every_url_parameter_changes_nothing(engine, page):
 
 def test_a_screen_token_opens_only_its_area_and_a_bad_one_nothing(engine):
     at = app_test(None, timeout=120)
-    at.query_params["token"] = access.DEMO_SCREEN_TOKEN
+    at.query_params["token"] = accounts.DEMO_SCREEN_TOKEN
     at.query_params["scope"] = OUTSIDE
     at.switch_page("app_pages/screen.py")
     at.run()
     assert not at.exception and not at.error
     strip = " ".join(m.value for m in at.markdown if "ggc-strip" in m.value)
     assert "岳阳楼区" in strip and "武昌区" not in strip
-    for token in ("' OR 1=1 --", "screen.wrong-secret", "city.demo-city-2026", access.DEMO_SCREEN_TOKEN + "x"):
+    for token in ("' OR 1=1 --", "screen.wrong-secret", "city.demo-city-2026", accounts.DEMO_SCREEN_TOKEN + "x"):
         bad = app_test(None, timeout=120)
         bad.query_params["token"] = token
         bad.switch_page("app_pages/screen.py")
@@ -243,7 +244,7 @@ def account(engine):
     """A fresh local account (street 430602001) and its password; removed afterwards."""
     name, password = "test-street-user", "a-good-password-1"
     with engine.begin() as conn:
-        access.save_account(conn, "test", name, "street", "430602001", password=password)
+        accounts.save_account(conn, "test", name, "street", "430602001", password=password)
     yield name, password
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM app_user WHERE username = :u"), {"u": name})
@@ -260,31 +261,31 @@ def test_passwords_are_argon2_and_five_failures_lock_the_account(engine, account
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT password_hash FROM app_user WHERE username = :u"), {"u": name}).scalar()
     assert stored.startswith("$argon2id$") and password not in stored
-    who, why = access.login(name, password)
-    assert who == access.Principal(name, "street", "430602001") and why == ""
-    for _ in range(access.MAX_FAILURES - 1):
-        assert access.login(name, "wrong password") == (None, "bad_credentials")
-    assert access.login(name, "wrong password") == (None, "locked")
-    assert access.login(name, password) == (None, "locked")  # the right password does not help now
-    assert access.login("no-such-user", password) == (None, "bad_credentials")
+    who, why = accounts.login(name, password)
+    assert who == Principal(name, "street", "430602001") and why == ""
+    for _ in range(accounts.MAX_FAILURES - 1):
+        assert accounts.login(name, "wrong password") == (None, "bad_credentials")
+    assert accounts.login(name, "wrong password") == (None, "locked")
+    assert accounts.login(name, password) == (None, "locked")  # the right password does not help now
+    assert accounts.login("no-such-user", password) == (None, "bad_credentials")
     events = _events(engine, name)
-    assert events[0] == "login" and events.count("login_failed") == access.MAX_FAILURES + 1
+    assert events[0] == "login" and events.count("login_failed") == accounts.MAX_FAILURES + 1
     assert "locked" in events
     with engine.begin() as conn:  # the lock runs out
         conn.execute(
             sa.text("UPDATE app_user SET locked_until = now() - interval '1 second' WHERE username = :u"), {"u": name}
         )
-    assert access.login(name, password)[0] is not None
+    assert accounts.login(name, password)[0] is not None
 
 
 def test_password_change_needs_the_old_one_and_a_long_new_one(engine, account):
     name, password = account
-    who = access.login(name, password)[0]
-    assert access.change_password(who, "not it", "another-good-password") == "wrong_password"
-    assert access.change_password(who, password, "short") == "too_short"
-    assert access.change_password(who, password, "another-good-password") == ""
-    assert access.login(name, password)[0] is None
-    assert access.login(name, "another-good-password")[0] is not None
+    who = accounts.login(name, password)[0]
+    assert accounts.change_password(who, "not it", "another-good-password") == "wrong_password"
+    assert accounts.change_password(who, password, "short") == "too_short"
+    assert accounts.change_password(who, password, "another-good-password") == ""
+    assert accounts.login(name, password)[0] is None
+    assert accounts.login(name, "another-good-password")[0] is not None
     assert _events(engine, name).count("password") == 2
 
 
@@ -303,19 +304,19 @@ def test_a_disabled_account_loses_access_on_its_next_interaction(engine, account
 
 def test_accounts_and_the_audit_log_are_row_secured(engine, account):
     name, password = account
-    access.login(name, password)
-    with access.acting("430602001", "street", name), access.app_engine().connect() as conn:
+    accounts.login(name, password)
+    with acting("430602001", "street", name), app_engine().connect() as conn:
         assert conn.execute(sa.text("SELECT array_agg(username) FROM app_user")).scalar() == [name]
         assert conn.execute(sa.text("SELECT count(*) FROM audit_log")).scalar() == 0
         with pytest.raises(sa.exc.ProgrammingError):  # nobody edits the log
             conn.execute(sa.text("UPDATE audit_log SET event = 'x'"))
-    with access.acting("430602001", "street", name), access.app_engine().begin() as conn:
+    with acting("430602001", "street", name), app_engine().begin() as conn:
         with pytest.raises(sa.exc.DatabaseError):  # nor writes an entry in someone else's name
-            access.audit(conn, "admin", "login")
-    with access.acting("*", "admin", "admin"), access.app_engine().connect() as conn:
-        entries = access.audit_entries(conn, username=name, event="login")
+            accounts.audit(conn, "admin", "login")
+    with acting("*", "admin", "admin"), app_engine().connect() as conn:
+        entries = accounts.audit_entries(conn, username=name, event="login")
         assert len(entries) >= 1 and set(entries["area"]) == {"430602001"}
-        assert len(access.accounts(conn)) >= 7
+        assert len(accounts.accounts(conn)) >= 7
 
 
 def test_the_admin_page_creates_a_screen_account_and_reads_the_log(engine):
@@ -333,7 +334,7 @@ def test_the_admin_page_creates_a_screen_account_and_reads_the_log(engine):
         at.run()
         assert not at.exception and not at.error
         token = next(c.value for c in at.code).split("token=")[1]
-        assert access.screen_login(token) == access.Principal("test-screen-wall", "screen", "430602001")
+        assert accounts.screen_login(token) == Principal("test-screen-wall", "screen", "430602001")
         log = at.dataframe[1].value
         assert "account_create" in set(log.iloc[:, 2]) or "account_create" in _events(engine, "admin")
     finally:
@@ -392,8 +393,8 @@ def test_an_export_holds_the_area_only_and_is_audited(engine, account):
     from dashboard import widgets
 
     name, password = account
-    who = access.login(name, password)[0]
-    with access.acting_as(who), access.app_engine().connect() as conn:
+    who = accounts.login(name, password)[0]
+    with acting_as(who), app_engine().connect() as conn:
         df = pd.read_sql(sa.text("SELECT code, street_code FROM service_station"), conn)
     assert len(df) > 0 and set(df["street_code"]) == {"430602001"}
     body = widgets.export(who, "stations", "csv", df)()
@@ -410,7 +411,7 @@ def test_sql_injection_in_every_screen_parameter_shows_only_the_token_area(engin
     for param in ("scope", "rotate", "every", "refresh", "theme", "alert", "lang"):
         for value in INJECTIONS[:2]:
             at = app_test(None, timeout=120)
-            at.query_params["token"] = access.DEMO_SCREEN_TOKEN
+            at.query_params["token"] = accounts.DEMO_SCREEN_TOKEN
             at.query_params[param] = value
             at.switch_page("app_pages/screen.py")
             at.run()

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from dashboard import screen
-from data_access.access import DEMO_SCREEN_TOKEN
+from data_access.accounts import DEMO_SCREEN_TOKEN
 from data_access.settings import get_settings
 from tests.apptest import app_test
 

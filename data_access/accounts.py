@@ -1,34 +1,23 @@
-"""Who may see what: accounts, screen tokens, the per-transaction area for row-level security, the audit log.
-
-The dashboard reads through ``app_engine()``, which connects as ``ggc_app`` (no superuser, no BYPASSRLS,
-owns nothing). Every transaction on it starts with ``set_config('app.area'|'app.role'|'app.user', …, true)``
-from the principal ``acting()`` put in a context variable, so the settings die with the transaction and a
-pooled connection carries nothing over; outside ``acting()`` the area is empty and every policy returns no
-rows (migration 0004). The command line and the tests keep the owner's engine (``engine.get_engine``).
-"""
+"""Accounts, screen tokens and the audit log. The area each read runs as (row-level security) and the app
+role's engine are in data_access.engine."""
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import hmac
 import json
 import re
 import secrets
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
 import pandas as pd
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from data_access.engine import get_settings, server_url
+from data_access.engine import Principal, transaction, transaction_as
 from data_access.schema import ROLES
 
-APP_ROLE = "ggc_app"
 MAX_FAILURES = 5  # failed logins in a row before the account locks
 LOCK_MINUTES = 15
 MIN_PASSWORD = 10
@@ -39,94 +28,6 @@ EVENTS = (
 )  # fmt: skip
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password")  # verified against when the name is unknown: same time either way
-
-
-@dataclass(frozen=True)
-class Principal:
-    """A signed-in account: ``area`` is a unit code, or '' for the whole store."""
-
-    username: str
-    role: str
-    area: str = ""
-    display_name: str = ""
-
-    @property
-    def prefix(self) -> str:
-        """The code prefix row-level security filters by ('*' = everything)."""
-        if not self.area:
-            return "*"
-        return self.area[:4] if len(self.area) == 6 and self.area.endswith("00") else self.area
-
-    def sees(self, code: str | None) -> bool:
-        """Whether the unit ``code`` (None = the whole store) is inside this account's area."""
-        return self.prefix == "*" or (code is not None and code.startswith(self.prefix))
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-
-_acting: contextvars.ContextVar[tuple[str, str, str]] = contextvars.ContextVar("ggc_acting", default=("", "", ""))
-
-
-@contextmanager
-def acting(area_prefix: str, role: str = "reader", user: str = ""):
-    """Run the enclosed reads and writes on ``app_engine()`` as this area, role and user."""
-    token = _acting.set((area_prefix, role, user))
-    try:
-        yield
-    finally:
-        _acting.reset(token)
-
-
-def acting_as(principal: Principal):
-    return acting(principal.prefix, principal.role, principal.username)
-
-
-@contextmanager
-def transaction(area_prefix: str, role: str, user: str):
-    """One transaction on ``app_engine()`` as this area, role and user."""
-    with acting(area_prefix, role, user), app_engine().begin() as conn:
-        yield conn
-
-
-def transaction_as(principal: Principal):
-    return transaction(principal.prefix, principal.role, principal.username)
-
-
-def _on_begin(conn: sa.Connection) -> None:
-    area, role, user = _acting.get()
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(
-            "SELECT set_config('app.area', %s, true), set_config('app.role', %s, true), "
-            "set_config('app.user', %s, true)",
-            (area, role, user),
-        )
-    finally:
-        cursor.close()
-
-
-def app_url() -> str:
-    """The app role's URL: GGC_APP_DATABASE_URL, else the store's server as ggc_app (password GGC_APP_PASSWORD)."""
-    settings = get_settings()
-    if settings.app_database_url:
-        return settings.app_database_url
-    url = sa.make_url(server_url()).set(username=APP_ROLE, password=settings.app_password or None)
-    return url.render_as_string(hide_password=False)
-
-
-@lru_cache(maxsize=1)
-def app_engine() -> sa.Engine:
-    engine = sa.create_engine(app_url(), pool_pre_ping=True, pool_size=5, max_overflow=5)
-    sa.event.listen(engine, "begin", _on_begin)
-    return engine
-
-
-def reset_app_engine() -> None:
-    if app_engine.cache_info().currsize:
-        app_engine().dispose()
-    app_engine.cache_clear()
 
 
 # Accounts ---------------------------------------------------------------------------------------
