@@ -7,7 +7,7 @@ from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import localised, t
 from dashboard.widgets import card, child_table, empty_state, page_buttons, page_cursor, table
-from data_access import indicators
+from data_access import indicators, queries
 
 OVERDUE_PAGE = 100
 HEADLINE = ("reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open", "closed_late")
@@ -24,6 +24,7 @@ STANDARD = (
     "response_rate",
 )
 RANKED = ("reported", "due", "on_time_rate", "closure_rate", "satisfaction_rate", "overdue_open")
+WORKER = ("worker_reported", "valid_report_rate", "worker_self_settled", "on_time_rate")
 DEPARTMENT = (*RANKED, "on_time_handling_rate", "return_rate", "extension_rate", "redispatch_rate")
 
 with guarded():
@@ -57,7 +58,7 @@ with guarded():
             "stage_times_table",
         )
 
-    funnel = data.issue_funnel(scope, period, at)
+    funnel = queries.funnel_of(now)  # the same counts as the cards: no second read
     funnel["label"] = [t(f"stage_{s}") for s in funnel["stage"]]
     left, right = st.columns([3, 2])
     left.plotly_chart(charts.funnel(funnel, "label", "count", t("funnel")), width="stretch")
@@ -129,6 +130,20 @@ with guarded():
         ),
         width="stretch",
     )
+    st.subheader(t("worker_ranking"))
+    if state.place.level in ("street", "community", "grid"):
+        workers = data.issue_by_worker(scope, period, at)
+        if not empty_state(workers):
+            table(
+                workers.assign(role=[t(f"wrole_{r}") for r in workers["role"]]),
+                ["name", "role", "community", *WORKER],
+                "grid_workers",
+                f"workers_{scope}",
+                rag_columns=("valid_report_rate", "on_time_rate"),
+                level="grid",
+            )
+    else:
+        st.caption(t("worker_pick_street"))
     if picked is not None:
         st.subheader(t("dept_overdue", name=depts.set_index("code").loc[picked, "name"]))
     else:

@@ -101,6 +101,21 @@ ISSUE_COUNTS: tuple[Count, ...] = (
     Count("answered", "回访表态数", "Resolution stated", _filter("{a}evaluated_at <= :at AND {a}resolved IS NOT NULL")),
     Count("resolved", "已解决数", "Resolved", _filter("{a}evaluated_at <= :at AND {a}resolved")),
     Count("repeated", "重复诉求数", "Repeat requests", _filter(REPEAT)),
+    # Reports of grid workers (网格员上报): those a worker reported, registered (立案: a valid report) and
+    # settled at the compound by the worker's grid (就地化解).
+    Count("worker_reported", "网格员上报数", "Reported by grid workers", _filter("{a}reporter_code IS NOT NULL")),
+    Count(
+        "worker_registered",
+        "有效上报数",
+        "Valid reports",
+        _filter("{a}reporter_code IS NOT NULL AND {a}registered_at <= :at"),
+    ),
+    Count(
+        "worker_self_settled",
+        "网格员自行处置数",
+        "Settled by the grid",
+        _filter("{a}reporter_code IS NOT NULL AND {a}closed_at <= :at AND {a}escalation_level = 'compound'"),
+    ),
     *(
         c
         for key, b, a, zh, en in STEPS
@@ -390,6 +405,38 @@ INDICATORS: tuple[Indicator, ...] = (
         10.0,
         better=False,
         min_cases=MIN_CASES,
+    ),
+    Indicator(
+        "worker_reported",
+        "网格员上报数",
+        "Reported by grid workers",
+        "件",
+        "网格员巡查发现并上报的事件数。",
+        _GBT,
+        "worker_reported",
+        kind="count",
+    ),
+    _rate(
+        "valid_report_rate",
+        "有效上报率",
+        "Valid reports",
+        "网格员上报的事件中予以立案（有效上报）的比例。",
+        _GBT,
+        "worker_registered",
+        "worker_reported",
+        95.0,
+        90.0,
+        min_cases=MIN_CASES,
+    ),
+    Indicator(
+        "worker_self_settled",
+        "网格员自行处置数",
+        "Settled by the grid",
+        "件",
+        "网格员上报、在小区（网格）层级就地化解结案的事件数。",
+        "党建引领基层治理“小事不出网格”（种子文章）",
+        "worker_self_settled",
+        kind="count",
     ),
     *(
         Indicator(

@@ -182,6 +182,27 @@ def issue_by_department(
     return indicators.derive(names.merge(df, on="code", how="right"))
 
 
+WORKER_COUNTS = ("worker_reported", "worker_registered", "worker_self_settled", "closed", "on_time", "due")
+
+
+def issue_by_worker(engine: sa.Engine, scope: Scope, period: Period, at: datetime, limit: int = 500) -> pd.DataFrame:
+    """网格员上报: per grid worker who reported issues of the scope in the period, from raw rows (no summary
+    is kept per worker): code, name, role, community and the catalogue's worker counts and indicators,
+    most reports first."""
+    w, p = scope.where("i")
+    pw, pp = period.where("i.reported_at")
+    sql = f"""
+        SELECT k.code, k.name, k.role, m.name AS community, n.*
+        FROM (SELECT i.reporter_code, {indicators.raw_counts("i", WORKER_COUNTS)} FROM issue i
+              WHERE {w} AND {pw} AND i.reported_at <= :at AND i.reporter_code IS NOT NULL
+              GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT :limit) n
+        JOIN grid_worker k ON k.code = n.reporter_code LEFT JOIN community m ON m.code = k.community_code
+        ORDER BY n.worker_reported DESC, k.code
+    """
+    df = _read(engine, sql, {**p, **pp, "at": at, "limit": limit}).drop(columns=["reporter_code"])
+    return indicators.derive(df)
+
+
 def issue_trend(
     engine: sa.Engine, scope: Scope, period: Period, at: datetime, category_l1: str | None = None, raw: bool = False
 ) -> pd.DataFrame:
@@ -190,11 +211,16 @@ def issue_trend(
 
 
 def issue_funnel(engine: sa.Engine, scope: Scope, period: Period, at: datetime, raw: bool = False) -> pd.DataFrame:
-    """Issues reaching each stage, with the mean hours from the previous stage."""
-    row = issue_counts(engine, scope, period, at, raw=raw).iloc[0]
+    """Issues reaching each stage, with the mean hours from the previous stage (see :func:`funnel_of`)."""
+    return funnel_of(issue_counts(engine, scope, period, at, raw=raw).iloc[0])
+
+
+def funnel_of(counts) -> pd.DataFrame:
+    """The funnel from a row of the catalogue's counts (issue_kpis): stage, count, mean_hours,
+    share_of_reported and conversion (percent of the previous stage)."""
     names = ["reported"] + [s for s, _, _ in FUNNEL_STEPS]
-    hours = [None] + [row[f"h_{s}"] / row[f"nh_{s}"] if row[f"nh_{s}"] else None for s in names[1:]]
-    df = pd.DataFrame({"stage": names, "count": [int(row[s]) for s in names], "mean_hours": hours})
+    hours = [None] + [counts[f"h_{s}"] / counts[f"nh_{s}"] if counts[f"nh_{s}"] else None for s in names[1:]]
+    df = pd.DataFrame({"stage": names, "count": [int(counts[s]) for s in names], "mean_hours": hours})
     first = df["count"].iloc[0]
     df["share_of_reported"] = 100.0 * df["count"] / first if first else None
     df["conversion"] = 100.0 * df["count"] / df["count"].shift(1).where(df["count"].shift(1) > 0)

@@ -557,6 +557,7 @@ issue = sa.Table(
     _code("department_code", 12, "department.code", nullable=True),
     sa.Column("redispatch_count", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Column("resolved", sa.Boolean),
+    _code("reporter_code", 32, "grid_worker.code", nullable=True),  # the grid worker who reported it
     sa.Column("escalation_level", sa.String(10)),
     sa.Column("satisfaction", sa.String(20)),
     _enum("source_channel", SOURCE_CHANNELS),

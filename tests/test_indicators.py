@@ -80,6 +80,17 @@ DEFINITIONS: dict[str, tuple[str, str | None, float]] = {
         100.0,
     ),
     "repeat_rate": (REPEATED, REPORTED, 100.0),
+    "worker_reported": (_n("i.reporter_code IS NOT NULL"), None, 1.0),
+    "valid_report_rate": (
+        _n("i.reporter_code IS NOT NULL AND i.registered_at <= :at"),
+        _n("i.reporter_code IS NOT NULL"),
+        100.0,
+    ),
+    "worker_self_settled": (
+        _n("i.reporter_code IS NOT NULL AND i.closed_at <= :at AND i.escalation_level = 'compound'"),
+        None,
+        1.0,
+    ),
     "mean_accepted_hours": _stage("accepted_at", "reported_at"),
     "mean_dispatched_hours": _stage("dispatched_at", "accepted_at"),
     "mean_handled_hours": _stage("handled_at", "dispatched_at"),

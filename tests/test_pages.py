@@ -155,7 +155,7 @@ def test_an_error_shows_a_reference_not_a_traceback(engine, monkeypatch, caplog)
     def broken(*args, **kwargs):
         raise RuntimeError("secret connection string postgres://user:pw@db")
 
-    monkeypatch.setitem(data.READERS, "issue_funnel", broken)
+    monkeypatch.setitem(data.READERS, "backlog_by_age", broken)
     at = run("issues", scope="420103")
     assert not at.exception
     assert len(at.error) == 1

@@ -676,6 +676,7 @@ class DistrictBuilder:
         w["code"] = [f"W{self.code}{i:06d}" for i in range(1, n + 1)]
         w["district_code"] = self.code
         w["street_code"] = w["community_code"].str[:9]
+        self.workers = w
         self.t.add("grid_worker", w)
 
     def _volunteers(self) -> None:
@@ -836,6 +837,7 @@ class DistrictBuilder:
         df = issue_gen.calibrated(self.targets, rng, place, cats, self.start, self.as_of_ts, bg)
         df = df.sort_values("reported_at", kind="stable").reset_index(drop=True)
         df["code"] = [f"{self.code}{i:09d}" for i in range(1, len(df) + 1)]
+        df["reporter_code"] = issue_gen.reporters(rng, df, self.workers)
         self.t.add("issue", df)
 
 

@@ -239,6 +239,23 @@ def make_issues(
     return df.drop(columns=["strength"])
 
 
+def reporters(rng, issues: pd.DataFrame, workers: pd.DataFrame) -> np.ndarray:
+    """The grid worker who reported each grid-patrol issue: one in post then of the issue's grid (None for
+    the other channels, and where the grid had nobody)."""
+    w = workers[workers["grid_code"].notna()].sort_values("grid_code", kind="stable")
+    grids, starts, counts = np.unique(w["grid_code"].to_numpy(dtype=str), return_index=True, return_counts=True)
+    pos = pd.Index(grids).get_indexer(issues["grid_code"].fillna("-"))
+    k = np.where(pos >= 0, counts[np.maximum(pos, 0)], 0)
+    pick = starts[np.maximum(pos, 0)] + (rng.random(len(issues)) * np.maximum(k, 1)).astype(int)
+    codes = w["code"].to_numpy(dtype=object)[np.minimum(pick, len(w) - 1)]
+    joined = pd.to_datetime(w["joined_on"]).to_numpy()[np.minimum(pick, len(w) - 1)]
+    left = pd.to_datetime(w["left_on"]).to_numpy()[np.minimum(pick, len(w) - 1)]
+    when = issues["reported_at"].to_numpy()
+    in_post = (joined <= when) & (pd.isna(left) | (left > when))
+    patrol = (issues["source_channel"] == "grid_patrol").to_numpy()
+    return np.where(patrol & (k > 0) & in_post, codes, None)
+
+
 def daily_times(rng, start: date, end: date, per_year: float, *, growth: float = 0.06) -> np.ndarray:
     """Report times with seasonality, weekly rhythm and yearly growth, from ``start`` to ``end``."""
     days = pd.date_range(start, end, freq="D")

@@ -295,6 +295,7 @@ _add(
             Column("satisfaction", "满意度", "enum", labels=SATISFACTION),
             Column("resolved", "是否解决", "bool", aliases=("resolved", "解决情况")),
             Column("department_code", "承办单位代码", "text", aliases=("department", "责任单位代码")),
+            Column("reporter_code", "上报人编号", "text", aliases=("reporter", "网格员编号")),
         ),
         located=True,
         enums={

@@ -209,6 +209,10 @@ def _resolve_issues(conn, kind, df, problems):
         depts = pd.read_sql(sa.text("SELECT code FROM department"), conn)["code"]
         unknown = df["department_code"].notna() & ~df["department_code"].isin(depts)
         _flag(problems, df, unknown, "承办单位代码", df["department_code"], "unknown_ref", unit="department")
+    if "reporter_code" in df:
+        known_workers = pd.read_sql(sa.text("SELECT code FROM grid_worker"), conn)["code"]
+        unknown = df["reporter_code"].notna() & ~df["reporter_code"].isin(known_workers)
+        _flag(problems, df, unknown, "上报人编号", df["reporter_code"], "unknown_ref", unit="worker")
     if "resolved" in df:
         no_visit = df["resolved"].notna() & df["evaluated_at"].isna()
         _flag(problems, df, no_visit, "是否解决", df["resolved"], "needs_evaluation")

@@ -80,6 +80,7 @@ UNITS = {
     "compound": ("compound", "小区"),
     "team": ("volunteer team", "志愿队伍"),
     "department": ("department", "承办单位"),
+    "worker": ("grid worker", "网格员"),
     "volunteer": ("volunteer", "志愿者"),
     "company": ("property company", "物业企业"),
     "party_org": ("party organisation", "党组织"),

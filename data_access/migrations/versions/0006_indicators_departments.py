@@ -6,7 +6,8 @@ Revises: 0005
 - ``department`` (承办单位): per district, with row-level security like the units (its district and
   the areas inside it may read it).
 - ``issue``: ``accept_due_at`` (reported + the category's ``accept_limit_hours``), ``department_code``,
-  ``redispatch_count``, ``resolved`` (已解决/未解决 at the return visit) and an index for repeat requests.
+  ``redispatch_count``, ``resolved`` (已解决/未解决 at the return visit), ``reporter_code`` (the grid
+  worker who reported it) and an index for repeat requests.
   Existing issues get their acceptance deadline from the category (2 hours, 0.5 for emergencies).
 - The issue summaries carry every stored count of data_access.indicators; the category summary is keyed
   by department too. Both are emptied and rebuilt by ``data_access setup`` (the marker is removed).
@@ -25,7 +26,8 @@ APP_ROLE = "ggc_app"
 A, R, P = "(SELECT ggc_area())", "(SELECT ggc_role())", "(SELECT ggc_prefix())"
 ADMIN = f"({R} = 'admin' AND {A} = '*')"
 NEW_COUNTS = ("accepted_on_time", "registered", "handled_on_time", "closed_late", "reworked", "returned",
-              "extended", "redispatched", "self_settled", "answered", "resolved", "repeated")
+              "extended", "redispatched", "self_settled", "answered", "resolved", "repeated", "worker_reported",
+              "worker_registered", "worker_self_settled")
 CATEGORY_COUNTS = (*NEW_COUNTS, "accepted", "dispatched", "handled", "nh_accepted", "nh_dispatched",
                    "nh_handled", "nh_closed", "nh_satisfied")
 CATEGORY_HOURS = ("h_accepted", "h_dispatched", "h_handled", "h_closed", "h_satisfied")
@@ -67,10 +69,12 @@ def upgrade() -> None:
     # One ALTER TABLE: the issue table is rewritten once (the backfill below rewrites it anyway).
     op.execute("ALTER TABLE issue ADD COLUMN accept_due_at timestamp without time zone, "
                "ADD COLUMN department_code varchar(12), "
-               "ADD COLUMN redispatch_count smallint DEFAULT '0' NOT NULL, ADD COLUMN resolved boolean")
+               "ADD COLUMN redispatch_count smallint DEFAULT '0' NOT NULL, ADD COLUMN resolved boolean, "
+               "ADD COLUMN reporter_code varchar(32)")
     op.execute("UPDATE issue i SET accept_due_at = i.reported_at + c.accept_limit_hours * interval '1 hour' "
                "FROM issue_category c WHERE c.code = i.category_code")
     op.create_foreign_key(op.f('fk_issue_department_code_department'), 'issue', 'department', ['department_code'], ['code'])
+    op.create_foreign_key(op.f('fk_issue_reporter_code_grid_worker'), 'issue', 'grid_worker', ['reporter_code'], ['code'])
     op.create_check_constraint(op.f('ck_issue_redispatch_nonneg'), 'issue', sa.text('redispatch_count >= 0'))
     op.create_check_constraint(op.f('ck_issue_resolved_evaluated'), 'issue',
                                sa.text('resolved IS NULL OR evaluated_at IS NOT NULL'))
@@ -103,6 +107,6 @@ def downgrade() -> None:
     op.drop_index('ix_issue_repeat', table_name='issue')
     op.drop_index(op.f('ix_issue_department_code'), table_name='issue')
     op.execute("ALTER TABLE issue DROP COLUMN accept_due_at, DROP COLUMN department_code, "
-               "DROP COLUMN redispatch_count, DROP COLUMN resolved")
+               "DROP COLUMN redispatch_count, DROP COLUMN resolved, DROP COLUMN reporter_code")
     op.drop_table('department')
     op.drop_column('issue_category', 'accept_limit_hours')
