@@ -7,7 +7,7 @@ from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import localised, t
 from dashboard.widgets import card, child_table, empty_state, page_buttons, page_cursor, table
-from data_access import indicators, queries
+from data_access import indicators, queries, summary
 
 OVERDUE_PAGE = 100
 HEADLINE = ("reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open", "closed_late")
@@ -43,19 +43,19 @@ with guarded():
             for col, key in zip(st.columns(len(row)), row):
                 card(col, key, now, before, level)
         means = [i for i in indicators.INDICATORS if i.median]
-        medians = data.stage_medians(scope, period, at).iloc[0]
         st.caption(t("stage_times"))
+        # Medians come from raw rows (they do not add up): asked for above a community, always below.
+        with_medians = not summary.covers(state.place) or st.toggle(t("with_medians"), key="with_medians")
+        medians = data.stage_medians(scope, period, at).iloc[0] if with_medians else {}
+        stages = pd.DataFrame(
+            {
+                "stage": [t(f"stage_{i.numerator[2:]}") for i in means],
+                "mean_hours": [now[i.key] for i in means],
+                "median_hours": [medians.get(i.key) for i in means],
+            }
+        )
         table(
-            pd.DataFrame(
-                {
-                    "stage": [t(f"stage_{i.numerator[2:]}") for i in means],
-                    "mean_hours": [now[i.key] for i in means],
-                    "median_hours": [medians[i.key] for i in means],
-                }
-            ),
-            ["stage", "mean_hours", "median_hours"],
-            "stage_times",
-            "stage_times_table",
+            stages, ["stage", "mean_hours", *(["median_hours"] if with_medians else [])], "stage_times", "stage_times"
         )
 
     funnel = queries.funnel_of(now)  # the same counts as the cards: no second read

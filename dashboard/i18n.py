@@ -59,6 +59,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "standard_indicators": ("标准考核指标", "Standard indicators"),
     "stage_times": ("各环节用时（小时）", "Stage times (hours)"),
     "median_hours": ("中位用时(小时)", "Median hours"),
+    "with_medians": ("计算中位用时（按明细计算，较慢）", "Compute median hours (from the raw rows: slower)"),
     "overview": ("总览", "Overview"),
     "organization": ("组织体系", "Organisation"),
     "stations_page": ("服务阵地", "Service stations"),
