@@ -80,6 +80,7 @@ DEFINITIONS: dict[str, tuple[str, str | None, float]] = {
         100.0,
     ),
     "repeat_rate": (REPEATED, REPORTED, 100.0),
+    "closed_late_rate": (_n("i.closed_at <= :at AND i.closed_at > i.due_at"), CLOSED, 100.0),
     "worker_reported": (_n("i.reporter_code IS NOT NULL"), None, 1.0),
     "valid_report_rate": (
         _n("i.reporter_code IS NOT NULL AND i.registered_at <= :at"),
