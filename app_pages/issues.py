@@ -106,10 +106,8 @@ with guarded():
     depts = data.issue_by_department(scope, period, at)
     picked = None
     if not empty_state(depts):
-        depts = depts.sort_values(["on_time_rate", "code"]).assign(
-            department=depts["name"], department_kind=[t(f"dept_{k}") for k in depts["kind"]]
-        )
-        st.caption(t("dept_pick"))
+        depts = depts.sort_values(["on_time_rate", "code"])  # worst first
+        depts = depts.assign(department=depts["name"], department_kind=[t(f"dept_{k}") for k in depts["kind"]])
         picked = table(
             depts.set_index("code", drop=False),
             ["department", "department_kind", *DEPARTMENT],
@@ -118,6 +116,7 @@ with guarded():
             rag_columns=[k for k in DEPARTMENT if k not in ("reported", "due")],
             drill=True,
             level="department",
+            hint="dept_pick",
         )
     st.subheader(t("trend_issues"))
     trend = data.issue_trend(scope, period, at)

@@ -181,9 +181,10 @@ def table(
     rag_columns=(),
     drill: bool = False,
     level: str | None = None,
+    hint: str = "drill_hint",
 ):
     """A table with colours from the catalogue's targets at ``level``, downloads and, with ``drill``,
-    single-row selection.
+    single-row selection (``hint``: the label of the caption saying what a selection does).
 
     Returns the index label of the selected row, or None.
     """
@@ -197,7 +198,7 @@ def table(
             styler = styler.apply(lambda _s, c=colours: c, subset=[header(col)], axis=0)
     styler = styler.format(precision=1, na_rep="—")
     if drill:
-        st.caption(t("drill_hint"))
+        st.caption(t(hint))
         event = st.dataframe(
             styler, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=key
         )

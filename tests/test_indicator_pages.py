@@ -94,3 +94,40 @@ def test_a_targets_file_recolours_pages_and_screen_alike(engine, kpis, strict_ta
     assert cards(run("issues", scope=SCOPE))[name][0] == "red"
     assert cards(run("overview", scope=SCOPE))[name][0] == "red"
     assert screen_card(run("screen", scope=SCOPE), "近30天办结率")[0] == "red"
+
+
+def test_the_department_ranking_is_worst_first_with_each_departments_own_kind(engine):
+    import sqlalchemy as sa
+
+    at = run("issues", scope=SCOPE)
+    table = next(df.value for df in at.dataframe if "承办单位" in df.value.columns and "单位类型" in df.value.columns)
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT name, kind FROM department WHERE district_code = :d"), {"d": SCOPE})
+        kinds = {name: kind for name, kind in found}
+    label = {"street": "街道", "bureau": "区直部门", "utility": "公用企业", "other": "其他"}
+    assert len(table) > 10
+    for _, row in table.iterrows():
+        assert row["单位类型"] == label[kinds[row["承办单位"]]], row["承办单位"]
+    rates = table["按期结案率%"].tolist()
+    assert rates == sorted(rates)  # worst first
+
+
+def test_a_departments_overdue_list_holds_its_own_work_orders_only(engine):
+    import sqlalchemy as sa
+
+    from data_access import queries
+
+    at = metrics.as_of(engine)
+    with engine.connect() as conn:
+        code, name = conn.execute(
+            sa.text(
+                "SELECT d.code, d.name FROM issue i JOIN department d ON d.code = i.department_code "
+                "WHERE i.district_code = :d AND i.closed_at IS NULL AND i.due_at <= :at "
+                "GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1"
+            ),
+            {"d": SCOPE, "at": at},
+        ).one()
+    rows = queries.overdue_issues(engine, Scope.from_code(SCOPE), at, 100_000, department=code)
+    everyone = queries.overdue_issues(engine, Scope.from_code(SCOPE), at, 100_000)
+    assert len(rows) > 0 and set(rows["department"]) == {name}
+    assert len(rows) == (everyone["department"] == name).sum() < len(everyone)
