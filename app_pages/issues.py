@@ -21,7 +21,7 @@ STANDARD = (
     "return_rate",
     "extension_rate",
     "redispatch_rate",
-    "response_rate",
+    "closed_late_rate",
 )
 RANKED = ("reported", "due", "on_time_rate", "closure_rate", "satisfaction_rate", "overdue_open")
 WORKER = ("worker_reported", "valid_report_rate", "worker_self_settled", "on_time_rate")
@@ -106,7 +106,9 @@ with guarded():
     depts = data.issue_by_department(scope, period, at)
     picked = None
     if not empty_state(depts):
-        depts = depts.sort_values(["on_time_rate", "code"])  # worst first
+        # Worst first; small samples (never coloured) after the rest.
+        small = [indicators.small_sample("on_time_rate", n) for n in depts["due"]]
+        depts = depts.assign(small=small).sort_values(["small", "on_time_rate", "code"])
         depts = depts.assign(department=depts["name"], department_kind=[t(f"dept_{k}") for k in depts["kind"]])
         picked = table(
             depts.set_index("code", drop=False),

@@ -83,7 +83,7 @@ def _kpis(snap: dict) -> None:
                 (t("screen_volunteers_today"), f"{int(v['active']):,}", ""),
                 (
                     t("station_coverage"),
-                    fmt_value("station_coverage", cov15.get("station_coverage")),
+                    fmt_value("station_coverage", indicators.value(cov15, "station_coverage")),
                     colour("station_coverage", cov15),
                 ),
             ]

@@ -51,7 +51,7 @@ with guarded():
     child_table(
         state,
         data.in_service_by_child(scope, period),
-        ["registered", "volunteering", "active", "active_rate"],
+        ["in_service_registered", "volunteering", "in_service_active", "active_rate"],
         "in_service",
         "in_service_table",
         rag_columns=("active_rate",),

@@ -92,7 +92,7 @@ def catalogue_rows(values: dict, level: str | None = None) -> pd.DataFrame:
                 "indicator": t(ind.key),
                 "unit": ind.unit,
                 "definition": ind.definition,
-                "formula": formula + (" × 100%" if ind.kind == "ratio" else ""),
+                "formula": formula + {"ratio": " × 100%", "per_1000": " × 1000"}.get(ind.kind, ""),
                 "standard": ind.standard,
                 "target": "—" if target is None else f"{target[0]:g} / {target[1]:g}",
                 "better": t("higher_better" if ind.higher_is_better else "lower_better"),

@@ -9,7 +9,8 @@ its default targets. Readers return counts; :func:`derive` turns them into every
 counts are present; :func:`rag` colours a value against its targets (overridable per level by the
 TOML file named by ``GGC_TARGETS_FILE``). Nothing else computes a rate or decides a colour.
 
-Two definitions everything else uses:
+Figures are computed at the data's as-of time ``:at`` (the summaries count what happened by the time they
+were built). Two definitions everything else uses:
 
 - *due* (应办结): an issue is due once it is closed or past its deadline (``DUE``);
 - *overdue* (超期未结): open and past its deadline at ``:at`` (``OVERDUE``), read live from raw rows
@@ -73,7 +74,10 @@ ISSUE_COUNTS: tuple[Count, ...] = (
     Count("reported", "上报数", "Reported", "count(*)"),
     Count("accepted", "受理数", "Accepted", _filter("{a}accepted_at <= :at")),
     Count(
-        "accepted_on_time", "按时受理数", "Accepted in time", _filter("{a}accepted_at <= LEAST(:at, {a}accept_due_at)")
+        "accepted_on_time",
+        "按时受理数",
+        "Accepted in time",
+        _filter("{a}accepted_at <= :at AND {a}accepted_at <= {a}accept_due_at"),
     ),
     Count("registered", "立案数", "Registered", _filter("{a}registered_at <= :at")),
     Count("dispatched", "派遣数", "Dispatched", _filter("{a}dispatched_at <= :at")),
@@ -85,7 +89,7 @@ ISSUE_COUNTS: tuple[Count, ...] = (
         _filter("{a}closed_at <= :at AND {a}handled_at <= {a}due_at"),
     ),
     Count("closed", "结案数", "Closed", _filter("{a}closed_at <= :at")),
-    Count("on_time", "按期结案数", "Closed on time", _filter("{a}closed_at <= LEAST(:at, {a}due_at)")),
+    Count("on_time", "按期结案数", "Closed on time", _filter("{a}closed_at <= :at AND {a}closed_at <= {a}due_at")),
     Count("closed_late", "超期结案数", "Closed late", _filter("{a}closed_at <= :at AND {a}closed_at > {a}due_at")),
     Count("overdue_open", "超期未结数", "Overdue open", _filter(OVERDUE), stored=False),
     Count("due", "应办结数", "Due", _filter(DUE), stored=False),  # from summaries: closed + overdue_open
@@ -169,10 +173,6 @@ class Indicator:
     domain: str = "issues"
     min_cases: int = 0  # fewer cases in the denominator: shown greyed, never coloured
     median: tuple[str, str] | None = field(default=None, compare=False)  # raw-only medians: (to, from) columns
-
-    @property
-    def additive(self) -> bool:
-        return self.kind == "count"
 
     @property
     def scale(self) -> float:
@@ -546,8 +546,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "Active in-service members",
         "报到在职党员中统计期内参加过志愿服务的比例。",
         "种子文章：在职党员到社区报到",
-        "active",
-        "registered",
+        "in_service_active",
+        "in_service_registered",
         50.0,
         25.0,
         domain="volunteers",
@@ -618,6 +618,7 @@ INDICATORS: tuple[Indicator, ...] = (
 CATALOGUE = {i.key: i for i in INDICATORS}
 # The names the rate columns had before the catalogue (kept: pages, exports and tests read them).
 ALIASES = {
+    "coverage": "station_coverage",  # the targets file's old key
     "branch_coverage": "compound_party_coverage",
     "committee_rate": "committee_formation_rate",
     "active_rate": "in_service_active_rate",
@@ -711,8 +712,9 @@ def targets(key: str, level: str | None = None) -> tuple[float, float] | None:
     if over:
         if "green" in over and "amber" in over:
             out = (float(over["green"]), float(over["amber"]))
-        if level and isinstance(over.get(level), dict):
-            out = (float(over[level]["green"]), float(over[level]["amber"]))
+        per_level = over.get(level) if level else None
+        if isinstance(per_level, dict) and "green" in per_level and "amber" in per_level:
+            out = (float(per_level["green"]), float(per_level["amber"]))
     return out
 
 

@@ -71,9 +71,11 @@ def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
           count(*) FILTER (WHERE c.committee_eligible AND EXISTS (SELECT 1 FROM owners_committee oc
             WHERE oc.compound_code = c.code AND oc.kind = 'owners_committee')) AS committees,
           (SELECT coalesce(sum(oc.party_members), 0) FROM owners_committee oc
-             JOIN compound c ON c.code = oc.compound_code WHERE {w}) AS committee_party_members,
+             JOIN compound c ON c.code = oc.compound_code WHERE {w} AND oc.kind = 'owners_committee')
+            AS committee_party_members,
           (SELECT coalesce(sum(oc.members), 0) FROM owners_committee oc
-             JOIN compound c ON c.code = oc.compound_code WHERE {w}) AS committee_members,
+             JOIN compound c ON c.code = oc.compound_code WHERE {w} AND oc.kind = 'owners_committee')
+            AS committee_members,
           (SELECT count(*) FROM property_company pc WHERE EXISTS (SELECT 1 FROM compound c
              WHERE c.property_company_id = pc.id AND {w})) AS companies,
           (SELECT count(*) FROM property_company pc WHERE pc.party_org_form <> 'none' AND EXISTS (

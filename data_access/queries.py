@@ -179,7 +179,10 @@ def issue_by_department(
     names = _read(
         engine, "SELECT code, name, kind FROM department WHERE code = ANY(:codes)", {"codes": list(df["code"])}
     )
-    return indicators.derive(names.merge(df, on="code", how="right"))
+    df = names.merge(df, on="code", how="right")
+    df["name"] = df["name"].fillna(df["code"])  # a department the account may not see: its code
+    df["kind"] = df["kind"].fillna("other")
+    return indicators.derive(df)
 
 
 WORKER_COUNTS = ("worker_reported", "worker_registered", "worker_self_settled", "closed", "on_time", "due")
@@ -461,10 +464,10 @@ def in_service_by_child(engine: sa.Engine, scope: Scope, period: Period) -> pd.D
     pw, pp = period.where("a.activity_date")
     key = _child_key(scope, "r", finest="community")
     sql = f"""
-        SELECT {key} AS code, count(*) AS registered,
+        SELECT {key} AS code, count(*) AS in_service_registered,
                count(*) FILTER (WHERE r.volunteer_id IS NOT NULL) AS volunteering,
                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM volunteer_activity a
-                                WHERE a.volunteer_id = r.volunteer_id AND {pw})) AS active
+                                WHERE a.volunteer_id = r.volunteer_id AND {pw})) AS in_service_active
         FROM in_service_registration r WHERE {w} GROUP BY 1
     """
     df = _read(engine, sql, {**p, **pp})

@@ -2,7 +2,7 @@
 answer from summary tables kept fresh, not from scans of raw rows).
 
 Four tables (schema.issue_summary, issue_category_summary, activity_summary, team_summary) hold one
-row per (span, bucket, place[, category, activity type or team]): span 'd' rows count one day, span
+row per (span, bucket, place[, category and department, activity type or team]): span 'd' rows count one day, span
 'm' rows one calendar month; the place is the community for issue_summary, the street for the others
 (nothing ranks those below a street). schema.volunteer_days keeps each volunteer's active days for
 distinct counts. A period reads its whole months from 'm' rows and its edge days from 'd' rows, so
@@ -191,8 +191,14 @@ def _note(conn: sa.Connection, rows: str, raw: str, params: dict | None = None) 
     """Add to ``_touched`` the (community, month) pairs of the rows that ``rows`` (FROM …, alias r) selects."""
     when = {"issue": "reported_at", "volunteer_activity": "activity_date"}[raw]
     conn.execute(sa.text("CREATE TEMP TABLE IF NOT EXISTS _touched (community_code text, month date)"))
+    # An issue can make a later one of its compound a repeat request (indicators.REPEAT, 30 days): its
+    # community's next month is touched too when it lies within reach.
+    later = f", (x.w + interval '{indicators.REPEAT_DAYS} days')" if raw == "issue" else ""
     conn.execute(
-        sa.text(f"INSERT INTO _touched SELECT DISTINCT r.community_code, date_trunc('month', r.{when})::date {rows}"),
+        sa.text(
+            "INSERT INTO _touched SELECT DISTINCT x.community_code, date_trunc('month', m.t)::date "
+            f"FROM (SELECT r.community_code, r.{when} AS w {rows}) x CROSS JOIN LATERAL (VALUES (x.w){later}) m(t)"
+        ),
         params or {},
     )
 
@@ -324,32 +330,6 @@ def issue_counts(
     df = _read(engine, sql, params)
     df["overdue_open"] = _overdue(engine, scope, period, at, where=live_where, params=params)["overdue_open"].iloc[0]
     return indicators.with_due(df)
-
-
-def issue_trend(
-    engine: sa.Engine, scope: Scope, period: Period, at: datetime, category_l1: str | None = None
-) -> pd.DataFrame:
-    """Monthly counts by report month (partial months at the period's edges as partial), optionally of one
-    level-1 category (from the category summary)."""
-    month = "date_trunc('month', {})::date"
-    by_report = month.format("reported_at")
-    if not category_l1:
-        df = issue_counts(engine, scope, period, at, month.format("bucket"), live_key=by_report)
-    else:
-        df = issue_counts(
-            engine,
-            scope,
-            period,
-            at,
-            month.format("bucket"),
-            "issue_category_summary",
-            "category_l1 = :l1",
-            "category_code LIKE :cat",
-            {"cat": f"{category_l1}%", "l1": category_l1},
-            by_report,
-        )
-    # The live part groups reported_at; the key above groups bucket: both name the report month.
-    return df.rename(columns={"code": "month"}).sort_values("month").reset_index(drop=True)
 
 
 def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> pd.DataFrame:

@@ -5,7 +5,7 @@ Revises: 0003
 
 The dashboard connects as ``ggc_app``: it owns nothing, is no superuser and cannot bypass row-level
 security. Each transaction names its area, role and user with ``set_config(..., true)``
-(data_access.access); the policies below filter every table by that area as a code prefix, and an
+(data_access.engine); the policies below filter every table by that area as a code prefix, and an
 unset or empty area sees nothing. The migrating role (the store's owner) keeps a policy of its own,
 since FORCE ROW LEVEL SECURITY applies to table owners too.
 """

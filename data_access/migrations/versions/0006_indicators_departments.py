@@ -8,7 +8,8 @@ Revises: 0005
 - ``issue``: ``accept_due_at`` (reported + the category's ``accept_limit_hours``), ``department_code``,
   ``redispatch_count``, ``resolved`` (已解决/未解决 at the return visit), ``reporter_code`` (the grid
   worker who reported it) and an index for repeat requests.
-  Existing issues get their acceptance deadline from the category (2 hours, 0.5 for emergencies).
+  Existing issues get their acceptance deadline from the category (2 hours; 1 for public safety, 0.5 for
+  emergencies: data_access.categories.ACCEPT_LIMIT_HOURS).
 - The issue summaries carry every stored count of data_access.indicators; the category summary is keyed
   by department too. Both are emptied and rebuilt by ``data_access setup`` (the marker is removed).
 """
@@ -40,8 +41,8 @@ def _add_counts(table: str, names, type_: str = "integer") -> None:
 
 def upgrade() -> None:
     op.add_column('issue_category', sa.Column('accept_limit_hours', sa.Float(), nullable=True))
-    op.execute("UPDATE issue_category SET accept_limit_hours = CASE WHEN code LIKE '05%' THEN 0.5 ELSE 2 END "
-               "WHERE level = 3")
+    op.execute("UPDATE issue_category SET accept_limit_hours = "
+               "CASE WHEN code LIKE '05%' THEN 0.5 WHEN code LIKE '04%' THEN 1 ELSE 2 END WHERE level = 3")
     op.create_table('department',
     sa.Column('code', sa.String(length=12), nullable=False),
     sa.Column('district_code', sa.String(length=6), nullable=False),
