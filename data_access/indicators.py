@@ -29,7 +29,8 @@ import pandas as pd
 
 # The definitions of "due", "overdue" and "satisfied", over an issue row (``{a}``: its alias and a dot).
 DUE = "({a}closed_at <= :at OR {a}due_at <= :at)"
-OVERDUE = "({a}closed_at IS NULL AND {a}due_at <= :at)"
+PAST_DUE = "{a}due_at <= :at"  # of an open issue: overdue (reads of open issues only need due_at)
+OVERDUE = f"({{a}}closed_at IS NULL AND {PAST_DUE})"
 SATISFIED = "{a}satisfaction IN ('satisfied', 'basically_satisfied')"
 SELF_SETTLED = "{a}escalation_level IN ('compound', 'community')"
 REPEAT_DAYS = 30

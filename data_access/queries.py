@@ -238,7 +238,7 @@ def backlog_by_age(engine: sa.Engine, scope: Scope, at: datetime) -> pd.DataFram
                     WHEN age < interval '7 days' THEN '3-7d' WHEN age < interval '30 days' THEN '7-30d'
                     ELSE '30d+' END AS bucket,
                count(*) FILTER (WHERE NOT overdue) AS in_time, count(*) FILTER (WHERE overdue) AS overdue
-        FROM (SELECT :at - reported_at AS age, {indicators.condition(indicators.OVERDUE)} AS overdue FROM issue
+        FROM (SELECT :at - reported_at AS age, {indicators.condition(indicators.PAST_DUE)} AS overdue FROM issue
               WHERE {w} AND closed_at IS NULL AND reported_at <= :at) o
         GROUP BY 1
     """

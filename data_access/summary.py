@@ -291,8 +291,10 @@ def _overdue(
     w, p = scope.where()
     pw, pp = period.where("reported_at")
     group = f"{key} AS code, " if key else ""
+    # count(*) over the WHERE, not a FILTER: a FILTER on closed_at would keep the partial index on open
+    # issues from answering alone (megacity city scope: 2.4 s instead of 0.1 s).
     sql = (
-        f"SELECT {group}{indicators.raw_counts(keys=['overdue_open'])} FROM issue WHERE {w} AND {pw} AND {where} "
+        f"SELECT {group}count(*) AS overdue_open FROM issue WHERE {w} AND {pw} AND {where} "
         f"AND {indicators.condition(indicators.OVERDUE)}{' GROUP BY 1' if key else ''}"
     )
     return _read(engine, sql, {**p, **pp, **(params or {}), "at": at})
