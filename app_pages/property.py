@@ -24,7 +24,7 @@ with guarded():
     c = st.columns(6)
     kpi(c[0], "companies", len(companies))
     card(c[1], "property_party_coverage", cover, level=level)
-    kpi(c[2], "credit_score", companies["credit_score"].mean(), fmt="{:.1f}")
+    card(c[2], "mean_credit_score", cover, level=level)
     card(
         c[3],
         "property_satisfaction",

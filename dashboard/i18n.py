@@ -17,6 +17,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "committee_members": ("业委会成员人数", "Committee members"),
     "companies_with_party": ("建有党组织的物业企业", "Companies with a party organisation"),
     "survey_satisfied": ("满意户数", "Satisfied respondents"),
+    "credit_score_total": ("最近信用分合计", "Sum of latest credit scores"),
+    "rated_companies": ("有信用评分的物业企业", "Rated companies"),
     "residents": ("常住人口", "Residents"),
     "in_service_active": ("参加服务的在职党员", "In-service members active"),
     "formula": ("计算公式", "Formula"),

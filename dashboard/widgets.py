@@ -33,7 +33,7 @@ def fmt_value(key: str, v) -> str:
         return f"{v:.1f}%"
     if ind.unit == "小时":
         return f"{v:.1f} {t('hours_unit')}"
-    return f"{v:,.0f}" if ind.kind == "mean" else f"{v:,.1f}"
+    return f"{v:,.{ind.decimals}f}"
 
 
 def indicator_help(key: str, level: str | None = None) -> str:

@@ -173,6 +173,7 @@ class Indicator:
     amber: float | None = None
     domain: str = "issues"
     min_cases: int = 0  # fewer cases in the denominator: shown greyed, never coloured
+    decimals: int = 1  # shown with this many decimals (rates always with one)
     median: tuple[str, str] | None = field(default=None, compare=False)  # raw-only medians: (to, from) columns
 
     @property
@@ -517,6 +518,18 @@ INDICATORS: tuple[Indicator, ...] = (
         70.0,
         domain="property",
     ),
+    Indicator(
+        "mean_credit_score",
+        "物业企业平均信用分",
+        "Mean credit score of property companies",
+        "分",
+        "服务本区域小区的物业企业最近一次信用评分的平均值。",
+        "种子文章：物业服务企业信用分管理",
+        "credit_score_total",
+        "rated_companies",
+        "mean",
+        domain="property",
+    ),
     _rate(
         "property_satisfaction",
         "物业服务满意度",
@@ -577,6 +590,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "mean",
         higher_is_better=False,
         domain="stations",
+        decimals=0,
     ),
     Indicator(
         "workers_per_1000",

@@ -59,12 +59,17 @@ def party_org_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
 
 def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Organisational coverage (the catalogue's compound_party_coverage, committee_formation_rate,
-    committee_party_share, property_party_coverage) with the counts they rest on.
+    committee_party_share, property_party_coverage, mean_credit_score) with the counts they rest on.
 
     Property companies are those managing a compound of the scope, at every level (/organization and
     /property show the same figure)."""
     w, p = scope.where("c")
     sql = f"""
+        WITH rated AS (  -- the latest credit score of each company serving the scope that has one
+          SELECT r.score FROM property_company pc
+          CROSS JOIN LATERAL (SELECT score FROM property_credit_rating r WHERE r.company_id = pc.id
+                              ORDER BY r.year DESC LIMIT 1) r
+          WHERE EXISTS (SELECT 1 FROM compound c WHERE c.property_company_id = pc.id AND {w}))
         SELECT count(*) AS compounds,
           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = c.code)) AS with_branch,
           count(*) FILTER (WHERE c.committee_eligible) AS eligible,
@@ -79,7 +84,9 @@ def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
           (SELECT count(*) FROM property_company pc WHERE EXISTS (SELECT 1 FROM compound c
              WHERE c.property_company_id = pc.id AND {w})) AS companies,
           (SELECT count(*) FROM property_company pc WHERE pc.party_org_form <> 'none' AND EXISTS (
-             SELECT 1 FROM compound c WHERE c.property_company_id = pc.id AND {w})) AS companies_with_party
+             SELECT 1 FROM compound c WHERE c.property_company_id = pc.id AND {w})) AS companies_with_party,
+          (SELECT coalesce(sum(score), 0)::float FROM rated) AS credit_score_total,
+          (SELECT count(*) FROM rated) AS rated_companies
         FROM compound c WHERE {w}
     """
     return indicators.derive(_read(engine, sql, p))

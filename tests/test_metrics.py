@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import metrics
+from data_access import metrics, queries
 from data_access.scope import Period, Scope
 
 PERIOD = None
@@ -127,6 +127,8 @@ def test_coverage_rates_are_percentages(engine):
         "property_party_coverage",
     ):
         assert 0 <= rates[key] <= 100
+    companies = queries.property_companies(engine, Scope("district", "420103"))
+    assert rates["mean_credit_score"] == pytest.approx(companies["credit_score"].mean())  # the same companies
 
 
 def test_place_overview_lists_every_district(engine, period):
