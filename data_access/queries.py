@@ -124,32 +124,24 @@ def issue_counts(
     if by is not None and by not in _BY:
         raise ValueError(f"cannot count issues by {by!r}")
     month = "date_trunc('month', {})::date"
+    child = _child_key(scope, finest="micro_grid")
+    # The grouping over raw rows (also the summaries' live overdue count) and over summary rows.
+    key = {"child": child, "month": month.format("reported_at"), "department": "coalesce(department_code, '')"}.get(by)
     if not raw and summary.covers(scope):
         table = "issue_category_summary" if (category_l1 or by == "department") else "issue_summary"
-        key = {
-            "child": _child_key(scope, finest="micro_grid"),
-            "month": month.format("bucket"),
-            "department": "department_code",
-        }.get(by)
-        live_key = {"month": month.format("reported_at"), "department": "coalesce(department_code, '')"}.get(by)
         df = summary.issue_counts(
             engine,
             scope,
             period,
             at,
-            key,
+            {"child": child, "month": month.format("bucket"), "department": "department_code"}.get(by),
             table,
             "category_l1 = :l1" if category_l1 else "TRUE",
             "category_code LIKE :cat" if category_l1 else "TRUE",
             {"cat": f"{category_l1}%", "l1": category_l1},
-            live_key,
+            key,
         )
     else:
-        key = {
-            "child": _child_key(scope, finest="micro_grid"),
-            "month": month.format("reported_at"),
-            "department": "coalesce(department_code, '')",
-        }.get(by)
         w, p = scope.where()
         pw, pp = period.where("reported_at")
         cat = "AND category_l1 = :l1" if category_l1 else ""
