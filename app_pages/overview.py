@@ -6,7 +6,7 @@ from dashboard import charts, data, filters, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
-from dashboard.widgets import card, child_names, child_table, drill_to, empty_state, kpi, table
+from dashboard.widgets import card, child_level, child_names, child_table, drill_to, empty_state, kpi, table
 from data_access import indicators
 from data_access.settings import get_settings
 
@@ -56,8 +56,8 @@ with guarded():
     with right:
         if not ranking.empty:
             r = ranking.assign(name=ranking["code"].map(child_names(state)).fillna(ranking["code"]))
-            level = state.place.child_level if state.place.code else "district"
-            r["rag"] = [indicators.rag("closure_rate", v, level, n) for v, n in zip(r["closure_rate"], r["due"])]
+            kids = child_level(state)
+            r["rag"] = [indicators.rag("closure_rate", v, kids, n) for v, n in zip(r["closure_rate"], r["due"])]
             event = st.plotly_chart(
                 charts.ranking_bar(r, "name", "closure_rate", "rag", t("closure_rate"), code="code"),
                 width="stretch",

@@ -217,7 +217,7 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
     df = df.copy()
     df["name"] = df["code"].map(child_names(state)).fillna(df["code"])
     # The key carries the scope: after a drill the new table starts with no selection.
-    level = state.place.child_level if state.place.code else "district"
+    level = child_level(state)
     picked = table(
         df.set_index("code", drop=False),
         ["name", *columns],
@@ -228,6 +228,11 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
         level=level,
     )
     drill_to(state, [picked])
+
+
+def child_level(state) -> str:
+    """The level of the scope's child units (the whole store's children are districts), for targets."""
+    return state.place.child_level if state.place.code else "district"
 
 
 def drill_to(state, codes) -> None:
