@@ -10,6 +10,7 @@ from dashboard.widgets import card, child_table, empty_state, page_buttons, page
 from data_access import indicators, queries, summary
 
 OVERDUE_PAGE = 100
+DEPARTMENTS_SHOWN = 30  # worst first; a city has some 300 departments (the download holds them all)
 HEADLINE = ("reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open", "closed_late")
 STANDARD = (
     "on_time_acceptance_rate",
@@ -89,7 +90,7 @@ with guarded():
         mix["label"] = [t(prefix + k) for k in mix["key"]]
         col.plotly_chart(charts.donut(mix, "label", "issues", t(title)), width="stretch")
     st.subheader(t("rising"))
-    rising = data.rising_categories(scope, period, previous).head(20)
+    rising = queries.rising_categories(cats, data.issues_by_category(scope, previous)).head(20)
     table(
         rising, [localised("l1"), localised("l3"), "issues", "previous", "change", "growth"], "rising", "rising_table"
     )
@@ -119,6 +120,7 @@ with guarded():
             drill=True,
             level="department",
             hint="dept_pick",
+            limit=DEPARTMENTS_SHOWN,
         )
     st.subheader(t("trend_issues"))
     trend = data.issue_trend(scope, period, at)

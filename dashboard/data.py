@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 from datetime import datetime
 from types import SimpleNamespace
@@ -32,7 +33,7 @@ from data_access.store import data_version
 
 CACHE_TTL_S = 600
 VERSION_TTL_S = 5
-SLOW_S = 1.0  # reads slower than this are logged
+SLOW_S = float(os.environ.get("GGC_SLOW_READ_S", "1.0"))  # reads slower than this are logged
 READERS: dict[str, object] = {}  # reader name → the data_access function it wraps
 _log = logging.getLogger(__name__)
 
@@ -119,7 +120,6 @@ backlog_by_age = reader(queries.backlog_by_age)
 overdue_issues = reader(queries.overdue_issues)
 newly_overdue = reader(queries.newly_overdue)
 issues_by_category = reader(queries.issues_by_category)
-rising_categories = reader(queries.rising_categories)
 issue_mix = reader(queries.issue_mix)
 
 # -- volunteers

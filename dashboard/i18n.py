@@ -50,6 +50,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "dept_utility": ("公用企业", "Utility"),
     "dept_other": ("其他", "Other"),
     "dept_overdue": ("{name}：超期未结工单", "{name}: overdue work orders"),
+    "table_top": (
+        "共 {total} 行，显示排在最前的 {n} 行；下载的文件含全部。",
+        "{total} rows; the first {n} are shown, the downloads hold them all.",
+    ),
     "dept_pick": ("选择一行查看该单位的超期工单", "Select a row to list the department's overdue work orders"),
     "indicator": ("指标", "Indicator"),
     "unit": ("单位", "Unit"),

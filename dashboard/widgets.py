@@ -182,16 +182,21 @@ def table(
     drill: bool = False,
     level: str | None = None,
     hint: str = "drill_hint",
+    limit: int | None = None,
 ):
     """A table with colours from the catalogue's targets at ``level``, downloads and, with ``drill``,
-    single-row selection (``hint``: the label of the caption saying what a selection does).
+    single-row selection (``hint``: the label of the caption saying what a selection does). With
+    ``limit`` only the first rows are shown (and said so); the downloads hold every row.
 
     Returns the index label of the selected row, or None.
     """
     shown = labelled(df, columns).fillna(np.nan).infer_objects()
     numeric = shown.select_dtypes("number").columns
     shown[numeric] = shown[numeric].round(1)
-    styler = shown.style
+    if limit is not None and len(df) > limit:
+        st.caption(t("table_top", total=f"{len(df):,}", n=limit))
+        df = df.head(limit)
+    styler = shown.head(len(df)).style
     for col in rag_columns:
         if col in columns:
             colours = _rag_css(df, col, level)

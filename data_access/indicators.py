@@ -25,6 +25,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 # The definitions of "due", "overdue" and "satisfied", over an issue row (``{a}``: its alias and a dot).
@@ -666,15 +667,24 @@ def derive(df: pd.DataFrame, keys=None, names: dict[str, str] | None = None) -> 
 
     ``names`` maps an indicator key to the column name to write (default: the key).
     """
-    df = df.copy()
+    floats: dict[str, np.ndarray] = {}
+
+    def column(name: str) -> np.ndarray:
+        if name not in floats:
+            floats[name] = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        return floats[name]
+
+    new = {}
     for ind in INDICATORS if keys is None else [get(k) for k in keys]:
         if ind.denominator is None or ind.numerator not in df or ind.denominator not in df:
             continue
-        den = pd.to_numeric(df[ind.denominator], errors="coerce").astype(float)
-        df[(names or {}).get(ind.key, ind.key)] = (
-            ind.scale * pd.to_numeric(df[ind.numerator], errors="coerce").astype(float) / den.where(den > 0)
-        )
-    return df
+        num, den = column(ind.numerator), column(ind.denominator)
+        out = np.full(len(df), np.nan)
+        np.divide(ind.scale * num, den, out=out, where=den > 0)
+        new[(names or {}).get(ind.key, ind.key)] = out
+    # One concat, not a column at a time (a frame of 80 columns grew block by block: 30 ms a call).
+    kept = df.drop(columns=[c for c in new if c in df])
+    return pd.concat([kept, pd.DataFrame(new, index=df.index)], axis=1)
 
 
 def with_due(df: pd.DataFrame) -> pd.DataFrame:

@@ -598,7 +598,7 @@ issue = sa.Table(
         "ix_issue_open_reported",
         "district_code",
         "reported_at",
-        postgresql_include=["due_at", "street_code", "community_code", "category_l1"],
+        postgresql_include=["due_at", "street_code", "community_code", "category_l1", "department_code"],
         postgresql_where=sa.text("closed_at IS NULL"),
     ),
 )
@@ -680,6 +680,8 @@ def _counts(*names: str) -> list[sa.Column]:
     return [sa.Column(n, sa.Integer, nullable=False) for n in names]
 
 
+ISSUE_MEASURES = (*STORED, *[f"src_{c}" for c in SOURCE_CHANNELS], *[f"esc_{e}" for e in ESCALATION_LEVELS])
+
 issue_summary = sa.Table(  # issues by report day/month × community
     "issue_summary",
     metadata,
@@ -705,6 +707,32 @@ issue_category_summary = sa.Table(  # issues by report day/month × street × le
     sa.PrimaryKeyConstraint("street_code", "span", "bucket", "category_code", "department_code"),
     _enum("span", ("d", "m")),
     sa.Index(None, "district_code", "span", "bucket"),
+)
+
+# District rollups of the two issue summaries (0007): the same rows without street and community, what a
+# city-scope read sums (13 districts instead of 173 streets or 1,700 communities). Built from the summaries.
+issue_district_summary = sa.Table(
+    "issue_district_summary",
+    metadata,
+    sa.Column("span", sa.String(1), nullable=False),
+    sa.Column("bucket", sa.Date, nullable=False),
+    sa.Column("district_code", sa.String(6), nullable=False),
+    *[sa.Column(c.name, c.type, nullable=False) for c in issue_summary.columns if c.name in ISSUE_MEASURES],
+    sa.PrimaryKeyConstraint("district_code", "span", "bucket"),
+    _enum("span", ("d", "m")),
+)
+
+issue_category_district_summary = sa.Table(
+    "issue_category_district_summary",
+    metadata,
+    sa.Column("span", sa.String(1), nullable=False),
+    sa.Column("bucket", sa.Date, nullable=False),
+    sa.Column("district_code", sa.String(6), nullable=False),
+    sa.Column("category_code", sa.String(12), nullable=False),
+    sa.Column("department_code", sa.String(12), nullable=False),
+    *[sa.Column(c, sa.Float if c.startswith("h_") else sa.Integer, nullable=False) for c in STORED],
+    sa.PrimaryKeyConstraint("district_code", "span", "bucket", "category_code", "department_code"),
+    _enum("span", ("d", "m")),
 )
 
 activity_summary = sa.Table(  # volunteer activities by day/month × street × activity type

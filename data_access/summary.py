@@ -6,7 +6,9 @@ row per (span, bucket, place[, category and department, activity type or team]):
 'm' rows one calendar month; the place is the community for issue_summary, the street for the others
 (nothing ranks those below a street). schema.volunteer_days keeps each volunteer's active days for
 distinct counts. A period reads its whole months from 'm' rows and its edge days from 'd' rows, so
-twelve months at city scope read about 12 × communities rows instead of every issue.
+twelve months at city scope read about 12 × communities rows instead of every issue. The two issue
+summaries have district rollups (issue_district_summary, issue_category_district_summary), built from them:
+a city-scope read sums those.
 
 Freshness: a load marks the (community, month) pairs it touches (before and after the upsert, so an
 issue that moved is taken out of its old place) and :func:`refresh_touched` recomputes just those in the
@@ -94,12 +96,22 @@ _RAW_KEY = {
     "team_id": "coalesce(r.team_id, 0)",
     "department_code": "coalesce(r.department_code, '')",
 }  # key columns computed from the raw row
-TABLES = (*_SPECS, "volunteer_days")
+# District rollups of the issue summaries (schema, 0007): what a city-scope read sums.
+# rollup: (the summary it sums, its key columns besides span, bucket and district, measure columns)
+_ROLLUPS = {
+    "issue_district_summary": ("issue_summary", (), _ISSUE_COLUMNS),
+    "issue_category_district_summary": (
+        "issue_category_summary",
+        ("category_code", "department_code"),
+        list(indicators.STORED),
+    ),
+}
+TABLES = (*_SPECS, *_ROLLUPS, "volunteer_days")
 
 
 def _touched_pairs(alias: str, place: str, column: str) -> tuple[str, str]:
     """The touched (place, month) pairs as a subquery ``t``, and the condition matching ``alias``'s rows to it."""
-    width = 12 if place == "community_code" else 9
+    width = {"community_code": 12, "street_code": 9, "district_code": 6}[place]
     pairs = f"(SELECT DISTINCT left(community_code, {width}) AS place, month FROM _touched) t"
     cond = (
         f"{alias}.{place} = t.place AND {alias}.{column} >= t.month AND {alias}.{column} < t.month + interval '1 month'"
@@ -142,6 +154,19 @@ def _rebuild(conn: sa.Connection, table: str, touched: bool) -> None:
     )
 
 
+def _roll_up(conn: sa.Connection, rollup: str, touched: bool) -> None:
+    """Insert ``rollup``'s rows (all, or those of the touched districts and months) from its summary."""
+    table, keys, cols = _ROLLUPS[rollup]
+    group = ", ".join(f"s.{k}" for k in ("span", "bucket", "district_code", *keys))
+    conn.execute(
+        sa.text(
+            f"INSERT INTO {rollup} ({group.replace('s.', '')}, {', '.join(cols)}) "
+            f"SELECT {group}, {', '.join(f'sum(s.{c})' for c in cols)} "
+            f"FROM {table} s {_join_touched('s', 'district_code', 'bucket') if touched else ''} GROUP BY {group}"
+        )
+    )
+
+
 def _rebuild_days(conn: sa.Connection, touched: bool) -> None:
     """Insert volunteer_days rows (all, or those of the touched communities) from the raw activities.
 
@@ -176,6 +201,8 @@ def refresh(conn: sa.Connection, districts: list[str] | None = None) -> dict[str
             conn.execute(sa.text(f"TRUNCATE {table}"))
         for table in _SPECS:
             _rebuild(conn, table, touched=False)
+        for rollup in _ROLLUPS:
+            _roll_up(conn, rollup, touched=False)
         _rebuild_days(conn, touched=False)
         _mark_fresh(conn)
     else:
@@ -228,6 +255,11 @@ def refresh_touched(conn: sa.Connection, raws: tuple[str, ...] = RAW_TABLES) -> 
             pairs, cond = _touched_pairs("s", spec[2][-1], "bucket")
             conn.execute(sa.text(f"DELETE FROM {table} s USING {pairs} WHERE {cond}"))
             _rebuild(conn, table, touched=True)
+    if "issue" in raws:
+        for rollup in _ROLLUPS:
+            pairs, cond = _touched_pairs("s", "district_code", "bucket")
+            conn.execute(sa.text(f"DELETE FROM {rollup} s USING {pairs} WHERE {cond}"))
+            _roll_up(conn, rollup, touched=True)
     if "volunteer_activity" in raws:
         conn.execute(
             sa.text("DELETE FROM volunteer_days WHERE community_code IN (SELECT community_code FROM _touched)")
@@ -300,6 +332,11 @@ def _overdue(
     return _read(engine, sql, {**p, **pp, **(params or {}), "at": at})
 
 
+def _table(table: str, scope: Scope) -> str:
+    """The summary a read of ``scope`` sums: at city scope (or the whole store) the district rollup."""
+    return table.replace("_summary", "_district_summary") if scope.level == "city" else table
+
+
 def _sum(cols) -> str:
     return ", ".join(f"coalesce(sum({c}), 0)::{'float' if c.startswith('h_') else 'bigint'} AS {c}" for c in cols)
 
@@ -323,7 +360,7 @@ def issue_counts(
     w, p = scope.where()
     sw, sp = spans(period)
     group = f"{key} AS code, " if key else ""
-    sql = f"SELECT {group}{_sum(indicators.STORED)} FROM {table} WHERE {w} AND {sw} AND {where}"
+    sql = f"SELECT {group}{_sum(indicators.STORED)} FROM {_table(table, scope)} WHERE {w} AND {sw} AND {where}"
     params = {**p, **sp, **(params or {})}
     if key:
         df = _read(engine, sql + " GROUP BY 1", params)
@@ -340,21 +377,24 @@ def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> p
     prefix, keys = values[column]
     w, p = scope.where()
     sw, sp = spans(period)
-    row = _read(engine, f"SELECT {_sum(prefix + k for k in keys)} FROM issue_summary WHERE {w} AND {sw}", {**p, **sp})
+    sums = _sum(prefix + k for k in keys)
+    row = _read(engine, f"SELECT {sums} FROM {_table('issue_summary', scope)} WHERE {w} AND {sw}", {**p, **sp})
     df = pd.DataFrame({"key": list(keys), "issues": [int(row[prefix + k].iloc[0]) for k in keys]})
     return df[df["issues"] > 0].sort_values("issues", ascending=False).reset_index(drop=True)
 
 
 def issues_by_category(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
     """Issue counts per level-3 category with the names of its three levels."""
-    w, p = scope.where("s")
-    sw, sp = spans(period, "s")
+    w, p = scope.where()
+    sw, sp = spans(period)
     sql = f"""
         SELECT c1.name AS l1, c2.name AS l2, c3.name AS l3, c1.name_en AS l1_en, c2.name_en AS l2_en,
-               c3.name_en AS l3_en, c3.code, sum(s.reported)::bigint AS issues
-        FROM issue_category_summary s JOIN issue_category c3 ON c3.code = s.category_code
+               c3.name_en AS l3_en, c3.code, s.issues
+        FROM (SELECT category_code, sum(reported)::bigint AS issues FROM {_table("issue_category_summary", scope)}
+              WHERE {w} AND {sw} GROUP BY 1) s
+        JOIN issue_category c3 ON c3.code = s.category_code
         JOIN issue_category c2 ON c2.code = c3.parent_code JOIN issue_category c1 ON c1.code = c2.parent_code
-        WHERE {w} AND {sw} GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY issues DESC
+        ORDER BY s.issues DESC, c3.code
     """
     return _read(engine, sql, {**p, **sp})
 

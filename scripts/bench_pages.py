@@ -59,13 +59,15 @@ def scopes(engine) -> dict[str, str]:
     return {"city": "420100", "district": "420106", "street": street, "community": community}
 
 
-def page_times(page: str, code: str, repeats: int) -> tuple[list[float], list[float]]:
+def page_times(page: str, code: str, repeats: int, warmup: int = 1) -> tuple[list[float], list[float]]:
+    """Cold and warm times of ``repeats`` runs, after ``warmup`` runs not counted (the first run of a page
+    in a process also imports its modules and compiles its script: a server does that once)."""
     import streamlit as st
 
     from tests.apptest import app_test
 
     cold, warm = [], []
-    for _ in range(repeats):
+    for i in range(warmup + repeats):
         st.cache_data.clear()
         at = app_test("city", timeout=600)  # the city leadership's demo account: the whole store
         at.query_params["scope"] = code
@@ -78,7 +80,7 @@ def page_times(page: str, code: str, repeats: int) -> tuple[list[float], list[fl
         t0 = time.perf_counter()
         at.run()
         warm.append(time.perf_counter() - t0)
-    return cold, warm
+    return cold[warmup:], warm[warmup:]
 
 
 def issue_figures(engine, code: str, period, at, raw: bool) -> None:
@@ -161,6 +163,8 @@ def main() -> int:
     ap.add_argument("--pages", default=",".join(PAGES))
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--no-build", action="store_true", help="use the store as it is (for a quick look)")
+    ap.add_argument("--warmup", type=int, default=1, help="runs of each page not counted first")
+    ap.add_argument("--no-baselines", action="store_true", help="time the pages only")
     args = ap.parse_args()
     from dashboard.state import ViewState, period_of
     from data_access import metrics
@@ -173,9 +177,11 @@ def main() -> int:
     rows, ratios = [], []
     for level, code in scopes(engine).items():
         for page in args.pages.split(","):
-            cold, warm = page_times(page, code, args.repeats)
+            cold, warm = page_times(page, code, args.repeats, args.warmup)
             rows.append([page, level, pct(cold, 50), pct(cold, 95), pct(warm, 50), pct(warm, 95)])
             print(rows[-1], flush=True)
+        if args.no_baselines:
+            continue
         s = timed(issue_figures, args.repeats, engine, code, period, at, False)
         a = timed(issue_figures, args.repeats, engine, code, period, at, True)
         b = timed(baseline_pandas, args.repeats, engine, code, period, at)

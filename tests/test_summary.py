@@ -133,7 +133,16 @@ def _tables(engine) -> dict[str, pd.DataFrame]:
             keys = [
                 c
                 for c in df.columns
-                if c in ("span", "bucket", "community_code", "street_code", "category_code", "department_code")
+                if c
+                in (
+                    "span",
+                    "bucket",
+                    "district_code",
+                    "community_code",
+                    "street_code",
+                    "category_code",
+                    "department_code",
+                )
                 or c == "activity_type"
                 or c in ("team_id", "volunteer_id")
             ]
