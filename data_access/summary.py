@@ -332,9 +332,11 @@ def _overdue(
     return _read(engine, sql, {**p, **pp, **(params or {}), "at": at})
 
 
-def _table(table: str, scope: Scope) -> str:
-    """The summary a read of ``scope`` sums: at city scope (or the whole store) the district rollup."""
-    return table.replace("_summary", "_district_summary") if scope.level == "city" else table
+def _table(table: str, scope: Scope, key: str | None = None) -> str:
+    """The summary a read of ``scope`` grouped by ``key`` sums: at city scope (or the whole store) the district
+    rollup, unless the key needs a street or community."""
+    finer = key is not None and ("street_code" in key or "community_code" in key)
+    return table.replace("_summary", "_district_summary") if scope.level == "city" and not finer else table
 
 
 def _sum(cols) -> str:
@@ -360,7 +362,7 @@ def issue_counts(
     w, p = scope.where()
     sw, sp = spans(period)
     group = f"{key} AS code, " if key else ""
-    sql = f"SELECT {group}{_sum(indicators.STORED)} FROM {_table(table, scope)} WHERE {w} AND {sw} AND {where}"
+    sql = f"SELECT {group}{_sum(indicators.STORED)} FROM {_table(table, scope, key)} WHERE {w} AND {sw} AND {where}"
     params = {**p, **sp, **(params or {})}
     if key:
         df = _read(engine, sql + " GROUP BY 1", params)

@@ -250,3 +250,21 @@ def test_the_issue_page_turns_the_overdue_list(engine):
     frames = [d.value for d in app.dataframe]
     codes_after = set(frames[-1]["工单编号"])
     assert codes_after and not codes_before & codes_after
+
+
+def test_city_scope_reads_by_street_sum_the_street_rows(engine, at):
+    """A city's rollup has no streets: the map of a city's streets still reads the street rows."""
+    scope, period = Scope("city", "420100"), PERIODS[0]
+    df = queries.map_units(engine, scope, "street", period, at).set_index("code")
+    w, p = scope.where()
+    pw, pp = period.where("reported_at")
+    with engine.connect() as conn:
+        raw = dict(
+            conn.execute(
+                sa.text(
+                    f"SELECT street_code, count(*) FROM issue WHERE {w} AND {pw} AND reported_at <= :at GROUP BY 1"
+                ),
+                {**p, **pp, "at": at},
+            ).all()
+        )
+    assert len(raw) > 1 and {c: int(n) for c, n in df["reported"].items() if n} == raw
