@@ -32,7 +32,20 @@ with guarded():
     state = filters.current()
     period, previous = filters.header("issues_page", state)
     scope, at = state.scope, data.as_of()
-    now, before = (data.issue_kpis(scope, p, at).iloc[0] for p in (period, previous))
+    # The page's reads at once (each below then comes from the cache).
+    now, before, *_ = data.gather(
+        (data.issue_kpis, scope, period, at),
+        (data.issue_kpis, scope, previous, at),
+        (data.backlog_by_age, scope, at),
+        (data.issues_by_category, scope, period),
+        (data.issues_by_category, scope, previous),
+        (data.issue_mix, scope, period, "source_channel"),
+        (data.issue_mix, scope, period, "escalation_level"),
+        (data.issue_by_child, scope, period, at),
+        (data.issue_by_department, scope, period, at),
+        (data.issue_trend, scope, period, at),
+    )
+    now, before = now.iloc[0], before.iloc[0]
     if now["reported"] == 0:
         empty_state(None)
         st.stop()

@@ -23,7 +23,9 @@ with guarded():
         )
         or []
     )
-    deck, legend = mapview.build(data, state.scope, period, data.as_of(), metric, shown, t, get_settings())
+    at = data.as_of()
+    data.gather(*mapview.reads(data, state.scope, period, at, metric, shown))  # the map's reads at once
+    deck, legend = mapview.build(data, state.scope, period, at, metric, shown, t, get_settings())
     if deck is None:
         empty_state(None)
     else:

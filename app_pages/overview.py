@@ -10,20 +10,35 @@ from dashboard.widgets import card, child_level, child_names, child_table, drill
 from data_access import indicators
 from data_access.settings import get_settings
 
+MAP = ("issues_per_1000", ["layer_boundaries"])  # the overview map: metric and layers
+
 with guarded():
     state = filters.current()
     period, previous = filters.header("overview", state)
     at, scope = data.as_of(), state.scope
-    now, before = (data.issue_kpis(scope, p, at).iloc[0] for p in (period, previous))
-    units = data.hierarchy_counts(scope).iloc[0]
+    now, before, units, orgs, cover, walk, workers, vol_now, vol_before, stations, ranking, trend = data.gather(
+        (data.issue_kpis, scope, period, at),
+        (data.issue_kpis, scope, previous, at),
+        (data.hierarchy_counts, scope),
+        (data.party_org_counts, scope),
+        (data.coverage_rates, scope),
+        (data.station_coverage, scope),
+        (data.worker_counts, scope),
+        (data.volunteer_kpis, scope, period),
+        (data.volunteer_kpis, scope, previous),
+        (data.stations, scope),
+        (data.issue_by_child, scope, period, at),
+        (data.issue_trend, scope, period, at),
+        *mapview.reads(data, scope, period, at, *MAP),
+    )[:12]
+    now, before, units, cover = now.iloc[0], before.iloc[0], units.iloc[0], cover.iloc[0]
     if units["micro_grids"] == 0 and now["reported"] == 0:
         empty_state(None)
         st.stop()
-    orgs = data.party_org_counts(scope).groupby("level")["orgs"].sum()
-    cover = data.coverage_rates(scope).iloc[0]
-    walk = data.station_coverage(scope).set_index("minutes")
-    workers = data.worker_counts(scope)["workers"].sum()
-    vol_now, vol_before = (data.volunteer_kpis(scope, p).iloc[0] for p in (period, previous))
+    orgs = orgs.groupby("level")["orgs"].sum()
+    walk = walk.set_index("minutes")
+    workers = workers["workers"].sum()
+    vol_now, vol_before = vol_now.iloc[0], vol_before.iloc[0]
 
     c = st.columns(4)
     kpi(c[0], "branches", orgs.get("branch", 0))
@@ -32,7 +47,7 @@ with guarded():
     level = state.place.level
     card(c[3], "compound_party_coverage", cover, level=level)
     c = st.columns(4)
-    kpi(c[0], "station_count", data.stations(scope).shape[0])
+    kpi(c[0], "station_count", stations.shape[0])
     card(c[1], "station_coverage", walk.loc[15], level=level)
     card(c[2], "workers_per_1000", {"workers": workers, "households": units["households"]}, level=level)
     kpi(c[3], "active", vol_now["active"], vol_before["active"])
@@ -44,7 +59,6 @@ with guarded():
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("ranking"))
-        ranking = data.issue_by_child(scope, period, at)
         child_table(
             state,
             ranking,
@@ -66,14 +80,11 @@ with guarded():
                 selection_mode="points",
             )
             drill_to(state, [p.get("customdata") for p in event.selection.get("points", [])] if event else [])
-    deck, _ = mapview.build(
-        data, scope, period, at, "issues_per_1000", ["layer_boundaries"], t, get_settings(), height=360
-    )
+    deck, _ = mapview.build(data, scope, period, at, *MAP, t, get_settings(), height=360)
     if deck is not None:
         st.subheader(t("map_page"))
         st.pydeck_chart(deck, height=360, key=f"overview_map_{scope}")
     st.subheader(t("trend_issues"))
-    trend = data.issue_trend(scope, period, at)
     if not empty_state(trend):
         st.plotly_chart(
             charts.trend(

@@ -11,7 +11,17 @@ with guarded():
     state = filters.current()
     period, previous = filters.header("volunteers_page", state)
     scope = state.scope
-    now, before = (data.volunteer_kpis(scope, p).iloc[0] for p in (period, previous))
+    # The page's reads at once (each below then comes from the cache).
+    now, before, *_ = data.gather(
+        (data.volunteer_kpis, scope, period),
+        (data.volunteer_kpis, scope, previous),
+        (data.volunteer_monthly, scope, period),
+        (data.activity_types, scope, period),
+        (data.top_teams, scope, period),
+        (data.volunteer_daily, scope, period),
+        (data.in_service_by_child, scope, period),
+    )
+    now, before = now.iloc[0], before.iloc[0]
     if now["registered"] == 0:
         empty_state(None)
         st.stop()

@@ -18,13 +18,16 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import SimpleNamespace
 
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from data_access import metrics, queries
 from data_access.engine import acting, app_engine
@@ -33,6 +36,7 @@ from data_access.store import data_version
 
 CACHE_TTL_S = 600
 VERSION_TTL_S = 5
+READ_THREADS = 4  # reads of one page run at once (gather); the app engine's pool holds 10 connections
 SLOW_S = float(os.environ.get("GGC_SLOW_READ_S", "1.0"))  # reads slower than this are logged
 READERS: dict[str, object] = {}  # reader name → the data_access function it wraps
 _log = logging.getLogger(__name__)
@@ -80,6 +84,20 @@ def _call(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *a
     if took > SLOW_S:
         _log.warning("slow read %s(%s) for area %r: %.2f s", name, scope_code, area_prefix, took)
     return out
+
+
+def gather(*calls) -> list:
+    """Run reader calls ``(reader, scope_code, *args)`` at once, each on its own connection, and return their
+    results in order: a page's independent reads overlap instead of queueing (cached like any read)."""
+    who, ver, ctx = area(), version(), get_script_run_ctx()
+
+    def run(call):
+        add_script_run_ctx(threading.current_thread(), ctx)
+        fn, *args = call
+        return _call(who, ver, fn.__name__, *args)
+
+    with ThreadPoolExecutor(READ_THREADS) as pool:
+        return list(pool.map(run, calls))
 
 
 def reader(fn):

@@ -34,6 +34,23 @@ def default_layers(scope_code: str | None) -> list[str]:
     return ["layer_boundaries", "layer_stations"] + (["layer_compounds"] if fill == "micro_grid" else [])
 
 
+def reads(read, scope_code, period, at, metric: str, shown) -> list[tuple]:
+    """The reader calls :func:`build` makes for this map (to :func:`dashboard.data.gather` with a page's others)."""
+    outline_level, fill_level = levels(scope_code)
+    calls = [(read.map_units, scope_code, fill_level, period, at), (read.unit_geoms, scope_code, outline_level)]
+    if metric == "station_coverage" and fill_level != "micro_grid":
+        calls.append((read.station_coverage_by, scope_code, fill_level))
+    if "layer_compounds" in shown and fill_level in ("grid", "micro_grid"):
+        calls.append((read.compound_geoms, scope_code))
+    if "layer_issues" in shown:
+        calls.append((read.issue_points, scope_code, period))
+    if "layer_stations" in shown:
+        calls.append((read.stations, scope_code))
+    if "layer_plan" in shown:
+        calls.append((read.station_plan, scope_code))
+    return calls
+
+
 def build(read, scope_code, period, at, metric: str, shown, label, settings, height: int = 640):
     """Return (deck, legend) or (None, []) when the scope has no units to draw; the view fits a map
     ``height`` pixels high."""

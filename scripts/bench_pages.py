@@ -67,7 +67,7 @@ def page_times(page: str, code: str, repeats: int, warmup: int = 1) -> tuple[lis
     from tests.apptest import app_test
 
     cold, warm = [], []
-    for i in range(warmup + repeats):
+    for _ in range(warmup + repeats):
         st.cache_data.clear()
         at = app_test("city", timeout=600)  # the city leadership's demo account: the whole store
         at.query_params["scope"] = code
