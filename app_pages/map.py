@@ -6,7 +6,6 @@ from dashboard import data, filters, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.widgets import drill_to, empty_state, kpi, legend_strip, table
-from data_access.settings import get_settings
 
 with guarded():
     state = filters.current()
@@ -23,9 +22,7 @@ with guarded():
         )
         or []
     )
-    at = data.as_of()
-    data.gather(*mapview.reads(data, state.scope, period, at, metric, shown))  # the map's reads at once
-    deck, legend = mapview.build(data, state.scope, period, at, metric, shown, t, get_settings())
+    deck, legend = data.map_deck(state.scope, period, data.as_of(), metric, shown)
     if deck is None:
         empty_state(None)
     else:

@@ -8,7 +8,6 @@ from dashboard.i18n import t
 from dashboard.safe import md
 from dashboard.widgets import card, child_level, child_names, child_table, drill_to, empty_state, kpi, table
 from data_access import indicators
-from data_access.settings import get_settings
 
 MAP = ("issues_per_1000", ["layer_boundaries"])  # the overview map: metric and layers
 
@@ -80,7 +79,7 @@ with guarded():
                 selection_mode="points",
             )
             drill_to(state, [p.get("customdata") for p in event.selection.get("points", [])] if event else [])
-    deck, _ = mapview.build(data, scope, period, at, *MAP, t, get_settings(), height=360)
+    deck, _ = data.map_deck(scope, period, at, *MAP, height=360)
     if deck is not None:
         st.subheader(t("map_page"))
         st.pydeck_chart(deck, height=360, key=f"overview_map_{scope}")

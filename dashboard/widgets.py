@@ -19,6 +19,7 @@ _RAG_CSS = {
 }
 
 
+TABLE_ROWS = 200  # rows a table shows (a list longer than this is read in the download, not on screen)
 _MD_COLOUR = {"green": "green", "amber": "orange", "red": "red"}
 
 
@@ -182,21 +183,22 @@ def table(
     drill: bool = False,
     level: str | None = None,
     hint: str = "drill_hint",
-    limit: int | None = None,
+    limit: int | None = TABLE_ROWS,
 ):
     """A table with colours from the catalogue's targets at ``level``, downloads and, with ``drill``,
-    single-row selection (``hint``: the label of the caption saying what a selection does). With
-    ``limit`` only the first rows are shown (and said so); the downloads hold every row.
+    single-row selection (``hint``: the label of the caption saying what a selection does). Only the first
+    ``limit`` rows are shown (and it says so); the downloads hold every row.
 
     Returns the index label of the selected row, or None.
     """
     shown = labelled(df, columns).fillna(np.nan).infer_objects()
     numeric = shown.select_dtypes("number").columns
     shown[numeric] = shown[numeric].round(1)
-    if limit is not None and len(df) > limit:
-        st.caption(t("table_top", total=f"{len(df):,}", n=limit))
-        df = df.head(limit)
-    styler = shown.head(len(df)).style
+    n = len(df) if limit is None else min(limit, len(df))
+    if n < len(df):
+        st.caption(t("table_top", total=f"{len(df):,}", n=n))
+    df = df.head(n)
+    styler = shown.head(n).style
     for col in rag_columns:
         if col in columns:
             colours = _rag_css(df, col, level)

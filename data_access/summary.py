@@ -455,16 +455,37 @@ def activity_monthly(engine: sa.Engine, scope: Scope, period: Period) -> pd.Data
     sums = f"""SELECT date_trunc('month', bucket)::date AS month, sum(activities)::bigint AS activities,
                       sum(hours)::float AS hours, sum(points)::bigint AS points_earned
                FROM activity_summary WHERE {w} AND {sw} GROUP BY 1"""
-    start = "greatest(m.month, CAST(:p_start AS date))"
-    end = "least((m.month + interval '1 month')::date, CAST(:p_end AS date))"
-    active = f"""
-        SELECT m.month, count(DISTINCT v.volunteer_id) AS active
-        FROM (SELECT generate_series(date_trunc('month', CAST(:p_start AS date)), CAST(:p_end AS date) - 1,
-                                     interval '1 month')::date AS month) m
-        JOIN volunteer_days v ON {_active("v", start, end)}
-        WHERE {wv} GROUP BY 1"""
-    params = {**p, **sp, "p_start": period.start, "p_end": period.end}
-    return _read(engine, sums, params).merge(_read(engine, active, params), on="month", how="outer")
+    params = {**p, **sp}
+    return _read(engine, sums, params).merge(_active_by_month(engine, scope, period), on="month", how="outer")
+
+
+def _active_by_month(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Volunteers active in each month's part of the period (months with none left out), in one pass over
+    volunteer_days: a flag per month on each row, OR-ed per volunteer, then counted (a join of months and
+    rows with count(DISTINCT) sorted 800,000 pairs at megacity city scope: 0.8 s)."""
+    wv, p = scope.where("v")
+    months, m = [], period.start.replace(day=1)
+    while m < period.end:
+        months.append((m, max(m, period.start), min(_next_month(m), period.end)))
+        m = _next_month(m)
+    out = []
+    for first in range(0, len(months), 62):  # a bigint holds 62 months' flags
+        chunk = months[first : first + 62]
+        flags = " | ".join(
+            f"(CASE WHEN {_active('v', f':s{j}', f':e{j}')} THEN {1 << j}::bigint ELSE 0 END)"
+            for j in range(len(chunk))
+        )
+        counts = ", ".join(f"count(*) FILTER (WHERE mask & {1 << j} <> 0) AS m{j}" for j in range(len(chunk)))
+        per_volunteer = f"SELECT bit_or({flags}) AS mask FROM volunteer_days v WHERE {wv} GROUP BY v.volunteer_id"
+        sql = f"SELECT {counts} FROM ({per_volunteer}) x"
+        bounds = {
+            **{f"s{j}": s for j, (_, s, _) in enumerate(chunk)},
+            **{f"e{j}": e for j, (_, _, e) in enumerate(chunk)},
+        }
+        row = _read(engine, sql, {**p, **bounds}).iloc[0]
+        out += [(month, int(row[f"m{j}"])) for j, (month, _, _) in enumerate(chunk)]
+    df = pd.DataFrame(out, columns=["month", "active"]).astype({"active": "int64"})
+    return df[df["active"] > 0]
 
 
 def team_ranking(engine: sa.Engine, scope: Scope, period: Period, limit: int) -> pd.DataFrame:

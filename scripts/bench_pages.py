@@ -6,7 +6,7 @@ warm, next to two baselines computing the issue page's figures: (a) SQL GROUP BY
 
 `make bench` runs it on the megacity store, building it first when it is missing (about 25 minutes).
 A page run is Streamlit's AppTest executing the page script in this process with the scope in the URL
-(the work a server does for one filter change, without the browser). Cold: every st.cache_data entry
+(the work a server does for one filter change, without the browser). Cold: every st.cache_data and st.cache_resource entry (reads, map decks)
 cleared first. Warm: the same run again. With --write the table replaces the "Pages at megacity
 scale" section of docs/benchmarks.md.
 """
@@ -68,7 +68,8 @@ def page_times(page: str, code: str, repeats: int, warmup: int = 1) -> tuple[lis
 
     cold, warm = [], []
     for _ in range(warmup + repeats):
-        st.cache_data.clear()
+        st.cache_data.clear()  # cold: no cached read or map
+        st.cache_resource.clear()
         at = app_test("city", timeout=600)  # the city leadership's demo account: the whole store
         at.query_params["scope"] = code
         at.switch_page(f"app_pages/{page}.py")
