@@ -199,10 +199,10 @@ def table(
         st.caption(t("table_top", total=f"{len(df):,}", n=n))
     df = df.head(n)
     styler = shown.head(n).style
-    for col in rag_columns:
-        if col in columns:
-            colours = _rag_css(df, col, level)
-            styler = styler.apply(lambda _s, c=colours: c, subset=[header(col)], axis=0)
+    coloured = [c for c in rag_columns if c in columns]
+    if coloured and n:  # one apply for every coloured column (an apply a column cost 2–3 ms each)
+        css = pd.DataFrame({header(c): _rag_css(df, c, level) for c in coloured}, index=shown.index[:n])
+        styler = styler.apply(lambda _f: css, axis=None, subset=list(css.columns))
     styler = styler.format(precision=1, na_rep="—")
     if drill:
         st.caption(t(hint))

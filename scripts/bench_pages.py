@@ -6,8 +6,9 @@ warm, next to two baselines computing the issue page's figures: (a) SQL GROUP BY
 
 `make bench` runs it on the megacity store, building it first when it is missing (about 25 minutes).
 A page run is Streamlit's AppTest executing the page script in this process with the scope in the URL
-(the work a server does for one filter change, without the browser). Cold: every st.cache_data and st.cache_resource entry (reads, map decks)
-cleared first. Warm: the same run again. With --write the table replaces the "Pages at megacity
+(the work a server does for one filter change, without the browser). Cold: every st.cache_data and
+st.cache_resource entry (reads, map decks) cleared first; the first run of each page in the process is not
+counted (--warmup). Warm: the same run again. With --write the table replaces the "Pages at megacity
 scale" section of docs/benchmarks.md.
 """
 

@@ -75,3 +75,24 @@ def test_stacked_bars_and_histogram():
     fig = charts.stacked_bars(df, "bucket", {"a": "甲", "b": "乙"})
     assert fig.layout.barmode == "stack" and len(fig.data) == 2
     assert isinstance(charts.histogram(pd.Series([1, 2, 3])).data[0], go.Histogram)
+
+
+def test_a_long_table_shows_its_first_rows_and_says_so():
+    """widgets.table: 250 rows (with a coloured column) show as 200, with a caption giving the total."""
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+
+        from dashboard.widgets import table
+
+        df = pd.DataFrame(
+            {"name": [f"单位{i}" for i in range(250)], "closure_rate": [50.0 + i / 5 for i in range(250)]}
+        )
+        df["due"] = 100
+        table(df, ["name", "closure_rate"], "long", "long_table", rag_columns=("closure_rate",), level="street")
+
+    at = AppTest.from_function(page, default_timeout=60).run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 200
+    assert any("250" in c.value and "200" in c.value for c in at.caption)
