@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard import charts
+from data_access import indicators
 
 
 def test_trend_with_rate_axis():
@@ -96,3 +97,24 @@ def test_a_long_table_shows_its_first_rows_and_says_so():
     assert not at.exception
     assert len(at.dataframe[0].value) == 200
     assert any("250" in c.value and "200" in c.value for c in at.caption)
+
+
+def test_table_cells_take_the_catalogue_colour_and_small_samples_none():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+
+        from dashboard.widgets import table
+
+        df = pd.DataFrame({"name": ["甲", "乙", "丙", "丁"], "closure_rate": [99.0, 91.0, 50.0, 50.0]})
+        df["due"] = [100, 100, 100, 5]  # 丁: 5 cases, below the minimum
+        table(df, ["name", "closure_rate"], "rag", "rag_table", rag_columns=("closure_rate",), level="street")
+
+    at = AppTest.from_function(page, default_timeout=60).run()
+    styles = at.dataframe[0].proto.arrow_data.styler.styles
+    green, amber = indicators.targets("closure_rate", "street")
+    assert 99.0 >= green and green > 91.0 >= amber > 50.0  # the cases below sit where the test says
+    for row, css in ((0, "#d8f0dc"), (1, "#fbeccb"), (2, "#f8d3d3")):
+        assert f"row{row}_col1 {{ background-color: {css} }}" in styles
+    assert "row3_col1" not in styles
