@@ -11,8 +11,14 @@ with guarded():
     state = filters.current()
     period, previous = filters.header("property_page", state)
     scope, at = state.scope, data.as_of()
-    companies = data.property_companies(scope)
-    committees = data.committees(scope)
+    # The page's reads at once (each below then comes from the cache).
+    companies, committees, *_ = data.gather(
+        (data.property_companies, scope),
+        (data.committees, scope),
+        (data.coverage_rates, scope),
+        (data.satisfaction_surveys, scope),
+        (data.property_issue_trend, scope, period, at),
+    )
     if companies.empty and committees.empty:
         empty_state(None)
         st.stop()
