@@ -710,7 +710,8 @@ issue_category_summary = sa.Table(  # issues by report day/month × street × le
 )
 
 # District rollups of the two issue summaries (0007): the same rows without street and community, what a
-# city-scope read sums (13 districts instead of 173 streets or 1,700 communities). Built from the summaries.
+# city-scope read sums (megacity: 13 districts instead of 104 streets or 803 communities). Built from the
+# summaries.
 issue_district_summary = sa.Table(
     "issue_district_summary",
     metadata,
