@@ -23,6 +23,6 @@ with guarded():
         table(
             part,
             ["indicator", "unit", "definition", "formula", "standard", "target", "better", "value_here"],
-            f"indicators_{domain}",
+            f"domain_{domain}",
             f"indicators_{domain}_table",
         )

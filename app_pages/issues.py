@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import localised, t
-from dashboard.widgets import card, child_table, empty_state, page_buttons, page_cursor, table
+from dashboard.widgets import card, child_table, empty_state, page_buttons, page_cursor, table, trend_options
 from data_access import indicators, queries, summary
 
 OVERDUE_PAGE = 100
@@ -114,7 +114,7 @@ with guarded():
         list(RANKED),
         "issues_by_unit",
         "issues_units",
-        rag_columns=("closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open"),
+        rag_columns=("on_time_rate", "closure_rate", "satisfaction_rate", "overdue_open"),
     )
     st.subheader(t("department_ranking"))
     depts = data.issue_by_department(scope, period, at)
@@ -143,6 +143,7 @@ with guarded():
             "month",
             {"reported": t("reported"), "closed": t("closed")},
             rate_series={"on_time_rate": t("on_time_rate"), "satisfaction_rate": t("satisfaction_rate")},
+            **trend_options(period),
         ),
         width="stretch",
     )

@@ -6,7 +6,17 @@ from dashboard import charts, data, filters, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
-from dashboard.widgets import card, child_level, child_names, child_table, drill_to, empty_state, kpi, table
+from dashboard.widgets import (
+    card,
+    child_level,
+    child_names,
+    child_table,
+    drill_to,
+    empty_state,
+    kpi,
+    table,
+    trend_options,
+)
 from data_access import indicators
 
 MAP = ("issues_per_1000", ["layer_boundaries"])  # the overview map: metric and layers
@@ -64,7 +74,7 @@ with guarded():
             ["reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open"],
             "ranking",
             "overview_ranking",
-            rag_columns=("closure_rate", "on_time_rate", "satisfaction_rate"),
+            rag_columns=("closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open"),
         )
     with right:
         if not ranking.empty:
@@ -72,7 +82,7 @@ with guarded():
             kids = child_level(state)
             r["rag"] = [indicators.rag("closure_rate", v, kids, n) for v, n in zip(r["closure_rate"], r["due"])]
             event = st.plotly_chart(
-                charts.ranking_bar(r, "name", "closure_rate", "rag", t("closure_rate"), code="code"),
+                charts.ranking_bar(r, "name", "closure_rate", "rag", t("closure_rate"), code="code", percent=True),
                 width="stretch",
                 key=f"overview_bar_{state.scope}",
                 on_select="rerun",
@@ -91,6 +101,7 @@ with guarded():
                 "month",
                 {"reported": t("reported"), "closed": t("closed")},
                 rate_series={"on_time_rate": t("on_time_rate")},
+                **trend_options(period),
             ),
             width="stretch",
         )

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from dashboard.widgets import card, empty_state, kpi, table
+from dashboard.widgets import card, empty_state, kpi, table, trend_options
 
 with guarded():
     state = filters.current()
@@ -74,6 +74,7 @@ with guarded():
                 "month",
                 {"reported": t("reported"), "closed": t("closed")},
                 rate_series={"satisfaction_rate": t("satisfaction_rate")},
+                **trend_options(period),
             ),
             width="stretch",
         )

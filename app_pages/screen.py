@@ -6,10 +6,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import auth, data, mapview
+from dashboard import auth, data, formats, mapview
 from dashboard import screen as sc
 from dashboard.i18n import localised, t
-from dashboard.widgets import fmt_value
 from data_access import indicators
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
@@ -76,14 +75,22 @@ def _kpis(snap: dict) -> None:
     st.markdown(
         sc.kpi_cards(
             [
-                (t("screen_reported_today"), fmt_value("reported", k["reported"]), ""),
-                (t("screen_closed_today"), fmt_value("closed", k["closed"]), ""),
-                (t("screen_overdue_open"), fmt_value("overdue_open", k30["overdue_open"]), colour("overdue_open", k30)),
-                (t("screen_closure_30"), fmt_value("closure_rate", k30["closure_rate"]), colour("closure_rate", k30)),
+                (t("screen_reported_today"), formats.indicator("reported", k["reported"]), ""),
+                (t("screen_closed_today"), formats.indicator("closed", k["closed"]), ""),
+                (
+                    t("screen_overdue_open"),
+                    formats.indicator("overdue_open", k30["overdue_open"]),
+                    colour("overdue_open", k30),
+                ),
+                (
+                    t("screen_closure_30"),
+                    formats.indicator("closure_rate", k30["closure_rate"]),
+                    colour("closure_rate", k30),
+                ),
                 (t("screen_volunteers_today"), f"{int(v['active']):,}", ""),
                 (
                     t("station_coverage"),
-                    fmt_value("station_coverage", indicators.value(cov15, "station_coverage")),
+                    formats.indicator("station_coverage", indicators.value(cov15, "station_coverage")),
                     colour("station_coverage", cov15),
                 ),
             ]
@@ -121,7 +128,7 @@ def _panel(name: str, col, snap: dict, at, height: int) -> None:
         rank = snap["ranking"]
         rank = rank.sort_values("closure_rate", ascending=False).head(rows) if len(rank) else rank
         items = [
-            (f"{i}. {names.get(r.code, r.code)}", fmt_value("closure_rate", r.closure_rate))
+            (f"{i}. {names.get(r.code, r.code)}", formats.indicator("closure_rate", r.closure_rate))
             for i, r in enumerate(rank.itertuples(), start=1)
         ]
         col.markdown(sc.rows_panel(t("screen_ranking"), items, t("screen_none"), height), unsafe_allow_html=True)

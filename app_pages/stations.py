@@ -64,5 +64,10 @@ with guarded():
             "plan_table",
         )
         st.subheader(t("stations"))
-        shown = stations.assign(type=[t(f"st_{k}") for k in stations["type"]])
-        table(shown, ["code", "name", "type", "community", "opened_on", "floor_area_m2"], "stations", "stations_table")
+        shown = stations.assign(type=[t(f"st_{k}") for k in stations["type"]], station_code=stations["code"])
+        table(
+            shown,
+            ["station_code", "name", "type", "community", "opened_on", "floor_area_m2"],
+            "stations",
+            "stations_table",
+        )

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from dashboard.widgets import child_table, empty_state, kpi, table
+from dashboard.widgets import child_table, empty_state, kpi, table, trend_options
 
 with guarded():
     state = filters.current()
@@ -31,7 +31,13 @@ with guarded():
     monthly = data.volunteer_monthly(scope, period)
     left, right = st.columns(2)
     left.plotly_chart(
-        charts.trend(monthly, "month", {"active": t("active"), "registrations": t("registrations")}, t("trend")),
+        charts.trend(
+            monthly,
+            "month",
+            {"active": t("active"), "registrations": t("registrations")},
+            t("trend"),
+            **trend_options(period),
+        ),
         width="stretch",
     )
     right.plotly_chart(
@@ -39,6 +45,7 @@ with guarded():
             monthly,
             "month",
             {"points_earned": t("points_earned"), "points_redeemed": t("points_redeemed"), "hours": t("hours")},
+            **trend_options(period),
         ),
         width="stretch",
     )

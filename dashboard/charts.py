@@ -24,7 +24,24 @@ def _require(df: pd.DataFrame, columns) -> None:
 
 def _style(fig: go.Figure, title: str | None) -> go.Figure:
     fig.update_layout(title=title, **_LAYOUT)
+    fig.update_yaxes(tickformat=",~f")  # 30,000 not 30k (a category axis ignores it)
     return fig
+
+
+def _whole_years(fig: go.Figure, values) -> None:
+    """An axis of years ticks on whole years (2024, not 2,024.5)."""
+    if pd.api.types.is_integer_dtype(pd.Series(values)):
+        fig.update_xaxes(dtick=1, tickformat="d")
+
+
+def rate_range(values, floor: float = 0.0, ceiling: float = 100.0) -> list[float] | None:
+    """An axis range for percentages that starts near the data (93 and 99.5 must not look alike), or None."""
+    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    if v.empty:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    pad = max((hi - lo) * 0.15, 1.0)
+    return [max(floor, np.floor(lo - pad)), min(ceiling, hi + pad) if hi < ceiling else ceiling + 0.5]
 
 
 def trend(
@@ -33,16 +50,62 @@ def trend(
     series: dict[str, str],
     title: str | None = None,
     rate_series: dict[str, str] | None = None,
+    partial=(),
+    partial_label: str | None = None,
+    month_format: str | None = None,
 ) -> go.Figure:
-    """Lines of counts over time; ``rate_series`` (percent) on a second axis."""
+    """Lines of counts over time; ``rate_series`` (percent) on a second axis that starts near the data.
+
+    ``partial`` are the x values of incomplete buckets (a month the period covers only in part): their points
+    are drawn open and joined by a dashed line, so a month of one day does not look like a collapse, and
+    ``partial_label`` says so above the plot. ``month_format`` is the tick format of a date axis (d3, e.g.
+    ``%Y年%-m月``); an axis of whole numbers (years) ticks on whole numbers.
+    """
     _require(df, [x, *series, *(rate_series or {})])
     fig = go.Figure()
-    for col, label in series.items():
-        fig.add_trace(go.Scatter(x=df[x], y=df[col], name=label, mode="lines+markers"))
-    for col, label in (rate_series or {}).items():
-        fig.add_trace(go.Scatter(x=df[x], y=df[col], name=label, mode="lines", yaxis="y2", line=dict(dash="dot")))
+    cut = pd.to_datetime(pd.Series(df[x])).isin(pd.to_datetime(pd.Series(list(partial), dtype=object))).to_numpy()
+    for i, (col, label) in enumerate(series.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        y = df[col].where(~cut)
+        fig.add_trace(
+            go.Scatter(x=df[x], y=y, name=label, mode="lines+markers", line=dict(color=colour), legendgroup=col)
+        )
+        if cut.any():  # the incomplete points, joined to their complete neighbours by a dashed line
+            before, after = np.r_[cut[1:], False], np.r_[False, cut[:-1]]  # neighbours of a partial point
+            near = cut | before | after
+            fig.add_trace(
+                go.Scatter(
+                    x=df[x],
+                    y=df[col].where(near),
+                    name=label,
+                    mode="lines+markers",
+                    line=dict(color=colour, dash="dash"),
+                    marker=dict(symbol=["circle-open" if c else "circle" for c in cut], size=8),
+                    legendgroup=col,
+                    showlegend=False,
+                )
+            )
+    for j, (col, label) in enumerate((rate_series or {}).items(), start=len(series)):
+        line = dict(dash="dot", color=PALETTE[j % len(PALETTE)])
+        fig.add_trace(go.Scatter(x=df[x], y=df[col], name=label, mode="lines", yaxis="y2", line=line))
     if rate_series:
-        fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 105], ticksuffix="%"))
+        rates = pd.concat([pd.Series(df[c]) for c in rate_series], ignore_index=True)
+        fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=rate_range(rates), ticksuffix="%"))
+    _whole_years(fig, df[x])
+    if not pd.api.types.is_integer_dtype(df[x]) and month_format:
+        fig.update_xaxes(tickformat=month_format, hoverformat=month_format)
+    if cut.any() and partial_label:
+        fig.add_annotation(
+            text=partial_label,
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.02,
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font=dict(size=11, color="#6b7280"),
+        )
     return _style(fig, title)
 
 
@@ -53,9 +116,10 @@ def ranking_bar(
     colour: str | None = None,
     title: str | None = None,
     code: str | None = None,
+    percent: bool = False,
 ) -> go.Figure:
     """Horizontal bars sorted by value, coloured by a RAG column when given; ``code`` rides along
-    as custom data so a click can drill down."""
+    as custom data so a click can drill down. A ``percent`` axis starts near the data."""
     _require(df, [name, value])
     d = df.sort_values(value)
     colours = [RAG_COLOURS.get(c, RAG_COLOURS[None]) for c in d[colour]] if colour else PALETTE[0]
@@ -70,12 +134,14 @@ def ranking_bar(
         )
     )
     fig.update_layout(height=max(260, 24 * len(d) + 80))
+    if percent:
+        fig.update_xaxes(range=rate_range(d[value]), ticksuffix="%")
     return _style(fig, title)
 
 
 def funnel(df: pd.DataFrame, stage: str, count: str, title: str | None = None) -> go.Figure:
     _require(df, [stage, count])
-    fig = go.Figure(go.Funnel(y=df[stage], x=df[count], textinfo="value+percent initial"))
+    fig = go.Figure(go.Funnel(y=df[stage], x=df[count], texttemplate="%{value:,}<br>%{percentInitial:.1%}"))
     return _style(fig, title)
 
 
@@ -103,7 +169,14 @@ def hierarchy(
         sizes += list(g[values])
     trace = go.Sunburst if kind == "sunburst" else go.Treemap
     fig = go.Figure(
-        trace(ids=ids, labels=labels, parents=parents, values=sizes, branchvalues="total", textinfo="label+value")
+        trace(
+            ids=ids,
+            labels=labels,
+            parents=parents,
+            values=sizes,
+            branchvalues="total",
+            texttemplate="%{label}<br>%{value:,}",
+        )
     )
     fig.update_layout(colorway=PALETTE)
     return _style(fig, title)
@@ -118,7 +191,9 @@ def stacked_bars(df: pd.DataFrame, x: str, series: dict[str, str], title: str | 
 
 def bars(df: pd.DataFrame, x: str, y: str, title: str | None = None) -> go.Figure:
     _require(df, [x, y])
-    return _style(go.Figure(go.Bar(x=df[x], y=df[y], marker_color=PALETTE[0])), title)
+    fig = go.Figure(go.Bar(x=df[x], y=df[y], marker_color=PALETTE[0]))
+    _whole_years(fig, df[x])
+    return _style(fig, title)
 
 
 def histogram(values: pd.Series, title: str | None = None, nbins: int = 20) -> go.Figure:

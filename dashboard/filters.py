@@ -12,6 +12,7 @@ from dashboard import auth, data
 from dashboard.i18n import t
 from dashboard.safe import md
 from dashboard.state import COMPARES, RANGES, ViewState, comparison_of, from_params, period_of, to_params
+from dashboard.widgets import export_context
 from data_access.scope import CODE_LENGTH, LEVELS, Period
 
 
@@ -68,13 +69,23 @@ def scope_selector(state: ViewState) -> None:
         parent = pick
 
 
+CUSTOM_DAYS = 30  # a custom range starts as the last 30 days
+
+
 def time_selector(state: ViewState) -> None:
     rng = st.selectbox(t("time_range"), RANGES, index=RANGES.index(state.range), format_func=lambda r: t(f"range_{r}"))
+    if st.query_params.get("range") == "custom" and state.range != "custom":  # a link with unusable dates
+        st.warning(t("custom_invalid"))
     if rng == "custom":
         today = data.as_of().date()
-        default = (state.start or today.replace(day=1), state.end or today)
+        default = (state.start or today - timedelta(days=CUSTOM_DAYS - 1), state.end or today)
         picked = st.date_input(t("custom_dates"), value=default, max_value=today)
-        if isinstance(picked, tuple) and len(picked) == 2 and (picked[0], picked[1]) != (state.start, state.end):
+        if not (isinstance(picked, tuple) and len(picked) == 2):  # one date picked so far: say what is shown
+            shown = period_of(state, today)
+            st.caption(
+                t("custom_incomplete", start=shown.start.isoformat(), end=(shown.end - timedelta(days=1)).isoformat())
+            )
+        elif (picked[0], picked[1]) != (state.start, state.end):
             go(replace(state, range="custom", start=picked[0], end=picked[1]))
     elif rng != state.range:
         go(replace(state, range=rng, start=None, end=None))
@@ -134,6 +145,7 @@ def header(title_key: str, state: ViewState) -> tuple[Period, Period]:
     period, previous = periods(state)
     st.title(t(title_key))
     breadcrumb(state)
+    export_context(t(title_key), _place(state), period, previous, data.as_of())
     fmt = date.isoformat
     day = timedelta(days=1)
     st.caption(
@@ -149,6 +161,11 @@ def header(title_key: str, state: ViewState) -> tuple[Period, Period]:
     return period, previous
 
 
-def place_name(state: ViewState) -> str:
+def _place(state: ViewState) -> str:
     path = data.place_path(state.scope)
-    return md(path["name"].iloc[-1]) if len(path) else t("all_places")
+    return path["name"].iloc[-1] if len(path) else t("all_places")
+
+
+def place_name(state: ViewState) -> str:
+    """The scope's name, escaped for markdown."""
+    return md(_place(state))

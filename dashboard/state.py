@@ -100,6 +100,13 @@ def period_of(state: ViewState, as_of: date) -> Period:
     return Period(_shift_year(end, -1), end)
 
 
+def partial_months(period: Period) -> list[date]:
+    """The months the period covers only in part (their counts are not a whole month's), first day each."""
+    first, last = period.start.replace(day=1), (period.end - timedelta(days=1)).replace(day=1)
+    after_last = (last + timedelta(days=32)).replace(day=1)
+    return sorted({m for m, whole in ((first, period.start == first), (last, period.end == after_last)) if not whole})
+
+
 def comparison_of(period: Period, compare: str) -> Period:
     """The previous period of equal length, or the same period a year earlier."""
     if compare == "yoy":

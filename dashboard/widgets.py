@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, formats
 from dashboard.i18n import lang, t
 from data_access import accounts, indicators
 
@@ -19,22 +21,9 @@ _RAG_CSS = {
 }
 
 
+PLAIN_NUMBERS = ("year", "minutes", "radius_m")  # numbers written without thousands separators
 TABLE_ROWS = 200  # rows a table shows (a list longer than this is read in the download, not on screen)
 _MD_COLOUR = {"green": "green", "amber": "orange", "red": "red"}
-
-
-def fmt_value(key: str, v) -> str:
-    """An indicator's value as shown: counts with separators, rates with one decimal and %, hours."""
-    if v is None or v != v:
-        return "—"
-    ind = indicators.get(key)
-    if ind.kind == "count":
-        return f"{v:,.0f}"
-    if ind.unit == "%":
-        return f"{v:.1f}%"
-    if ind.unit == "小时":
-        return f"{v:.1f} {t('hours_unit')}"
-    return f"{v:,.{ind.decimals}f}"
 
 
 def indicator_help(key: str, level: str | None = None) -> str:
@@ -68,12 +57,12 @@ def card(col, key: str, now, before=None, level: str | None = None) -> None:
     p = None if before is None else before.get(key) if key in before else indicators.value(before, key)
     if p is not None and p == p and v is not None and v == v:
         diff = round(float(v - p), 1) + 0.0  # no "-0.0"
-        delta = f"{diff:+,.0f}" if ind.kind == "count" else f"{diff:+.1f}"
+        delta = formats.signed(diff, 0 if ind.kind == "count" else 1)
         if ind.unit == "%":
             delta += t("points_unit")
     col.metric(
         label,
-        fmt_value(key, v),
+        formats.indicator(key, v, short=True),
         delta,
         delta_color="normal" if ind.higher_is_better else "inverse",
         help=indicator_help(key, level),
@@ -97,19 +86,21 @@ def catalogue_rows(values: dict, level: str | None = None) -> pd.DataFrame:
                 "standard": ind.standard,
                 "target": "—" if target is None else f"{target[0]:g} / {target[1]:g}",
                 "better": t("higher_better" if ind.higher_is_better else "lower_better"),
-                "value_here": fmt_value(ind.key, values.get(ind.key)),
+                "value_here": formats.indicator(ind.key, values.get(ind.key)),
             }
         )
     return pd.DataFrame(rows)
 
 
-def kpi(col, label_key: str, value, previous=None, fmt: str = "{:,.0f}", inverse: bool = False) -> None:
-    """A card for a plain figure (not an indicator of the catalogue) with its change."""
-    shown = "—" if value is None or value != value else fmt.format(value)
+def kpi(col, label_key: str, value, previous=None, fmt: str | None = None, inverse: bool = False) -> None:
+    """A card for a plain figure (not an indicator of the catalogue) with its change: a count (万 when large)
+    unless ``fmt`` says otherwise."""
+    show = (lambda v: formats.count(v, short=True)) if fmt is None else fmt.format
+    shown = formats.MISSING if value is None or value != value else show(value)
     delta = None
     if previous is not None and previous == previous and value is not None and value == value:
-        delta = fmt.format(value - previous)
-        if not delta.startswith("-"):
+        delta = formats.signed(value - previous) if fmt is None else fmt.format(value - previous)
+        if not delta.startswith(("-", "+")):
             delta = "+" + delta
     col.metric(t(label_key), shown, delta, delta_color="inverse" if inverse else "normal")
 
@@ -122,16 +113,83 @@ def empty_state(df: pd.DataFrame | None, key: str = "empty_scope") -> bool:
     return False
 
 
-def to_excel(df: pd.DataFrame) -> bytes:
+EXPORT_CONTEXT = "export_context"  # st.session_state: what filters.header() says the page shows
+
+
+def export_context(title: str, place: str, period, previous, as_of) -> None:
+    """Record what the page shows (filters.header calls this) for the title block and names of its downloads."""
+    st.session_state[EXPORT_CONTEXT] = {
+        "title": title,
+        "place": place,
+        "period": period,
+        "previous": previous,
+        "as_of": as_of,
+    }
+
+
+def _context_rows(who) -> list[tuple[str, str]]:
+    ctx = st.session_state.get(EXPORT_CONTEXT) or {}
+    day = timedelta(days=1)
+    rows = []
+    if ctx:
+        p, c = ctx["period"], ctx["previous"]
+        rows += [
+            (t("export_scope"), ctx["place"]),
+            (t("export_period"), f"{formats.day(p.start)} — {formats.day(p.end - day)}"),
+            (t("export_compare"), f"{formats.day(c.start)} — {formats.day(c.end - day)}"),
+            (t("export_as_of"), formats.day(ctx["as_of"])),
+        ]
+    rows += [
+        (t("export_by"), (who.display_name or who.username) if who is not None else "—"),
+        (t("export_at"), datetime.now().strftime("%Y-%m-%d %H:%M")),
+    ]
+    return rows
+
+
+def export_name(name: str) -> str:
+    """岳阳楼区_事件办理_部门考核_2025-12_2026-11: place, page, table and period, safe as a file name."""
+    ctx = st.session_state.get(EXPORT_CONTEXT) or {}
+    parts = [ctx.get("place", ""), ctx.get("title", ""), t(name)]
+    if ctx:
+        start, last = ctx["period"].start, ctx["period"].end - timedelta(days=1)
+        parts.append(
+            f"{start:%Y-%m}" if (start.year, start.month) == (last.year, last.month) else f"{start:%Y-%m}_{last:%Y-%m}"
+        )
+    return re.sub(r'[\\/:*?"<>|\s]+', "", "_".join(p for p in parts if p)) or name
+
+
+def to_excel(df: pd.DataFrame, sheet: str = "data", context: list[tuple[str, str]] = ()) -> bytes:
+    """A workbook of one sheet named ``sheet``: the ``context`` rows (label, value) as a title block, then the
+    table, with column widths that fit its Chinese text and thousands separators on numbers."""
+    from openpyxl.utils import get_column_letter
+
+    sheet = re.sub(r"[\\/:*?\[\]]", "", sheet)[:31] or "data"
     buf = io.BytesIO()
+    start = len(context) + 1 if context else 0
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        df.to_excel(xl, index=False, sheet_name="data")
+        df.to_excel(xl, index=False, sheet_name=sheet, startrow=start)
+        ws = xl.sheets[sheet]
+        for i, (label, value) in enumerate(context, start=1):
+            ws.cell(row=i, column=1, value=label)
+            ws.cell(row=i, column=2, value=value)
+        for j, col in enumerate(df.columns, start=1):
+            texts = [str(col), *(str(v) for v in df[col].head(500))]
+            width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in x) for x in texts)
+            ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+            if pd.api.types.is_numeric_dtype(df[col]):
+                fmt = "#,##0" if pd.api.types.is_integer_dtype(df[col]) else "#,##0.0"
+                for (cell,) in ws.iter_rows(min_row=start + 2, min_col=j, max_col=j):
+                    cell.number_format = fmt
     return buf.getvalue()
 
 
 def export(who, name: str, fmt: str, df: pd.DataFrame):
     """The bytes of a download, built when clicked; the export is audited for the signed-in account."""
-    write = {"csv": lambda: df.to_csv(index=False).encode("utf-8-sig"), "xlsx": lambda: to_excel(df)}[fmt]
+    context = _context_rows(who)
+    write = {
+        "csv": lambda: df.to_csv(index=False).encode("utf-8-sig"),
+        "xlsx": lambda: to_excel(df, t(name), context),
+    }[fmt]
 
     def build() -> bytes:
         if who is not None:
@@ -142,17 +200,27 @@ def export(who, name: str, fmt: str, df: pd.DataFrame):
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV (UTF-8 with BOM, opens in Excel) and Excel downloads of a table, written only when clicked."""
+    """CSV (UTF-8 with BOM, opens in Excel) and Excel (with a title block: place, period, comparison, data as of,
+    who exported it) downloads of a table, named after place, page, table and period, written only when
+    clicked."""
     who = auth.principal()
+    file = export_name(name)
     row = st.container(horizontal=True)
-    row.download_button(t("download_csv"), export(who, name, "csv", df), f"{name}.csv", "text/csv", key=f"{key}_csv")
+    row.download_button(t("download_csv"), export(who, name, "csv", df), f"{file}.csv", "text/csv", key=f"{key}_csv")
     row.download_button(
         t("download_xlsx"),
         export(who, name, "xlsx", df),
-        f"{name}.xlsx",
+        f"{file}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
     )
+
+
+def trend_options(period) -> dict:
+    """charts.trend's marks of a period's incomplete months and its month ticks, in the interface language."""
+    from dashboard.state import partial_months
+
+    return {"partial": partial_months(period), "partial_label": t("partial_note"), "month_format": t("month_format")}
 
 
 def header(column: str) -> str:
@@ -203,7 +271,12 @@ def table(
     if coloured and n:  # one apply for every coloured column (an apply a column cost 2–3 ms each)
         css = pd.DataFrame({header(c): _rag_css(df, c, level) for c in coloured}, index=shown.index[:n])
         styler = styler.apply(lambda _f: css, axis=None, subset=list(css.columns))
-    styler = styler.format(precision=1, na_rep="—")
+    plain = [header(c) for c in columns if c in PLAIN_NUMBERS]  # years and minutes: no separators
+    styler = styler.format(
+        precision=1, na_rep=formats.MISSING, thousands=",", subset=[c for c in shown.columns if c not in plain]
+    )
+    if plain:
+        styler = styler.format(precision=0, na_rep=formats.MISSING, subset=plain)
     if drill:
         st.caption(t(hint))
         event = st.dataframe(
@@ -217,17 +290,46 @@ def table(
     return None
 
 
+def ranked(df: pd.DataFrame, key: str | None) -> pd.DataFrame:
+    """``df`` worst first by the catalogue indicator ``key`` (rows resting on too few cases, and rows without a
+    value, after the rest, unranked), with ``place_rank`` (名次) and ``board`` ('red' for the best three, 'black' for
+    the worst three, when at least six are ranked: 红黑榜); by name when ``key`` is None."""
+    if key is None:
+        return df.sort_values("name").assign(place_rank=pd.array([None] * len(df), dtype="Int64"), board="")
+    ind = indicators.get(key)
+    cases = df[ind.denominator] if ind.denominator in df else pd.Series([None] * len(df), index=df.index)
+    unranked = pd.Series([indicators.small_sample(key, n) for n in cases], index=df.index) | df[key].isna()
+    order = df.assign(_u=unranked).sort_values(["_u", key, "code"], ascending=[True, ind.higher_is_better, True])
+    ranked_rows, pos = ~order.pop("_u").to_numpy(), np.arange(1, len(order) + 1)  # ranked rows come first
+    n = int(ranked_rows.sum())
+    board = np.where(pos <= 3, "black", np.where(pos > n - 3, "red", ""))
+    return order.assign(
+        place_rank=pd.array(np.where(ranked_rows, pos, None), dtype="Int64"),
+        board=np.where(ranked_rows & (n >= 6), board, ""),
+    )
+
+
 def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str, rag_columns=()) -> None:
-    """A ranking of the scope's child units; selecting a row drills the scope down to it."""
+    """A ranking of the scope's child units, worst first by the first coloured indicator (switchable), with
+    rank numbers and the 红黑榜 marked; selecting a row drills the scope down to it."""
     if empty_state(df):
         return
     df = df.copy()
     df["name"] = df["code"].map(child_names(state)).fillna(df["code"])
+    options = [c for c in rag_columns if c in indicators.CATALOGUE or c in indicators.ALIASES] + [None]
+    by = st.selectbox(
+        t("sort_by"),
+        options,
+        format_func=lambda c: t("sort_name") if c is None else t("sort_worst", name=header(c)),
+        key=f"{key}_sort",
+    )
+    df = ranked(df, by)
+    df["board"] = [t(f"board_{b}") if b else "" for b in df["board"]]
     # The key carries the scope: after a drill the new table starts with no selection.
     level = child_level(state)
     picked = table(
         df.set_index("code", drop=False),
-        ["name", *columns],
+        ["place_rank", "board", "name", *columns],
         name,
         f"{key}_{state.scope}",
         rag_columns,

@@ -118,3 +118,83 @@ def test_table_cells_take_the_catalogue_colour_and_small_samples_none():
     for row, css in ((0, "#d8f0dc"), (1, "#fbeccb"), (2, "#f8d3d3")):
         assert f"row{row}_col1 {{ background-color: {css} }}" in styles
     assert "row3_col1" not in styles
+
+
+def test_trend_marks_incomplete_months_and_starts_rates_near_the_data():
+    months = pd.date_range("2026-09-01", periods=4, freq="MS")
+    df = pd.DataFrame({"month": months.date, "reported": [100, 110, 105, 4], "rate": [93.0, 95.0, 99.5, 90.0]})
+    fig = charts.trend(
+        df,
+        "month",
+        {"reported": "上报"},
+        rate_series={"rate": "按期率"},
+        partial=[months[-1].date()],
+        partial_label="不完整",
+        month_format="%Y年%-m月",
+    )
+    solid, dashed, rate = fig.data
+    assert list(solid.y[:3]) == [100, 110, 105] and pd.isna(solid.y[3])  # the one-day month is not on the line
+    assert pd.isna(dashed.y[:2]).all() and list(dashed.y[2:]) == [105, 4]
+    assert dashed.line.dash == "dash" and not dashed.showlegend
+    assert [a.text for a in fig.layout.annotations] == ["不完整"]
+    lo, hi = fig.layout.yaxis2.range
+    assert 80 <= lo < 90 and hi >= 99.5  # not 0–100
+    assert fig.layout.xaxis.tickformat == "%Y年%-m月"
+    whole = charts.trend(df.iloc[:3], "month", {"reported": "上报"}, partial=[months[-1].date()], partial_label="x")
+    assert len(whole.data) == 1 and not whole.layout.annotations
+
+
+def test_year_axes_tick_on_whole_years_and_percent_bars_start_near_the_data():
+    fig = charts.trend(pd.DataFrame({"year": [2023, 2024, 2025], "n": [1, 2, 3]}), "year", {"n": "受访"})
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"
+    bars = pd.DataFrame({"name": ["甲", "乙"], "rate": [93.0, 99.5], "rag": ["amber", "green"]})
+    lo, hi = charts.ranking_bar(bars, "name", "rate", "rag", percent=True).layout.xaxis.range
+    assert 85 <= lo < 93 and hi > 99.5
+
+
+def test_rankings_put_the_worst_first_and_small_samples_last():
+    from dashboard.widgets import ranked
+
+    df = pd.DataFrame(
+        {
+            "code": list("abcdefgh"),
+            "name": list("ABCDEFGH"),
+            "closure_rate": [90.0, 80.0, None, 99.0, 70.0, 95.0, 60.0, 85.0],
+            "due": [100, 100, 100, 100, 5, 100, 100, 100],  # e: 5 cases, below the minimum
+            "overdue_open": [3, 0, 1, 9, 2, 4, 5, 6],
+        }
+    )
+    r = ranked(df, "closure_rate")
+    assert list(r["code"]) == ["g", "b", "h", "a", "f", "d", "e", "c"]
+    assert list(r["place_rank"].iloc[:6]) == [1, 2, 3, 4, 5, 6] and r["place_rank"].iloc[6:].isna().all()
+    assert list(r["board"]) == ["black"] * 3 + ["red"] * 3 + ["", ""]
+    assert list(ranked(df, "overdue_open")["code"][:2]) == ["d", "h"]  # a count where lower is better
+    assert list(ranked(df.head(5), "closure_rate")["board"]) == [""] * 5  # fewer than six ranked: no board
+    assert list(ranked(df, None)["code"]) == list("abcdefgh")
+
+
+def test_chart_numbers_are_written_with_separators_not_si_suffixes():
+    funnel = charts.funnel(pd.DataFrame({"s": ["上报", "结案"], "n": [21439, 20000]}), "s", "n")
+    assert funnel.data[0].texttemplate.startswith("%{value:,}")
+    years = charts.bars(pd.DataFrame({"year": [2022, 2023, 2024], "n": [3, 5, 2]}), "year", "n")
+    assert years.layout.xaxis.dtick == 1 and years.layout.xaxis.tickformat == "d"
+    assert years.layout.yaxis.tickformat == ",~f"
+    tree = charts.hierarchy(pd.DataFrame({"a": ["甲", "甲"], "b": ["乙", "丙"], "n": [12000, 3]}), ["a", "b"], "n")
+    assert "%{value:,}" in tree.data[0].texttemplate
+
+
+def test_an_excel_export_has_its_title_block_widths_and_number_formats():
+    import io
+
+    import openpyxl
+
+    from dashboard.widgets import to_excel
+
+    df = pd.DataFrame({"单位名称": ["岳阳楼区洞庭街道", "乙"], "上报": [412348, 5], "结案率%": [93.44, 100.0]})
+    book = to_excel(df, "部门考核/排名", [("范围", "岳阳楼区"), ("数据截至", "2026年11月23日")])
+    ws = openpyxl.load_workbook(io.BytesIO(book)).active
+    assert ws.title == "部门考核排名"  # no character Excel refuses in a sheet name
+    assert [ws.cell(row=r, column=1).value for r in (1, 2, 4)] == ["范围", "数据截至", "单位名称"]
+    assert ws.cell(row=5, column=2).value == 412348 and ws.cell(row=5, column=2).number_format == "#,##0"
+    assert ws.cell(row=5, column=3).number_format == "#,##0.0"
+    assert ws.column_dimensions["A"].width >= 18  # eight Chinese characters fit

@@ -162,3 +162,28 @@ def test_an_error_shows_a_reference_not_a_traceback(engine, monkeypatch, caplog)
     message = at.error[0].value
     assert "编号" in message and "secret" not in message and "Traceback" not in message
     assert any("page error" in r.getMessage() for r in caplog.records)
+
+
+def test_the_ranking_of_units_is_worst_first_with_ranks_and_the_sort_switches(engine):
+    at = run("issues", scope=SCOPES["district"])
+    assert not at.exception
+
+    def units():
+        return next(d.value for d in at.dataframe if "名次" in d.value.columns and "按期结案率%" in d.value.columns)
+
+    df = units()
+    ranked = df[df["名次"].notna()]
+    assert len(ranked) >= 6 and list(ranked["名次"]) == list(range(1, len(ranked) + 1))
+    rates = list(ranked["按期结案率%"])
+    assert rates == sorted(rates) and rates[0] < rates[-1]  # worst first
+    assert list(ranked["红黑榜"].iloc[:3]) == ["黑榜"] * 3 and list(ranked["红黑榜"].iloc[-3:]) == ["红榜"] * 3
+    sort = at.selectbox(key="issues_units_sort")
+    sort.select_index(len(sort.options) - 1).run()  # by name
+    by_name = units()
+    assert by_name["名次"].isna().all() and sorted(by_name["名称"]) == sorted(df["名称"])
+
+
+def test_a_link_with_unusable_custom_dates_says_what_it_shows(engine):
+    at = run("overview", scope=SCOPES["district"], range="custom", **{"from": "2025-13-01", "to": "x"})
+    assert not at.exception
+    assert any("自定义日期无效" in w.value for w in at.warning)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from dashboard.state import ViewState, comparison_of, from_params, period_of, to_params
+from dashboard.state import ViewState, comparison_of, from_params, partial_months, period_of, to_params
 from data_access.scope import Period
 
 AS_OF = date(2026, 11, 22)
@@ -60,3 +60,16 @@ def test_comparison_periods():
 def test_custom_period_includes_its_last_day():
     p = period_of(ViewState(range="custom", start=date(2026, 1, 1), end=date(2026, 1, 31)), AS_OF)
     assert p == Period(date(2026, 1, 1), date(2026, 2, 1))
+
+
+@pytest.mark.parametrize(
+    "start,end,partial",
+    [
+        (date(2025, 12, 2), date(2026, 12, 2), [date(2025, 12, 1), date(2026, 12, 1)]),  # the last 12 months
+        (date(2026, 1, 1), date(2026, 12, 1), []),  # whole months
+        (date(2026, 11, 1), date(2026, 11, 18), [date(2026, 11, 1)]),  # this month so far
+        (date(2026, 2, 1), date(2026, 3, 1), []),
+    ],
+)
+def test_partial_months_are_those_the_period_covers_in_part(start, end, partial):
+    assert partial_months(Period(start, end)) == partial

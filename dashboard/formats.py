@@ -1,0 +1,79 @@
+"""Figures written the Chinese way (and the English way when the interface is English): the one place cards,
+tables, charts, exports and the wall screen turn a number, a rate, a duration or a date into text.
+
+Counts carry thousands separators; in Chinese, large counts on cards and chart labels are written in 万 and
+亿 (41.2万, not 412,348 or 412k); rates have one decimal and %; durations of two days or more are written in
+days; a missing value is "—", never None or nan.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from dashboard.i18n import lang, t
+from data_access import indicators
+
+MISSING = "—"
+SHORT_FROM = 100_000  # a count from this size on is written in 万 (亿 from 100 million) where space is short
+
+
+def _missing(v) -> bool:
+    try:
+        return v is None or v != v
+    except (TypeError, ValueError):
+        return True
+
+
+def count(n, short: bool = False) -> str:
+    """21,439; with ``short`` in Chinese 41.2万 and 1.23亿 from 100,000 on."""
+    if _missing(n):
+        return MISSING
+    n = float(n)
+    if short and lang() == "zh" and abs(n) >= SHORT_FROM:
+        value, unit, decimals = (n / 1e8, "亿", 2) if abs(n) >= 1e8 else (n / 1e4, "万", 1)
+        return f"{value:,.{decimals}f}".rstrip("0").rstrip(".") + unit
+    return f"{n:,.0f}"
+
+
+def signed(n, decimals: int = 0) -> str:
+    """A change: +1,234 or -5 (never -0)."""
+    if _missing(n):
+        return MISSING
+    n = round(float(n), decimals) + 0.0
+    return f"{n:+,.{decimals}f}"
+
+
+def rate(v) -> str:
+    """93.4%"""
+    return MISSING if _missing(v) else f"{float(v):.1f}%"
+
+
+def hours(h) -> str:
+    """5.2 小时; from two days on 3.1 天."""
+    if _missing(h):
+        return MISSING
+    h = float(h)
+    return f"{h / 24:,.1f} {t('days_unit')}" if h >= 48 else f"{h:,.1f} {t('hours_unit')}"
+
+
+def day(d) -> str:
+    """2026年11月23日 (2026-11-23 in English)."""
+    if _missing(d):
+        return MISSING
+    d = d.date() if isinstance(d, datetime) else d
+    return f"{d.year}年{d.month}月{d.day}日" if lang() == "zh" and isinstance(d, date) else str(d)
+
+
+def indicator(key: str, v, short: bool = False) -> str:
+    """A catalogue indicator's value as shown: counts (``short``: 万 on cards), rates, hours, the rest with the
+    indicator's own decimals."""
+    if _missing(v):
+        return MISSING
+    ind = indicators.get(key)
+    if ind.kind == "count":
+        return count(v, short)
+    if ind.unit == "%":
+        return rate(v)
+    if ind.unit == "小时":
+        return hours(v)
+    return f"{float(v):,.{ind.decimals}f}"
