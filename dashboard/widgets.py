@@ -316,14 +316,14 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
         return
     df = df.copy()
     df["name"] = df["code"].map(child_names(state)).fillna(df["code"])
-    options = [c for c in rag_columns if c in indicators.CATALOGUE or c in indicators.ALIASES] + [None]
+    options = [c for c in rag_columns if c in indicators.CATALOGUE or c in indicators.ALIASES] + ["name"]
     by = st.selectbox(
         t("sort_by"),
         options,
-        format_func=lambda c: t("sort_name") if c is None else t("sort_worst", name=header(c)),
+        format_func=lambda c: t("sort_name") if c == "name" else t("sort_worst", name=header(c)),
         key=f"{key}_sort",
     )
-    df = ranked(df, by)
+    df = ranked(df, None if by == "name" else by)
     df["board"] = [t(f"board_{b}") if b else "" for b in df["board"]]
     # The key carries the scope: after a drill the new table starts with no selection.
     level = child_level(state)

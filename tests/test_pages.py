@@ -177,8 +177,7 @@ def test_the_ranking_of_units_is_worst_first_with_ranks_and_the_sort_switches(en
     rates = list(ranked["按期结案率%"])
     assert rates == sorted(rates) and rates[0] < rates[-1]  # worst first
     assert list(ranked["红黑榜"].iloc[:3]) == ["黑榜"] * 3 and list(ranked["红黑榜"].iloc[-3:]) == ["红榜"] * 3
-    sort = at.selectbox(key="issues_units_sort")
-    sort.select_index(len(sort.options) - 1).run()  # by name
+    at.selectbox(key="issues_units_sort").set_value("name").run()
     by_name = units()
     assert by_name["名次"].isna().all() and sorted(by_name["名称"]) == sorted(df["名称"])
 
