@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import auth, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
+from dashboard.widgets import EXPORT_CONTEXT
 
 logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title=t("app_title"), page_icon="🏘️", layout="wide")
@@ -52,4 +53,5 @@ if who is None:
 if nav.url_path != "screen":  # the wall screen has no sidebar and no widgets
     with guarded():
         filters.sidebar(shown, who)
+st.session_state.pop(EXPORT_CONTEXT, None)  # a page's header sets what its downloads describe
 nav.run()

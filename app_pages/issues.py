@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import localised, t
-from dashboard.widgets import card, child_table, empty_state, page_buttons, page_cursor, table, trend_options
+from dashboard.widgets import card, child_table, empty_state, page_buttons, page_cursor, ranked, table, trend_options
 from data_access import indicators, queries, summary
 
 OVERDUE_PAGE = 100
@@ -120,13 +120,16 @@ with guarded():
     depts = data.issue_by_department(scope, period, at)
     picked = None
     if not empty_state(depts):
-        # Worst first; small samples (never coloured) after the rest.
-        small = [indicators.small_sample("on_time_rate", n) for n in depts["due"]]
-        depts = depts.assign(small=small).sort_values(["small", "on_time_rate", "code"])
-        depts = depts.assign(department=depts["name"], department_kind=[t(f"dept_{k}") for k in depts["kind"]])
+        # Worst first; small samples (never coloured) after the rest, unranked.
+        depts = ranked(depts, "on_time_rate")
+        depts = depts.assign(
+            department=depts["name"],
+            department_kind=[t(f"dept_{k}") for k in depts["kind"]],
+            board=[t(f"board_{b}") if b else "" for b in depts["board"]],
+        )
         picked = table(
             depts.set_index("code", drop=False),
-            ["department", "department_kind", *DEPARTMENT],
+            ["place_rank", "board", "department", "department_kind", *DEPARTMENT],
             "departments",
             f"departments_{scope}",
             rag_columns=[k for k in DEPARTMENT if k not in ("reported", "due")],

@@ -36,7 +36,8 @@ with guarded():
         by_type = stations.groupby("type").size().rename("stations").reset_index()
         by_type["label"] = [t(f"st_{k}") for k in by_type["type"]]
         left.plotly_chart(charts.donut(by_type, "label", "stations", t("by_type")), width="stretch")
-        years = stations.assign(year=pd.to_datetime(stations["opened_on"]).dt.year).groupby("year").size()
+        opened = pd.to_datetime(stations["opened_on"]).dt.year.dropna().astype(int)
+        years = opened.rename("year").to_frame().groupby("year").size()
         right.plotly_chart(
             charts.bars(years.rename("stations").reset_index(), "year", "stations", t("openings")), width="stretch"
         )

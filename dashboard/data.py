@@ -215,7 +215,7 @@ def map_deck(scope_code: str | None, period: Period, at: datetime, metric: str, 
     return _map_deck(area(), version(), lang(), scope_code, period, at, metric, tuple(shown), height)
 
 
-@st.cache_resource(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
 def _map_deck(area_prefix, data_ver, language, scope_code, period, at, metric, shown, height):
     from dashboard import mapview
 

@@ -30,7 +30,8 @@ def count(n, short: bool = False) -> str:
         return MISSING
     n = float(n)
     if short and lang() == "zh" and abs(n) >= SHORT_FROM:
-        value, unit, decimals = (n / 1e8, "亿", 2) if abs(n) >= 1e8 else (n / 1e4, "万", 1)
+        big = abs(round(n / 1e4, 1)) >= 1e4  # 99,995,000 is 1亿, not 10,000万
+        value, unit, decimals = (n / 1e8, "亿", 2) if big else (n / 1e4, "万", 1)
         return f"{value:,.{decimals}f}".rstrip("0").rstrip(".") + unit
     return f"{n:,.0f}"
 

@@ -139,11 +139,7 @@ def _context_rows(who) -> list[tuple[str, str]]:
             (t("export_compare"), f"{formats.day(c.start)} — {formats.day(c.end - day)}"),
             (t("export_as_of"), formats.day(ctx["as_of"])),
         ]
-    rows += [
-        (t("export_by"), (who.display_name or who.username) if who is not None else "—"),
-        (t("export_at"), datetime.now().strftime("%Y-%m-%d %H:%M")),
-    ]
-    return rows
+    return [*rows, (t("export_by"), (who.display_name or who.username) if who is not None else "—")]
 
 
 def export_name(name: str) -> str:
@@ -158,9 +154,10 @@ def export_name(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "", "_".join(p for p in parts if p)) or name
 
 
-def to_excel(df: pd.DataFrame, sheet: str = "data", context: list[tuple[str, str]] = ()) -> bytes:
+def to_excel(df: pd.DataFrame, sheet: str = "data", context: list[tuple[str, str]] = (), plain=()) -> bytes:
     """A workbook of one sheet named ``sheet``: the ``context`` rows (label, value) as a title block, then the
-    table, with column widths that fit its Chinese text and thousands separators on numbers."""
+    table, with column widths that fit its Chinese text and thousands separators on numbers (not on the
+    ``plain`` columns: years, minutes)."""
     from openpyxl.utils import get_column_letter
 
     sheet = re.sub(r"[\\/:*?\[\]]", "", sheet)[:31] or "data"
@@ -176,19 +173,20 @@ def to_excel(df: pd.DataFrame, sheet: str = "data", context: list[tuple[str, str
             texts = [str(col), *(str(v) for v in df[col].head(500))]
             width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in x) for x in texts)
             ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
-            if pd.api.types.is_numeric_dtype(df[col]):
+            if pd.api.types.is_numeric_dtype(df[col]) and col not in plain:
                 fmt = "#,##0" if pd.api.types.is_integer_dtype(df[col]) else "#,##0.0"
                 for (cell,) in ws.iter_rows(min_row=start + 2, min_col=j, max_col=j):
                     cell.number_format = fmt
     return buf.getvalue()
 
 
-def export(who, name: str, fmt: str, df: pd.DataFrame):
+def export(who, name: str, fmt: str, df: pd.DataFrame, plain=()):
     """The bytes of a download, built when clicked; the export is audited for the signed-in account."""
-    context = _context_rows(who)
+    context, sheet = _context_rows(who), t(name)
+    stamp = t("export_at")
     write = {
         "csv": lambda: df.to_csv(index=False).encode("utf-8-sig"),
-        "xlsx": lambda: to_excel(df, t(name), context),
+        "xlsx": lambda: to_excel(df, sheet, [*context, (stamp, f"{datetime.now():%Y-%m-%d %H:%M}")], plain),
     }[fmt]
 
     def build() -> bytes:
@@ -199,7 +197,7 @@ def export(who, name: str, fmt: str, df: pd.DataFrame):
     return build
 
 
-def downloads(df: pd.DataFrame, name: str, key: str) -> None:
+def downloads(df: pd.DataFrame, name: str, key: str, plain=()) -> None:
     """CSV (UTF-8 with BOM, opens in Excel) and Excel (with a title block: place, period, comparison, data as of,
     who exported it) downloads of a table, named after place, page, table and period, written only when
     clicked."""
@@ -209,7 +207,7 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
     row.download_button(t("download_csv"), export(who, name, "csv", df), f"{file}.csv", "text/csv", key=f"{key}_csv")
     row.download_button(
         t("download_xlsx"),
-        export(who, name, "xlsx", df),
+        export(who, name, "xlsx", df, plain),
         f"{file}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
@@ -283,29 +281,31 @@ def table(
             styler, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=key
         )
         rows = event.selection.rows if event is not None else []
-        downloads(shown, name, key)
+        downloads(shown, name, key, plain)
         return df.index[rows[0]] if rows else None
     st.dataframe(styler, hide_index=True, width="stretch", key=key)
-    downloads(shown, name, key)
+    downloads(shown, name, key, plain)
     return None
 
 
 def ranked(df: pd.DataFrame, key: str | None) -> pd.DataFrame:
     """``df`` worst first by the catalogue indicator ``key`` (rows resting on too few cases, and rows without a
-    value, after the rest, unranked), with ``place_rank`` (名次) and ``board`` ('red' for the best three, 'black' for
-    the worst three, when at least six are ranked: 红黑榜); by name when ``key`` is None."""
+    value, after the rest, unranked), with ``place_rank`` (名次, equal values share one) and ``board`` ('red' for the
+    best three, 'black' for the worst three, ties included, when at least six are ranked: 红黑榜); by name when
+    ``key`` is None."""
     if key is None:
         return df.sort_values("name").assign(place_rank=pd.array([None] * len(df), dtype="Int64"), board="")
     ind = indicators.get(key)
     cases = df[ind.denominator] if ind.denominator in df else pd.Series([None] * len(df), index=df.index)
     unranked = pd.Series([indicators.small_sample(key, n) for n in cases], index=df.index) | df[key].isna()
     order = df.assign(_u=unranked).sort_values(["_u", key, "code"], ascending=[True, ind.higher_is_better, True])
-    ranked_rows, pos = ~order.pop("_u").to_numpy(), np.arange(1, len(order) + 1)  # ranked rows come first
-    n = int(ranked_rows.sum())
-    board = np.where(pos <= 3, "black", np.where(pos > n - 3, "red", ""))
+    ranked_rows = ~order.pop("_u").to_numpy()
+    values = order[key].where(ranked_rows)
+    worst = values.rank(method="min", ascending=ind.higher_is_better)  # 名次: ties share one
+    best = values.rank(method="min", ascending=not ind.higher_is_better)
+    board = np.where(worst <= 3, "black", np.where(best <= 3, "red", ""))
     return order.assign(
-        place_rank=pd.array(np.where(ranked_rows, pos, None), dtype="Int64"),
-        board=np.where(ranked_rows & (n >= 6), board, ""),
+        place_rank=pd.array(worst.round(), dtype="Int64"), board=np.where(ranked_rows.sum() >= 6, board, "")
     )
 
 

@@ -687,6 +687,12 @@ def derive(df: pd.DataFrame, keys=None, names: dict[str, str] | None = None) -> 
     return pd.concat([kept, pd.DataFrame(new, index=df.index)], axis=1)
 
 
+def change_percent(now, before):
+    """Growth in percent from ``before`` to ``now`` (arrays or numbers); undefined (NaN) where ``before`` is 0."""
+    now, before = pd.Series(now, dtype=float), pd.Series(before, dtype=float)
+    return 100.0 * (now - before) / before.where(before > 0)
+
+
 def with_due(df: pd.DataFrame) -> pd.DataFrame:
     """Summary rows: ``due`` = closed + open past deadline (the same set as ``DUE`` on raw rows)."""
     df = df.copy()

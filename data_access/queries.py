@@ -314,7 +314,7 @@ def rising_categories(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     )
     df = df.fillna(0).reset_index()
     df["change"] = df["issues"] - df["previous"]
-    df["growth"] = 100.0 * df["change"] / df["previous"].where(df["previous"] > 0)
+    df["growth"] = indicators.change_percent(df["issues"], df["previous"])
     return df.sort_values(["change", "issues"], ascending=False).reset_index(drop=True)
 
 

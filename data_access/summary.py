@@ -332,11 +332,12 @@ def _overdue(
     return _read(engine, sql, {**p, **pp, **(params or {}), "at": at})
 
 
-def _table(table: str, scope: Scope, key: str | None = None) -> str:
-    """The summary a read of ``scope`` grouped by ``key`` sums: at city scope (or the whole store) the district
-    rollup, unless the key needs a street or community."""
-    finer = key is not None and ("street_code" in key or "community_code" in key)
-    return table.replace("_summary", "_district_summary") if scope.level == "city" and not finer else table
+def _table(table: str, scope: Scope, *sql: str | None) -> str:
+    """The summary a read of ``scope`` sums: at city scope (or the whole store) the table's district rollup,
+    unless its grouping or filters (``sql``) need a street or community."""
+    rollup = next((r for r, (summed, _, _) in _ROLLUPS.items() if summed == table), None)
+    finer = any(s and ("street_code" in s or "community_code" in s) for s in sql)
+    return rollup if rollup and scope.level == "city" and not finer else table
 
 
 def _sum(cols) -> str:
@@ -362,7 +363,8 @@ def issue_counts(
     w, p = scope.where()
     sw, sp = spans(period)
     group = f"{key} AS code, " if key else ""
-    sql = f"SELECT {group}{_sum(indicators.STORED)} FROM {_table(table, scope, key)} WHERE {w} AND {sw} AND {where}"
+    source = _table(table, scope, key, where)
+    sql = f"SELECT {group}{_sum(indicators.STORED)} FROM {source} WHERE {w} AND {sw} AND {where}"
     params = {**p, **sp, **(params or {})}
     if key:
         df = _read(engine, sql + " GROUP BY 1", params)
@@ -450,13 +452,11 @@ def activity_monthly(engine: sa.Engine, scope: Scope, period: Period) -> pd.Data
     """Per month of the period: active volunteers (in the period's part of the month), activities, hours
     and points earned."""
     w, p = scope.where()
-    wv, _ = scope.where("v")
     sw, sp = spans(period)
     sums = f"""SELECT date_trunc('month', bucket)::date AS month, sum(activities)::bigint AS activities,
                       sum(hours)::float AS hours, sum(points)::bigint AS points_earned
                FROM activity_summary WHERE {w} AND {sw} GROUP BY 1"""
-    params = {**p, **sp}
-    return _read(engine, sums, params).merge(_active_by_month(engine, scope, period), on="month", how="outer")
+    return _read(engine, sums, {**p, **sp}).merge(_active_by_month(engine, scope, period), on="month", how="outer")
 
 
 def _active_by_month(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
@@ -476,7 +476,10 @@ def _active_by_month(engine: sa.Engine, scope: Scope, period: Period) -> pd.Data
             for j in range(len(chunk))
         )
         counts = ", ".join(f"count(*) FILTER (WHERE mask & {1 << j} <> 0) AS m{j}" for j in range(len(chunk)))
-        per_volunteer = f"SELECT bit_or({flags}) AS mask FROM volunteer_days v WHERE {wv} GROUP BY v.volunteer_id"
+        overlap = f"v.first_day < :e{len(chunk) - 1} AND v.first_day + length(v.days) > :s0"  # rows active in the chunk
+        per_volunteer = (
+            f"SELECT bit_or({flags}) AS mask FROM volunteer_days v WHERE {wv} AND {overlap} GROUP BY v.volunteer_id"
+        )
         sql = f"SELECT {counts} FROM ({per_volunteer}) x"
         bounds = {
             **{f"s{j}": s for j, (_, s, _) in enumerate(chunk)},

@@ -171,6 +171,9 @@ def test_rankings_put_the_worst_first_and_small_samples_last():
     assert list(ranked(df, "overdue_open")["code"][:2]) == ["d", "h"]  # a count where lower is better
     assert list(ranked(df.head(5), "closure_rate")["board"]) == [""] * 5  # fewer than six ranked: no board
     assert list(ranked(df, None)["code"]) == list("abcdefgh")
+    ties = ranked(df.assign(closure_rate=[90.0, 90.0, 90.0, 99.0, 70.0, 95.0, 60.0, 85.0]), "closure_rate")
+    assert list(ties["place_rank"].iloc[:5]) == [1, 2, 3, 3, 3]  # equal values share a rank
+    assert list(ties["board"].iloc[:5]) == ["black", "black", "black", "black", "black"]
 
 
 def test_chart_numbers_are_written_with_separators_not_si_suffixes():
