@@ -687,6 +687,12 @@ def derive(df: pd.DataFrame, keys=None, names: dict[str, str] | None = None) -> 
     return pd.concat([kept, pd.DataFrame(new, index=df.index)], axis=1)
 
 
+def percent(part, whole):
+    """``part`` as a percentage of ``whole`` (arrays or numbers); undefined (NaN) where ``whole`` is 0."""
+    part, whole = pd.Series(part, dtype=float), pd.Series(whole, dtype=float)
+    return 100.0 * part / whole.where(whole > 0)
+
+
 def change_percent(now, before):
     """Growth in percent from ``before`` to ``now`` (arrays or numbers); undefined (NaN) where ``before`` is 0."""
     now, before = pd.Series(now, dtype=float), pd.Series(before, dtype=float)

@@ -216,9 +216,8 @@ def funnel_of(counts) -> pd.DataFrame:
     names = ["reported"] + [s for s, _, _ in FUNNEL_STEPS]
     hours = [None] + [counts[f"h_{s}"] / counts[f"nh_{s}"] if counts[f"nh_{s}"] else None for s in names[1:]]
     df = pd.DataFrame({"stage": names, "count": [int(counts[s]) for s in names], "mean_hours": hours})
-    first = df["count"].iloc[0]
-    df["share_of_reported"] = 100.0 * df["count"] / first if first else None
-    df["conversion"] = 100.0 * df["count"] / df["count"].shift(1).where(df["count"].shift(1) > 0)
+    df["share_of_reported"] = indicators.percent(df["count"], [df["count"].iloc[0]] * len(df))
+    df["conversion"] = indicators.percent(df["count"], df["count"].shift(1))
     return df
 
 
