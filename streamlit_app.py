@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import auth, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from dashboard.widgets import EXPORT_CONTEXT
+from dashboard.widgets import EXPORT_CONTEXT, NARROW_CSS
 
 logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title=t("app_title"), page_icon="🏘️", layout="wide")
@@ -51,6 +51,7 @@ if who is None:
         auth.sign_in_page()
     st.stop()
 if nav.url_path != "screen":  # the wall screen has no sidebar and no widgets
+    st.html(NARROW_CSS)
     with guarded():
         filters.sidebar(shown, who)
 st.session_state.pop(EXPORT_CONTEXT, None)  # a page's header sets what its downloads describe

@@ -20,6 +20,7 @@ from dashboard.widgets import (
 from data_access import indicators
 
 MAP = ("issues_per_1000", ["layer_boundaries"])  # the overview map: metric and layers
+HEADLINE = ("reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open")
 
 with guarded():
     state = filters.current()
@@ -49,22 +50,12 @@ with guarded():
     workers = workers["workers"].sum()
     vol_now, vol_before = vol_now.iloc[0], vol_before.iloc[0]
 
-    c = st.columns(4)
-    kpi(c[0], "branches", orgs.get("branch", 0))
-    kpi(c[1], "building_groups", orgs.get("building_group", 0))
-    kpi(c[2], "center_households", orgs.get("center_household", 0))
     level = state.place.level
-    card(c[3], "compound_party_coverage", cover, level=level)
-    c = st.columns(4)
-    kpi(c[0], "station_count", stations.shape[0])
-    card(c[1], "station_coverage", walk.loc[15], level=level)
-    card(c[2], "workers_per_1000", {"workers": workers, "households": units["households"]}, level=level)
-    kpi(c[3], "active", vol_now["active"], vol_before["active"])
-    c = st.columns(5)
-    kpi(c[0], "hours", float(vol_now["hours"]), float(vol_before["hours"]))
-    for col, key in zip(c[1:], ("reported", "closure_rate", "on_time_rate", "satisfaction_rate")):
+    # What a leader reads first: the headline indicators, then the worst units; the counts behind them after.
+    c = st.columns(len(HEADLINE) + 1)
+    for col, key in zip(c, HEADLINE):
         card(col, key, now, before, level)
-
+    card(c[-1], "compound_party_coverage", cover, level=level)
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("ranking"))
@@ -89,6 +80,16 @@ with guarded():
                 selection_mode="points",
             )
             drill_to(state, [p.get("customdata") for p in event.selection.get("points", [])] if event else [])
+    c = st.columns(4)
+    kpi(c[0], "branches", orgs.get("branch", 0))
+    kpi(c[1], "building_groups", orgs.get("building_group", 0))
+    kpi(c[2], "center_households", orgs.get("center_household", 0))
+    kpi(c[3], "station_count", stations.shape[0])
+    c = st.columns(4)
+    card(c[0], "station_coverage", walk.loc[15], level=level)
+    card(c[1], "workers_per_1000", {"workers": workers, "households": units["households"]}, level=level)
+    kpi(c[2], "active", vol_now["active"], vol_before["active"])
+    kpi(c[3], "hours", float(vol_now["hours"]), float(vol_before["hours"]))
     deck, _ = data.map_deck(scope, period, at, *MAP, height=360)
     if deck is not None:
         st.subheader(t("map_page"))

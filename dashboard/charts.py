@@ -24,7 +24,7 @@ def _require(df: pd.DataFrame, columns) -> None:
 
 def _style(fig: go.Figure, title: str | None) -> go.Figure:
     fig.update_layout(title=title, **_LAYOUT)
-    fig.update_yaxes(tickformat=",~f")  # 30,000 not 30k (a category axis ignores it)
+    fig.update_yaxes(selector=dict(overlaying=None), tickformat=",~f")  # 30,000, not 30k (a category axis ignores it)
     return fig
 
 
@@ -34,14 +34,17 @@ def _whole_years(fig: go.Figure, values) -> None:
         fig.update_xaxes(dtick=1, tickformat="d")
 
 
-def rate_range(values, floor: float = 0.0, ceiling: float = 100.0) -> list[float] | None:
-    """An axis range for percentages that starts near the data (93 and 99.5 must not look alike), or None."""
+def percent_axis(values, floor: float = 0.0, ceiling: float = 100.0) -> dict:
+    """A percentage axis that starts near the data (93 and 99.5 must not look alike), on round ticks."""
     v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    axis = {"ticksuffix": "%", "tickformat": ".0f"}
     if v.empty:
-        return None
+        return axis
     lo, hi = float(v.min()), float(v.max())
     pad = max((hi - lo) * 0.15, 1.0)
-    return [max(floor, np.floor(lo - pad)), min(ceiling, hi + pad) if hi < ceiling else ceiling + 0.5]
+    low, high = max(floor, np.floor(lo - pad)), min(ceiling + 0.5, hi + pad)
+    step = next(s for s in (1, 2, 5, 10, 20, 25) if (high - low) / s <= 6)
+    return {**axis, "range": [low, high], "dtick": step, "tick0": 0}
 
 
 def trend(
@@ -90,7 +93,7 @@ def trend(
         fig.add_trace(go.Scatter(x=df[x], y=df[col], name=label, mode="lines", yaxis="y2", line=line))
     if rate_series:
         rates = pd.concat([pd.Series(df[c]) for c in rate_series], ignore_index=True)
-        fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=rate_range(rates), ticksuffix="%"))
+        fig.update_layout(yaxis2=dict(overlaying="y", side="right", **percent_axis(rates)))
     _whole_years(fig, df[x])
     if not pd.api.types.is_integer_dtype(df[x]) and month_format:
         fig.update_xaxes(tickformat=month_format, hoverformat=month_format)
@@ -135,7 +138,7 @@ def ranking_bar(
     )
     fig.update_layout(height=max(260, 24 * len(d) + 80))
     if percent:
-        fig.update_xaxes(range=rate_range(d[value]), ticksuffix="%")
+        fig.update_xaxes(**percent_axis(d[value]))
     return _style(fig, title)
 
 

@@ -116,6 +116,21 @@ def empty_state(df: pd.DataFrame | None, key: str = "empty_scope") -> bool:
 EXPORT_CONTEXT = "export_context"  # st.session_state: what filters.header() says the page shows
 
 
+# On a phone (below 640 px) Streamlit stacks columns one under the other: a row of KPI cards becomes a
+# column of cards and the ranking falls far below the first screen. Two cards a row instead, and less space
+# above the title.
+_CARDS = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])'
+NARROW_CSS = f"""<style>
+@media (max-width: 640px) {{
+  [data-testid="stMainBlockContainer"] {{ padding-top: 2.5rem; }}
+  {_CARDS} {{ flex-wrap: wrap; gap: 0.5rem 1rem; }}
+  {_CARDS} > [data-testid="stColumn"] {{
+    flex: 1 1 calc(50% - 1rem) !important; min-width: calc(50% - 1rem) !important; width: calc(50% - 1rem) !important;
+  }}
+}}
+</style>"""
+
+
 def export_context(title: str, place: str, period, previous, as_of) -> None:
     """Record what the page shows (filters.header calls this) for the title block and names of its downloads."""
     st.session_state[EXPORT_CONTEXT] = {
@@ -250,10 +265,12 @@ def table(
     level: str | None = None,
     hint: str = "drill_hint",
     limit: int | None = TABLE_ROWS,
+    pinned=(),
 ):
     """A table with colours from the catalogue's targets at ``level``, downloads and, with ``drill``,
     single-row selection (``hint``: the label of the caption saying what a selection does). Only the first
-    ``limit`` rows are shown (and it says so); the downloads hold every row.
+    ``limit`` rows are shown (and it says so); the downloads hold every row. ``pinned`` columns stay in view
+    when the table scrolls sideways (a phone).
 
     Returns the index label of the selected row, or None.
     """
@@ -276,11 +293,17 @@ def table(
     if plain:
         styler = styler.format(precision=0, na_rep=formats.MISSING, subset=plain)
     if drill:
-        st.caption(t(hint))
         event = st.dataframe(
-            styler, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=key
+            styler,
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key=key,
+            column_config={header(c): st.column_config.Column(pinned=True) for c in pinned},
         )
         rows = event.selection.rows if event is not None else []
+        st.caption(t(hint))
         downloads(shown, name, key, plain)
         return df.index[rows[0]] if rows else None
     st.dataframe(styler, hide_index=True, width="stretch", key=key)
@@ -322,6 +345,7 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
         options,
         format_func=lambda c: t("sort_name") if c == "name" else t("sort_worst", name=header(c)),
         key=f"{key}_sort",
+        label_visibility="collapsed",  # the option says what it sorts by ("结案率%（差的在前）")
     )
     df = ranked(df, None if by == "name" else by)
     df["board"] = [t(f"board_{b}") if b else "" for b in df["board"]]
@@ -335,6 +359,7 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
         rag_columns,
         drill=True,
         level=level,
+        pinned=("place_rank", "name"),
     )
     drill_to(state, [picked])
 

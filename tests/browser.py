@@ -87,7 +87,8 @@ def open_signed_in(page, url: str, user: str = "city", timeout: int = 120_000) -
         form.locator("input").nth(1).fill(DEMO_PASSWORDS[user])
         form.locator("input").nth(1).press("Enter")  # submits the form (its first button is the eye toggle)
         try:
-            sidebar.wait_for(timeout=timeout // 3 if attempt < 2 else timeout)  # signed in: the app's sidebar
+            # Signed in: the app's sidebar is there (attached, not visible: a phone starts with it collapsed).
+            sidebar.wait_for(state="attached", timeout=timeout // 3 if attempt < 2 else timeout)
             return
         except Exception:
             if attempt == 2:

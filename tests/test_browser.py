@@ -172,3 +172,23 @@ def test_table_downloads_are_written_when_clicked(app_url, artifacts):
     labels = [ws.cell(row=r, column=1).value for r in range(1, 7)]
     assert labels == ["范围", "统计期", "对比期", "数据截至", "导出人", "导出时间"]
     assert ws.cell(row=1, column=2).value == "岳阳楼区" and f"_{ws.title}_" in name  # the sheet: the table's name
+
+
+def test_a_phone_sees_the_headline_and_the_worst_units_on_its_first_screen(app_url, artifacts):
+    """At 390 × 844 px the overview shows its headline cards two a row and the ranking on the first screen,
+    and the page does not scroll sideways (issue 15)."""
+    with chromium_page(width=390, height=844) as page:
+        open_signed_in(page, f"{app_url}/?scope=430602")
+        _settle(page)
+        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(artifacts / "overview-390.png"))
+        cards = page.locator("[data-testid='stMetric']")
+        first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
+        assert abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"] + first["width"] / 2  # two a row
+        ranking = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+        assert ranking["y"] + 110 < 844, ranking  # its header and the two worst units are on the first screen
+        wide = page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('body, [data-testid=stMain]')].map(e => e.scrollWidth))"
+        )
+        assert wide <= 390 + 1, wide
