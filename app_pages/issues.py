@@ -9,9 +9,17 @@ from dashboard.i18n import localised, t
 from dashboard.widgets import card, child_table, empty_state, page_buttons, page_cursor, ranked, table, trend_options
 from data_access import indicators, queries, summary
 
-OVERDUE_PAGE = 100
+OVERDUE_PAGE = 50
 DEPARTMENTS_SHOWN = 30  # worst first; a city has some 300 departments (the download holds them all)
-HEADLINE = ("reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open", "closed_late")
+HEADLINE = (
+    "reported",
+    "closure_rate",
+    "on_time_rate",
+    "satisfaction_rate",
+    "overdue_open",
+    "suspended_open",
+    "closed_late",
+)
 STANDARD = (
     "on_time_acceptance_rate",
     "on_time_handling_rate",
@@ -36,7 +44,7 @@ with guarded():
     now, before, *_ = data.gather(
         (data.issue_kpis, scope, period, at),
         (data.issue_kpis, scope, previous, at),
-        (data.backlog_by_age, scope, at),
+        (data.backlog_by_age, scope, period, at),
         (data.issues_by_category, scope, period),
         (data.issues_by_category, scope, previous),
         (data.issue_mix, scope, period, "source_channel"),
@@ -84,12 +92,12 @@ with guarded():
             "funnel",
             "funnel_table",
         )
-    backlog = data.backlog_by_age(scope, at)
+    backlog = data.backlog_by_age(scope, period, at)
+    backlog["bucket"] = [t(f"age_{b}") for b in backlog["bucket"]]
     left, right = st.columns(2)
-    left.plotly_chart(
-        charts.stacked_bars(backlog, "bucket", {"in_time": t("in_time"), "overdue": t("overdue")}, t("backlog")),
-        width="stretch",
-    )
+    series = {"in_time": t("in_time"), "overdue": t("overdue"), "suspended": t("suspended_open")}
+    left.plotly_chart(charts.stacked_bars(backlog, "bucket", series, t("backlog")), width="stretch")
+    left.caption(t("backlog_note"))
     cats = data.issues_by_category(scope, period)
     right.plotly_chart(
         charts.hierarchy(cats, [localised(c) for c in ("l1", "l2", "l3")], "issues", t("categories")), width="stretch"

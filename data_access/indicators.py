@@ -13,8 +13,9 @@ Figures are computed at the data's as-of time ``:at`` (the summaries count what 
 were built). Two definitions everything else uses:
 
 - *due* (应办结): an issue is due once it is closed or past its deadline (``DUE``);
-- *overdue* (超期未结): open and past its deadline at ``:at`` (``OVERDUE``), read live from raw rows
-  at every scope, since the clock, not the data, moves issues into it.
+- *overdue* (超期未结): open, past its deadline at ``:at`` and not suspended (``OVERDUE``), read live from raw
+  rows at every scope, since the clock, not the data, moves issues into it;
+- *suspended* (挂账): open and formally suspended by ``:at`` (``SUSPENDED``): still due, not overdue.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ import pandas as pd
 
 # The definitions of "due", "overdue" and "satisfied", over an issue row (``{a}``: its alias and a dot).
 DUE = "({a}closed_at <= :at OR {a}due_at <= :at)"
-PAST_DUE = "{a}due_at <= :at"  # of an open issue: overdue (reads of open issues only need due_at)
-OVERDUE = f"({{a}}closed_at IS NULL AND {PAST_DUE})"
+PAST_DUE = "{a}due_at <= :at"  # of an open issue: past its deadline (reads of open issues need due_at only)
+SUSPENDED = "{a}suspended_at <= :at"  # of an open issue: 挂账 by :at
+NOT_SUSPENDED = "({a}suspended_at IS NULL OR {a}suspended_at > :at)"
+OVERDUE = f"({{a}}closed_at IS NULL AND {PAST_DUE} AND {NOT_SUSPENDED})"
 SATISFIED = "{a}satisfaction IN ('satisfied', 'basically_satisfied')"
 SELF_SETTLED = "{a}escalation_level IN ('compound', 'community')"
 REPEAT_DAYS = 30
@@ -94,7 +97,16 @@ ISSUE_COUNTS: tuple[Count, ...] = (
     Count("on_time", "按期结案数", "Closed on time", _filter("{a}closed_at <= :at AND {a}closed_at <= {a}due_at")),
     Count("closed_late", "超期结案数", "Closed late", _filter("{a}closed_at <= :at AND {a}closed_at > {a}due_at")),
     Count("overdue_open", "超期未结数", "Overdue open", _filter(OVERDUE), stored=False),
-    Count("due", "应办结数", "Due", _filter(DUE), stored=False),  # from summaries: closed + overdue_open
+    Count("suspended_open", "挂账数", "Suspended", _filter(f"{{a}}closed_at IS NULL AND {SUSPENDED}"), stored=False),
+    Count(
+        "suspended_due",
+        "挂账应办结数",
+        "Suspended and due",
+        _filter(f"{{a}}closed_at IS NULL AND {SUSPENDED} AND {PAST_DUE}"),
+        stored=False,
+    ),
+    # From summaries: closed + overdue_open + suspended_due.
+    Count("due", "应办结数", "Due", _filter(DUE), stored=False),
     Count("reworked", "返工数", "Reworked", _filter("{a}closed_at <= :at AND {a}reworked_count > 0")),
     Count("returned", "回退数", "Returned", _filter("{a}dispatched_at <= :at AND {a}returned_count > 0")),
     Count("extended", "延期数", "Extended", _filter("{a}dispatched_at <= :at AND {a}extended_count > 0")),
@@ -143,6 +155,7 @@ ISSUE_COUNTS: tuple[Count, ...] = (
 )
 COUNTS = {c.key: c for c in ISSUE_COUNTS}
 STORED = tuple(c.key for c in ISSUE_COUNTS if c.stored)  # the summaries' additive columns, in this order
+LIVE = ("overdue_open", "suspended_open", "suspended_due")  # read live from open issues beside the summaries
 
 
 def raw_counts(alias: str = "", keys=None) -> str:
@@ -284,6 +297,17 @@ INDICATORS: tuple[Indicator, ...] = (
         higher_is_better=False,
         green=0,
         amber=10,
+    ),
+    Indicator(
+        "suspended_open",
+        "挂账",
+        "Suspended",
+        "件",
+        "截至数据时点经审批挂账（暂缓办理、注明原因）、尚未结案的事件数；挂账事件仍计入应办结，不计入超期未结。",
+        _GBT,
+        "suspended_open",
+        kind="count",
+        higher_is_better=False,
     ),
     Indicator(
         "closed_late",
@@ -700,10 +724,12 @@ def change_percent(now, before):
 
 
 def with_due(df: pd.DataFrame) -> pd.DataFrame:
-    """Summary rows: ``due`` = closed + open past deadline (the same set as ``DUE`` on raw rows)."""
+    """Summary rows: ``due`` = closed + open past deadline, overdue or suspended (the same set as ``DUE`` on
+    raw rows)."""
     df = df.copy()
-    df["overdue_open"] = df["overdue_open"].fillna(0).astype("int64")
-    df["due"] = df["closed"] + df["overdue_open"]
+    for live in LIVE:
+        df[live] = df[live].fillna(0).astype("int64")
+    df["due"] = df["closed"] + df["overdue_open"] + df["suspended_due"]
     return df
 
 

@@ -224,10 +224,15 @@ def funnel_of(counts) -> pd.DataFrame:
 AGE_BUCKETS = (("0-1d", 1), ("1-3d", 3), ("3-7d", 7), ("7-30d", 30), ("30d+", None))  # (bucket, up to days)
 
 
-def backlog_by_age(engine: sa.Engine, scope: Scope, at: datetime) -> pd.DataFrame:
-    """Open issues by age bucket (AGE_BUCKETS) and whether they are overdue (indicators.OVERDUE)."""
+def backlog_by_age(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
+    """The period's open issues at ``at`` by age bucket (AGE_BUCKETS): in time, overdue (indicators.OVERDUE: the
+    same set as the 超期未结 count) and suspended (挂账)."""
     w, p = scope.where()
-    past = indicators.condition(indicators.PAST_DUE)
+    pw, pp = period.where("reported_at")
+    past, held, free = (
+        indicators.condition(c) for c in (indicators.PAST_DUE, indicators.SUSPENDED, indicators.NOT_SUSPENDED)
+    )
+    states = {"in": f"NOT {past} AND {free}", "od": f"{past} AND {free}", "sp": held}
     counts, lower = [], None
     for i, (_, days) in enumerate(AGE_BUCKETS):
         # One pass of count FILTERs over the open issues' index, no grouping: a GROUP BY on the age
@@ -236,18 +241,17 @@ def backlog_by_age(engine: sa.Engine, scope: Scope, at: datetime) -> pd.DataFram
             [f"reported_at > :at - interval '{days} days'"] * (days is not None)
             + [f"reported_at <= :at - interval '{lower} days'"] * (lower is not None)
         )
-        counts += [
-            f"count(*) FILTER (WHERE {age} AND NOT {past}) AS in_{i}",
-            f"count(*) FILTER (WHERE {age} AND {past}) AS od_{i}",
-        ]
+        counts += [f"count(*) FILTER (WHERE {age} AND {cond}) AS {s}_{i}" for s, cond in states.items()]
         lower = days
-    sql = f"SELECT {', '.join(counts)} FROM issue WHERE {w} AND closed_at IS NULL AND reported_at <= :at"
-    row = _read(engine, sql, {**p, "at": at}).iloc[0]
+    sql = f"SELECT {', '.join(counts)} FROM issue WHERE {w} AND {pw} AND closed_at IS NULL AND reported_at <= :at"
+    row = _read(engine, sql, {**p, **pp, "at": at}).iloc[0]
+    n = range(len(AGE_BUCKETS))
     return pd.DataFrame(
         {
             "bucket": [b for b, _ in AGE_BUCKETS],
-            "in_time": [int(row[f"in_{i}"]) for i in range(len(AGE_BUCKETS))],
-            "overdue": [int(row[f"od_{i}"]) for i in range(len(AGE_BUCKETS))],
+            "in_time": [int(row[f"in_{i}"]) for i in n],
+            "overdue": [int(row[f"od_{i}"]) for i in n],
+            "suspended": [int(row[f"sp_{i}"]) for i in n],
         }
     )
 

@@ -558,6 +558,10 @@ issue = sa.Table(
     sa.Column("redispatch_count", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Column("resolved", sa.Boolean),
     _code("reporter_code", 32, "grid_worker.code", nullable=True),  # the grid worker who reported it
+    # 挂账 (0008): an open case formally suspended, with the date and the reason; it stays due but is no longer
+    # counted as overdue (indicators.OVERDUE). Closing it later ends the suspension.
+    sa.Column("suspended_at", sa.DateTime),
+    sa.Column("suspend_reason", sa.Text),
     sa.Column("escalation_level", sa.String(10)),
     sa.Column("satisfaction", sa.String(20)),
     _enum("source_channel", SOURCE_CHANNELS),
@@ -575,6 +579,10 @@ issue = sa.Table(
     sa.CheckConstraint("returned_count >= 0 AND extended_count >= 0 AND reworked_count >= 0", name="counts_nonneg"),
     sa.CheckConstraint("redispatch_count >= 0", name="redispatch_nonneg"),
     sa.CheckConstraint("resolved IS NULL OR evaluated_at IS NOT NULL", name="resolved_evaluated"),
+    sa.CheckConstraint(
+        "(suspended_at IS NULL) = (suspend_reason IS NULL) AND (suspended_at IS NULL OR suspended_at >= reported_at)",
+        name="suspended_with_reason",
+    ),
     sa.CheckConstraint(ISSUE_PLACE_NESTED, name="place_nested"),
     sa.Index(None, "district_code", "reported_at"),
     sa.Index(None, "street_code", "reported_at"),
@@ -598,7 +606,14 @@ issue = sa.Table(
         "ix_issue_open_reported",
         "district_code",
         "reported_at",
-        postgresql_include=["due_at", "street_code", "community_code", "category_l1", "department_code"],
+        postgresql_include=[
+            "due_at",
+            "street_code",
+            "community_code",
+            "category_l1",
+            "department_code",
+            "suspended_at",
+        ],
         postgresql_where=sa.text("closed_at IS NULL"),
     ),
 )

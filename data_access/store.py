@@ -43,7 +43,10 @@ def clear(engine: sa.Engine) -> None:
     """Delete every row of every table but the accounts and the audit log (schema stays)."""
     names = ", ".join(f'"{t.name}"' for t in schema.metadata.sorted_tables if t.name not in ACCOUNT_TABLES)
     with engine.begin() as conn:
+        kept = accounts.demo_mode(conn)  # the accounts stay, and so does the note that they are the demo's
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        if kept:
+            conn.execute(sa.text("INSERT INTO store_meta (key, value) VALUES ('demo_accounts', '1')"))
 
 
 def ensure_ready(load_demo_if_empty: bool = True) -> dict:

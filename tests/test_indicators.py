@@ -52,7 +52,13 @@ DEFINITIONS: dict[str, tuple[str, str | None, float]] = {
     "reported": (REPORTED, None, 1.0),
     "closed": (CLOSED, None, 1.0),
     "due": (DUE, None, 1.0),
-    "overdue_open": (_n("i.closed_at IS NULL AND i.due_at <= :at"), None, 1.0),
+    # Overdue: open, past the limit and not suspended (挂账) by then; suspended: open and suspended by then.
+    "overdue_open": (
+        _n("i.closed_at IS NULL AND i.due_at <= :at AND NOT coalesce(i.suspended_at <= :at, false)"),
+        None,
+        1.0,
+    ),
+    "suspended_open": (_n("i.closed_at IS NULL AND i.suspended_at IS NOT NULL AND i.suspended_at <= :at"), None, 1.0),
     "closed_late": (_n("i.closed_at <= :at AND i.closed_at > i.due_at"), None, 1.0),
     "on_time_acceptance_rate": (ACCEPTED_IN_TIME, REPORTED, 100.0),
     "response_rate": (ACCEPTED_IN_TIME, REPORTED, 100.0),

@@ -145,6 +145,17 @@ def _pick_places(place: Place, n: int, rng) -> pd.DataFrame:
     return out
 
 
+SUSPEND_AFTER_DAYS = 60  # an open case this long past its limit is suspended (挂账)
+SUSPEND_REASONS = (
+    "需多部门协调，已提交联席会议研究",
+    "涉及历史遗留问题，已报区级工作专班",
+    "已转入司法程序",
+    "待上级政策明确后办理",
+    "当事人长期无法联系",
+    "已纳入年度改造计划",
+)
+
+
 def make_issues(
     rng,
     place: Place,
@@ -187,8 +198,12 @@ def make_issues(
     span = allowed * rng.lognormal(np.log(0.42) - 0.25 * s, 0.55)
     age = (as_of - df["reported_at"]).dt.total_seconds().to_numpy()
     if closed is None:
+        # A case that gets stuck closes late, days to weeks past its limit (a weaker place more often), as in
+        # a real 12345 or grid system: none stays open for years.
         stuck = rng.random(n) > np.clip(0.955 + 0.02 * s, 0.85, 0.995)
-        closed = ~stuck & (span <= age)
+        late = allowed * rng.uniform(1.1, 2.0, n) + rng.exponential(5 * 86400, n)
+        span = np.where(stuck, np.maximum(span, late), span)
+        closed = span <= age
     else:
         closed = np.asarray(closed, dtype=bool)
         span = np.where(closed, np.minimum(span, age * 0.95), span)
@@ -236,6 +251,12 @@ def make_issues(
     df["accepted_at"] = quick.where(df["registered_at"].isna() | (quick < df["registered_at"]), df["accepted_at"])
     df.loc[df["accepted_at"] > as_of, "accepted_at"] = pd.NaT
     df["accepted_at"] = df["accepted_at"].dt.floor("s")
+    # 挂账: a case still open long after its limit (those the published figures leave unclosed) is formally
+    # suspended, with a date and a reason, instead of sitting open for years.
+    held = df["closed_at"].isna() & (df["due_at"] < as_of - pd.Timedelta(days=SUSPEND_AFTER_DAYS))
+    delay = pd.to_timedelta(rng.uniform(20, SUSPEND_AFTER_DAYS, n), unit="D")
+    df["suspended_at"] = (df["due_at"] + delay).dt.floor("s").where(held.to_numpy())
+    df["suspend_reason"] = pd.Series(rng.choice(SUSPEND_REASONS, n), index=df.index).where(held)
     return df.drop(columns=["strength"])
 
 
