@@ -65,7 +65,7 @@ with guarded():
             ["reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open"],
             "ranking",
             "overview_ranking",
-            rag_columns=("closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open"),
+            rag_columns=("on_time_rate", "closure_rate", "satisfaction_rate", "overdue_open"),
         )
     with right:
         if not ranking.empty:

@@ -53,8 +53,12 @@ def card(col, key: str, now, before=None, level: str | None = None) -> None:
         label += t("small_sample", n=f"{n:,.0f}")
     elif colour:
         label = f":{_MD_COLOUR[colour]}[{label}]"
-    delta = None
-    p = None if before is None else before.get(key) if key in before else indicators.value(before, key)
+    delta, diff = None, None
+    # A live count (超期未结, 挂账) is a stock at the data time: the earlier period's issues have long been
+    # closed or suspended, so a change against them would mean nothing.
+    p = None
+    if before is not None and key not in indicators.LIVE:
+        p = before.get(key) if key in before else indicators.value(before, key)
     if p is not None and p == p and v is not None and v == v:
         diff = round(float(v - p), 1) + 0.0  # no "-0.0"
         delta = formats.signed(diff, 0 if ind.kind == "count" else 1)
@@ -64,7 +68,8 @@ def card(col, key: str, now, before=None, level: str | None = None) -> None:
         label,
         formats.indicator(key, v, short=True),
         delta,
-        delta_color="normal" if ind.higher_is_better else "inverse",
+        delta_color="off" if diff == 0 else "normal" if ind.higher_is_better else "inverse",
+        delta_arrow="off" if diff == 0 else "auto",  # no change: grey, no arrow
         help=indicator_help(key, level),
     )
 

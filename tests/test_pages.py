@@ -186,3 +186,11 @@ def test_a_link_with_unusable_custom_dates_says_what_it_shows(engine):
     at = run("overview", scope=SCOPES["district"], range="custom", **{"from": "2025-13-01", "to": "x"})
     assert not at.exception
     assert any("自定义日期无效" in w.value for w in at.warning)
+
+
+def test_stock_counts_show_no_change_against_an_earlier_period(engine):
+    """超期未结 and 挂账 are counted at the data time: no delta; a rate's change is in 个百分点."""
+    at = run("issues", scope=SCOPES["district"])
+    cards = {m.label.split("[")[-1].rstrip("]"): m for m in at.metric}
+    assert cards["超期未结"].delta in (None, "") and cards["挂账"].delta in (None, "")
+    assert "个百分点" in (cards["按期结案率"].delta or "")
