@@ -6,7 +6,17 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import localised, t
-from dashboard.widgets import card, child_table, empty_state, page_buttons, page_cursor, ranked, table, trend_options
+from dashboard.widgets import (
+    board_labels,
+    card,
+    child_table,
+    empty_state,
+    page_buttons,
+    page_cursor,
+    ranked,
+    table,
+    trend_options,
+)
 from data_access import indicators, queries, summary
 
 OVERDUE_PAGE = 50
@@ -133,7 +143,7 @@ with guarded():
         depts = depts.assign(
             department=depts["name"],
             department_kind=[t(f"dept_{k}") for k in depts["kind"]],
-            board=[t(f"board_{b}") if b else "" for b in depts["board"]],
+            board=board_labels(depts["board"]),
         )
         picked = table(
             depts.set_index("code", drop=False),

@@ -337,6 +337,11 @@ def ranked(df: pd.DataFrame, key: str | None) -> pd.DataFrame:
     )
 
 
+def board_labels(board) -> list[str]:
+    """:func:`ranked`'s board ('red', 'black', '') in words: 红榜, 黑榜, or nothing."""
+    return [t(f"board_{b}") if b else "" for b in board]
+
+
 def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str, rag_columns=()) -> None:
     """A ranking of the scope's child units, worst first by the first coloured indicator (switchable), with
     rank numbers and the 红黑榜 marked; selecting a row drills the scope down to it."""
@@ -353,7 +358,7 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
         label_visibility="collapsed",  # the option says what it sorts by ("结案率%（差的在前）")
     )
     df = ranked(df, None if by == "name" else by)
-    df["board"] = [t(f"board_{b}") if b else "" for b in df["board"]]
+    df["board"] = board_labels(df["board"])
     # The key carries the scope: after a drill the new table starts with no selection.
     level = child_level(state)
     picked = table(

@@ -169,6 +169,18 @@ def condition(template: str, alias: str = "") -> str:
     return template.format(a=f"{alias}." if alias else "")
 
 
+def open_states(alias: str = "") -> dict[str, str]:
+    """How an open issue stands at ``:at``, as SQL conditions (the caller selects the open issues): within its
+    limit, overdue (超期未结), suspended (挂账), and suspended past its limit (still due)."""
+    past, held, free = (condition(c, alias) for c in (PAST_DUE, SUSPENDED, NOT_SUSPENDED))
+    return {
+        "in_time": f"NOT {past} AND {free}",
+        "overdue_open": f"{past} AND {free}",
+        "suspended_open": held,
+        "suspended_due": f"{held} AND {past}",
+    }
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One indicator: a formula over counts, with what a reader needs to trust it."""

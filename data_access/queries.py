@@ -229,10 +229,8 @@ def backlog_by_age(engine: sa.Engine, scope: Scope, period: Period, at: datetime
     same set as the 超期未结 count) and suspended (挂账)."""
     w, p = scope.where()
     pw, pp = period.where("reported_at")
-    past, held, free = (
-        indicators.condition(c) for c in (indicators.PAST_DUE, indicators.SUSPENDED, indicators.NOT_SUSPENDED)
-    )
-    states = {"in": f"NOT {past} AND {free}", "od": f"{past} AND {free}", "sp": held}
+    state = indicators.open_states()
+    states = {"in": state["in_time"], "od": state["overdue_open"], "sp": state["suspended_open"]}
     counts, lower = [], None
     for i, (_, days) in enumerate(AGE_BUCKETS):
         # One pass of count FILTERs over the open issues' index, no grouping: a GROUP BY on the age

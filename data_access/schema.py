@@ -682,12 +682,13 @@ HIERARCHY = ("district", "street", "community", "grid")
 FUNNEL_STEPS = tuple((k, b, a) for k, b, a, _, _ in STEPS)  # (stage, its timestamp, the previous one's)
 
 
-def _span_columns() -> list:
+def _span_columns(street: bool = True) -> list:
+    """span, bucket and the place: district and street (a district rollup: district only)."""
     return [
         sa.Column("span", sa.String(1), nullable=False),
         sa.Column("bucket", sa.Date, nullable=False),
         sa.Column("district_code", sa.String(6), nullable=False),
-        sa.Column("street_code", sa.String(9), nullable=False),
+        *([sa.Column("street_code", sa.String(9), nullable=False)] if street else []),
     ]
 
 
@@ -730,9 +731,7 @@ issue_category_summary = sa.Table(  # issues by report day/month × street × le
 issue_district_summary = sa.Table(
     "issue_district_summary",
     metadata,
-    sa.Column("span", sa.String(1), nullable=False),
-    sa.Column("bucket", sa.Date, nullable=False),
-    sa.Column("district_code", sa.String(6), nullable=False),
+    *_span_columns(street=False),
     *[sa.Column(c.name, c.type, nullable=False) for c in issue_summary.columns if c.name in ISSUE_MEASURES],
     sa.PrimaryKeyConstraint("district_code", "span", "bucket"),
     _enum("span", ("d", "m")),
@@ -741,12 +740,12 @@ issue_district_summary = sa.Table(
 issue_category_district_summary = sa.Table(
     "issue_category_district_summary",
     metadata,
-    sa.Column("span", sa.String(1), nullable=False),
-    sa.Column("bucket", sa.Date, nullable=False),
-    sa.Column("district_code", sa.String(6), nullable=False),
-    sa.Column("category_code", sa.String(12), nullable=False),
-    sa.Column("department_code", sa.String(12), nullable=False),
-    *[sa.Column(c, sa.Float if c.startswith("h_") else sa.Integer, nullable=False) for c in STORED],
+    *_span_columns(street=False),
+    *[
+        sa.Column(c.name, c.type, nullable=False)
+        for c in issue_category_summary.columns
+        if c.name not in ("span", "bucket", "district_code", "street_code")
+    ],
     sa.PrimaryKeyConstraint("district_code", "span", "bucket", "category_code", "department_code"),
     _enum("span", ("d", "m")),
 )
