@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import data, filters, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from dashboard.widgets import drill_to, empty_state, kpi, legend_strip, table
+from dashboard.widgets import drill_key, drill_to, empty_state, kpi, legend_strip, table
 
 with guarded():
     state = filters.current()
@@ -28,7 +28,7 @@ with guarded():
     else:
         st.caption(t("map_hint"))
         event = st.pydeck_chart(
-            deck, height=640, on_select="rerun", selection_mode="single-object", key=f"map_{state.scope}"
+            deck, height=640, on_select="rerun", selection_mode="single-object", key=drill_key("map", state)
         )
         picked = (event.selection.get("objects", {}) or {}).get("units", []) if event else []
         drill_to(state, [o.get("properties", {}).get("code") for o in picked])

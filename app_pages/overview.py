@@ -11,6 +11,7 @@ from dashboard.widgets import (
     child_level,
     child_names,
     child_table,
+    drill_key,
     drill_to,
     empty_state,
     kpi,
@@ -75,7 +76,7 @@ with guarded():
             event = st.plotly_chart(
                 charts.ranking_bar(r, "name", "closure_rate", "rag", t("closure_rate"), code="code", percent=True),
                 width="stretch",
-                key=f"overview_bar_{state.scope}",
+                key=drill_key("overview_bar", state),
                 on_select="rerun",
                 selection_mode="points",
             )

@@ -359,13 +359,12 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
     )
     df = ranked(df, None if by == "name" else by)
     df["board"] = board_labels(df["board"])
-    # The key carries the scope: after a drill the new table starts with no selection.
     level = child_level(state)
     picked = table(
         df.set_index("code", drop=False),
         ["place_rank", "board", "name", *columns],
         name,
-        f"{key}_{state.scope}",
+        drill_key(key, state),
         rag_columns,
         drill=True,
         level=level,
@@ -379,12 +378,22 @@ def child_level(state) -> str:
     return state.place.child_level if state.place.code else "district"
 
 
+def drill_key(base: str, state) -> str:
+    """The key of a widget whose selection drills down (a ranking, a bar chart, the map).
+
+    It changes with the scope and after every drill. The browser keeps a widget's last selection and sends it
+    again when the widget comes back: without a new key, returning to a district map would repeat the last
+    drill before the next click counted (clicking 幸福路社区 drilled into the 清泉路社区 clicked before)."""
+    return f"{base}_{state.scope}_{st.session_state.get('_drills', 0)}"
+
+
 def drill_to(state, codes) -> None:
     """Go down to the first selected child unit (micro-grids are not scopes and are ignored)."""
     from dashboard.filters import go
 
     for code in codes:
         if code is not None and 6 <= len(str(code)) <= 15 and str(code) != (state.scope or ""):
+            st.session_state["_drills"] = st.session_state.get("_drills", 0) + 1
             go(state.with_scope(str(code)))
 
 

@@ -192,3 +192,81 @@ def test_a_phone_sees_the_headline_and_the_worst_units_on_its_first_screen(app_u
             "() => Math.max(...[...document.querySelectorAll('body, [data-testid=stMain]')].map(e => e.scrollWidth))"
         )
         assert wide <= 390 + 1, wide
+
+
+_TOOLTIP = """() => { const t = document.querySelector('.deck-tooltip');
+    return t && t.style.display !== 'none' && t.innerText.trim() ? t.innerText : null }"""
+
+
+def _map_canvas(page):
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    canvas.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => { const c = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');"
+        " return c && c.getBoundingClientRect().height > 300 }",
+        timeout=60_000,
+    )
+    return canvas
+
+
+def _hover_a_unit(page, canvas, rng, length: int, seen: set):
+    """Move over random points of the map until the tooltip names a unit (a code of ``length`` digits) and names
+    the same one 3 px around: a point inside a unit, not on a shared border or a station dot, where deck.gl's
+    click and hover picks can differ by a pixel or two. Return the point and the code (one not in ``seen``)."""
+
+    def code_at(x, y):
+        page.mouse.move(x, y)
+        page.wait_for_timeout(150)
+        found = re.search(rf"^(\d{{{length}}})$", page.evaluate(_TOOLTIP) or "", re.M)
+        return found and found.group(1)
+
+    box = canvas.bounding_box()
+    for _ in range(80):
+        x = box["x"] + rng.uniform(0.05, 0.95) * box["width"]
+        y = box["y"] + rng.uniform(0.05, 0.95) * box["height"]
+        code = code_at(x, y)
+        if (
+            code
+            and code not in seen
+            and all(code_at(x + dx, y + dy) == code for dx, dy in ((3, 0), (-3, 0), (0, 3), (0, -3)))
+        ):
+            assert code_at(x, y) == code  # the tooltip the user reads before clicking
+            return x, y, code
+    raise AssertionError("no unit with a tooltip found on the map")
+
+
+@pytest.mark.parametrize(
+    "scope_sql", ["SELECT '430602'", "SELECT min(code) FROM street WHERE district_code = '430602'"]
+)
+def test_clicking_a_map_unit_drills_into_the_unit_its_tooltip_names(app_url, engine, artifacts, scope_sql):
+    """Hover, read the tooltip, click: the scope becomes the code the tooltip showed, for 20 random units; and
+    going back shows the parent's map without repeating the last drill (the browser sends a widget's last
+    selection again when it comes back: that drilled 幸福路社区 clicks into 清泉路社区, issue 15)."""
+    import random
+
+    with engine.connect() as conn:
+        scope = conn.execute(sa.text(scope_sql)).scalar()
+    child_length = {6: 12, 9: 15}[len(scope)]
+    rng = random.Random(scope)
+    with chromium_page() as page:
+        open_signed_in(page, f"{app_url}/map?scope={scope}")
+        canvas = _map_canvas(page)
+        tried = []
+        for i in range(20):
+            x, y, code = _hover_a_unit(page, canvas, rng, child_length, {c for c, _ in tried})
+            page.mouse.click(x, y)
+            page.wait_for_function(f"() => /scope=(?!{scope}(&|$))\\d+/.test(location.search)", timeout=30_000)
+            drilled = re.search(r"scope=(\d+)", page.url).group(1)
+            tried.append((code, drilled))
+            if drilled != code:
+                page.screenshot(path=str(artifacts / f"map-drill-wrong-{scope}-{i}.png"))
+            page.go_back()
+            page.wait_for_function(f"() => /scope={scope}(&|$)/.test(location.search)", timeout=30_000)
+            canvas = _map_canvas(page)
+            page.wait_for_timeout(1000)
+            assert re.search(rf"scope={scope}(&|$)", page.url), f"returning to {scope} drilled again: {page.url}"
+        wrong = [(c, d) for c, d in tried if c != d]
+        assert len(tried) == 20 and not wrong, (
+            f"drilled into another unit than the tooltip's (tooltip, drilled): {wrong}"
+        )
