@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import data, filters, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from dashboard.widgets import drill_key, drill_to, empty_state, kpi, legend_strip, table
+from dashboard.widgets import drill_key, drill_to, empty_state, kpi, map_legend, table
 
 with guarded():
     state = filters.current()
@@ -30,14 +30,15 @@ with guarded():
         event = st.pydeck_chart(
             deck, height=640, on_select="rerun", selection_mode="single-object", key=drill_key("map", state)
         )
-        picked = (event.selection.get("objects", {}) or {}).get("units", []) if event else []
-        drill_to(state, [o.get("properties", {}).get("code") for o in picked])
-        legend_strip(legend, t(metric))
+        objects = (event.selection.get("objects", {}) or {}) if event else {}
+        picked = objects.get("units", []) + objects.get("markers", [])
+        drill_to(state, [o.get("properties", o).get("code") for o in picked])
+        map_legend(legend)
         stats = data.micro_grid_stats(state.scope).iloc[0]
         c = st.columns(4)
         kpi(c[0], "micro_grids", stats["micro_grids"])
         for col, key in zip(c[1:], ["mean_area_km2", "households_per_micro_grid", "workers_per_micro_grid"]):
-            kpi(col, key, stats[key], fmt="{:.3f}" if key == "mean_area_km2" else "{:.2f}")
+            kpi(col, key, stats[key], fmt="{:.3f}" if key == "mean_area_km2" else "{:,.1f}")
         st.subheader(t("overlay"))
         overlay = data.overlay_counts(state.scope)
         overlay["name"] = overlay["code"].map(data.names_of("district", None))

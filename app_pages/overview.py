@@ -15,12 +15,13 @@ from dashboard.widgets import (
     drill_to,
     empty_state,
     kpi,
+    map_legend,
     table,
     trend_options,
 )
 from data_access import indicators
 
-MAP = ("issues_per_1000", ["layer_boundaries"])  # the overview map: metric and layers
+MAP = ("issues_per_1000", ["layer_boundaries", "layer_labels"])  # the overview map: metric and layers
 HEADLINE = ("reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open")
 
 with guarded():
@@ -91,10 +92,11 @@ with guarded():
     card(c[1], "workers_per_1000", {"workers": workers, "households": units["households"]}, level=level)
     kpi(c[2], "active", vol_now["active"], vol_before["active"])
     kpi(c[3], "hours", float(vol_now["hours"]), float(vol_before["hours"]))
-    deck, _ = data.map_deck(scope, period, at, *MAP, height=360)
+    deck, legend = data.map_deck(scope, period, at, *MAP, height=360)
     if deck is not None:
         st.subheader(t("map_page"))
         st.pydeck_chart(deck, height=360, key=f"overview_map_{scope}")
+        map_legend(legend)
     st.subheader(t("trend_issues"))
     if not empty_state(trend):
         st.plotly_chart(

@@ -408,19 +408,75 @@ def child_names(state) -> dict[str, str]:
     return dict(zip(df["code"], df["name"]))
 
 
-def legend_strip(legend: list[dict], label: str) -> None:
-    """The choropleth classes as coloured chips (values are numbers; the label is ours)."""
-    from dashboard.safe import md
+def _span(metric: str, low: float, high: float) -> str:
+    """A class's range as shown: "38.2 – 41.0", or one value when the class holds one."""
+    low, high = formats.indicator(metric, low), formats.indicator(metric, high)
+    return low if low == high else f"{low} – {high}"
 
-    chips = []
-    for item in legend:
-        r, g, b, _ = item["colour"]
-        low = "" if item["from"] is None else f"{item['from']:.1f}"
-        chips.append(
-            f"<span style='background: rgba({r},{g},{b},0.85); padding: 2px 10px; margin-right: 4px'>"
-            f"{low} – {item['to']:.1f}</span>"
+
+def map_legend(legend: dict) -> None:
+    """The map's legend: the choropleth classes (closed ranges, with how many units each holds), the greyed and
+    empty units, and a key for every layer drawn."""
+    from dashboard.safe import md
+    from data_access.indicators import MIN_CASES
+    from geo import mapping
+
+    def chip(colour, text, shape="box"):
+        r, g, b, a = colour
+        css = {
+            "box": f"background: rgba({r},{g},{b},{a / 255:.2f}); width: 14px; height: 12px",
+            "line": f"border-top: {text[1]}px solid rgb({r},{g},{b}); width: 18px; height: 0; margin-bottom: 3px",
+            "dot": f"background: rgb({r},{g},{b}); width: 10px; height: 10px; border-radius: 50%",
+            "ring": f"border: 1.5px solid rgb({r},{g},{b}); width: 12px; height: 12px; border-radius: 50%",
+            "heat": "background: linear-gradient(90deg, #ffffb2, #fd8d3c, #bd0026); width: 28px; height: 10px",
+        }[shape]
+        label = text[0] if shape == "line" else text
+        return (
+            f"<span style='white-space: nowrap; margin-right: 14px'><span style='display: inline-block; {css};"
+            f" vertical-align: middle; margin-right: 4px'></span>{label}</span>"
         )
-    st.markdown(" ".join(chips) + f" {md(label)}", unsafe_allow_html=True)
+
+    metric = legend.get("metric")
+    chips = [
+        chip(
+            c["colour"],
+            f"{_span(metric, c['from'], c['to'])}（{t('legend_units').format(n=formats.count(c['count']))}）",
+        )
+        for c in legend.get("classes", [])
+    ]
+    if legend.get("small"):
+        chips.append(
+            chip(
+                mapping.SMALL_SAMPLE,
+                t("legend_small").format(n=MIN_CASES)
+                + f"（{t('legend_units').format(n=formats.count(legend['small']))}）",
+            )
+        )
+    if legend.get("missing"):
+        chips.append(chip(mapping.NO_DATA, f"{t('no_data')}（{t('legend_units').format(n=legend['missing'])}）"))
+    keys = []
+    for key in legend.get("layers", []):
+        if key.startswith("legend_outline_"):
+            keys.append(chip(mapping.SCOPE_LINE, (t(key), 3), "line"))
+        elif key.startswith("legend_inner_"):
+            keys.append(chip(mapping.INNER_LINE, (t(key), 1.5), "line"))
+        elif key == "legend_siblings":
+            keys.append(chip(mapping.SIBLING_LINE, (t(key), 1), "line"))
+        elif key in ("legend_stations", "legend_markers"):
+            keys.append(chip(mapping.STATION if key == "legend_stations" else mapping.SCOPE_LINE, t(key), "dot"))
+        elif key == "legend_reach":
+            keys.append(chip(mapping.STATION, t(key), "ring"))
+        elif key == "legend_plan":
+            keys.append(chip(mapping.PLAN, t(key), "dot"))
+        elif key == "legend_issues":
+            keys.append(chip(mapping.NO_DATA, t(key), "heat"))
+        elif key == "legend_compounds":
+            keys += [chip(c, (f"{t(key)}：{t(r)}", 2), "line") for r, c in mapping.RELATION_COLOURS.items()]
+    st.markdown(
+        f"<div style='font-size: 0.85rem; line-height: 1.9'><b>{md(t(metric))}</b>&nbsp; {' '.join(chips)}"
+        f"<br>{' '.join(keys)}</div>",
+        unsafe_allow_html=True,
+    )
 
 
 def page_cursor(key: str):

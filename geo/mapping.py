@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -25,21 +26,48 @@ LEVEL_PRECISION = {
 # A sequential red ramp for choropleths (light → dark), RGBA.
 RAMP = [[254, 229, 217, 200], [252, 174, 145, 200], [251, 106, 74, 200], [222, 45, 38, 200], [165, 15, 21, 200]]
 NO_DATA = [200, 200, 200, 160]
+SMALL_SAMPLE = [236, 236, 236, 200]  # a rate on too few cases: neither good nor bad
+SCOPE_LINE, INNER_LINE, SIBLING_LINE = [20, 20, 20, 255], [55, 55, 55, 240], [150, 150, 150, 200]
+STATION, PLAN = [46, 134, 171, 255], [242, 169, 0, 255]
 RELATION_COLOURS = {"same": [46, 134, 171, 190], "larger": [242, 169, 0, 190], "smaller": [76, 159, 112, 190]}
 
 
-def quantile_classes(values, k: int = 5) -> tuple[np.ndarray, list[float]]:
-    """Class index (0..k-1, -1 for missing) of each value by quantiles, and the upper bounds."""
-    v = np.asarray(values, dtype=float)
-    ok = ~np.isnan(v)
+def classify(values, k: int = 5) -> tuple[np.ndarray, list[tuple[float, float, int]]]:
+    """Class index (0..k-1, -1 for missing) of each value and the classes as (low, high, count), closed at both
+    ends (the first starts at the smallest value, the last ends at the largest).
+
+    Fisher-Jenks natural breaks (mapclassify) up to 2,000 values, quantiles beyond (Jenks is quadratic);
+    fewer distinct values than ``k`` give one class per value.
+    """
+    import mapclassify
+
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    if not ok.any():
-        return np.full(len(v), -1), []
-    bounds = list(np.unique(np.quantile(v[ok], np.linspace(0, 1, k + 1)[1:])))
+    v = np.asarray(values, dtype=float)
+    ok = ~np.isnan(v)
     cls = np.full(len(v), -1)
-    cls[ok] = np.searchsorted(bounds, v[ok], side="left")
-    return np.minimum(cls, len(bounds) - 1), bounds
+    if not ok.any():
+        return cls, []
+    y = v[ok]
+    distinct = np.unique(y)
+    if len(distinct) <= k:
+        bins = distinct
+    else:
+        scheme = mapclassify.FisherJenks if len(y) <= 2000 else mapclassify.Quantiles
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # mapclassify warns when ties merge quantile classes
+            bins = np.unique(scheme(y, k=k).bins)
+    cls[ok] = np.minimum(np.searchsorted(bins, y, side="left"), len(bins) - 1)
+    counts = np.bincount(cls[ok], minlength=len(bins))
+    lows = [float(y.min()), *bins[:-1]]
+    return cls, [(float(lo), float(hi), int(n)) for lo, hi, n in zip(lows, bins, counts)]
+
+
+def ramp(n: int, higher_is_worse: bool = True) -> list[list[int]]:
+    """``n`` colours of the red ramp, light to dark; dark is always the worse end."""
+    idx = np.linspace(0, len(RAMP) - 1, n).round().astype(int) if n > 1 else np.array([len(RAMP) - 1])
+    colours = [RAMP[i] for i in idx]
+    return colours if higher_is_worse else colours[::-1]
 
 
 def simplify(geoms, level: str) -> np.ndarray:
@@ -60,10 +88,6 @@ def tooltip_text(*lines) -> str:
     return "\n".join(str(x) for x in lines)
 
 
-def _metric_line(label: str, value) -> str:
-    return f"{label}: {'—' if value is None or value != value else f'{value:,.1f}'}"
-
-
 def feature_collection(df: pd.DataFrame, geoms, properties: list[str]) -> dict:
     """GeoJSON of ``geoms`` with the chosen columns of ``df`` as properties."""
     feats = []
@@ -75,82 +99,167 @@ def feature_collection(df: pd.DataFrame, geoms, properties: list[str]) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def choropleth_layer(df: pd.DataFrame, level: str, value: str, metric_label: str, layer_id: str) -> tuple:
-    """A pickable GeoJsonLayer coloured by quantile class of ``value``; returns (layer, legend rows).
+def geoms_of(df: pd.DataFrame, level: str) -> np.ndarray:
+    """The frame's WKB ``geom`` column, simplified for drawing at ``level``."""
+    return simplify(shapely.from_wkb(df["geom"].map(bytes).to_numpy()), level)
 
-    ``df`` has columns code, name, geom (WKB in WGS-84) and ``value``.
-    """
-    geoms = simplify(shapely.from_wkb(df["geom"].map(bytes).to_numpy()), level)
-    cls, bounds = quantile_classes(df[value].to_numpy(dtype=float), len(RAMP))
-    d = df[["code", "name", value]].copy()
-    d["fill"] = [RAMP[c] if c >= 0 else NO_DATA for c in cls]
-    d["tooltip"] = [
-        tooltip_text(n, c, _metric_line(metric_label, v)) for n, c, v in zip(d["name"], d["code"], d[value])
-    ]
-    d["value"] = d[value].astype(float).round(2)
-    data = feature_collection(d, geoms, ["code", "name", "value", "fill", "tooltip"])
-    layer = pdk.Layer(
+
+def choropleth_layer(df: pd.DataFrame, level: str, layer_id: str = "units"):
+    """A pickable GeoJsonLayer of the units; ``df`` has code, name, geom (WKB in WGS-84), ``fill`` (RGBA),
+    ``tooltip`` (plain text) and optionally the ``value`` shown."""
+    props = ["code", "name", "fill", "tooltip"] + (["value"] if "value" in df else [])
+    return pdk.Layer(
         "GeoJsonLayer",
-        data,
+        feature_collection(df[props], geoms_of(df, level), props),
         id=layer_id,
         pickable=True,
         stroked=True,
         filled=True,
         get_fill_color="properties.fill",
-        get_line_color=[80, 80, 80, 220],
-        line_width_min_pixels=1,
+        get_line_color=[255, 255, 255, 200],
+        line_width_min_pixels=0.5,
         auto_highlight=True,
     )
-    lows = [None, *bounds[:-1]]
-    legend = [{"colour": RAMP[i], "from": lo, "to": hi} for i, (lo, hi) in enumerate(zip(lows, bounds))]
-    return layer, legend
 
 
-def outline_layer(df: pd.DataFrame, level: str, layer_id: str):
-    geoms = simplify(shapely.from_wkb(df["geom"].map(bytes).to_numpy()), level)
-    d = df[["code", "name"]].assign(tooltip=[tooltip_text(n, c) for n, c in zip(df["name"], df["code"])])
+def outline_layer(df: pd.DataFrame, level: str, layer_id: str, colour=SCOPE_LINE, width: float = 2.5):
+    """Boundaries only (not pickable): the scope strong, the level between thinner, neighbours grey."""
+    d = df[["code", "name"]]
     return pdk.Layer(
         "GeoJsonLayer",
-        feature_collection(d, geoms, ["code", "name", "tooltip"]),
+        feature_collection(d, geoms_of(df, level), ["code", "name"]),
         id=layer_id,
         pickable=False,
         stroked=True,
         filled=False,
-        get_line_color=[30, 30, 30, 255],
+        get_line_color=list(colour),
+        line_width_min_pixels=width,
+    )
+
+
+def label_points(df: pd.DataFrame, level: str, zoom: float, min_px: float = 14) -> pd.DataFrame:
+    """Where and how big to write each unit's name: at its representative point (inside it), sized in metres so
+    that the name fits the unit's width; names smaller than ``min_px`` at ``zoom`` are left out (unreadable)."""
+    geoms = geoms_of(df, level)
+    keep = ~shapely.is_empty(geoms)
+    geoms, names = geoms[keep], df["name"].astype(str).to_numpy()[keep]
+    pts = shapely.point_on_surface(geoms)
+    lon, lat = shapely.get_x(pts), shapely.get_y(pts)
+    minx, miny, maxx, maxy = shapely.bounds(geoms).T
+    cos = np.cos(np.radians(lat))
+    width_m, height_m = (maxx - minx) * 111_320 * cos, (maxy - miny) * 110_540
+    chars = np.array([max(len(n), 2) for n in names])
+    size_m = np.minimum(0.8 * width_m / chars, height_m / 3)
+    m_per_px = 40_075_016.7 * cos / (512 * 2**zoom)
+    out = pd.DataFrame({"lon": lon.round(5), "lat": lat.round(5), "text": names, "size": size_m.round(1)})
+    return out[size_m / m_per_px >= min_px]
+
+
+def literal(text: str) -> str:
+    """A string prop as a string: pydeck sends unquoted strings as accessor expressions ("meters" would become
+    ``d => d.meters``); a backquoted one loses its quotes (and any backquote inside) and stays text."""
+    return "`" + text.replace("`", "") + "`"
+
+
+FONT = literal('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif')
+
+
+def glyphs(texts) -> str:
+    """The characters of ``texts`` for a TextLayer's font atlas (deck.gl's default holds ASCII only)."""
+    return literal("".join(sorted(set("".join(map(str, texts))) | set("0123456789.%-– "))))
+
+
+def label_layer(points: pd.DataFrame, layer_id: str = "labels", colour=(30, 30, 30, 255), max_px: float = 20):
+    """Names with a white halo, in metres (they grow as the map is zoomed), at most ``max_px``."""
+    return pdk.Layer(
+        "TextLayer",
+        points[["lon", "lat", "text", "size"]],
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_text="text",
+        get_size="size",
+        size_units=literal("meters"),
+        size_max_pixels=max_px,
+        get_color=list(colour),
+        character_set=glyphs(points["text"]),
+        font_family=FONT,
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=[255, 255, 255, 230],
+        pickable=False,
+    )
+
+
+def marker_layer(df: pd.DataFrame, layer_id: str = "markers"):
+    """One pickable point per unit (``lon``, ``lat``, ``code``, ``fill``, ``tooltip``, ``text``), for units too
+    far apart to be seen as areas; with their names and values written beside them."""
+    d = df[["lon", "lat", "code", "fill", "tooltip"]].round({"lon": 5, "lat": 5})
+    points = pdk.Layer(
+        "ScatterplotLayer",
+        d,
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_fill_color="fill",
+        get_radius=500,
+        radius_min_pixels=9,
+        radius_max_pixels=14,
+        stroked=True,
+        get_line_color=[40, 40, 40, 255],
+        line_width_min_pixels=1.5,
+        pickable=True,
+    )
+    text = pdk.Layer(
+        "TextLayer",
+        df[["lon", "lat", "text"]].round({"lon": 5, "lat": 5}),
+        id=f"{layer_id}_text",
+        get_position=["lon", "lat"],
+        get_text="text",
+        get_size=14,
+        get_pixel_offset=[0, -22],
+        get_color=[30, 30, 30, 255],
+        character_set=glyphs(df["text"]),
+        font_family=FONT,
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=[255, 255, 255, 230],
+        pickable=False,
+    )
+    return [points, text]
+
+
+def compound_layer(df: pd.DataFrame, relation_names: dict, layer_id: str = "compounds"):
+    """Compounds outlined in the colour of how they relate to their grid (``relation_names``: the relations in
+    words); outlines, so the choropleth under them keeps its legend's colours."""
+    d = df[["code", "name", "grid_relation"]].copy()
+    d["fill"] = [RELATION_COLOURS.get(r, NO_DATA) for r in d["grid_relation"]]
+    d["tooltip"] = [tooltip_text(n, relation_names.get(r, "")) for n, r in zip(d["name"], d["grid_relation"])]
+    return pdk.Layer(
+        "GeoJsonLayer",
+        feature_collection(d, geoms_of(df, "compound"), ["code", "name", "fill", "tooltip"]),
+        id=layer_id,
+        pickable=False,
+        stroked=True,
+        filled=False,
+        get_line_color="properties.fill",
         line_width_min_pixels=2,
     )
 
 
-def compound_layer(df: pd.DataFrame, layer_id: str = "compounds"):
-    geoms = simplify(shapely.from_wkb(df["geom"].map(bytes).to_numpy()), "compound")
-    d = df[["code", "name", "grid_relation"]].copy()
-    d["fill"] = [RELATION_COLOURS.get(r, NO_DATA) for r in d["grid_relation"]]
-    d["tooltip"] = [tooltip_text(n, r) for n, r in zip(d["name"], d["grid_relation"])]
-    return pdk.Layer(
-        "GeoJsonLayer",
-        feature_collection(d, geoms, ["code", "name", "fill", "tooltip"]),
-        id=layer_id,
-        pickable=False,
-        stroked=True,
-        filled=True,
-        get_fill_color="properties.fill",
-        get_line_color=[60, 60, 60, 200],
-        line_width_min_pixels=1,
-    )
-
-
 def station_layers(df: pd.DataFrame, radius_m: float) -> list:
-    """Stations as points with their walking-coverage circles."""
+    """Stations as points (``lon``, ``lat``, ``tooltip``) with their walking reach as a ring: an outline, so the
+    choropleth under it keeps the colours of its legend."""
     d = df[["lon", "lat"]].round(5)
-    d["tooltip"] = [tooltip_text(n, t) for n, t in zip(df["name"], df["type"])]
-    circles = pdk.Layer(
+    d["tooltip"] = df["tooltip"].to_numpy()
+    rings = pdk.Layer(
         "ScatterplotLayer",
         d[["lon", "lat"]],
         id="station_reach",
         get_position=["lon", "lat"],
         get_radius=radius_m,
-        get_fill_color=[46, 134, 171, 40],
-        stroked=False,
+        filled=False,
+        stroked=True,
+        get_line_color=[46, 134, 171, 150],
+        line_width_min_pixels=1,
         pickable=False,
     )
     points = pdk.Layer(
@@ -161,13 +270,13 @@ def station_layers(df: pd.DataFrame, radius_m: float) -> list:
         get_radius=20,
         radius_min_pixels=4,
         radius_max_pixels=9,
-        get_fill_color=[46, 134, 171, 255],
+        get_fill_color=STATION,
         get_line_color=[255, 255, 255],
         stroked=True,
         line_width_min_pixels=1,
         pickable=True,
     )
-    return [circles, points]
+    return [rings, points]
 
 
 def plan_layer(df: pd.DataFrame, gained_label: str):
@@ -185,7 +294,7 @@ def plan_layer(df: pd.DataFrame, gained_label: str):
         get_radius=40,
         radius_min_pixels=7,
         radius_max_pixels=12,
-        get_fill_color=[242, 169, 0, 255],
+        get_fill_color=PLAN,
         get_line_color=[60, 60, 60],
         stroked=True,
         line_width_min_pixels=2,
@@ -296,7 +405,3 @@ def deck(layers: list, view: pdk.ViewState, basemap: dict | None = None) -> pdk.
 def payload_bytes(d: pdk.Deck) -> int:
     """Size of the deck's JSON as sent to the browser."""
     return len(d.to_json().encode("utf-8"))
-
-
-def legend_json(legend: list[dict]) -> str:
-    return json.dumps(legend)

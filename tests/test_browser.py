@@ -124,15 +124,16 @@ def test_map_draws_offline_and_a_click_drills_down(app_url, artifacts):
 
     from PIL import Image
 
-    with chromium_page() as page:
+    with chromium_page(height=1500) as page:  # tall enough for the map and its legend
         requests = []
         page.on("request", lambda r: requests.append(r.url))
         open_signed_in(page, f"{app_url}/map?scope=430602")
         page.get_by_role("heading", name="网格地图").first.wait_for(timeout=90_000)
         canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
         canvas.wait_for(timeout=60_000)
+        page.get_by_text("区县边界").first.wait_for(timeout=30_000)  # the legend keys the layers
         page.wait_for_timeout(3000)
-        page.screenshot(path=str(artifacts / "page-map.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "page-map.png"))
         img = Image.open(BytesIO(canvas.screenshot())).convert("RGB")
         pixels = list(img.getdata())
         painted = sum(1 for p in pixels if p != pixels[0]) / len(pixels)
@@ -146,6 +147,11 @@ def test_map_draws_offline_and_a_click_drills_down(app_url, artifacts):
         box = canvas.bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_function("() => /scope=430602\\d{6}(&|$)/.test(location.search)", timeout=30_000)
+        _map_canvas(page)  # a community: its micro-grids, compounds, grid lines and the streets beside it
+        page.get_by_text("本社区边界").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(artifacts / "page-map-community.png"))
+        assert page.locator(ERRORS).count() == 0
 
 
 def test_table_downloads_are_written_when_clicked(app_url, artifacts):

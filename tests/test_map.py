@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -16,12 +17,19 @@ from geo.coverage import greedy_sites
 from tests.apptest import app_test
 
 
-def test_quantile_classes_and_missing_values():
-    cls, bounds = mapping.quantile_classes([1, 2, 3, 4, 5, np.nan, 10, 20, 30, 40], k=5)
+def test_classes_are_closed_counted_and_natural():
+    cls, classes = mapping.classify([1, 2, 3, 4, 5, np.nan, 10, 20, 30, 40], k=5)
     assert cls[5] == -1
-    assert list(cls[[0, 9]]) == [0, 4]
-    assert len(bounds) == 5 and bounds[-1] == 40
-    assert (np.diff(cls[[0, 1, 2, 3, 4, 6, 7, 8, 9]]) >= 0).all()
+    assert classes[0][0] == 1 and classes[-1][1] == 40  # closed at both ends: no "– 40.0", no "141.3 – 1000"
+    assert sum(n for *_, n in classes) == 9 and list(np.bincount(cls[cls >= 0])) == [n for *_, n in classes]
+    assert all(lo <= hi for lo, hi, _ in classes) and (np.diff(cls[[0, 1, 2, 3, 4, 6, 7, 8, 9]]) >= 0).all()
+    assert cls[0] == 0 and cls[9] == len(classes) - 1
+    _, few = mapping.classify([3, 3, 7, 7, 7], k=5)
+    assert few == [(3.0, 3.0, 2), (3.0, 7.0, 3)]  # one class per distinct value, not five empty ones
+    assert mapping.classify([np.nan], k=5)[1] == []
+    assert mapping.ramp(5)[-1] == mapping.RAMP[-1] and mapping.ramp(5, higher_is_worse=False)[0] == mapping.RAMP[-1]
+    with pytest.raises(ValueError):
+        mapping.classify([1, 2], k=0)
 
 
 def test_simplify_reduces_vertices_and_rounds():
@@ -158,15 +166,19 @@ def test_payload_builds_from_a_frame():
         {
             "code": ["1", "2"],
             "name": ["甲", "<b>乙</b>"],
-            "v": [1.0, np.nan],
+            "fill": [mapping.RAMP[0], mapping.NO_DATA],
+            "tooltip": [mapping.tooltip_text("甲", "1"), mapping.tooltip_text("<b>乙</b>", "2")],
             "geom": [shapely.to_wkb(shapely.box(0, 0, 1, 1)), shapely.to_wkb(shapely.box(1, 0, 2, 1))],
         }
     )
-    layer, legend = mapping.choropleth_layer(df, "street", "v", "指标", "units")
-    feats = layer.data["features"]
+    feats = mapping.choropleth_layer(df, "street").data["features"]
     assert feats[1]["properties"]["fill"] == mapping.NO_DATA
-    assert feats[1]["properties"]["tooltip"].startswith("<b>乙</b>\n2\n")
-    assert legend[0]["to"] == 1.0
+    assert feats[1]["properties"]["tooltip"] == "<b>乙</b>\n2"
+    labels = mapping.label_points(df, "street", zoom=8)
+    assert list(labels["text"]) == ["甲", "<b>乙</b>"] and labels["lon"].between(0, 2).all()
+    assert mapping.label_points(df, "street", zoom=2).empty  # too small to read at that zoom: left out
+    layer = mapping.label_layer(labels)
+    assert layer.size_units == "meters" and "乙" in layer.character_set  # strings, not accessor expressions
 
 
 def test_spatial_metrics_on_the_demo(engine):
@@ -191,7 +203,7 @@ def test_spatial_metrics_on_the_demo(engine):
 def test_basemap_style_and_gcj02_shift():
     from geo.crs import wgs84_to_gcj02
 
-    df = pd.DataFrame({"lon": [113.1], "lat": [29.3], "name": ["站"], "type": ["compound_station"]})
+    df = pd.DataFrame({"lon": [113.1], "lat": [29.3], "tooltip": ["站\n小区党群服务驿站"]})
     feats = pd.DataFrame({"code": ["1"], "name": ["甲"], "geom": [shapely.to_wkb(shapely.box(113, 29, 113.01, 29.01))]})
     layers = [mapping.outline_layer(feats, "street", "outlines"), *mapping.station_layers(df, 923)]
     view = mapping.view_of((113, 29, 113.2, 29.4))
@@ -223,3 +235,67 @@ def test_uncovered_compounds_match_the_coverage_count(engine):
     unc = metrics.uncovered_compounds(engine, scope)
     assert len(unc) == cov["uncovered_compounds"]
     assert unc["households"].sum() == cov["households"] - cov["covered"]
+
+
+def _chips(at) -> str:
+    return " ".join(m.value for m in at.markdown if "图例" in m.value or "个）" in m.value)
+
+
+@pytest.mark.parametrize(("scope", "inner", "beside"), [("430602", "inner", None), ("430602001", "inner", "siblings")])
+def test_map_is_readable_names_boundaries_and_a_legend_for_every_layer(engine, scope, inner, beside):
+    """Issue 15: names at the units, the level between drawn thinner than the scope's own boundary, neighbours
+    around it, station reach as rings (no fill over the choropleth), station kinds in words, and a legend whose
+    closed classes count every unit and that keys each layer drawn."""
+    import re
+
+    at, spec = _deck(scope)
+    assert not at.exception
+    ids = [layer["id"] for layer in spec["layers"]]
+    labels = _layer(spec, "labels")
+    assert labels["data"] and all(set(d["text"]) <= set(labels["characterSet"]) for d in labels["data"])
+    assert _layer(spec, inner)["lineWidthMinPixels"] < _layer(spec, "outlines")["lineWidthMinPixels"]
+    if beside:
+        assert scope not in {f["properties"]["code"] for f in _layer(spec, beside)["data"]["features"]}
+        assert ids.index(beside) < ids.index("units")  # drawn under the scope
+    reach = _layer(spec, "station_reach")
+    assert reach["filled"] is False and reach["stroked"] is True
+    tips = [s["tooltip"] for s in _layer(spec, "stations")["data"]]
+    assert not [t for t in tips if re.search(r"[a-z]+_[a-z]+", t)], "station kinds must be in words"
+    legend = _chips(at)
+    units = _layer(spec, "units")["data"]["features"]
+    counts = [int(n.replace(",", "")) for n in re.findall(r"（([\d,]+)个）", legend)]
+    assert sum(counts) == len(units), legend
+    for key in ("服务阵地", "15分钟步行范围", "区县边界" if len(scope) == 6 else "本街道边界"):
+        assert key in legend
+
+
+def test_rates_on_few_cases_are_grey_and_dark_is_worse(engine):
+    """Closure rates of grids with fewer than 20 due cases are greyed with their count, never coloured; of the
+    others the lowest rate has the darkest colour (dark is the worse end whatever the direction)."""
+    at = app_test()
+    at.query_params["scope"] = "430602001"
+    at.switch_page("app_pages/map.py")
+    at.run()
+    at.selectbox[[s.label for s in at.selectbox].index("专题指标")].select("closure_rate").run()
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    feats = _layer(spec, "units")["data"]["features"]
+    grey = [f for f in feats if f["properties"]["fill"] == mapping.SMALL_SAMPLE]
+    assert grey and all("样本仅" in f["properties"]["tooltip"] for f in grey)
+    coloured = [f for f in feats if f["properties"]["fill"] in mapping.RAMP]
+    worst = min(coloured, key=lambda f: f["properties"]["value"])
+    best = max(coloured, key=lambda f: f["properties"]["value"])
+    assert mapping.RAMP.index(worst["properties"]["fill"]) > mapping.RAMP.index(best["properties"]["fill"])
+    assert "样本不足20件" in _chips(at)
+
+
+def test_units_far_apart_are_marked_with_their_values(engine):
+    """At the top of the demo (districts in seven cities) each district is a point with its name and value."""
+    import sqlalchemy as sa
+
+    _, spec = _deck(None)
+    markers = _layer(spec, "markers")["data"]
+    with engine.connect() as conn:
+        districts = conn.execute(sa.text("SELECT count(*) FROM district")).scalar()
+    assert len(markers) == districts
+    texts = [d["text"] for d in _layer(spec, "markers_text")["data"]]
+    assert all(re.search(r"\S+ \d+\.\d$", t) for t in texts), texts
