@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, data, filters, mapview
+from dashboard import charts, data, filters, formats, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
@@ -134,6 +134,6 @@ with guarded():
                 with col.container(border=True):
                     st.markdown(f"**{md(p['name'])}** · {md(p['city'])}")
                     a, b = st.columns(2)
-                    a.metric(t("grids"), f"{p['grids']:,}")
-                    b.metric(t("micro_grids"), f"{p['micro_grids']:,}")
+                    a.metric(t("grids"), formats.count(p["grids"]))
+                    b.metric(t("micro_grids"), formats.count(p["micro_grids"]))
         table(places, cols, "places", "places_table", rag_columns=("closure_rate", "on_time_rate"))

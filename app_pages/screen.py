@@ -87,7 +87,7 @@ def _kpis(snap: dict) -> None:
                     formats.indicator("closure_rate", k30["closure_rate"]),
                     colour("closure_rate", k30),
                 ),
-                (t("screen_volunteers_today"), f"{int(v['active']):,}", ""),
+                (t("screen_volunteers_today"), formats.count(v["active"]), ""),
                 (
                     t("station_coverage"),
                     formats.indicator("station_coverage", indicators.value(cov15, "station_coverage")),

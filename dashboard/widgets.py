@@ -50,7 +50,7 @@ def card(col, key: str, now, before=None, level: str | None = None) -> None:
     label = t(key)
     colour = indicators.rag(key, v, level, n)
     if indicators.small_sample(key, n):
-        label += t("small_sample", n=f"{n:,.0f}")
+        label += t("small_sample", n=formats.count(n))
     elif colour:
         label = f":{_MD_COLOUR[colour]}[{label}]"
     delta, diff = None, None
@@ -284,7 +284,7 @@ def table(
     shown[numeric] = shown[numeric].round(1)
     n = len(df) if limit is None else min(limit, len(df))
     if n < len(df):
-        st.caption(t("table_top", total=f"{len(df):,}", n=n))
+        st.caption(t("table_top", total=formats.count(len(df)), n=n))
     df = df.head(n)
     styler = shown.head(n).style
     coloured = [c for c in rag_columns if c in columns]
