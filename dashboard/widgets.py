@@ -174,13 +174,55 @@ def export_name(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "", "_".join(p for p in parts if p)) or name
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel and other spreadsheets may run as a formula
+
+
+def _text_columns(df: pd.DataFrame) -> list:
+    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+
+
+def for_csv(df: pd.DataFrame) -> pd.DataFrame:
+    """Text that a spreadsheet would read as a formula (``=cmd|' /C calc'!A0``, ``+SUM(…)``, ``@SUM``, a tab or CR
+    first) gets a leading apostrophe: opened in Excel it is shown as the text it is."""
+    out = df.copy()
+    for c in _text_columns(df):
+        out[c] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in df[c]]
+    return out
+
+
+def _clean(v):
+    """Text without the control characters a workbook cannot hold (openpyxl refuses the whole file over one)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
+
+
+def for_excel(df: pd.DataFrame) -> pd.DataFrame:
+    """Cells a workbook holds: text cleaned, times with a zone written as Beijing time (Excel has no zones)."""
+    out = df.copy()
+    for c in _text_columns(df):
+        if isinstance(df[c].dtype, pd.DatetimeTZDtype):
+            out[c] = df[c].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+        else:
+            out[c] = [_clean(v) for v in df[c]]
+    return out
+
+
+def _as_text(cell) -> None:
+    """Keep a formula-like string a string cell (openpyxl writes any text starting with "=" as a formula)."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def to_excel(df: pd.DataFrame, sheet: str = "data", context: list[tuple[str, str]] = (), plain=()) -> bytes:
     """A workbook of one sheet named ``sheet``: the ``context`` rows (label, value) as a title block, then the
     table, with column widths that fit its Chinese text and thousands separators on numbers (not on the
-    ``plain`` columns: years, minutes)."""
+    ``plain`` columns: years, minutes). Text is only ever text: formula-like values are string cells."""
     from openpyxl.utils import get_column_letter
 
     sheet = re.sub(r"[\\/:*?\[\]]", "", sheet)[:31] or "data"
+    df = for_excel(df)
     buf = io.BytesIO()
     start = len(context) + 1 if context else 0
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
@@ -188,7 +230,10 @@ def to_excel(df: pd.DataFrame, sheet: str = "data", context: list[tuple[str, str
         ws = xl.sheets[sheet]
         for i, (label, value) in enumerate(context, start=1):
             ws.cell(row=i, column=1, value=label)
-            ws.cell(row=i, column=2, value=value)
+            _as_text(ws.cell(row=i, column=2, value=_clean(value)))
+        for j in [k for k, c in enumerate(df.columns, start=1) if c in _text_columns(df)]:
+            for (cell,) in ws.iter_rows(min_row=start + 2, min_col=j, max_col=j):
+                _as_text(cell)
         for j, col in enumerate(df.columns, start=1):
             texts = [str(col), *(str(v) for v in df[col].head(500))]
             width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in x) for x in texts)
@@ -201,18 +246,25 @@ def to_excel(df: pd.DataFrame, sheet: str = "data", context: list[tuple[str, str
 
 
 def export(who, name: str, fmt: str, df: pd.DataFrame, plain=()):
-    """The bytes of a download, built when clicked; the export is audited for the signed-in account."""
+    """The bytes of a download, built when clicked; the export is audited for the signed-in account once it is
+    written (a failed one as ``export_failed``)."""
     context, sheet = _context_rows(who), t(name)
     stamp = t("export_at")
     write = {
-        "csv": lambda: df.to_csv(index=False).encode("utf-8-sig"),
+        "csv": lambda: for_csv(df).to_csv(index=False).encode("utf-8-sig"),
         "xlsx": lambda: to_excel(df, sheet, [*context, (stamp, f"{datetime.now():%Y-%m-%d %H:%M}")], plain),
     }[fmt]
 
     def build() -> bytes:
+        try:
+            body = write()
+        except Exception as exc:  # Streamlit tells the user the file could not be made; the audit says so too
+            if who is not None:
+                accounts.log_event(who, "export_failed", table=name, format=fmt, error=type(exc).__name__)
+            raise
         if who is not None:
             accounts.log_event(who, "export", table=name, format=fmt, rows=len(df))
-        return write()
+        return body
 
     return build
 

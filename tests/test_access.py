@@ -418,3 +418,50 @@ def test_sql_injection_in_every_screen_parameter_shows_only_the_token_area(engin
             assert not at.exception and not at.error, (param, value)
             strip = " ".join(m.value for m in at.markdown if "ggc-strip" in m.value)
             assert "岳阳楼区" in strip, (param, value)
+
+
+HOSTILE_TEXT = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "@SUM(A1)", "=1+1", "\t=1+1", "-2+3", "站\x07点", "正常名称"]
+
+
+def test_exports_write_formula_like_text_as_text(engine, account):
+    """Issue 16: a name such as =cmd|' /C calc'!A0 comes out of 下载 Excel as a string cell and out of the CSV
+    with a leading apostrophe; a control character no longer makes the whole workbook fail; a failed export is
+    audited as failed, not as done."""
+    import io
+
+    import openpyxl
+
+    from dashboard import widgets
+
+    name, password = account
+    who = accounts.login(name, password)[0]
+    df = pd.DataFrame({"name": HOSTILE_TEXT, "n": range(len(HOSTILE_TEXT))})
+    book = openpyxl.load_workbook(io.BytesIO(widgets.export(who, "stations", "xlsx", df)()))
+    ws = book.active
+    header = next(r for r in range(1, 12) if ws.cell(row=r, column=1).value == "name")
+    cells = [ws.cell(row=header + 1 + i, column=1) for i in range(len(HOSTILE_TEXT))]
+    assert all(c.data_type == "s" for c in cells), [(c.value, c.data_type) for c in cells]
+    assert [c.value for c in cells] == [v.replace("\x07", "") for v in HOSTILE_TEXT]
+    assert [ws.cell(row=header + 1 + i, column=2).value for i in range(len(HOSTILE_TEXT))] == list(df["n"])
+    rows = widgets.export(who, "stations", "csv", df)().decode("utf-8-sig").splitlines()[1:]
+    import csv
+
+    names = [r[0] for r in csv.reader(rows)]
+    assert [n for n in names if n[:1] in "=+-@\t\r"] == []
+    assert names[0] == "'=cmd|' /C calc'!A0" and names[-1] == "正常名称"
+
+    stamped = pd.DataFrame({"at": pd.to_datetime(["2026-12-01 02:00"]).tz_localize("UTC")})
+    ws = openpyxl.load_workbook(io.BytesIO(widgets.to_excel(stamped))).active
+    assert str(ws.cell(row=2, column=1).value) == "2026-12-01 10:00:00"  # Beijing time, not a failed export
+    broken = pd.DataFrame({"name": ["甲", pd.Timestamp("2026-01-01", tz="UTC")]})  # a zoned time among text
+    with pytest.raises(Exception):  # noqa: B017 — Streamlit reports any failure of the callable as one message
+        widgets.export(who, "broken_table", "xlsx", broken)()
+    with engine.connect() as conn:
+        events = [
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT event FROM audit_log WHERE username = :u AND detail->>'table' = 'broken_table'"),
+                {"u": name},
+            )
+        ]
+    assert events == ["export_failed"]
