@@ -11,7 +11,16 @@ import streamlit as st
 from dashboard import auth, data
 from dashboard.i18n import t
 from dashboard.safe import md
-from dashboard.state import COMPARES, RANGES, ViewState, comparison_of, from_params, period_of, to_params
+from dashboard.state import (
+    COMPARES,
+    FIRST_DAY,
+    RANGES,
+    ViewState,
+    comparison_of,
+    from_params,
+    period_of,
+    to_params,
+)
 from dashboard.widgets import export_context
 from data_access.scope import CODE_LENGTH, LEVELS, Period
 
@@ -78,8 +87,9 @@ def time_selector(state: ViewState) -> None:
         st.warning(t("custom_invalid"))
     if rng == "custom":
         today = data.as_of().date()
-        default = (state.start or today - timedelta(days=CUSTOM_DAYS - 1), state.end or today)
-        picked = st.date_input(t("custom_dates"), value=default, max_value=today)
+        start, end = state.start or today - timedelta(days=CUSTOM_DAYS - 1), state.end or today
+        default = (min(start, today), min(end, today))  # the data may end before the link's dates
+        picked = st.date_input(t("custom_dates"), value=default, min_value=FIRST_DAY, max_value=today)
         if not (isinstance(picked, tuple) and len(picked) == 2):  # one date picked so far: say what is shown
             shown = period_of(state, today)
             st.caption(

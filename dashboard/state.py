@@ -41,6 +41,9 @@ def _date(text: str | None) -> date | None:
         return None
 
 
+FIRST_DAY = date(2000, 1, 1)  # no data before this day: imports refuse earlier dates (docs/import.md)
+
+
 def from_params(params) -> ViewState:
     """Read a ViewState from a query-params mapping, dropping anything invalid."""
     get = params.get
@@ -51,6 +54,8 @@ def from_params(params) -> ViewState:
         scope = None
     rng = get("range") if get("range") in RANGES else "12m"
     start, end = _date(get("from")), _date(get("to"))
+    if start and end:  # a hostile or mistyped link (1900-01-01 … 2999-12-31) is clamped, never an error
+        start, end = (min(max(d, FIRST_DAY), date.today()) for d in (start, end))
     if rng == "custom" and not (start and end and start <= end):
         rng, start, end = "12m", None, None
     return ViewState(

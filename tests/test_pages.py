@@ -188,6 +188,17 @@ def test_a_link_with_unusable_custom_dates_says_what_it_shows(engine):
     assert any("自定义日期无效" in w.value for w in at.warning)
 
 
+def test_a_hostile_range_is_clamped_to_the_data_without_an_error(engine):
+    """/?range=custom&from=1900-01-01&to=2999-12-31 crashed the sidebar (no way to sign out): issue 16."""
+    from dashboard.state import FIRST_DAY
+
+    at = run("overview", scope=SCOPES["district"], range="custom", **{"from": "1900-01-01", "to": "2999-12-31"})
+    assert not at.exception and not at.error
+    start, end = at.date_input[0].value
+    assert start == FIRST_DAY and FIRST_DAY < end <= date.today()
+    assert any(b.label == "退出登录" for b in at.sidebar.button)
+
+
 def test_stock_counts_show_no_change_against_an_earlier_period(engine):
     """超期未结 and 挂账 are counted at the data time: no delta; a rate's change is in 个百分点."""
     at = run("issues", scope=SCOPES["district"])
