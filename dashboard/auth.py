@@ -71,6 +71,15 @@ def _demo_mode() -> bool:
         return accounts.demo_mode(conn)
 
 
+def client_address() -> str:
+    """The browser's address: behind a proxy on this machine (nginx) the last address it forwards."""
+    addr = st.context.ip_address or ""
+    forwarded = st.context.headers.get("X-Forwarded-For", "")
+    if forwarded and addr in ("127.0.0.1", "::1", ""):
+        addr = forwarded.split(",")[-1].strip()
+    return addr
+
+
 def sign_in_page() -> None:
     st.title(t("app_title"))
     if st.query_params.get("token"):
@@ -85,7 +94,7 @@ def sign_in_page() -> None:
         username = st.text_input(t("username"), key="sign_in_user")
         password = st.text_input(t("password"), type="password", key="sign_in_password")
         if st.form_submit_button(t("sign_in"), type="primary"):
-            who, why = accounts.login(username.strip(), password)
+            who, why = accounts.login(username.strip(), password, client_address())
             if who is None:
                 st.session_state["auth_error"] = why
             else:

@@ -396,8 +396,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "role_admin": ("管理员", "Administrator"),
     "auth_bad_credentials": ("用户名或密码错误。", "Wrong username or password."),
     "auth_locked": (
-        "连续登录失败次数过多，账户已锁定 15 分钟。",
-        "Too many failed sign-ins: the account is locked for 15 minutes.",
+        "登录失败次数过多，本设备 15 分钟内不能再用此账户登录。",
+        "Too many failed sign-ins: this account cannot sign in from here for 15 minutes.",
     ),
     "auth_disabled": ("该账户已停用，请联系管理员。", "This account is disabled; ask an administrator."),
     "auth_oidc_unknown": (

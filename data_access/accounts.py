@@ -8,7 +8,7 @@ import hmac
 import json
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 import sqlalchemy as sa
@@ -18,7 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from data_access.engine import Principal, transaction, transaction_as
 from data_access.schema import ROLES
 
-MAX_FAILURES = 5  # failed logins in a row before the account locks
+MAX_FAILURES = 5  # failed sign-ins of one name from one address in LOCK_MINUTES before that name locks there
+ADDRESS_FAILURES = 20  # failed sign-ins from one address in LOCK_MINUTES before the address locks
 LOCK_MINUTES = 15
 MIN_PASSWORD = 10
 LEVEL_OF_AREA = {0: "city", 6: "district", 9: "street", 12: "community"}
@@ -75,40 +76,53 @@ def log_event(principal: Principal, event: str, **detail) -> None:
         audit(conn, principal.username, event, principal.area, **detail)
 
 
-def login(username: str, password: str) -> tuple[Principal | None, str]:
-    """Check a local account's password: (principal, '') or (None, reason). Failures count towards a lock."""
-    now = datetime.now(UTC)
+def login(username: str, password: str, addr: str = "") -> tuple[Principal | None, str]:
+    """Check a local account's password: (principal, '') or (None, reason).
+
+    Every answer costs one argon2 verification, and an unknown name fails, counts and locks exactly like a known
+    one: neither the reason nor the time says which names exist. Failures are counted per name and client
+    address (``addr``) over LOCK_MINUTES: MAX_FAILURES lock that name for that address, ADDRESS_FAILURES lock the
+    address, so one client can neither guess on nor keep an account locked for the others. A disabled account
+    says so only to the right password.
+    """
+    addr = addr[:64]
     with transaction("", "", username) as conn:
+        pair, from_addr = conn.execute(
+            sa.text(
+                "SELECT count(*) FILTER (WHERE username = :u), count(*) FROM login_failure "
+                "WHERE addr = :a AND at > now() - make_interval(mins => :m)"
+            ),
+            {"u": username, "a": addr, "m": LOCK_MINUTES},
+        ).one()
         row = _row(conn, username)
-        if row is None or row["password_hash"] is None:
-            _hasher.verify(_DUMMY_HASH, "not a password")
-            audit(conn, username, "login_failed", reason="unknown")
-            return None, "bad_credentials"
-        if row["disabled"]:
-            audit(conn, username, "login_failed", row["area"], reason="disabled")
-            return None, "disabled"
-        if row["locked_until"] and row["locked_until"] > now:
-            audit(conn, username, "login_failed", row["area"], reason="locked")
+        known = row is not None and row["password_hash"] is not None
+        area = row["area"] if row is not None else ""
+        if pair >= MAX_FAILURES or from_addr >= ADDRESS_FAILURES:
+            _verify(_DUMMY_HASH, password)
+            audit(conn, username, "login_failed", area, reason="locked", addr=addr)
             return None, "locked"
-        try:
-            _hasher.verify(row["password_hash"], password)
-        except (VerificationError, InvalidHashError):
-            failures = row["failed_logins"] + 1
-            lock = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
+        if not _verify(row["password_hash"] if known else _DUMMY_HASH, password) or not known:
             conn.execute(
-                sa.text("UPDATE app_user SET failed_logins = :f, locked_until = :l WHERE username = :u"),
-                {"f": 0 if lock else failures, "l": lock, "u": username},
+                sa.text("INSERT INTO login_failure (username, addr) VALUES (:u, :a)"), {"u": username, "a": addr}
             )
-            audit(conn, username, "login_failed", row["area"], reason="password", failures=failures)
-            if lock:
-                audit(conn, username, "locked", row["area"], minutes=LOCK_MINUTES)
+            audit(conn, username, "login_failed", area, reason="password" if known else "unknown", addr=addr)
+            if pair + 1 >= MAX_FAILURES or from_addr + 1 >= ADDRESS_FAILURES:
+                audit(conn, username, "locked", area, minutes=LOCK_MINUTES, addr=addr)
                 return None, "locked"
             return None, "bad_credentials"
-        conn.execute(
-            sa.text("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE username = :u"), {"u": username}
-        )
-        audit(conn, username, "login", row["area"], method="password")
+        if row["disabled"]:
+            audit(conn, username, "login_failed", area, reason="disabled", addr=addr)
+            return None, "disabled"
+        conn.execute(sa.text("DELETE FROM login_failure WHERE username = :u AND addr = :a"), {"u": username, "a": addr})
+        audit(conn, username, "login", area, method="password", addr=addr)
         return _principal(row), ""
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def screen_login(token: str) -> Principal | None:
@@ -204,11 +218,11 @@ def save_account(
             "INSERT INTO app_user (username, role, area, display_name, disabled, password_hash, token_hash) "
             "VALUES (:u, :r, :a, :n, :d, :h, :t) ON CONFLICT (username) DO UPDATE SET role = :r, area = :a, "
             "display_name = :n, disabled = :d, password_hash = coalesce(:h, app_user.password_hash), "
-            "token_hash = coalesce(:t, app_user.token_hash), failed_logins = 0, locked_until = NULL, "
-            "changed_at = now()"
+            "token_hash = coalesce(:t, app_user.token_hash), changed_at = now()"
         ),
         values,
     )
+    conn.execute(sa.text("DELETE FROM login_failure WHERE username = :u"), {"u": username})  # saving unlocks
     change = {"account": username, "role": role, "area": area, "disabled": disabled}
     if before is not None:
         change["was"] = {"role": before["role"], "area": before["area"], "disabled": before["disabled"]}
@@ -218,8 +232,10 @@ def save_account(
 
 def accounts(conn) -> pd.DataFrame:
     sql = (
-        "SELECT username, display_name, role, area, disabled, failed_logins, locked_until, created_at, changed_at "
-        "FROM app_user ORDER BY role, area, username"
+        "SELECT username, display_name, role, area, disabled, created_at, changed_at, "
+        "(SELECT count(*) FROM login_failure f WHERE f.username = u.username "
+        f"AND f.at > now() - interval '{LOCK_MINUTES} min') AS recent_failures FROM app_user u "
+        "ORDER BY role, area, username"
     )
     return pd.read_sql(sa.text(sql), conn)
 

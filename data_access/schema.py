@@ -651,8 +651,6 @@ app_user = sa.Table(
     sa.Column("password_hash", sa.Text),  # argon2id; NULL for OIDC-only accounts and screen tokens
     sa.Column("token_hash", sa.String(64)),  # sha256 of a wall screen's token secret
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("locked_until", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.CheckConstraint("role IN ('city', 'district', 'street', 'community', 'screen', 'admin')", name="role_enum"),
@@ -671,6 +669,18 @@ audit_log = sa.Table(
     sa.Column("detail", postgresql.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Index(None, "at"),
     sa.Index(None, "username", "at"),
+)
+
+# Failed sign-ins (0009), by name (known or not) and client address: five in 15 minutes lock that name for
+# that address, twenty from one address lock the address (data_access.accounts.login).
+login_failure = sa.Table(
+    "login_failure",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("addr", sa.String(64), nullable=False),
+    sa.Index(None, "addr", "at"),
 )
 
 HIERARCHY = ("district", "street", "community", "grid")
