@@ -394,6 +394,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "role_community": ("社区", "Community"),
     "role_screen": ("指挥大屏", "Wall screen"),
     "role_admin": ("管理员", "Administrator"),
+    "db_unavailable": (
+        "数据库暂不可用，正在重试（每 10 秒一次，恢复后自动显示）。编号 {ref}",
+        "The database is not answering; retrying every 10 seconds, the page returns by itself. Reference {ref}",
+    ),
     "auth_bad_credentials": ("用户名或密码错误。", "Wrong username or password."),
     "auth_locked": (
         "登录失败次数过多，本设备 15 分钟内不能再用此账户登录。",

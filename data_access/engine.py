@@ -121,7 +121,20 @@ def ensure_database() -> None:
 def get_engine() -> sa.Engine:
     """The cached engine of the store."""
     ensure_database()
-    return sa.create_engine(server_url(), pool_pre_ping=True, pool_size=5, max_overflow=5)
+    settings = get_settings()
+    return sa.create_engine(
+        server_url(),
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        connect_args=_timeouts(settings.connect_timeout_s, settings.owner_statement_timeout_s),
+    )
+
+
+def _timeouts(connect_s: int, statement_s: int) -> dict:
+    """libpq's connect timeout and the session's statement timeout: no silent hang on a store that does not
+    answer or a table locked for long (0 turns either off)."""
+    return {"connect_timeout": connect_s, "options": f"-c statement_timeout={statement_s * 1000}"}
 
 
 def reset_engine() -> None:
@@ -219,7 +232,14 @@ def app_url() -> str:
 
 @lru_cache(maxsize=1)
 def app_engine() -> sa.Engine:
-    engine = sa.create_engine(app_url(), pool_pre_ping=True, pool_size=5, max_overflow=5)
+    settings = get_settings()
+    engine = sa.create_engine(
+        app_url(),
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        connect_args=_timeouts(settings.connect_timeout_s, settings.statement_timeout_s),
+    )
     sa.event.listen(engine, "begin", _on_begin)
     return engine
 

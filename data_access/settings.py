@@ -27,6 +27,9 @@ class Settings:
     basemap_crs: str = "WGS-84"  # WGS-84/CGCS2000 (天地图, most intranet servers) or GCJ-02 (AMap, Tencent)
     app_database_url: str | None = None  # how the dashboard connects (as ggc_app); None: derived, see access
     app_password: str | None = None  # ggc_app's password on an external server (setup sets it)
+    connect_timeout_s: int = 5  # a store that does not answer fails after this, on both engines
+    statement_timeout_s: int = 30  # the dashboard's (ggc_app's) longest query; a locked table fails after it
+    owner_statement_timeout_s: int = 1800  # imports, refreshes and migrations (the store owner's engine)
 
     @property
     def embedded(self) -> bool:
@@ -62,4 +65,7 @@ def get_settings() -> Settings:
         basemap_crs=pick("GGC_BASEMAP_CRS", "WGS-84"),
         app_database_url=pick("GGC_APP_DATABASE_URL"),
         app_password=pick("GGC_APP_PASSWORD"),
+        connect_timeout_s=int(pick("GGC_CONNECT_TIMEOUT_S", 5)),
+        statement_timeout_s=int(pick("GGC_STATEMENT_TIMEOUT_S", 30)),
+        owner_statement_timeout_s=int(pick("GGC_OWNER_STATEMENT_TIMEOUT_S", 1800)),
     )
