@@ -1,7 +1,7 @@
 """Assemble the map of a scope: the choropleth level that fits, and the optional layers.
 
 ``read`` holds the readers (``read.map_units(scope_code, …)``): the page passes the cached
-dashboard.data, the benchmark ``data.direct(engine)``. No streamlit here.
+dashboard.data, the benchmark ``data.direct(engine)``. ``label`` translates (the page's ``t``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import shapely
 from dashboard import formats
 from data_access import indicators
 from data_access.queries import MAP_LEVELS
-from data_access.scope import CODE_LENGTH, Scope
+from data_access.scope import CHILD_LEVEL, CODE_LENGTH, LEVELS, Scope
 from geo import mapping
 from geo.coverage import walk_radius_m
 
@@ -26,11 +26,7 @@ METRICS = [
     "party_coverage",
 ]
 LAYERS = ["layer_boundaries", "layer_labels", "layer_stations", "layer_plan", "layer_issues", "layer_compounds"]
-
-
-ORDER = ("district", "street", "community", "grid", "micro_grid")
 FAR_APART = 0.02  # units covering less of the view than this are also drawn as points with their values
-PARENT = {"street": "district", "community": "street", "grid": "community"}
 
 
 def levels(scope_code: str | None) -> tuple[str, str]:
@@ -41,8 +37,7 @@ def levels(scope_code: str | None) -> tuple[str, str]:
 def inner_level(scope_code: str | None) -> str | None:
     """The level between the scope's outline and the filled units (streets on a district's map of communities)."""
     outline, fill = levels(scope_code)
-    between = ORDER[ORDER.index(outline) + 1 : ORDER.index(fill)]
-    return between[0] if between else None
+    return CHILD_LEVEL[outline] if CHILD_LEVEL[outline] != fill else None
 
 
 def siblings(scope_code: str | None) -> tuple[str, str] | None:
@@ -50,7 +45,8 @@ def siblings(scope_code: str | None) -> tuple[str, str] | None:
     scope = Scope.from_code(scope_code)
     if scope.code is None or scope.level == "city":
         return None
-    parent = scope.code[:4] + "00" if scope.level == "district" else scope.code[: CODE_LENGTH[PARENT[scope.level]]]
+    above = LEVELS[LEVELS.index(scope.level) - 1]
+    parent = scope.code[:4] + "00" if above == "city" else scope.code[: CODE_LENGTH[above]]
     return parent, scope.level
 
 
@@ -72,6 +68,10 @@ def reads(read, scope_code, period, at, metric: str, shown) -> list[tuple]:
             calls.append((read.unit_geoms, *siblings(scope_code)))
     if metric == "station_coverage" and fill_level != "micro_grid":
         calls.append((read.station_coverage_by, scope_code, fill_level))
+    if outline_level == "district":  # districts may lie far apart (several cities): their own values as points
+        calls.append((read.map_units, scope_code, outline_level, period, at))
+        if metric == "station_coverage":
+            calls.append((read.station_coverage_by, scope_code, outline_level))
     if "layer_compounds" in shown and fill_level in ("grid", "micro_grid"):
         calls.append((read.compound_geoms, scope_code))
     if "layer_issues" in shown:
@@ -117,7 +117,7 @@ def _shade(units, metric: str, label) -> tuple:
         "small": int(small.sum()),
         "missing": int(((cls < 0) & ~small).sum()),
     }
-    return fill, tips, legend
+    return fill, tips, legend, small
 
 
 def build(read, scope_code, period, at, metric: str, shown, label, settings, height: int = 640):
@@ -127,7 +127,7 @@ def build(read, scope_code, period, at, metric: str, shown, label, settings, hei
     units = _with_metric(read, scope_code, fill_level, period, at, metric)
     if units.empty:
         return None, {}
-    fill, tips, legend = _shade(units, metric, label)
+    fill, tips, legend, _ = _shade(units, metric, label)
     outlines = read.unit_geoms(scope_code, outline_level)
     shapes = shapely.from_wkb(outlines["geom"].map(bytes).to_numpy())
     bounds = shapely.union_all(shapes).bounds
@@ -165,9 +165,9 @@ def build(read, scope_code, period, at, metric: str, shown, label, settings, hei
         drawn.append(f"legend_outline_{outline_level}")
     if "layer_stations" in shown:
         radius = walk_radius_m(15, speed_m_per_min=settings.walk_speed_m_per_min, detour_factor=settings.detour_factor)
-        st = read.stations(scope_code)
-        st = st.assign(tooltip=[mapping.tooltip_text(n, label(f"st_{k}")) for n, k in zip(st["name"], st["type"])])
-        layers += mapping.station_layers(st, radius)
+        stations = read.stations(scope_code)
+        tips = [mapping.tooltip_text(n, label(f"st_{k}")) for n, k in zip(stations["name"], stations["type"])]
+        layers += mapping.station_layers(stations.assign(tooltip=tips), radius)
         drawn += ["legend_stations", "legend_reach"]
     if "layer_plan" in shown:
         plan = read.station_plan(scope_code)
@@ -177,26 +177,33 @@ def build(read, scope_code, period, at, metric: str, shown, label, settings, hei
     if "layer_labels" in shown:
         layers.append(mapping.label_layer(mapping.label_points(units, fill_level, view.zoom)))
     area = sum(shapely.area(shapes)) / max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1e-12)
-    if area < FAR_APART and len(outlines) > 1:
-        layers += _markers(read, scope_code, outlines, outline_level, period, at, metric, legend, label)
+    if outline_level == "district" and area < FAR_APART and len(outlines) > 1:
+        layers += _markers(read, scope_code, outlines, shapes, period, at, metric, legend, label)
         drawn.append("legend_markers")
     basemap = {"url": settings.basemap_url, "attribution": settings.basemap_attribution, "crs": settings.basemap_crs}
     return mapping.deck(layers, view, basemap), {**legend, "layers": drawn}
 
 
-def _markers(read, scope_code, outlines, level, period, at, metric, legend, label) -> list:
-    """Far-apart units (the store's districts in several cities) as points with their name and value, coloured
-    in the fill's classes, so the view that fits them all still shows each one."""
-    pts = shapely.point_on_surface(shapely.from_wkb(outlines["geom"].map(bytes).to_numpy()))
+def _markers(read, scope_code, outlines, shapes, period, at, metric, legend, label) -> list:
+    """Far-apart districts (the demo's, in seven cities) as points with their name and value, coloured in the
+    fill's classes, so the view that fits them all still shows each one."""
+    pts = shapely.point_on_surface(shapes)
     where = pd.DataFrame({"code": outlines["code"], "lon": shapely.get_x(pts), "lat": shapely.get_y(pts)})
-    units = _with_metric(read, scope_code, level, period, at, metric).drop(columns=["geom"]).merge(where, on="code")
-    fill, tips, *_ = _shade(units, metric, label)
+    units = (
+        _with_metric(read, scope_code, "district", period, at, metric).drop(columns=["geom"]).merge(where, on="code")
+    )
+    _, tips, _, small = _shade(units, metric, label)
     classes = legend["classes"]
-    highs = np.array([c["to"] for c in classes])
     v = units[metric].to_numpy(dtype=float)
-    for i, value in enumerate(v):
-        if fill[i] is not mapping.SMALL_SAMPLE and value == value and classes:
-            fill[i] = classes[min(int(np.searchsorted(highs, value)), len(classes) - 1)]["colour"]
+    highs = [c["to"] for c in classes]
+    fill = [
+        mapping.SMALL_SAMPLE
+        if s
+        else mapping.NO_DATA
+        if x != x or not classes
+        else classes[min(int(np.searchsorted(highs, x)), len(classes) - 1)]["colour"]
+        for x, s in zip(v, small)
+    ]
     text = [f"{n} {formats.indicator(metric, x)}" for n, x in zip(units["name"], v)]
     return mapping.marker_layer(units.assign(fill=fill, tooltip=tips, text=text))
 

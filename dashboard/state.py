@@ -41,7 +41,7 @@ def _date(text: str | None) -> date | None:
         return None
 
 
-FIRST_DAY = date(2000, 1, 1)  # no data before this day: imports refuse earlier dates (docs/import.md)
+FIRST_DAY = date(2000, 1, 1)  # the earliest day a link or the date picker may ask for
 
 
 def from_params(params) -> ViewState:

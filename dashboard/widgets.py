@@ -178,7 +178,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel and other spreads
 
 
 def _text_columns(df: pd.DataFrame) -> list:
-    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
+    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
 
 
 def for_csv(df: pd.DataFrame) -> pd.DataFrame:
@@ -231,7 +231,8 @@ def to_excel(df: pd.DataFrame, sheet: str = "data", context: list[tuple[str, str
         for i, (label, value) in enumerate(context, start=1):
             ws.cell(row=i, column=1, value=label)
             _as_text(ws.cell(row=i, column=2, value=_clean(value)))
-        for j in [k for k, c in enumerate(df.columns, start=1) if c in _text_columns(df)]:
+        text = set(_text_columns(df))
+        for j in [k for k, c in enumerate(df.columns, start=1) if c in text]:
             for (cell,) in ws.iter_rows(min_row=start + 2, min_col=j, max_col=j):
                 _as_text(cell)
         for j, col in enumerate(df.columns, start=1):
@@ -467,65 +468,60 @@ def _span(metric: str, low: float, high: float) -> str:
 
 
 def map_legend(legend: dict) -> None:
-    """The map's legend: the choropleth classes (closed ranges, with how many units each holds), the greyed and
-    empty units, and a key for every layer drawn."""
-    from dashboard.safe import md
-    from data_access.indicators import MIN_CASES
+    """The map's legend: the choropleth classes (the values each holds, and how many units), the greyed and
+    empty units, and a key for every layer drawn. Only our labels and numbers reach this HTML."""
+    import html
+
     from geo import mapping
 
-    def chip(colour, text, shape="box"):
+    def chip(colour, label: str, shape: str = "box", width: float = 0) -> str:
         r, g, b, a = colour
         css = {
             "box": f"background: rgba({r},{g},{b},{a / 255:.2f}); width: 14px; height: 12px",
-            "line": f"border-top: {text[1]}px solid rgb({r},{g},{b}); width: 18px; height: 0; margin-bottom: 3px",
+            "line": f"border-top: {width}px solid rgb({r},{g},{b}); width: 18px; height: 0; margin-bottom: 3px",
             "dot": f"background: rgb({r},{g},{b}); width: 10px; height: 10px; border-radius: 50%",
             "ring": f"border: 1.5px solid rgb({r},{g},{b}); width: 12px; height: 12px; border-radius: 50%",
             "heat": "background: linear-gradient(90deg, #ffffb2, #fd8d3c, #bd0026); width: 28px; height: 10px",
         }[shape]
-        label = text[0] if shape == "line" else text
         return (
             f"<span style='white-space: nowrap; margin-right: 14px'><span style='display: inline-block; {css};"
-            f" vertical-align: middle; margin-right: 4px'></span>{label}</span>"
+            f" vertical-align: middle; margin-right: 4px'></span>{html.escape(label)}</span>"
         )
 
     metric = legend.get("metric")
+
+    def units(n) -> str:
+        return f"（{t('legend_units').format(n=formats.count(n))}）"
+
     chips = [
-        chip(
-            c["colour"],
-            f"{_span(metric, c['from'], c['to'])}（{t('legend_units').format(n=formats.count(c['count']))}）",
-        )
-        for c in legend.get("classes", [])
+        chip(c["colour"], _span(metric, c["from"], c["to"]) + units(c["count"])) for c in legend.get("classes", [])
     ]
     if legend.get("small"):
-        chips.append(
-            chip(
-                mapping.SMALL_SAMPLE,
-                t("legend_small").format(n=MIN_CASES)
-                + f"（{t('legend_units').format(n=formats.count(legend['small']))}）",
-            )
-        )
+        minimum = indicators.get(metric).min_cases
+        chips.append(chip(mapping.SMALL_SAMPLE, t("legend_small").format(n=minimum) + units(legend["small"])))
     if legend.get("missing"):
-        chips.append(chip(mapping.NO_DATA, f"{t('no_data')}（{t('legend_units').format(n=legend['missing'])}）"))
+        chips.append(chip(mapping.NO_DATA, t("no_data") + units(legend["missing"])))
+    styles = {  # layer key → (colour, shape, line width)
+        "legend_siblings": (mapping.SIBLING_LINE, "line", 1),
+        "legend_stations": (mapping.STATION, "dot", 0),
+        "legend_reach": (mapping.STATION, "ring", 0),
+        "legend_plan": (mapping.PLAN, "dot", 0),
+        "legend_markers": (mapping.SCOPE_LINE, "ring", 0),
+        "legend_issues": (mapping.NO_DATA, "heat", 0),
+    }
     keys = []
     for key in legend.get("layers", []):
         if key.startswith("legend_outline_"):
-            keys.append(chip(mapping.SCOPE_LINE, (t(key), 3), "line"))
+            keys.append(chip(mapping.SCOPE_LINE, t(key), "line", 3))
         elif key.startswith("legend_inner_"):
-            keys.append(chip(mapping.INNER_LINE, (t(key), 1.5), "line"))
-        elif key == "legend_siblings":
-            keys.append(chip(mapping.SIBLING_LINE, (t(key), 1), "line"))
-        elif key in ("legend_stations", "legend_markers"):
-            keys.append(chip(mapping.STATION if key == "legend_stations" else mapping.SCOPE_LINE, t(key), "dot"))
-        elif key == "legend_reach":
-            keys.append(chip(mapping.STATION, t(key), "ring"))
-        elif key == "legend_plan":
-            keys.append(chip(mapping.PLAN, t(key), "dot"))
-        elif key == "legend_issues":
-            keys.append(chip(mapping.NO_DATA, t(key), "heat"))
+            keys.append(chip(mapping.INNER_LINE, t(key), "line", 1.5))
         elif key == "legend_compounds":
-            keys += [chip(c, (f"{t(key)}：{t(r)}", 2), "line") for r, c in mapping.RELATION_COLOURS.items()]
+            keys += [chip(c, f"{t(key)}：{t(r)}", "line", 2) for r, c in mapping.RELATION_COLOURS.items()]
+        elif key in styles:
+            colour, shape, width = styles[key]
+            keys.append(chip(colour, t(key), shape, width))
     st.markdown(
-        f"<div style='font-size: 0.85rem; line-height: 1.9'><b>{md(t(metric))}</b>&nbsp; {' '.join(chips)}"
+        f"<div style='font-size: 0.85rem; line-height: 1.9'><b>{html.escape(t(metric))}</b>&nbsp; {' '.join(chips)}"
         f"<br>{' '.join(keys)}</div>",
         unsafe_allow_html=True,
     )
