@@ -482,3 +482,24 @@ def test_exports_write_formula_like_text_as_text(engine, account):
             )
         ]
     assert events == ["export_failed"]
+
+
+def test_an_account_cannot_make_itself_admin_through_the_app_role(engine, account):
+    """Issue 16: row-level security let a street account update every column of its own row; now only its
+    password (and display name) change unless the transaction names an admin; the app role's sessions time out."""
+    name, password = account
+    who = accounts.login(name, password, "10.0.4.1")[0]
+    for change in ("role = 'admin', area = ''", "area = ''", "disabled = false, username = 'someone-else'"):
+        with pytest.raises(sa.exc.ProgrammingError, match="only an administrator"):
+            with acting_as(who), app_engine().begin() as conn:
+                conn.execute(sa.text(f"UPDATE app_user SET {change} WHERE username = :u"), {"u": name})
+    with acting_as(who), app_engine().begin() as conn:
+        assert (
+            conn.execute(sa.text("UPDATE app_user SET display_name = '街道' WHERE username = :u"), {"u": name}).rowcount
+            == 1
+        )
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT role, area FROM app_user WHERE username = :u"), {"u": name}).one()
+        config = conn.execute(sa.text("SELECT rolconfig FROM pg_roles WHERE rolname = 'ggc_app'")).scalar()
+    assert tuple(row) == ("street", "430602001")
+    assert {"statement_timeout=60s", "idle_in_transaction_session_timeout=60s"} <= set(config)
