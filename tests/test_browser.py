@@ -227,8 +227,11 @@ def _hover_a_unit(page, canvas, rng, length: int, seen: set):
         found = re.search(rf"^(\d{{{length}}})$", page.evaluate(_TOOLTIP) or "", re.M)
         return found and found.group(1)
 
-    box = canvas.bounding_box()
     for _ in range(80):
+        box = canvas.bounding_box()  # the map may have been drawn again since: measure it each time
+        if box is None:
+            page.wait_for_timeout(500)
+            continue
         x = box["x"] + rng.uniform(0.05, 0.95) * box["width"]
         y = box["y"] + rng.uniform(0.05, 0.95) * box["height"]
         code = code_at(x, y)
@@ -254,6 +257,7 @@ def test_clicking_a_map_unit_drills_into_the_unit_its_tooltip_names(app_url, eng
     with engine.connect() as conn:
         scope = conn.execute(sa.text(scope_sql)).scalar()
     child_length = {6: 12, 9: 15}[len(scope)]
+    here, below = {6: ("区县边界", "本社区边界"), 9: ("本街道边界", "本网格边界")}[len(scope)]  # legend keys
     rng = random.Random(scope)
     with chromium_page() as page:
         open_signed_in(page, f"{app_url}/map?scope={scope}")
@@ -269,6 +273,11 @@ def test_clicking_a_map_unit_drills_into_the_unit_its_tooltip_names(app_url, eng
                 page.screenshot(path=str(artifacts / f"map-drill-wrong-{scope}-{i}.png"))
             page.go_back()
             page.wait_for_function(f"() => /scope={scope}(&|$)/.test(location.search)", timeout=30_000)
+            # The parent's map is drawn again (its legend, not the child's), not the child's still on screen.
+            page.wait_for_function(
+                f"() => document.body.innerText.includes('{here}') && !document.body.innerText.includes('{below}')",
+                timeout=60_000,
+            )
             canvas = _map_canvas(page)
             page.wait_for_timeout(1000)
             assert re.search(rf"scope={scope}(&|$)", page.url), f"returning to {scope} drilled again: {page.url}"
