@@ -85,7 +85,7 @@ def login(username: str, password: str, addr: str = "") -> tuple[Principal | Non
     address, so one client can neither guess on nor keep an account locked for the others. A disabled account
     says so only to the right password.
     """
-    addr = addr[:64]
+    username, addr = username[:64], addr[:64]  # longer names exist nowhere; the log's columns hold 64
     with transaction("", "", username) as conn:
         pair, from_addr = conn.execute(
             sa.text(

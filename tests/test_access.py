@@ -288,6 +288,7 @@ def test_an_unknown_name_locks_like_a_known_one_and_an_address_is_throttled(engi
         answers[who] = [accounts.login(who, "wrong password", "10.0.1.1")[1] for _ in range(accounts.MAX_FAILURES + 1)]
     assert answers[name] == answers["no-such-user-x"]
     assert answers[name] == ["bad_credentials"] * (accounts.MAX_FAILURES - 1) + ["locked", "locked"]
+    assert accounts.login("x" * 500, "wrong password", "10.0.1.9") == (None, "bad_credentials")  # not an error
 
     sprayed = [accounts.login(f"spray-{i}", "guess", "10.0.3.1")[1] for i in range(accounts.ADDRESS_FAILURES)]
     assert sprayed[-1] == "locked" and sprayed.count("bad_credentials") == accounts.ADDRESS_FAILURES - 1
