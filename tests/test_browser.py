@@ -219,15 +219,19 @@ def _map_canvas(page):
 def _hover_a_unit(page, canvas, rng, length: int, seen: set):
     """Move over random points of the map until the tooltip names a unit (a code of ``length`` digits) and names
     the same one 3 px around: a point inside a unit, not on a shared border or a station dot, where deck.gl's
-    click and hover picks can differ by a pixel or two. Return the point and the code (one not in ``seen``)."""
+    click and hover picks can differ by a pixel or two. Return the point and the code: one not in ``seen`` if
+    one turns up in 60 tries (the last units left may be small), else any."""
 
     def code_at(x, y):
         page.mouse.move(x, y)
-        page.wait_for_timeout(150)
-        found = re.search(rf"^(\d{{{length}}})$", page.evaluate(_TOOLTIP) or "", re.M)
-        return found and found.group(1)
+        for _ in range(4):  # the tooltip follows the pointer within a frame or two; wait a little on a busy machine
+            page.wait_for_timeout(100)
+            found = re.search(rf"^(\d{{{length}}})$", page.evaluate(_TOOLTIP) or "", re.M)
+            if found:
+                return found.group(1)
+        return None
 
-    for _ in range(80):
+    for attempt in range(200):
         box = canvas.bounding_box()  # the map may have been drawn again since: measure it each time
         if box is None:
             page.wait_for_timeout(500)
@@ -237,7 +241,7 @@ def _hover_a_unit(page, canvas, rng, length: int, seen: set):
         code = code_at(x, y)
         if (
             code
-            and code not in seen
+            and (code not in seen or attempt >= 60)
             and all(code_at(x + dx, y + dy) == code for dx, dy in ((3, 0), (-3, 0), (0, 3), (0, -3)))
         ):
             assert code_at(x, y) == code  # the tooltip the user reads before clicking
@@ -264,7 +268,11 @@ def test_clicking_a_map_unit_drills_into_the_unit_its_tooltip_names(app_url, eng
         canvas = _map_canvas(page)
         tried = []
         for i in range(20):
-            x, y, code = _hover_a_unit(page, canvas, rng, child_length, {c for c, _ in tried})
+            try:
+                x, y, code = _hover_a_unit(page, canvas, rng, child_length, {c for c, _ in tried})
+            except AssertionError:
+                page.screenshot(path=str(artifacts / f"map-drill-nothing-{scope}-{i}.png"))
+                raise
             page.mouse.click(x, y)
             page.wait_for_function(f"() => /scope=(?!{scope}(&|$))\\d+/.test(location.search)", timeout=30_000)
             drilled = re.search(r"scope=(\d+)", page.url).group(1)
@@ -282,6 +290,6 @@ def test_clicking_a_map_unit_drills_into_the_unit_its_tooltip_names(app_url, eng
             page.wait_for_timeout(1000)
             assert re.search(rf"scope={scope}(&|$)", page.url), f"returning to {scope} drilled again: {page.url}"
         wrong = [(c, d) for c, d in tried if c != d]
-        assert len(tried) == 20 and not wrong, (
+        assert len(tried) == 20 and len({c for c, _ in tried}) >= 10 and not wrong, (
             f"drilled into another unit than the tooltip's (tooltip, drilled): {wrong}"
         )
