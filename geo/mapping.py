@@ -170,6 +170,12 @@ def literal(text: str) -> str:
 
 
 FONT = literal('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif')
+TEXT_STYLE = {  # every name on the map: Chinese fonts, a white halo (SDF glyphs)
+    "font_family": FONT,
+    "font_settings": {"sdf": True},
+    "outline_width": 3,
+    "outline_color": [255, 255, 255, 230],
+}
 
 
 def glyphs(texts) -> str:
@@ -190,10 +196,7 @@ def label_layer(points: pd.DataFrame, layer_id: str = "labels", colour=(30, 30, 
         size_max_pixels=max_px,
         get_color=list(colour),
         character_set=glyphs(points["text"]),
-        font_family=FONT,
-        font_settings={"sdf": True},
-        outline_width=3,
-        outline_color=[255, 255, 255, 230],
+        **TEXT_STYLE,
         pickable=False,
     )
 
@@ -226,10 +229,7 @@ def marker_layer(df: pd.DataFrame, layer_id: str = "markers"):
         get_pixel_offset=[0, -22],
         get_color=[30, 30, 30, 255],
         character_set=glyphs(df["text"]),
-        font_family=FONT,
-        font_settings={"sdf": True},
-        outline_width=3,
-        outline_color=[255, 255, 255, 230],
+        **TEXT_STYLE,
         pickable=False,
     )
     return [points, text]
