@@ -55,7 +55,13 @@ def check_password(password: str) -> None:
 
 
 def _row(conn, username: str):
-    return conn.execute(sa.text("SELECT * FROM app_user WHERE username = :u"), {"u": username}).mappings().first()
+    sql = "SELECT username, display_name, role, area, disabled, token_hash FROM app_user WHERE username = :u"
+    return conn.execute(sa.text(sql), {"u": username}).mappings().first()
+
+
+def _password_hash(conn) -> str | None:
+    """The transaction's own user's password hash: the app role reads no other (migration 0011)."""
+    return conn.execute(sa.text("SELECT ggc_password_hash()")).scalar()
 
 
 def _principal(row) -> Principal:
@@ -95,13 +101,14 @@ def login(username: str, password: str, addr: str = "") -> tuple[Principal | Non
             {"u": username, "a": addr, "m": LOCK_MINUTES},
         ).one()
         row = _row(conn, username)
-        known = row is not None and row["password_hash"] is not None
+        stored = _password_hash(conn) if row is not None else None
+        known = stored is not None
         area = row["area"] if row is not None else ""
         if pair >= MAX_FAILURES or from_addr >= ADDRESS_FAILURES:
             _verify(_DUMMY_HASH, password)
             audit(conn, username, "login_failed", area, reason="locked", addr=addr)
             return None, "locked"
-        if not _verify(row["password_hash"] if known else _DUMMY_HASH, password) or not known:
+        if not _verify(stored if known else _DUMMY_HASH, password) or not known:
             conn.execute(
                 sa.text("INSERT INTO login_failure (username, addr) VALUES (:u, :a)"), {"u": username, "a": addr}
             )
@@ -165,9 +172,8 @@ def change_password(principal: Principal, old: str, new: str) -> str:
     if len(new) < MIN_PASSWORD:
         return "too_short"
     with transaction_as(principal) as conn:
-        row = _row(conn, principal.username)
         try:
-            _hasher.verify(row["password_hash"] or "", old)
+            _hasher.verify(_password_hash(conn) or "", old)
         except (VerificationError, InvalidHashError):
             audit(conn, principal.username, "password", principal.area, ok=False)
             return "wrong_password"
@@ -217,11 +223,12 @@ def save_account(
         sa.text(
             "INSERT INTO app_user (username, role, area, display_name, disabled, password_hash, token_hash) "
             "VALUES (:u, :r, :a, :n, :d, :h, :t) ON CONFLICT (username) DO UPDATE SET role = :r, area = :a, "
-            "display_name = :n, disabled = :d, password_hash = coalesce(:h, app_user.password_hash), "
-            "token_hash = coalesce(:t, app_user.token_hash), changed_at = now()"
+            "display_name = :n, disabled = :d, token_hash = coalesce(:t, app_user.token_hash), changed_at = now()"
         ),
         values,
     )
+    if values["h"] and before is not None:  # a separate statement: the app role may write the hash, not read it
+        conn.execute(sa.text("UPDATE app_user SET password_hash = :h WHERE username = :u"), values)
     conn.execute(sa.text("DELETE FROM login_failure WHERE username = :u"), {"u": username})  # saving unlocks
     change = {"account": username, "role": role, "area": area, "disabled": disabled}
     if before is not None:

@@ -8,7 +8,9 @@ starts it and later ones reuse it. The engine is created lazily and cached.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -142,14 +144,16 @@ def reset_engine() -> None:
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
+    _signing_key.cache_clear()
     reset_app_engine()
 
 
 # The area context -------------------------------------------------------------------------------
 # The dashboard reads through ``app_engine()``, which connects as ``ggc_app`` (no superuser, no BYPASSRLS,
-# owns nothing). Every transaction on it starts with ``set_config('app.area'|'app.role'|'app.user', …, true)``
-# from the principal ``acting()`` put in a context variable, so the settings die with the transaction and a
-# pooled connection carries nothing over; outside ``acting()`` the area is empty and every policy returns no
+# owns nothing). Every transaction on it starts with ``set_config('app.context', …, true)``: the area, role and
+# user ``acting()`` put in a context variable, signed with a key the app role cannot read (migration 0011), so
+# that holding ggc_app's credentials does not let one choose an area. The setting dies with the transaction and
+# a pooled connection carries nothing over; outside ``acting()`` the area is empty and every policy returns no
 # rows (migration 0004). The command line and the tests keep the owner's engine (``get_engine``).
 
 APP_ROLE = "ggc_app"
@@ -208,15 +212,40 @@ def transaction_as(principal: Principal):
     return transaction(principal.prefix, principal.role, principal.username)
 
 
+CONTEXT_TTL_S = 120  # a signed context is taken by transactions starting within this (clocks may differ a little)
+
+
+def context_key(secret: str | None) -> bytes:
+    """The key a GGC_CONTEXT_SECRET stands for (setup stores the same in the store)."""
+    return hashlib.sha256(secret.encode()).digest() if secret else b""
+
+
+@lru_cache(maxsize=1)
+def _signing_key() -> bytes:
+    settings = get_settings()
+    if settings.context_secret:
+        return context_key(settings.context_secret)
+    if settings.app_database_url:
+        raise StoreError("GGC_APP_DATABASE_URL is set without GGC_CONTEXT_SECRET: set both (see README, Accounts)")
+    with get_engine().connect() as conn:  # the owner's: the app role cannot read the key
+        return conn.execute(sa.text("SELECT secret FROM ggc_private.context_key")).scalar_one()
+
+
+def sign_context(area: str, role: str, user: str, key: bytes | None = None, now: float | None = None) -> str:
+    """``app.context`` for a transaction as this area, role and user (migration 0011 checks it): '' for none."""
+    if not (area or role or user):
+        return ""
+    expiry = int((time.time() if now is None else now) + CONTEXT_TTL_S)
+    key = _signing_key() if key is None else key
+    message = f"{area}|{role}|{expiry}|{user}".encode()
+    signature = hashlib.sha256(key + hashlib.sha256(key + message).digest()).hexdigest()
+    return f"{area}|{role}|{expiry}|{signature}|{user}"
+
+
 def _on_begin(conn: sa.Connection) -> None:
-    area, role, user = _acting.get()
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.execute(
-            "SELECT set_config('app.area', %s, true), set_config('app.role', %s, true), "
-            "set_config('app.user', %s, true)",
-            (area, role, user),
-        )
+        cursor.execute("SELECT set_config('app.context', %s, true)", (sign_context(*_acting.get()),))
     finally:
         cursor.close()
 

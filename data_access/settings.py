@@ -30,6 +30,7 @@ class Settings:
     connect_timeout_s: int = 5  # a store that does not answer fails after this, on both engines
     statement_timeout_s: int = 30  # the dashboard's (ggc_app's) longest query; a locked table fails after it
     owner_statement_timeout_s: int = 1800  # imports, refreshes and migrations (the store owner's engine)
+    context_secret: str | None = None  # signs each transaction's area; None: the key setup made in the store
 
     @property
     def embedded(self) -> bool:
@@ -68,4 +69,5 @@ def get_settings() -> Settings:
         connect_timeout_s=int(pick("GGC_CONNECT_TIMEOUT_S", 5)),
         statement_timeout_s=int(pick("GGC_STATEMENT_TIMEOUT_S", 30)),
         owner_statement_timeout_s=int(pick("GGC_OWNER_STATEMENT_TIMEOUT_S", 1800)),
+        context_secret=pick("GGC_CONTEXT_SECRET"),
     )

@@ -9,7 +9,7 @@ from datetime import time as dtime
 import sqlalchemy as sa
 
 from data_access import accounts, migrate, schema, summary
-from data_access.engine import APP_ROLE, StoreError, get_engine
+from data_access.engine import APP_ROLE, StoreError, context_key, get_engine
 from data_access.settings import get_settings
 
 
@@ -66,11 +66,16 @@ def ensure_ready(load_demo_if_empty: bool = True) -> dict:
 
 
 def _prepare_access(engine: sa.Engine) -> None:
-    """The app role's password (external servers) and, on a demo store without accounts, the sample ones."""
-    password = get_settings().app_password
+    """The app role's password (external servers), the context key GGC_CONTEXT_SECRET names and, on a demo store
+    without accounts, the sample ones."""
+    settings = get_settings()
     with engine.begin() as conn:
-        if password:
-            conn.execute(sa.text(f"ALTER ROLE {APP_ROLE} PASSWORD {_literal(conn, password)}"))
+        if settings.app_password:
+            conn.execute(sa.text(f"ALTER ROLE {APP_ROLE} PASSWORD {_literal(conn, settings.app_password)}"))
+        if settings.context_secret:
+            conn.execute(
+                sa.text("UPDATE ggc_private.context_key SET secret = :k"), {"k": context_key(settings.context_secret)}
+            )
         _demo_accounts(conn)
 
 

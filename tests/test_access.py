@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pandas as pd
 import pytest
@@ -16,7 +17,16 @@ import sqlalchemy as sa
 from google.protobuf.json_format import MessageToJson
 
 from data_access import accounts, schema
-from data_access.engine import Principal, _on_begin, acting, acting_as, app_engine, app_url
+from data_access.engine import (
+    CONTEXT_TTL_S,
+    Principal,
+    _on_begin,
+    acting,
+    acting_as,
+    app_engine,
+    app_url,
+    sign_context,
+)
 from data_access.settings import PROJECT_ROOT
 from tests.apptest import app_test
 from tests.conftest import writable_copy
@@ -120,9 +130,7 @@ def test_a_thousand_interleaved_requests_of_two_areas_over_two_connections_leak_
             area = areas[(i + n) % 2]
             with acting(area), pool.connect() as conn:
                 setting, districts = conn.execute(
-                    sa.text(
-                        "SELECT current_setting('app.area', true), array_agg(DISTINCT district_code) FROM community"
-                    )
+                    sa.text("SELECT ggc_area(), array_agg(DISTINCT district_code) FROM community")
                 ).one()
             if setting != area or districts != [area]:
                 wrong.append((area, setting, districts))
@@ -504,3 +512,72 @@ def test_an_account_cannot_make_itself_admin_through_the_app_role(engine, accoun
         config = conn.execute(sa.text("SELECT rolconfig FROM pg_roles WHERE rolname = 'ggc_app'")).scalar()
     assert tuple(row) == ("street", "430602001")
     assert {"statement_timeout=60s", "idle_in_transaction_session_timeout=60s"} <= set(config)
+
+
+def _probe(sql: str, context: str | None = None, area: str = "") -> tuple[str, object]:
+    """One statement on a bare ggc_app connection (no signing listener): ('rows', n) or ('refused', sqlstate)."""
+    bare = sa.create_engine(app_url(), poolclass=sa.pool.NullPool)
+    try:
+        with bare.begin() as conn:
+            for setting in ("app.area", "app.role", "app.user"):  # what a holder of the credentials would try
+                conn.execute(sa.text("SELECT set_config(:s, :v, true)"), {"s": setting, "v": area})
+            if context is not None:
+                conn.execute(sa.text("SELECT set_config('app.context', :c, true)"), {"c": context})
+            result = conn.execute(sa.text(sql))
+            return "rows", result.scalar() if result.returns_rows else result.rowcount
+    except sa.exc.DBAPIError as exc:
+        return "refused", exc.orig.sqlstate
+    finally:
+        bare.dispose()
+
+
+def test_the_app_roles_credentials_neither_forge_nor_widen_the_area(engine, account):
+    """Issue 16: connected as ggc_app directly, every probe of the hostile run sees 0 foreign rows or is refused."""
+    name, _ = account
+    count = "SELECT count(*) FROM issue"
+    with engine.connect() as conn:
+        everything = conn.execute(sa.text(count)).scalar()
+        street = conn.execute(sa.text(count + " WHERE starts_with(community_code, '430602001')")).scalar()
+        key = conn.execute(sa.text("SELECT secret FROM ggc_private.context_key")).scalar()
+    assert everything > street > 0
+    genuine = sign_context("430602001", "street", name, key)
+    forged = sign_context("*", "admin", "admin", b"a guessed key")
+    stale = sign_context("*", "admin", "admin", key, now=time.time() - CONTEXT_TTL_S - 1)
+    widened = genuine.replace("430602001|street", "*|admin", 1)
+    assert _probe(count, genuine) == ("rows", street)  # the signed context works on a bare connection
+    for context in (None, "", forged, stale, widened, "*|admin|9999999999|" + "0" * 64 + "|admin"):
+        assert _probe(count, context, area="*") == ("rows", 0), context
+        assert _probe("SELECT count(*) FROM app_user", context, area="*") == ("rows", 0), context
+    refused = {
+        "the key": ("SELECT count(*) FROM ggc_private.context_key", None),
+        "every hash": ("SELECT count(password_hash) FROM app_user", genuine),
+        "a new admin": (
+            "INSERT INTO app_user (username, role, area, password_hash) VALUES ('mallory', 'admin', '', 'x')",
+            genuine,
+        ),
+        "its own role": (f"UPDATE app_user SET role = 'admin', area = '' WHERE username = '{name}'", genuine),
+        "no connection limit": ("ALTER ROLE ggc_app CONNECTION LIMIT -1", None),
+        "a new role": ("CREATE ROLE mallory LOGIN", None),
+    }
+    answers = {probe: _probe(sql, context, area="*")[0] for probe, (sql, context) in refused.items()}
+    assert answers == dict.fromkeys(refused, "refused")
+    assert _probe("SELECT ggc_password_hash() IS NOT NULL", genuine) == ("rows", True)  # its own, for sign-in
+    assert _probe("SELECT ggc_password_hash()", sign_context("", "", "admin", b"x")) == ("rows", None)
+    with engine.connect() as conn:
+        limit = conn.execute(sa.text("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'ggc_app'")).scalar()
+    assert 0 < limit <= 100
+
+
+def test_a_role_default_set_by_the_app_role_does_not_reach_the_dashboards_sessions(engine):
+    """Postgres lets a role change its own defaults (ALTER ROLE ggc_app SET statement_timeout = '1ms'); the
+    dashboard passes its own timeout on every connection, so the sabotage does not take."""
+    assert _probe("ALTER ROLE ggc_app SET statement_timeout = '1ms'")[0] == "rows"
+    try:
+        app_engine().dispose()  # new connections: the new default would apply to them
+        with acting("430602"), app_engine().connect() as conn:
+            assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == "30s"
+            assert conn.execute(sa.text("SELECT count(*) FROM issue")).scalar() > 0
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER ROLE ggc_app SET statement_timeout = '60s'"))
+        app_engine().dispose()
