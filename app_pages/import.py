@@ -13,16 +13,15 @@ from dashboard.widgets import table
 from data_access.engine import acting_as, app_engine
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, TABLE_SUFFIXES, template
 from data_access.importing.load import import_file
-from data_access.importing.validate import problem_frame
+from data_access.importing.validate import FileProblem, problem_frame
 from data_access.settings import get_settings
 
 CRS = [None, "WGS-84", "CGCS2000", "GCJ-02", "BD-09", *[f"EPSG:{n}" for n in range(4513, 4534)]]
 SHAPEFILE_PARTS = ["shp", "shx", "dbf", "prj", "cpg"]
 
 
-def _saved(uploads) -> Path:
-    """Write the uploaded file(s) to a fresh folder; a loose Shapefile's parts land side by side."""
-    folder = Path(tempfile.mkdtemp(prefix="ggc-import-"))
+def _saved(uploads, folder: Path) -> Path:
+    """Write the uploaded file(s) to ``folder``; a loose Shapefile's parts land side by side."""
     for upload in uploads:
         (folder / Path(upload.name).name).write_bytes(upload.getvalue())
     main = [p for p in folder.iterdir() if p.suffix.lower() in (*LAYER_SUFFIXES, *TABLE_SUFFIXES)]
@@ -38,6 +37,15 @@ def _import(kind, path, **options):
 
 def _load(kind, path, uploads, crs, encoding, valid_rows_only) -> None:
     done = _import(kind, path, crs=crs, encoding=encoding, valid_rows_only=valid_rows_only)
+    if not done.loaded:  # the store refused what the check passed (a concurrent change): say so, load nothing
+        st.error(t("validation_failed", n=len(done.problems), rows=max(done.rejected_rows, 1)))
+        table(
+            problem_frame(done.problems, lang()),
+            ["row", "column", "value", "reason"],
+            f"{kind}_refused",
+            "problems_table",
+        )
+        return
     digest = hashlib.sha256(b"".join(u.getvalue() for u in uploads)).hexdigest()
     auth.audit(
         "import", kind=kind, files=[u.name for u in uploads], sha256=digest, rows=done.rows,
@@ -45,6 +53,31 @@ def _load(kind, path, uploads, crs, encoding, valid_rows_only) -> None:
     )  # fmt: skip
     data.clear()
     st.success(t("loaded", new=done.inserted, updated=done.updated, skipped=done.rejected_rows))
+
+
+def _page(kind, path, uploads, crs, encoding) -> None:
+    """The dry run's report of the upload, and the button that loads it."""
+    report = _import(kind, path, crs=crs, encoding=encoding, dry_run=True)
+    st.caption(t("import_read", rows=report.rows, encoding=report.encoding, crs=report.crs))
+    st.subheader(t("preview"))
+    st.dataframe(report.preview, hide_index=True, width="stretch")
+    if report.shapes is not None and len(report.shapes):
+        level = {"districts": "district", "streets": "street", "communities": "community"}.get(kind, "grid")
+        st.pydeck_chart(mapview.preview(report.shapes, level, get_settings(), 360), height=360)
+    for note in report.notes:
+        st.info(note.line(lang()))
+    if report.problems:
+        st.warning(t("validation_failed", n=len(report.problems), rows=max(report.rejected_rows, 1)))
+        st.subheader(t("report"))
+        problems = problem_frame(report.problems, lang())
+        table(problems, ["row", "column", "value", "reason"], f"{kind}_problems", "problems_table")
+        header_problem = any(p.row == 1 for p in report.problems)
+        if not header_problem and st.button(t("load_valid"), type="primary"):
+            _load(kind, path, uploads, crs, encoding, valid_rows_only=True)
+    else:
+        st.success(t("validation_ok", rows=report.rows))
+        if st.button(t("load"), type="primary"):
+            _load(kind, path, uploads, crs, encoding, valid_rows_only=False)
 
 
 with guarded():
@@ -70,34 +103,16 @@ with guarded():
     )
     body, name, mime = template(kind)
     st.download_button(t("template"), body, name, mime)
-    types = ["geojson", "json", "zip", "gpkg", *SHAPEFILE_PARTS] if layer else ["csv", "xlsx"]
+    # Old workbooks are taken too, to be answered with what to do (save as .xlsx) rather than refused unread.
+    types = ["geojson", "json", "zip", "gpkg", *SHAPEFILE_PARTS] if layer else ["csv", "txt", "xlsx", "xls", "et"]
     uploads = st.file_uploader(
         t("upload_layer" if layer else "upload"), type=types, accept_multiple_files=True, key=f"upload_{kind}"
     )
     if uploads:
-        path = _saved(uploads)
-        try:
-            report = _import(kind, path, crs=crs, encoding=encoding, dry_run=True)
-        except ValueError as exc:
-            st.error(t("import_error", error=str(exc)))
-            st.stop()
-        st.caption(t("import_read", rows=report.rows, encoding=report.encoding, crs=report.crs))
-        st.subheader(t("preview"))
-        st.dataframe(report.preview, hide_index=True, width="stretch")
-        if report.shapes is not None and len(report.shapes):
-            level = {"districts": "district", "streets": "street", "communities": "community"}.get(kind, "grid")
-            st.pydeck_chart(mapview.preview(report.shapes, level, get_settings(), 360), height=360)
-        for note in report.notes:
-            st.info(note.line(lang()))
-        if report.problems:
-            st.warning(t("validation_failed", n=len(report.problems), rows=max(report.rejected_rows, 1)))
-            st.subheader(t("report"))
-            problems = problem_frame(report.problems, lang())
-            table(problems, ["row", "column", "value", "reason"], f"{kind}_problems", "problems_table")
-            header_problem = any(p.row == 1 for p in report.problems)
-            if not header_problem and st.button(t("load_valid"), type="primary"):
-                _load(kind, path, uploads, crs, encoding, valid_rows_only=True)
-        else:
-            st.success(t("validation_ok", rows=report.rows))
-            if st.button(t("load"), type="primary"):
-                _load(kind, path, uploads, crs, encoding, valid_rows_only=False)
+        # The uploads live in a folder of this run only: removed again however the run ends.
+        with tempfile.TemporaryDirectory(prefix="ggc-import-") as folder:
+            path = _saved(uploads, Path(folder))
+            try:
+                _page(kind, path, uploads, crs, encoding)
+            except FileProblem as exc:
+                st.error(t("import_error", error=exc.reason_in(lang())))

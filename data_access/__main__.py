@@ -81,27 +81,37 @@ def _cmd_figures(args) -> dict:
 
 
 def _cmd_import(args) -> int:
-    """Exit 0 loaded (or valid on a dry run), 1 rejected with a report, 2 usage error."""
+    """Exit 0 loaded (or valid on a dry run), 1 rejected with a report or unreadable, 2 usage error."""
+    from pathlib import Path
+
     from data_access.engine import get_engine
-    from data_access.importing.load import import_file
+    from data_access.importing.load import UsageError, import_file
     from data_access.store import ensure_ready
 
+    name = Path(args.path).name
     try:
         ensure_ready(load_demo_if_empty=False)
-        report = import_file(
-            get_engine(),
-            args.kind,
-            args.path,
-            crs=args.crs,
-            encoding=args.encoding,
-            dry_run=args.dry_run,
-            valid_rows_only=args.valid_rows_only,
-        )
-    except (LookupError, FileNotFoundError) as exc:
+        with warnings.catch_warnings():  # numerical warnings of the libraries are not the user's business
+            warnings.simplefilter("ignore")
+            report = import_file(
+                get_engine(),
+                args.kind,
+                args.path,
+                crs=args.crs,
+                encoding=args.encoding,
+                dry_run=args.dry_run,
+                valid_rows_only=args.valid_rows_only,
+            )
+    except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except ValueError as exc:  # FileProblem: the file as a whole cannot be read
+        print(f"error: {exc}; nothing was loaded", file=sys.stderr)
+        return 1
+    except Exception as exc:  # one line, never a traceback; the store is unchanged (one transaction)
+        logging.getLogger("data_access.import").debug("import of %s failed", name, exc_info=True)
+        detail = str(exc).splitlines()[0][:200] if str(exc) else "unexpected failure"
+        print(f"error: {name} could not be imported ({detail}); nothing was loaded", file=sys.stderr)
         return 1
     if report.loaded:
         _audit_import(args, report)

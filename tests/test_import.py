@@ -142,7 +142,7 @@ def test_issue_lifecycle_out_of_order(engine, tmp_path):
     lines[1] = lines[1].replace("2026-03-02 16:00", "2026-03-01 16:00").replace("IMP-I-0001", "LC-1")
     report = import_file(engine, "issues", write(tmp_path, lines[:2]))
     assert not report.loaded
-    assert any(p.column == "closed_at" and "earlier than handled_at" in p.reason for p in report.problems)
+    assert any(p.column == "结案时间" and "earlier than 处置时间" in p.reason for p in report.problems)
 
 
 def test_valid_rows_only_loads_the_rest(engine, tmp_path):
@@ -227,8 +227,8 @@ def test_csv_headers_with_spaces_and_quoted_line_breaks_read(tmp_path):
     from data_access.importing.validate import read_table
 
     path = write(tmp_path, ["a, b", '"x\ny", 2', "", "3,4"])
-    df, encoding = read_table(path)
-    assert list(df.columns) == ["a", "b"] and encoding == "utf-8"
+    df, encoding, problems = read_table(path)
+    assert list(df.columns) == ["a", "b"] and encoding == "utf-8" and not problems
     assert df["a"].tolist() == ["x\ny", "3"] and df["b"].str.strip().tolist() == ["2", "4"]
 
 

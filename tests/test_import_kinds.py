@@ -15,11 +15,12 @@ import sys
 import time
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 import sqlalchemy as sa
-from shapely.geometry import box, mapping
+from shapely.geometry import box, mapping, shape
 
 from data_access.importing.kinds import KINDS, template
 from data_access.importing.load import import_file
@@ -173,8 +174,19 @@ def _community(engine):
     return shapely.from_wkb(bytes(wkb))
 
 
-def _grid_in(geom, size=0.004):
-    p = geom.representative_point()
+def _spot(base, slot: int, size=0.004):
+    """The centre of the ``slot``-th of the boxes laid out over ``base`` clear of the example grids: test
+    grids do not overlap the stored ones, nor each other (an overlap is reported)."""
+    examples = json.loads((EX / "grids.geojson").read_text("utf-8"))["features"]
+    free = base.difference(shapely.union_all([shape(f["geometry"]) for f in examples]).buffer(0.001))
+    minx, miny, maxx, maxy = base.bounds
+    xs, ys = np.arange(minx, maxx - size, 1.5 * size), np.arange(miny, maxy - size, 1.5 * size)
+    cells = [box(x, y, x + size, y + size) for x in xs for y in ys]
+    return [c for c in cells if free.contains(c)][slot].centroid
+
+
+def _grid_in(geom, size=0.004, slot=0):
+    p = _spot(geom, slot, size)
     return box(p.x - size / 2, p.y - size / 2, p.x + size / 2, p.y + size / 2).intersection(geom)
 
 
@@ -183,7 +195,7 @@ def test_a_shapefile_with_gbk_attributes_and_no_cpg_is_detected(loaded, tmp_path
         tmp_path,
         "s.shp",
         [{"网格代码": "420102001001009", "名称": "检测网格"}],
-        [_grid_in(_community(loaded))],
+        [_grid_in(_community(loaded), slot=9)],
         encoding="GBK",
     )
     (tmp_path / "s.cpg").unlink()
@@ -198,7 +210,7 @@ def test_a_cpg_that_contradicts_the_bytes_is_reported(loaded, tmp_path):
         tmp_path,
         "s.shp",
         [{"网格代码": "420102001001008", "名称": "编码网格"}],
-        [_grid_in(_community(loaded))],
+        [_grid_in(_community(loaded), slot=8)],
         encoding="GBK",
     )
     (tmp_path / "s.cpg").write_text("UTF-8")
@@ -210,19 +222,20 @@ def test_a_cpg_that_contradicts_the_bytes_is_reported(loaded, tmp_path):
 
 
 def test_crs_from_a_geojson_crs_member_and_from_a_prj(loaded, tmp_path):
-    grid = _grid_in(_community(loaded))
+    grid = _grid_in(_community(loaded), slot=7)
     gk = gpd.GeoSeries([grid], crs="EPSG:4326").to_crs("EPSG:4547").iloc[0]
     path = _geojson(
         tmp_path, [{"网格代码": "420102001001007", "名称": "投影网格"}], [gk], crs_member="urn:ogc:def:crs:EPSG::4547"
     )
     report = import_file(loaded, "grids", path)
     assert report.loaded and report.crs == "EPSG:4547", [p.line() for p in report.problems]
-    shp = _layer(tmp_path, "p.shp", [{"code": "420102001001006", "name": "UTM"}], [grid], encoding="UTF-8")
+    grid6 = _grid_in(_community(loaded), slot=6)
+    shp = _layer(tmp_path, "p.shp", [{"code": "420102001001006", "name": "UTM"}], [grid6], encoding="UTF-8")
     shp_utm = _layer(
         tmp_path,
         "u.shp",
         [{"code": "420102001001006", "name": "UTM"}],
-        gpd.GeoSeries([grid], crs="EPSG:4326").to_crs("EPSG:32650").to_list(),
+        gpd.GeoSeries([grid6], crs="EPSG:4326").to_crs("EPSG:32650").to_list(),
         crs="EPSG:32650",
         encoding="UTF-8",
     )
@@ -233,15 +246,14 @@ def test_crs_from_a_geojson_crs_member_and_from_a_prj(loaded, tmp_path):
         centre = conn.execute(
             sa.text("SELECT centroid_lon, centroid_lat FROM grid WHERE code = '420102001001006'")
         ).one()
-    assert abs(centre[0] - grid.centroid.x) < 1e-6 and abs(centre[1] - grid.centroid.y) < 1e-6
+    assert abs(centre[0] - grid6.centroid.x) < 1e-6 and abs(centre[1] - grid6.centroid.y) < 1e-6
 
 
 def test_a_flag_overrides_the_declared_crs_with_a_note(loaded, tmp_path):
-    import numpy as np
 
     from geo.crs import wgs84_to_gcj02
 
-    grid = _grid_in(_community(loaded))
+    grid = _grid_in(_community(loaded), slot=5)
     gcj = shapely.transform(grid, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
     shp = _layer(tmp_path, "g.shp", [{"code": "420102001001005", "name": "高德网格"}], [gcj], encoding="UTF-8")
     report = import_file(loaded, "grids", shp, crs="GCJ-02")
@@ -254,15 +266,17 @@ def test_a_flag_overrides_the_declared_crs_with_a_note(loaded, tmp_path):
 BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
 
 
-def _shifted(geom_json, base):
+def _shifted(geom_json, base, slot=3):
     """A GeoJSON polygon in unit coordinates moved to a small box inside ``base``."""
-    p = base.representative_point()
+    p = _spot(base, slot)
     ring = [[p.x + x * 0.002, p.y + y * 0.002] for x, y in geom_json["coordinates"][0]]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
 def test_a_self_crossing_ring_is_repaired_and_noted(loaded, tmp_path):
-    path = _geojson(tmp_path, [{"网格代码": "420102001001004", "名称": "领结"}], [_shifted(BOWTIE, _community(loaded))])
+    path = _geojson(
+        tmp_path, [{"网格代码": "420102001001004", "名称": "领结"}], [_shifted(BOWTIE, _community(loaded), slot=4)]
+    )
     report = import_file(loaded, "grids", path)
     assert report.loaded, [p.line() for p in report.problems]
     assert any("repaired (Self-intersection" in n.line() for n in report.notes)
@@ -273,9 +287,9 @@ def _bad_layer_cases(engine):
     base = _community(engine)
     spike = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [1, 40], [1, 1], [0, 1], [0, 0]]]}
     flat = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]}
-    outside = shapely.affinity.translate(_grid_in(base), 0.3, 0)
+    outside = shapely.affinity.translate(_grid_in(base, slot=3), 0.3, 0)
     far = box(2.3, 48.8, 2.4, 48.9)
-    swapped = shapely.transform(_grid_in(base), lambda xy: xy[:, ::-1])
+    swapped = shapely.transform(_grid_in(base, slot=3), lambda xy: xy[:, ::-1])
     g = {"网格代码": "420102001001003", "名称": "坏网格"}
     return {
         "spike": ([g], [_shifted(spike, base)], "cannot be repaired safely"),
@@ -287,13 +301,13 @@ def _bad_layer_cases(engine):
         "swapped": ([g], [swapped], "longitude and latitude look swapped"),
         "unknown parent": (
             [{"网格代码": "420102009009001", "名称": "无主"}],
-            [_grid_in(base)],
+            [_grid_in(base, slot=3)],
             "unknown community code",
         ),
-        "markup": ([{**g, "名称": "<img src=x onerror=alert(1)>"}], [_grid_in(base)], "contains markup"),
-        "duplicate": ([g, g], [_grid_in(base), _grid_in(base)], "duplicate key; first on row 2"),
-        "bad code": ([{**g, "网格代码": "4201"}], [_grid_in(base)], "not a 15-digit code"),
-        "missing column": ([{"名称": "无代码"}], [_grid_in(base)], "missing required column 网格代码"),
+        "markup": ([{**g, "名称": "<img src=x onerror=alert(1)>"}], [_grid_in(base, slot=3)], "contains markup"),
+        "duplicate": ([g, g], [_grid_in(base, slot=3), _grid_in(base, slot=3)], "duplicate key; first on row 2"),
+        "bad code": ([{**g, "网格代码": "4201"}], [_grid_in(base, slot=3)], "not a 15-digit code"),
+        "missing column": ([{"名称": "无代码"}], [_grid_in(base, slot=3)], "missing required column 网格代码"),
     }
 
 

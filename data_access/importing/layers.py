@@ -2,13 +2,15 @@
 
 The attribute table comes back as strings for the same checks as a CSV; the geometries come back
 in WGS-84, repaired where that is safe. Problems of the whole file (an unreadable CRS, a .cpg that
-contradicts the bytes) are raised as ``LayerError``; problems of single features are returned.
+contradicts the bytes, a broken archive) are raised as ``FileProblem``; problems of single features
+are returned.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -20,18 +22,16 @@ import shapely
 from shapely.geometry import shape
 
 from data_access.importing.encodings import EncodingProblem, decode
-from data_access.importing.validate import Problem
+from data_access.importing.validate import FileProblem, Problem
 from geo.crs import CHINA_BBOX, crs_of_file, normalise_crs, to_wgs84
 
 # A repair is safe when the repaired outline stays this close to the original one: it only
 # splits a self-crossing ring or drops a zero-area spike shorter than this.
 REPAIR_TOLERANCE_DEG = 1e-4  # ≈ 10 m
 MIN_AREA_DEG2 = 1e-10  # ≈ 1 m²: a polygon smaller than this has collapsed to a line or a point
+MAX_MEMBERS = 1000  # files in an archive (a Shapefile is 3 to 8)
+MAX_UNPACKED = 2 * 1024**3  # bytes an archive may unpack to
 _CODE_PAGES = {"936": "gbk", "54936": "gb18030", "65001": "utf-8", "UTF8": "utf-8", "CP936": "gbk"}
-
-
-class LayerError(ValueError):
-    """The file as a whole cannot be read as a boundary layer."""
 
 
 @dataclass
@@ -57,34 +57,54 @@ def _crs_member(obj: dict) -> str | None:
     return normalise_crs(text)
 
 
-def _read_geojson(path: Path, encoding: str | None) -> tuple[pd.DataFrame, list, str | None, str]:
-    text, used = decode(path.read_bytes(), encoding)
+def _no_constants(name: str):
+    raise ValueError(name)
+
+
+def _read_geojson(path: Path, encoding: str | None) -> tuple[pd.DataFrame, list, str | None, str, list[Problem]]:
     try:
-        obj = json.loads(text)
+        text, used = decode(path.read_bytes(), encoding)
+    except EncodingProblem as exc:
+        raise FileProblem("encoding", name=path.name, detail=str(exc)) from None
+    try:
+        obj = json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
-        raise LayerError(f"{path.name} is not valid JSON: {exc}") from None
-    if obj.get("type") != "FeatureCollection" or not isinstance(obj.get("features"), list):
-        raise LayerError(f"{path.name} is not a GeoJSON FeatureCollection")
+        raise FileProblem(
+            "not_json", name=path.name, detail=f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except ValueError:  # NaN, Infinity, -Infinity
+        raise FileProblem("json_nan", name=path.name) from None
+    except RecursionError:
+        raise FileProblem("json_deep", name=path.name) from None
+    if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection" or not isinstance(obj.get("features"), list):
+        raise FileProblem("not_feature_collection", name=path.name)
     try:
         declared = _crs_member(obj)
-    except ValueError as exc:
-        raise LayerError(f"{path.name}: the crs member names an {exc}") from None
-    rows, geoms = [], []
-    for feature in obj["features"]:
-        rows.append(feature.get("properties") or {})
+    except (ValueError, AttributeError) as exc:
+        raise FileProblem("crs_file", name=path.name, detail=f"the crs member names an {exc}") from None
+    rows, geoms, problems = [], [], []
+    for i, feature in enumerate(obj["features"]):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(Problem(i + 2, "feature", str(feature)[:40], "not_feature"))
+            feature = {}
+        props = feature.get("properties")
+        if props is not None and not isinstance(props, dict):
+            problems.append(Problem(i + 2, "properties", str(props)[:40], "not_properties"))
+            props = None
+        rows.append(props or {})
         g = feature.get("geometry")
         try:
             geoms.append(shape(g) if g else None)
-        except (ValueError, TypeError, AttributeError, KeyError):
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError):
             geoms.append(shapely.Point())  # unreadable: reported as "no geometry"
-    return pd.DataFrame(rows), geoms, declared, used
+    return pd.DataFrame(rows, index=range(len(rows))), geoms, declared, used, problems
 
 
 def _shapefile_encoding(shp: Path, flag: str | None) -> tuple[str, Problem | None]:
     """The attribute encoding: the flag, else the .cpg (checked against the bytes), else detected."""
     dbf = next((p for p in shp.parent.iterdir() if p.stem == shp.stem and p.suffix.lower() == ".dbf"), None)
     if dbf is None:
-        raise LayerError(f"{shp.name}: the .dbf file (attributes) is missing next to it")
+        raise FileProblem("no_dbf", name=shp.name)
     data = dbf.read_bytes()
     header = int.from_bytes(data[8:10], "little") if len(data) > 10 else len(data)
     records = data[header:]
@@ -97,7 +117,7 @@ def _shapefile_encoding(shp: Path, flag: str | None) -> tuple[str, Problem | Non
         try:
             codecs.lookup(declared)
         except LookupError:
-            raise LayerError(f"{cpg.name} names an unknown encoding {raw!r}; pass --encoding") from None
+            raise FileProblem("cpg_unknown", name=cpg.name, raw=raw) from None
         try:
             decode(records, declared)
         except EncodingProblem as exc:
@@ -105,14 +125,11 @@ def _shapefile_encoding(shp: Path, flag: str | None) -> tuple[str, Problem | Non
                 _, actual = decode(records)
             except EncodingProblem:
                 actual = "unknown"
-            raise LayerError(
-                f"{cpg.name} says {raw} but the attributes are not: {exc}; they read as {actual} "
-                f"(fix the .cpg or pass --encoding {actual})"
-            ) from None
+            raise FileProblem("cpg_wrong", name=cpg.name, raw=raw, detail=str(exc), actual=actual) from None
     try:
         _, used = decode(records, declared)
     except EncodingProblem as exc:
-        raise LayerError(f"{shp.name} attributes: {exc}") from None
+        raise FileProblem("encoding", name=shp.name, detail=str(exc)) from None
     if cpg is None and flag is None:
         note = Problem(0, "", "", "no_cpg", {"encoding": used})
     return ("gbk" if used == "gbk" else "utf-8" if used.startswith("utf-8") else used), note
@@ -125,28 +142,58 @@ def _read_ogr(path: Path, encoding: str | None) -> tuple[pd.DataFrame, list, str
     try:
         df = pyogrio.read_dataframe(path, **({"encoding": encoding} if encoding else {}))
     except Exception as exc:  # GDAL raises several types for unreadable files
-        raise LayerError(f"{path.name} cannot be read: {exc}") from None
+        detail = str(exc).replace(str(path.parent) + "/", "").splitlines()[0] if str(exc) else "unknown format"
+        raise FileProblem("unreadable_layer", name=path.name, detail=detail) from None
     declared = None
     if df.crs is not None:
         try:
             declared = crs_of_file(df.crs)
         except ValueError as exc:
-            raise LayerError(f"{path.name}: {exc}") from None
+            raise FileProblem("crs_file", name=path.name, detail=str(exc)) from None
     geoms = list(df.geometry.to_numpy())
     return pd.DataFrame(df.drop(columns=df.geometry.name)), geoms, declared
 
 
-def _unzip(path: Path) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="ggc-layer-"))
-    with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            target = (folder / info.filename).resolve()
-            if not str(target).startswith(str(folder.resolve())):
-                raise LayerError(f"{path.name}: unsafe path {info.filename!r} in the archive")
-        zf.extractall(folder)
+def _unzip(path: Path, folder: Path) -> Path:
+    """Unpack ``path`` into ``folder`` (never outside it, within MAX_MEMBERS and MAX_UNPACKED bytes, counted
+    as the bytes come out rather than as the archive declares them); return the one layer file inside."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise FileProblem("damaged_zip" if path.read_bytes()[:2] == b"PK" else "not_zip", name=path.name) from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise FileProblem("zip_files", name=path.name, n=len(infos), limit=MAX_MEMBERS)
+        root = folder.resolve()
+        for info in infos:
+            if not (folder / info.filename).resolve().is_relative_to(root):
+                raise FileProblem("zip_unsafe", name=path.name, member=info.filename)
+            if info.flag_bits & 0x1:
+                raise FileProblem("zip_password", name=path.name)
+        if sum(i.file_size for i in infos) > MAX_UNPACKED:
+            raise FileProblem("zip_unpacked", name=path.name, limit=MAX_UNPACKED)
+        left = MAX_UNPACKED
+        try:
+            for info in infos:
+                target = folder / info.filename
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(info) as src, open(target, "wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        left -= len(chunk)
+                        if left < 0:
+                            raise FileProblem("zip_unpacked", name=path.name, limit=MAX_UNPACKED)
+                        dst.write(chunk)
+        except FileProblem:
+            raise
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
+            raise FileProblem("damaged_zip", name=path.name) from None
     found = [p for p in folder.rglob("*") if p.suffix.lower() in (".shp", ".gpkg", ".geojson", ".json")]
     if len(found) != 1:
-        raise LayerError(f"{path.name}: expected one .shp, .gpkg or .geojson in the archive, found {len(found)}")
+        raise FileProblem("zip_layers", name=path.name, n=len(found))
     return found[0]
 
 
@@ -154,15 +201,23 @@ def read_layer(path: Path, *, crs: str | None = None, encoding: str | None = Non
     """Read a boundary file and convert its geometries to WGS-84.
 
     ``crs`` (the --crs flag) overrides the CRS the file declares; with neither, WGS-84 is assumed
-    and coordinates outside China are reported per feature.
+    and coordinates outside China are reported per feature. An archive is unpacked into a
+    temporary folder that is removed again whatever happens.
     """
+    if path.suffix.lower() != ".zip":
+        return _read_layer(path, crs, encoding)
+    folder = Path(tempfile.mkdtemp(prefix="ggc-layer-"))
+    try:
+        return _read_layer(_unzip(path, folder), crs, encoding)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_layer(path: Path, crs: str | None, encoding: str | None) -> Layer:
     suffix = path.suffix.lower()
-    notes = []
-    if suffix == ".zip":
-        path = _unzip(path)
-        suffix = path.suffix.lower()
+    notes, problems = [], []
     if suffix in (".geojson", ".json"):
-        attrs, geoms, declared, used = _read_geojson(path, encoding)
+        attrs, geoms, declared, used, problems = _read_geojson(path, encoding)
     elif suffix == ".shp":
         used, note = _shapefile_encoding(path, encoding)
         notes += [note] if note else []
@@ -171,7 +226,7 @@ def read_layer(path: Path, *, crs: str | None = None, encoding: str | None = Non
         used = "utf-8"
         attrs, geoms, declared = _read_ogr(path, None)
     else:
-        raise LayerError(f"{path.name}: expected GeoJSON, a Shapefile (.shp or .zip) or a GeoPackage (.gpkg)")
+        raise FileProblem("layer_suffix", name=path.name)
     if crs:
         source = normalise_crs(crs)
         if declared and declared != source:
@@ -181,10 +236,12 @@ def read_layer(path: Path, *, crs: str | None = None, encoding: str | None = Non
     else:
         source = "WGS-84"
         notes.append(Problem(0, "", "", "no_crs"))
+    if attrs.empty and not len(attrs.columns) and not geoms:
+        raise FileProblem("no_rows", name=path.name)
     attrs = attrs.astype(object).where(attrs.notna(), "")
-    wgs, problems, repaired = clean_geometries(geoms, source)
+    wgs, geometry_problems, repaired = clean_geometries(geoms, source)
     notes += repaired
-    return Layer(attrs, wgs, source, used, notes, problems)
+    return Layer(attrs, wgs, source, used, notes, problems + geometry_problems)
 
 
 def clean_geometries(geoms: list, source: str) -> tuple[np.ndarray, list[Problem], list[Problem]]:

@@ -19,13 +19,14 @@ from data_access.bulk import copy_dataframe
 from data_access.categories import deadline
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, Kind
 from data_access.importing.layers import read_layer
-from data_access.importing.validate import Problem, map_headers, parse, read_table
+from data_access.importing.validate import FileProblem, Problem, map_headers, parse, read_table
 from data_access.store import bump_data_version
 from geo.measure import area_km2, to_albers
 from geo.overlay import classify_compounds
 
 OUTSIDE_TOLERANCE_DEG = 0.002  # ≈ 200 m: a point this far outside its unit is reported
 OUTSIDE_SHARE = 0.10  # a boundary with more than this share of its area outside its parent is reported
+OVERLAP_SHARE = 0.05  # two units of one level overlapping by more than this share of the smaller are reported
 MAX_BYTES = 200 * 1024 * 1024
 PARENT = {"street": "district", "community": "street", "grid": "community", "micro_grid": "grid"}
 LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
@@ -163,6 +164,13 @@ def _place(conn, kind: Kind, df: pd.DataFrame, problems: list[Problem]) -> None:
                 df[col] = None
             todo = df[col].isna().to_numpy() & has_xy
             df.loc[todo, col] = _locate(_units(conn, level, districts), pts[todo])
+            # Where stored units overlap, the unit found may belong to another parent: then the row keeps
+            # the coarser place only (a grid of its community, a micro-grid of its grid, or none).
+            parent = "community_code" if level == "grid" else "grid_code"
+            n = LENGTH["community" if level == "grid" else "grid"]
+            if parent in df.columns:
+                foreign = todo & df[col].notna().to_numpy() & (df[col].str[:n] != df[parent]).to_numpy(dtype=bool)
+                df.loc[foreign, col] = None
     finest = next((c for c in ("community_code", "street_code") if c in df.columns), None)
     if finest:
         if "street_code" not in df.columns:
@@ -213,9 +221,6 @@ def _resolve_issues(conn, kind, df, problems):
         known_workers = pd.read_sql(sa.text("SELECT code FROM grid_worker"), conn)["code"]
         unknown = df["reporter_code"].notna() & ~df["reporter_code"].isin(known_workers)
         _flag(problems, df, unknown, "上报人编号", df["reporter_code"], "unknown_ref", unit="worker")
-    if "resolved" in df:
-        no_visit = df["resolved"].notna() & df["evaluated_at"].isna()
-        _flag(problems, df, no_visit, "是否解决", df["resolved"], "needs_evaluation")
 
 
 def _resolve_workers(conn, kind, df, problems):
@@ -326,9 +331,43 @@ def _outside_parent(df, parents: pd.DataFrame, parent_col: str, unit: str, probl
             )
 
 
+def _overlaps(conn, level: str, df: pd.DataFrame, problems: list[Problem]) -> None:
+    """Report boundaries that overlap another unit of their level, stored (other codes) or in the file.
+
+    Units of one level tile their parent; a grid drawn over another would place the issues of the
+    overlap in either. Slivers where two outlines were digitised a little differently stay below
+    OVERLAP_SHARE and pass.
+    """
+    has = (df["g"].notna() & df["code"].notna()).to_numpy()
+    if not has.any():
+        return
+    mine, codes, rows = df.loc[has, "g"].to_numpy(), df.loc[has, "code"].to_numpy(), df.index[has]
+    where, params = "WHERE code <> ALL(:c)", {"c": sorted(set(codes))}
+    if level != "district":
+        where += " AND district_code = ANY(:d)"
+        params["d"] = sorted({c[:6] for c in codes})
+    stored = _geoms(conn, level, where, params)
+    others = np.concatenate([stored["g"].to_numpy(), mine]) if len(stored) else mine
+    other_codes = np.concatenate([stored.index.to_numpy(), codes]) if len(stored) else codes
+    a, b = shapely.STRtree(others).query(mine, predicate="intersects")
+    within_file = b - len(stored)
+    keep = (within_file < 0) | (within_file > a)  # each pair of the file's own once, and no unit with itself
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return
+    share = shapely.area(shapely.intersection(mine[a], others[b])) / np.minimum(
+        shapely.area(mine[a]), shapely.area(others[b])
+    )
+    for i, j, s in zip(a, b, share, strict=True):
+        if s > OVERLAP_SHARE:
+            params = {"unit": level, "code": other_codes[j], "share": f"{s * 100:.0f}"}
+            problems.append(Problem(_row(rows[i]), "geometry", f"{s:.0%}", "overlaps", params))
+
+
 def _resolve_units(conn, kind, df, problems):
     """Districts, streets, communities, grids and micro-grids: the parent is the code's prefix."""
     level = kind.table
+    _overlaps(conn, level, df, problems)
     if level == "district":
         df["city_code"] = df["city_code"].where(df["city_code"].notna(), df["code"].str[:4] + "00")
         cities = _known(conn, "city", df["city_code"])
@@ -406,7 +445,78 @@ def _default_sql(column: sa.Column) -> str:
     return str(arg.compile(dialect=sa.dialects.postgresql.dialect()))
 
 
-def _upsert(conn, kind: Kind, df: pd.DataFrame) -> tuple[int, int]:
+def _value(table: sa.Table, c: str) -> str:
+    """A staged column as it will be stored: an empty cell takes the column's default (members = 0 …)."""
+    if table.c[c].server_default is None:
+        return f's."{c}"'
+    return f'COALESCE(s."{c}", {_default_sql(table.c[c])})'
+
+
+def _stage(conn, kind: Kind, df: pd.DataFrame) -> list[str]:
+    """COPY the rows into a temporary table ``_stage`` with their file row (``_row``); the staged columns."""
+    table = schema.metadata.tables[kind.table]
+    cols = [c.name for c in table.columns if c.name in df.columns and c.name != "id" and c.computed is None]
+    listed = ", ".join(f'"{c}"' for c in cols)
+    conn.execute(
+        sa.text(
+            f'CREATE TEMP TABLE _stage ON COMMIT DROP AS SELECT {listed}, 0 AS _row FROM "{kind.table}" WITH NO DATA'
+        )
+    )
+    copy_dataframe(conn, "_stage", df[cols].assign(_row=[_row(i) for i in df.index]))
+    conn.execute(sa.text("ANALYZE _stage"))
+    return cols
+
+
+# What the store's rules (CHECK constraints) mean, for the rows that break one: rule → the column to name.
+RULE_COLUMNS = {
+    "place_nested": "community_code",
+    "due_after_report": "due_at",
+    "satisfaction_enum": "satisfaction",
+    "resolved_evaluated": "resolved",
+    "lifecycle_order": "reported_at",
+    "suspended_with_reason": "suspended_at",
+    "dates_order": "left_on",
+    "members_range": "party_members",
+    "hours_range": "hours",
+    "lonlat_range": "lon",
+}
+
+
+def _broken_rules(conn, kind: Kind, cols: list[str]) -> list[Problem]:
+    """The staged rows that break one of the table's CHECK constraints, as the load would find them.
+
+    The same test a dry run makes, so that a file that passes the check also loads (the constraints
+    are the table's own, from ``schema``; none of their text comes from the file).
+    """
+    table = schema.metadata.tables[kind.table]
+    checks = [c for c in table.constraints if isinstance(c, sa.CheckConstraint) and c.name]
+    if not checks:
+        return []
+
+    def stored(c: sa.Column) -> str:
+        if c.name in cols:
+            return _value(table, c.name)
+        default = "NULL" if c.server_default is None else _default_sql(c)
+        return f"CAST({default} AS {c.type.compile(dialect=conn.dialect)})"
+
+    values = ", ".join(f'{stored(c)} AS "{c.name}"' for c in table.columns if c.computed is None and c.name != "id")
+    broken = [f"({c.sqltext}) IS FALSE" for c in checks]
+    staged = f"SELECT s._row, {values} FROM _stage s"
+    rows = conn.execute(
+        sa.text(f"SELECT _row, ARRAY[{', '.join(broken)}] FROM ({staged}) v WHERE {' OR '.join(broken)}")
+    ).all()
+    problems = []
+    for row, hits in rows:
+        for c, hit in zip(checks, hits, strict=True):
+            if hit:
+                name = str(c.name).removeprefix(f"ck_{kind.table}_")
+                column = RULE_COLUMNS.get(name)
+                zh = next((k.zh for k in kind.columns if k.name == column), column or "")
+                problems.append(Problem(row, zh, "", "store_rule", {"rule": f"ck_{kind.table}_{name}"}))
+    return problems
+
+
+def _merge(conn, kind: Kind, cols: list[str]) -> tuple[int, int]:
     """Update the rows whose natural key exists, insert the others; (inserted, updated).
 
     An UPDATE and a plain INSERT rather than INSERT … ON CONFLICT: speculative insertion costs a
@@ -414,32 +524,21 @@ def _upsert(conn, kind: Kind, df: pd.DataFrame) -> tuple[int, int]:
     from the summaries' first look to the commit (readers are not blocked).
     """
     table = schema.metadata.tables[kind.table]
-    cols = [c.name for c in table.columns if c.name in df.columns and c.name != "id" and c.computed is None]
     listed = ", ".join(f'"{c}"' for c in cols)
-    conn.execute(
-        sa.text(f'CREATE TEMP TABLE _stage ON COMMIT DROP AS SELECT {listed} FROM "{kind.table}" WITH NO DATA')
-    )
-    copy_dataframe(conn, "_stage", df[cols])
-    conn.execute(sa.text("ANALYZE _stage"))
     conn.execute(sa.text(f'LOCK TABLE "{kind.table}" IN SHARE ROW EXCLUSIVE MODE'))
-
-    def value(c: str) -> str:  # an empty cell takes the column's default (construction = 'existing', members = 0 …)
-        if table.c[c].server_default is None:
-            return f's."{c}"'
-        return f'COALESCE(s."{c}", {_default_sql(table.c[c])})'
-
     same_key = " AND ".join(f't."{k}" = s."{k}"' for k in kind.key)
     summarised = kind.table in summary.RAW_TABLES
     if summarised:  # the old places of rows about to be updated, then the new places
         summary.touch(conn, kind.table, "_stage", join_on=kind.key[0])
         summary.touch(conn, kind.table, "_stage")
     updates = (
-        ", ".join(f'"{c}" = {value(c)}' for c in cols if c not in kind.key) or f'"{kind.key[0]}" = t."{kind.key[0]}"'
+        ", ".join(f'"{c}" = {_value(table, c)}' for c in cols if c not in kind.key)
+        or f'"{kind.key[0]}" = t."{kind.key[0]}"'
     )
     updated = conn.execute(sa.text(f'UPDATE "{kind.table}" t SET {updates} FROM _stage s WHERE {same_key}')).rowcount
     inserted = conn.execute(
         sa.text(
-            f'INSERT INTO "{kind.table}" ({listed}) SELECT {", ".join(value(c) for c in cols)} FROM _stage s '
+            f'INSERT INTO "{kind.table}" ({listed}) SELECT {", ".join(_value(table, c) for c in cols)} FROM _stage s '
             f'WHERE NOT EXISTS (SELECT FROM "{kind.table}" t WHERE {same_key})'
         )
     ).rowcount
@@ -479,6 +578,28 @@ def _after(conn, kind: Kind, df: pd.DataFrame, report: Report) -> None:
         )
 
 
+class UsageError(LookupError):
+    """The command was wrong (an unknown kind, no such file): exit code 2, not a problem of the file."""
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _read(kind: Kind, path: Path, report: Report, crs, encoding) -> tuple[pd.DataFrame, object]:
+    if kind.layer:
+        if path.suffix.lower() not in LAYER_SUFFIXES:
+            raise FileProblem("layer_suffix", name=path.name)
+        layer = read_layer(path, crs=crs, encoding=encoding)
+        report.encoding, report.crs, report.notes = layer.encoding, layer.crs, layer.notes
+        report.problems += layer.problems
+        return layer.attributes, layer
+    raw, report.encoding, problems = read_table(path, encoding)
+    report.crs = crs or "WGS-84"
+    report.problems += problems
+    return raw, None
+
+
 def import_file(
     engine: sa.Engine,
     kind_name: str,
@@ -490,25 +611,22 @@ def import_file(
     valid_rows_only: bool = False,
     max_bytes: int = MAX_BYTES,
 ) -> Report:
-    """Validate ``path`` as ``kind_name`` and, when it is clean (or ``valid_rows_only``), load it."""
+    """Validate ``path`` as ``kind_name`` and, when it is clean (or ``valid_rows_only``), load it.
+
+    A dry run makes every check the load makes, the store's own rules included (on the staged rows,
+    in a transaction that is rolled back), so a file that passes it loads. A file that cannot be
+    read at all raises ``FileProblem`` with one message; a wrong kind or a missing file, ``UsageError``.
+    """
     if kind_name not in KINDS:
-        raise LookupError(f"unknown kind {kind_name!r}; one of {', '.join(KINDS)}")
+        raise UsageError(f"unknown kind {kind_name!r}; one of {', '.join(KINDS)}")
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise UsageError(f"no such file: {path}")
     if path.stat().st_size > max_bytes:
-        raise ValueError(f"{path.name} is {path.stat().st_size:,} bytes, over the {max_bytes:,}-byte upload limit")
+        raise FileProblem("too_big", name=path.name, size=f"{path.stat().st_size:,}", limit=f"{max_bytes:,}")
     kind = KINDS[kind_name]
     report = Report(kind_name, str(path))
-    if kind.layer:
-        if path.suffix.lower() not in LAYER_SUFFIXES:
-            raise ValueError(f"{path.name}: {kind_name} are boundaries: GeoJSON, Shapefile (.shp/.zip) or GeoPackage")
-        layer = read_layer(path, crs=crs, encoding=encoding)
-        raw, report.encoding, report.crs, report.notes = layer.attributes, layer.encoding, layer.crs, layer.notes
-        report.problems += layer.problems
-    else:
-        raw, report.encoding = read_table(path, encoding)
-        report.crs = crs or "WGS-84"
+    raw, layer = _read(kind, path, report, crs, encoding)
     report.rows = len(raw)
     report.preview = raw.head(20).astype(str)
     mapped, problems = map_headers(raw, kind)
@@ -517,7 +635,7 @@ def import_file(
         return report
     values, problems = parse(mapped, kind, report.crs)
     report.problems += problems
-    if kind.layer:
+    if layer is not None:
         values["g"] = layer.geoms
         usable = values[values["g"].notna()]
         report.shapes = pd.DataFrame(
@@ -526,16 +644,35 @@ def import_file(
     with engine.connect() as conn:
         values, problems = resolve(conn, kind, values)
     report.problems += problems
+    if not any(p.row == 1 for p in report.problems):
+        _check_and_load(engine, kind, values, report, dry_run, valid_rows_only)
     report.problems.sort(key=lambda p: p.row)
-    header_problem = any(p.row == 1 for p in report.problems)
-    bad = {p.row for p in report.problems if p.row > 1}
-    if (report.problems and not valid_rows_only) or header_problem or dry_run:
-        return report
-    good = values[[(_row(i) not in bad) for i in values.index]]
-    with engine.begin() as conn:
-        _before(conn, kind, good)
-        report.inserted, report.updated = _upsert(conn, kind, good)
-        _after(conn, kind, good, report)
-        bump_data_version(conn)
-    report.loaded = True
     return report
+
+
+def _check_and_load(engine, kind: Kind, values: pd.DataFrame, report: Report, dry_run: bool, valid_rows_only: bool):
+    """Stage the rows without problems, test them against the store's rules, and load them unless this
+    is a dry run or a problem stops the file; all in one transaction."""
+    bad = {p.row for p in report.problems if p.row > 1}
+    good = values[[(_row(i) not in bad) for i in values.index]]
+    try:
+        with engine.begin() as conn:
+            cols = _stage(conn, kind, good)
+            broken = _broken_rules(conn, kind, cols) if len(good) else []
+            report.problems += broken
+            if dry_run or (report.problems and not valid_rows_only):
+                raise _Rollback
+            if broken:
+                rows = sorted({p.row for p in broken})
+                conn.execute(sa.text("DELETE FROM _stage WHERE _row = ANY(:r)"), {"r": rows})
+                good = good[[(_row(i) not in set(rows)) for i in good.index]]
+            _before(conn, kind, good)
+            report.inserted, report.updated = _merge(conn, kind, cols)
+            _after(conn, kind, good, report)
+            bump_data_version(conn)
+        report.loaded = True
+    except _Rollback:
+        pass
+    except (sa.exc.IntegrityError, sa.exc.DataError) as exc:  # a rule no check above knows of
+        rule = getattr(exc.orig.diag, "constraint_name", None) or str(exc.orig).splitlines()[0]
+        report.problems.append(Problem(0, "", "", "store_rule", {"rule": rule}))

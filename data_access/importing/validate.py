@@ -6,15 +6,18 @@ reason reads in Chinese or English.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from data_access.importing.encodings import decode
+from data_access import schema
+from data_access.importing.encodings import EncodingProblem, decode
 from data_access.importing.kinds import TABLE_SUFFIXES, Kind
 from data_access.schema import LIFECYCLE
 from geo.crs import in_china, normalise_crs, to_wgs84
@@ -48,7 +51,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "outside_parent": ("{share}% of the area lies outside {unit} {code}", "{share}% 的面积在{unit} {code} 之外"),
     "nowhere": ("the point lies in no {unit} of the store", "该点不在库中任何{unit}内"),
     "needs_place": ("give 社区代码 or 经度/纬度", "请填写社区代码或经度/纬度"),
-    "needs_evaluation": ("是否解决 needs 评价时间", "填写是否解决时须同时填写评价时间"),
+    "needs_evaluation": ("{what} needs 评价时间 (the return visit)", "填写{what}时须同时填写评价时间"),
     "no_geometry": ("no geometry", "没有几何图形"),
     "not_polygon": ("not a polygon ({geom_type})", "不是面（{geom_type}）"),
     "bad_geometry": ("invalid geometry that cannot be repaired safely: {why}", "几何图形无效且无法安全修复：{why}"),
@@ -69,7 +72,127 @@ REASONS: dict[str, tuple[str, str]] = {
         "没有 .cpg 文件，属性按识别出的 {encoding} 读取",
     ),
     "crs": ("{detail}", "{detail}"),
+    "control_char": (
+        "contains an invisible control character ({char})",
+        "含有不可见的控制字符（{char}）",
+    ),
+    "too_long": ("longer than {max} characters ({n})", "超过 {max} 个字符（{n} 个）"),
+    "scientific": (
+        "Excel turned the code into a number ({value}); format the column as text and enter the code again",
+        "代码被 Excel 转成了科学计数法（{value}）；请把该列设为文本格式后重新填写代码",
+    ),
+    "date_range": ("outside {lo} – {hi}", "不在 {lo} 至 {hi} 之间"),
+    "blank_header": ("a column without a header holds values", "该列没有表头但有数据"),
+    "extra_cells": (
+        "{cells} cells where the header has {header}",
+        "有 {cells} 个单元格，表头只有 {header} 列",
+    ),
+    "missing_cells": (
+        "only {cells} of {header} cells (check for an unclosed quotation mark)",
+        "只有 {cells} 个单元格，表头有 {header} 列（请检查是否有未闭合的引号）",
+    ),
+    "not_feature": ("not a GeoJSON Feature object", "不是 GeoJSON 要素（Feature）对象"),
+    "not_properties": ("properties is not an object", "properties 不是对象"),
+    "overlaps": (
+        "overlaps {unit} {code} ({share}% of the smaller of the two)",
+        "与{unit} {code} 重叠（占较小者面积的 {share}%）",
+    ),
+    "store_rule": ("breaks the store's rule: {rule}", "不符合库的规则：{rule}"),
 }
+
+# Problems of a whole file: it cannot be read at all. key → (English, Chinese), as REASONS.
+FILE_REASONS: dict[str, tuple[str, str]] = {
+    "empty_file": ("{name} is empty", "{name} 是空文件"),
+    "no_rows": ("{name} has a header but no rows", "{name} 只有表头，没有数据行"),
+    "table_suffix": ("{name}: expected a .csv or .xlsx file", "{name}：请上传 .csv 或 .xlsx 文件"),
+    "old_excel": (
+        "{name} is an old-format workbook ({suffix}); save it as .xlsx (Excel workbook) or CSV and import that",
+        "{name} 是旧格式工作簿（{suffix}）；请另存为 .xlsx（Excel 工作簿）或 CSV 后再导入",
+    ),
+    "ole_workbook": (
+        "{name} is password-protected or an old .xls saved with an .xlsx name; remove the password "
+        "(or save it as .xlsx) and import again",
+        "{name} 设有密码，或是改了扩展名的旧 .xls；请取消密码（或另存为 .xlsx）后再导入",
+    ),
+    "html_table": (
+        "{name} is a web page (HTML) with an Excel name, as some systems export; open it in Excel or WPS "
+        "and save it as .xlsx or CSV",
+        "{name} 实为网页（HTML）文件，只是扩展名像 Excel（部分系统如此导出）；"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 或 CSV",
+    ),
+    "not_workbook": ("{name} is not an Excel workbook (.xlsx)", "{name} 不是 Excel 工作簿（.xlsx）"),
+    "damaged_workbook": (
+        "{name} is a damaged Excel workbook (truncated or corrupt); save it again from Excel",
+        "{name} 是损坏的 Excel 工作簿（不完整或已损坏）；请用 Excel 重新保存",
+    ),
+    "workbook_as_csv": (
+        "{name} is an Excel workbook named .csv; save it as CSV from Excel, or import it as .xlsx",
+        "{name} 是扩展名为 .csv 的 Excel 工作簿；请在 Excel 中另存为 CSV，或改为 .xlsx 导入",
+    ),
+    "encoding": ("{name}: {detail}", "{name}：文本编码无法识别（{detail}）"),
+    "too_big": (
+        "{name} is {size} bytes, over the {limit}-byte upload limit",
+        "{name} 有 {size} 字节，超过上传上限 {limit} 字节",
+    ),
+    "layer_suffix": (
+        "{name}: boundaries are GeoJSON, Shapefile (.shp/.zip) or GeoPackage",
+        "{name}：边界须为 GeoJSON、Shapefile（.shp/.zip）或 GeoPackage",
+    ),
+    "not_json": ("{name} is not valid JSON ({detail})", "{name} 不是有效的 JSON（{detail}）"),
+    "json_nan": (
+        "{name} holds NaN or Infinity, which GeoJSON does not allow",
+        "{name} 含有 NaN 或 Infinity，GeoJSON 不允许",
+    ),
+    "json_deep": ("{name} is nested too deeply to be GeoJSON", "{name} 嵌套层级过深，不是 GeoJSON"),
+    "not_feature_collection": (
+        "{name} is not a GeoJSON FeatureCollection",
+        "{name} 不是 GeoJSON 要素集合（FeatureCollection）",
+    ),
+    "not_zip": ("{name} is not a zip archive", "{name} 不是 zip 压缩包"),
+    "damaged_zip": ("{name} is a damaged zip archive (truncated or corrupt)", "{name} 是损坏的 zip 压缩包"),
+    "zip_password": (
+        "{name} is password-protected; zip it again without a password",
+        "{name} 设有密码；请不加密重新压缩",
+    ),
+    "zip_unpacked": (
+        "{name} would be over {limit} bytes unpacked; refused",
+        "{name} 解压后会超过 {limit} 字节，已拒绝",
+    ),
+    "zip_files": ("{name} holds {n} files, more than {limit}", "{name} 含 {n} 个文件，超过 {limit} 个"),
+    "zip_unsafe": ("{name}: unsafe path {member!r} in the archive", "{name}：压缩包内有不安全的路径 {member!r}"),
+    "zip_layers": (
+        "{name}: expected one .shp, .gpkg or .geojson in the archive, found {n}",
+        "{name}：压缩包内应有且只有一个 .shp、.gpkg 或 .geojson，实际有 {n} 个",
+    ),
+    "unreadable_layer": ("{name} cannot be read: {detail}", "{name} 无法读取：{detail}"),
+    "no_dbf": ("{name}: the .dbf file (attributes) is missing next to it", "{name}：缺少同名 .dbf 属性文件"),
+    "cpg_unknown": (
+        "{name} names an unknown encoding {raw!r}; pass --encoding",
+        "{name} 声明了未知的编码 {raw!r}；请指定编码",
+    ),
+    "cpg_wrong": (
+        "{name} says {raw} but the attributes are not ({detail}); they read as {actual}",
+        "{name} 声明为 {raw}，但属性不是该编码（{detail}）；按 {actual} 可读",
+    ),
+    "crs_file": ("{name}: {detail}", "{name}：{detail}"),
+    "unexpected": (
+        "{name} could not be imported ({detail}); nothing was changed",
+        "{name} 导入失败（{detail}），库中数据未改变",
+    ),
+}
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read: one message in English or Chinese."""
+
+    def __init__(self, key: str, **params):
+        self.key, self.params = key, params
+        super().__init__(self.reason_in("en"))
+
+    def reason_in(self, lang: str = "en") -> str:
+        return FILE_REASONS[self.key][0 if lang == "en" else 1].format(**self.params)
+
+
 UNITS = {
     "city": ("city", "城市"),
     "district": ("district", "区"),
@@ -123,20 +246,116 @@ def problem_frame(problems: list[Problem], lang: str = "en") -> pd.DataFrame:
     )
 
 
-def read_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
-    """The file's rows as strings (CSV) or cells (Excel), and the encoding used."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=object).fillna(""), "xlsx"
-    if suffix not in TABLE_SUFFIXES:
-        raise ValueError(f"{path.name}: expected a .csv or .xlsx file")
-    text, used = decode(path.read_bytes(), encoding)
+OLD_EXCEL = (".xls", ".et", ".ett", ".xlt")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: .xls, .et, or an encrypted .xlsx
+
+
+def _form(head: bytes) -> str:
+    """What the first bytes say the file is, whatever its name: zip (an .xlsx), ole, html or text."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(_OLE):
+        return "ole"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:16].lower()
+    return "html" if start.startswith((b"<!doctype", b"<html", b"<table", b"<?xml", b"<meta")) else "text"
+
+
+def _letter(i: int) -> str:
+    """The spreadsheet letter of the 0-based column ``i`` (A, B … Z, AA …)."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _blank_headers(df: pd.DataFrame, problems: list) -> pd.DataFrame:
+    """Drop columns without a header; report those that hold values (row 1, the column's letter)."""
+    blank = [j for j, c in enumerate(df.columns) if str(c).strip() == "" or str(c).startswith("Unnamed: ")]
+    for j in blank:
+        if df.iloc[:, j].map(lambda v: str(v).strip() != "").any():
+            problems.append(Problem(1, _letter(j), "", "blank_header"))
+    return df.iloc[:, [j for j in range(df.shape[1]) if j not in blank]]
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    try:
+        raw = pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
+    except Exception:  # openpyxl and zipfile raise a dozen types for a broken workbook
+        raise FileProblem("damaged_workbook", name=path.name) from None
+    if raw.empty:
+        raise FileProblem("empty_file", name=path.name)
+    header = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[0]]
+    body = raw.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
+    return body[body.notna().any(axis=1)].astype(object).fillna("")  # rows Excel keeps only for their format
+
+
+def _read_csv(text: str, problems: list) -> pd.DataFrame:
     try:  # Arrow's reader: 1 M rows in 1.3 s instead of 6.4 s
         df = pd.read_csv(io.BytesIO(text.encode()), dtype=str, keep_default_na=False, engine="pyarrow")
         df.columns = [str(c).lstrip() for c in df.columns]
-    except ValueError:  # rows of uneven length and the like: pandas' own reader says what it makes of them
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    return df, used
+        return df
+    except ValueError:  # rows of uneven length and the like: read record by record and say which
+        pass
+    csv.field_size_limit(1 << 30)
+    records = list(csv.reader(io.StringIO(text)))
+    if not records:
+        return pd.DataFrame()
+    header = [c.strip() for c in records[0]]
+    width, rows, index = len(header), [], []
+    for k, cells in enumerate(records[1:]):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            shown = ",".join(cells[width:])[:40]
+            problems.append(
+                Problem(k + 2, _letter(width), shown, "extra_cells", {"cells": len(cells), "header": width})
+            )
+        elif len(cells) < width:
+            shown = ",".join(cells)[:40]
+            problems.append(Problem(k + 2, "", shown, "missing_cells", {"cells": len(cells), "header": width}))
+        rows.append((cells + [""] * width)[:width])
+        index.append(k)
+    return pd.DataFrame(rows, columns=header, index=index, dtype=str)
+
+
+def read_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, str, list[Problem]]:
+    """The file's rows as strings (CSV) or cells (Excel), the encoding used, and problems of its shape.
+
+    The file's first bytes decide how it is read, not its name alone: a workbook named .csv, an old
+    .xls or a web page saved as .xls gets its own message (``FileProblem``) instead of a misreading.
+    """
+    suffix, name = path.suffix.lower(), path.name
+    data = path.read_bytes()
+    form = _form(data[:64])
+    problems: list[Problem] = []
+    if form == "html" and suffix not in (".csv", ".txt"):
+        raise FileProblem("html_table", name=name)
+    if suffix in OLD_EXCEL and form != "zip":
+        raise FileProblem("old_excel", name=name, suffix=suffix)
+    if suffix in (".xlsx", ".xlsm", *OLD_EXCEL):
+        if form == "ole":
+            raise FileProblem("ole_workbook", name=name)
+        if form != "zip":
+            raise FileProblem("not_workbook", name=name)
+        df, used = _read_xlsx(path), "xlsx"
+    elif suffix in TABLE_SUFFIXES:
+        if form in ("zip", "ole"):
+            raise FileProblem("workbook_as_csv", name=name)
+        try:
+            text, used = decode(data, encoding)
+        except EncodingProblem as exc:
+            raise FileProblem("encoding", name=name, detail=str(exc)) from None
+        df = _read_csv(text, problems)
+    else:
+        raise FileProblem("table_suffix", name=name)
+    if not len(df.columns):
+        raise FileProblem("empty_file", name=name)
+    df = _blank_headers(df, problems)
+    if not len(df):
+        raise FileProblem("no_rows", name=name)
+    return df, used, problems
 
 
 def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Problem]]:
@@ -213,6 +432,59 @@ def _report(problems: list[Problem], mask, df, col, value, key: str, **params) -
         problems.append(Problem(_row(i), col.zh, str(value[i]), key, params))
 
 
+# Invisible characters no name or code should hold: C0 controls but tab and line breaks, DEL, zero-width
+# characters, and the bidirectional overrides that make "驿站\u202egnp.exe" display as "驿站exe.png".
+_CONTROL = re.compile("([\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff])")
+_SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]{1,3}")
+TEXT_MAX = 2000  # characters, for a text column the store does not bound itself
+NAME_MAX = 100  # … and for a name
+EARLIEST = {"date": date(1949, 10, 1), "datetime": date(2000, 1, 1)}
+FUTURE_DAYS = {"due_at": 366}  # a deadline may lie ahead; every other date has happened (by tomorrow)
+_SQL_INT = {"SmallInteger": 32_767, "Integer": 2_147_483_647, "BigInteger": 9_223_372_036_854_775_807}
+
+
+def _as_text(v):
+    """A cell as text: Excel hands codes over as whole numbers (12 digits and more) or floats."""
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _shown(v) -> str:
+    """A value short enough for one line of the report, its invisible characters written as codes."""
+    text = _CONTROL.sub(lambda m: f"<{_u(m.group(1))}>", str(v))
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _u(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
+def _table_column(kind: Kind, col):
+    table = schema.metadata.tables.get(kind.table)
+    return table.c[col.name] if table is not None and col.name in table.c else None
+
+
+def _max_length(kind: Kind, col) -> int:
+    column = _table_column(kind, col)
+    length = getattr(column.type, "length", None) if column is not None else None
+    return length or (32 if col.type == "code" else NAME_MAX if col.name.endswith("name") else TEXT_MAX)
+
+
+def _number_range(kind: Kind, col) -> tuple[float, float]:
+    column = _table_column(kind, col)
+    bound = _SQL_INT.get(type(column.type).__name__) if column is not None else None
+    bound = bound or (_SQL_INT["Integer"] if col.type == "int" else 1e15)
+    return (col.min if col.min is not None else -bound), (col.max if col.max is not None else bound)
+
+
+def _date_range(col) -> tuple[date, date]:
+    """From the earliest date a value may hold to the first day it may not (tomorrow, or later for deadlines)."""
+    return EARLIEST[col.type], date.today() + timedelta(days=2 + FUTURE_DAYS.get(col.name, 0))
+
+
 def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFrame, list[Problem]]:
     """Typed values and the problems of every row (reference checks against the store come later)."""
     problems: list[Problem] = []
@@ -232,16 +504,27 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
         if col.required:
             _report(problems, empty, df, col, raw, "empty")
         if col.type in ("text", "code"):
-            # Excel hands whole numbers over as ints; codes are text either way.
-            value = text.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v)
-            value = value.where(~empty, None)
+            value = text.map(_as_text).where(~empty, None)
             as_text = value.astype("string")
             _report(problems, as_text.str.contains(_MARKUP, na=False), df, col, value, "markup")
+            hidden = as_text.str.extract(_CONTROL, expand=False)
+            for i in df.index[hidden.notna().to_numpy()]:
+                problems.append(Problem(_row(i), col.zh, _shown(value[i]), "control_char", {"char": _u(hidden[i])}))
+            n = as_text.str.len()
+            limit = _max_length(kind, col)
+            for i in df.index[(n > limit).fillna(False).to_numpy(dtype=bool)]:
+                problems.append(Problem(_row(i), col.zh, _shown(value[i]), "too_long", {"max": limit, "n": int(n[i])}))
+            sci = pd.Series(False, index=df.index)
+            if col.type == "code" or col.name.endswith("code"):
+                sci = as_text.str.fullmatch(_SCIENTIFIC).fillna(False).astype(bool)
+                for i in df.index[sci.to_numpy()]:
+                    problems.append(Problem(_row(i), col.zh, value[i], "scientific", {"value": value[i]}))
             if col.type == "code":
                 pattern = (
                     rf"[0-9]{{{col.digits[0]},{col.digits[1]}}}" if col.digits else r"[0-9A-Za-z][0-9A-Za-z_.-]{1,31}"
                 )
-                bad = value.notna() & ~as_text.str.fullmatch(pattern).fillna(False).astype(bool)
+                bad = value.notna() & ~sci & ~as_text.str.fullmatch(pattern).fillna(False).astype(bool)
+                bad &= n.fillna(0) <= limit  # a code too long is reported once, as too long
                 if col.digits:
                     digits = str(col.digits[0]) if col.digits[0] == col.digits[1] else "{}–{}".format(*col.digits)
                     _report(problems, bad, df, col, value, "code_digits", digits=digits)
@@ -249,13 +532,14 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
                     _report(problems, bad, df, col, value, "not_code")
         elif col.type in ("int", "float"):
             value = pd.to_numeric(text.where(~empty, None), errors="coerce")
-            _report(problems, ~empty & value.isna(), df, col, raw, "not_number")
-            lo = col.min if col.min is not None else -np.inf
-            hi = col.max if col.max is not None else np.inf
+            finite = np.isfinite(value.astype(float))
+            _report(problems, ~empty & ~finite, df, col, raw, "not_number")
+            value = value.where(finite)
+            lo, hi = _number_range(kind, col)
             outside = value.notna() & ((value < lo) | (value > hi))
             if col.type == "int":
                 outside |= value.notna() & (value != value.round())
-            _report(problems, outside, df, col, raw, "range", lo=f"{col.min:g}", hi=f"{col.max:g}")
+            _report(problems, outside, df, col, raw, "range", lo=f"{lo:g}", hi=f"{hi:g}")
             if col.type == "int":
                 value = value.where(~outside).round().astype("Int64")
         elif col.type == "bool":
@@ -266,6 +550,10 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
             value = _parse_datetime(text.where(~empty, ""))
             value = value.where(~empty, pd.NaT)
             _report(problems, ~empty & value.isna(), df, col, raw, "not_date")
+            lo, hi = _date_range(col)
+            outside = value.notna() & ((value < pd.Timestamp(lo)) | (value >= pd.Timestamp(hi)))
+            _report(problems, outside, df, col, raw, "date_range", lo=str(lo), hi=str(hi - timedelta(days=1)))
+            value = value.where(~outside)
             if col.type == "date":
                 value = value.dt.date.where(value.notna(), None)
         elif col.type == "enum":
@@ -278,7 +566,7 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
     if kind.located and {"lon", "lat"} <= set(df.columns):
         problems += _check_coordinates(out, crs)
     if kind.name == "issues":
-        problems += _check_lifecycle(out)
+        problems += _check_lifecycle(out, kind)
     problems += _duplicates(out, kind)
     return out, problems
 
@@ -318,9 +606,11 @@ def _check_coordinates(out: pd.DataFrame, crs: str) -> list[Problem]:
     return problems
 
 
-def _check_lifecycle(out: pd.DataFrame) -> list[Problem]:
-    """Each stage that happened is no earlier than every stage before it (vectorised over rows)."""
+def _check_lifecycle(out: pd.DataFrame, kind: Kind) -> list[Problem]:
+    """Each stage that happened is no earlier than every stage before it (vectorised over rows), the
+    deadline lies after the report, and a satisfaction or a 是否解决 comes with its return visit."""
     problems = []
+    zh = {c.name: c.zh for c in kind.columns}
     stages = [c for c in LIFECYCLE if c in out.columns]
     latest = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     latest_col = pd.Series("", index=out.index)
@@ -328,10 +618,20 @@ def _check_lifecycle(out: pd.DataFrame) -> list[Problem]:
         t = pd.to_datetime(out[col], errors="coerce")
         bad = t.notna() & latest.notna() & (t < latest)
         for i in out.index[bad]:
-            problems.append(
-                Problem(_row(i), col, str(t[i]), "lifecycle", {"stage": latest_col[i], "time": str(latest[i])})
-            )
+            stage = zh.get(latest_col[i], latest_col[i])
+            problems.append(Problem(_row(i), zh[col], str(t[i]), "lifecycle", {"stage": stage, "time": str(latest[i])}))
         newer = t.notna() & (latest.isna() | (t > latest))
         latest = latest.where(~newer, t)
         latest_col = latest_col.where(~newer, col)
+    due, reported = pd.to_datetime(out["due_at"], errors="coerce"), pd.to_datetime(out["reported_at"], errors="coerce")
+    for i in out.index[(due <= reported).fillna(False).to_numpy(dtype=bool)]:
+        problems.append(
+            Problem(
+                _row(i), zh["due_at"], str(due[i]), "lifecycle", {"stage": zh["reported_at"], "time": str(reported[i])}
+            )
+        )
+    visit = out["evaluated_at"].isna()
+    for col in ("satisfaction", "resolved"):
+        for i in out.index[(out[col].notna() & visit).to_numpy(dtype=bool)]:
+            problems.append(Problem(_row(i), zh[col], str(out.at[i, col]), "needs_evaluation", {"what": zh[col]}))
     return problems
