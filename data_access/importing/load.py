@@ -193,6 +193,10 @@ def _resolve_issues(conn, kind, df, problems):
         sa.text("SELECT code, time_limit, time_limit_unit, accept_limit_hours FROM issue_category WHERE level = 3"),
         conn,
     ).set_index("code")
+    # Excel drops a category code's leading zero (010101 → 10101): padded back when that names a category.
+    padded = df["category_code"].str.zfill(6)
+    lost_zero = df["category_code"].str.fullmatch(r"[0-9]{1,5}").fillna(False).astype(bool) & padded.isin(cats.index)
+    df.loc[lost_zero, "category_code"] = padded[lost_zero]
     unknown = df["category_code"].notna() & ~df["category_code"].isin(cats.index)
     _flag(problems, df, unknown, "事件分类代码", df["category_code"], "unknown_ref", unit="category")
     known = df["category_code"].isin(cats.index) & df["reported_at"].notna()
