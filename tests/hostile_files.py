@@ -233,9 +233,14 @@ def cases(stored_grid: dict | None = None) -> list[Case]:
             1,
             "row 2, column 办理时限",
         ),
-        Case("category-number.xlsx", "issues",
-             _workbook([ISSUE_HEADER.split(","), ["H-I-2", "网格巡查", 10101, *ISSUE[3:], "", "", ""]]), 0,
-             "loaded 1 of 1", "Excel dropped the category code's leading zero (010101 → 10101)"),
+        Case(
+            "category-number.xlsx",
+            "issues",
+            _workbook([ISSUE_HEADER.split(","), ["H-I-2", "网格巡查", 10101, *ISSUE[3:], "", "", ""]]),
+            0,
+            "loaded 1 of 1",
+            "Excel dropped the category code's leading zero (010101 → 10101)",
+        ),
         # Boundary files
         Case(
             "nan.geojson",
