@@ -108,7 +108,7 @@ def login(username: str, password: str, addr: str = "") -> tuple[Principal | Non
             _verify(_DUMMY_HASH, password)
             audit(conn, username, "login_failed", area, reason="locked", addr=addr)
             return None, "locked"
-        if not _verify(stored if known else _DUMMY_HASH, password) or not known:
+        if not _verify(stored or _DUMMY_HASH, password) or not known:
             conn.execute(
                 sa.text("INSERT INTO login_failure (username, addr) VALUES (:u, :a)"), {"u": username, "a": addr}
             )

@@ -98,3 +98,18 @@ def test_the_import_page_answers_a_broken_workbook_and_a_hidden_character_in_chi
         body = page.inner_text("body")
     assert "页面出错" not in body and "Traceback" not in body
     assert counts(engine) == before
+
+
+def test_a_dry_run_applies_the_stores_own_rules_when_the_file_checks_miss_one(engine, corpus, capsys, monkeypatch):
+    """The staged rows meet the tables' CHECK constraints on a dry run too: with the importer's own
+    lifecycle check switched off, a deadline before the report is still refused on its row."""
+    from data_access.importing import validate
+
+    monkeypatch.setattr(validate, "_check_lifecycle", lambda out, kind: [])
+    case, path = corpus["due-before-report.csv"]
+    before = counts(engine)
+    for args in ((case.kind, str(path), "--dry-run"), (case.kind, str(path))):
+        code, lines = _run(capsys, *args)
+        assert code == 1, lines
+        assert any(ln.startswith("row 2, column 办理时限") and "ck_issue_due_after_report" in ln for ln in lines), lines
+    assert counts(engine) == before

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.browser import open_signed_in
-from tests.conftest import writable_copy
+from tests.conftest import ARTIFACTS, writable_copy
 from tests.test_browser import _settle
 from tests.test_import import GOOD, HEADER, cli, write
 
@@ -22,21 +22,22 @@ def engine(engine):
 
 
 def _figures(page, url: str, path: str) -> dict[str, str]:
-    """The page's metrics once they stop changing (a rerun can still be drawing the first row when the
-    status widget has gone: seen once in CI, 8 of 14 metrics)."""
+    """The page's metrics once every label has its value and they stop changing: a rerun can still be
+    drawing the headline row when the status widget has gone (seen in CI and on a busy machine: 8 labels
+    of 14 values)."""
     open_signed_in(page, f"{url}/{path}?scope=430602001001")
     _settle(page)
     last = None
-    for _ in range(20):
+    for _ in range(30):
         labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
         values = page.locator("[data-testid='stMetricValue']").all_inner_texts()
-        assert labels and len(labels) == len(values)
-        now = dict(zip(labels, values, strict=True))
-        if now == last:
-            break
+        now = dict(zip(labels, values, strict=True)) if labels and len(labels) == len(values) else None
+        if now is not None and now == last:
+            return now
         last = now
         page.wait_for_timeout(1000)
-    return now
+    page.screenshot(path=str(ARTIFACTS / f"two-processes-unsettled-{path or 'overview'}.png"), full_page=True)
+    raise AssertionError(f"the metrics of /{path} did not settle: {labels} / {values}")
 
 
 def test_two_app_processes_show_the_same_figures_and_the_same_import(engine, tmp_path, artifacts):
