@@ -35,8 +35,8 @@ def _import(kind, path, **options):
         return import_file(app_engine(), kind, path, **options)
 
 
-def _load(kind, path, uploads, crs, encoding, valid_rows_only) -> None:
-    done = _import(kind, path, crs=crs, encoding=encoding, valid_rows_only=valid_rows_only)
+def _load(kind, path, uploads, crs, encoding, district, valid_rows_only) -> None:
+    done = _import(kind, path, crs=crs, encoding=encoding, valid_rows_only=valid_rows_only, district=district)
     if not done.loaded:  # the store refused what the check passed (a concurrent change): say so, load nothing
         st.error(t("validation_failed", n=len(done.problems), rows=max(done.rejected_rows, 1)))
         table(
@@ -55,9 +55,9 @@ def _load(kind, path, uploads, crs, encoding, valid_rows_only) -> None:
     st.success(t("loaded", new=done.inserted, updated=done.updated, skipped=done.rejected_rows))
 
 
-def _page(kind, path, uploads, crs, encoding) -> None:
+def _page(kind, path, uploads, crs, encoding, district) -> None:
     """The dry run's report of the upload, and the button that loads it."""
-    report = _import(kind, path, crs=crs, encoding=encoding, dry_run=True)
+    report = _import(kind, path, crs=crs, encoding=encoding, dry_run=True, district=district)
     st.caption(t("import_read", rows=report.rows, encoding=report.encoding, crs=report.crs))
     st.subheader(t("preview"))
     st.dataframe(report.preview, hide_index=True, width="stretch")
@@ -73,11 +73,11 @@ def _page(kind, path, uploads, crs, encoding) -> None:
         table(problems, ["row", "column", "value", "reason"], f"{kind}_problems", "problems_table")
         header_problem = any(p.row == 1 for p in report.problems)
         if not header_problem and st.button(t("load_valid"), type="primary"):
-            _load(kind, path, uploads, crs, encoding, valid_rows_only=True)
+            _load(kind, path, uploads, crs, encoding, district, valid_rows_only=True)
     else:
         st.success(t("validation_ok", rows=report.rows))
         if st.button(t("load"), type="primary"):
-            _load(kind, path, uploads, crs, encoding, valid_rows_only=False)
+            _load(kind, path, uploads, crs, encoding, district, valid_rows_only=False)
 
 
 with guarded():
@@ -101,6 +101,14 @@ with guarded():
         [None, "utf-8", "gbk", "gb18030"],
         format_func=lambda e: t("encoding_auto") if e is None else e.upper(),
     )
+    district = None
+    if kind == "issues":  # a work-order export names its streets and communities: within which district
+        names = data.names_of("district", None)
+        district = st.selectbox(
+            t("import_district"),
+            [None, *names],
+            format_func=lambda c: t("import_district_any") if c is None else names[c],
+        )
     body, name, mime = template(kind)
     st.download_button(t("template"), body, name, mime)
     # Old workbooks are taken too, to be answered with what to do (save as .xlsx) rather than refused unread.
@@ -113,6 +121,6 @@ with guarded():
         with tempfile.TemporaryDirectory(prefix="ggc-import-") as folder:
             path = _saved(uploads, Path(folder))
             try:
-                _page(kind, path, uploads, crs, encoding)
+                _page(kind, path, uploads, crs, encoding, district)
             except FileProblem as exc:
                 st.error(t("import_error", error=exc.reason_in(lang())))

@@ -468,6 +468,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "crs": ("坐标系", "Coordinate system"),
     "encoding": ("文字编码", "Encoding"),
     "encoding_auto": ("自动识别", "Detect"),
+    "import_district": ("按名称定位时所属的区", "District of the names (issues placed by name)"),
+    "import_district_any": ("按文件（区代码或所属区列）", "As the file says (区代码 or 所属区)"),
     "template": ("下载模板", "Download template"),
     "preview": ("预览(前20行)", "Preview (first 20 rows)"),
     "validation_ok": ("校验通过：{rows} 行可以导入。", "Valid: {rows} rows can be loaded."),

@@ -101,6 +101,8 @@ def _cmd_import(args) -> int:
                 encoding=args.encoding,
                 dry_run=args.dry_run,
                 valid_rows_only=args.valid_rows_only,
+                district=args.district,
+                map_categories=args.map_categories,
             )
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -202,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--encoding", default=None, help="default: detect UTF-8, UTF-8 with BOM, GBK, GB18030")
     p.add_argument("--dry-run", action="store_true", help="validate only")
     p.add_argument("--valid-rows-only", action="store_true", help="load the valid rows, report the rest")
+    p.add_argument("--district", default=None, help="issues placed by name: the district (code or name) of them all")
+    p.add_argument(
+        "--map-categories", default=None, metavar="CSV", help="issues: map the file's categories (two columns)"
+    )
     p = sub.add_parser("user", help="create or change an account (a screen account prints its token once)")
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["city", "district", "street", "community", "screen", "admin"])

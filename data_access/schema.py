@@ -564,6 +564,9 @@ issue = sa.Table(
     sa.Column("suspend_reason", sa.Text),
     sa.Column("escalation_level", sa.String(10)),
     sa.Column("satisfaction", sa.String(20)),
+    # 0012: what the resident asked (诉求内容) and where, as 12345 and grid-system exports carry them.
+    sa.Column("request_text", sa.Text),
+    sa.Column("address", sa.Text),
     _enum("source_channel", SOURCE_CHANNELS),
     sa.CheckConstraint(_lifecycle_order, name="lifecycle_order"),
     sa.CheckConstraint("due_at > reported_at", name="due_after_report"),

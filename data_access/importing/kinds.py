@@ -74,7 +74,14 @@ SOURCES = {
     "信访": "petition",
 }
 ESCALATION = {"小区": "compound", "社区": "community", "街道": "street", "区直部门": "district", "区": "district"}
-SATISFACTION = {"满意": "satisfied", "基本满意": "basically_satisfied", "不满意": "dissatisfied"}
+SATISFACTION = {
+    "满意": "satisfied",
+    "非常满意": "satisfied",
+    "基本满意": "basically_satisfied",
+    "一般": "basically_satisfied",
+    "不满意": "dissatisfied",
+    "非常不满意": "dissatisfied",
+}
 STREET_KINDS = {"街道": "street", "镇": "town", "乡": "town"}
 COMMUNITY_KINDS = {"社区": "community", "村": "village", "行政村": "village"}
 COMPOUND_TYPES = {
@@ -277,24 +284,44 @@ _add(
         "issue",
         ("code",),
         (
-            Column("code", "工单编号", "text", True, ("事件编号", "order_no")),
-            Column("source_channel", "来源渠道", "enum", True, ("来源", "source"), labels=SOURCES),
-            Column("category_code", "事件分类代码", "code", True, ("分类代码", "category")),
+            Column("code", "工单编号", "text", True, ("工单号", "事件编号", "order_no")),
+            Column("source_channel", "来源渠道", "enum", aliases=("来源", "source"), labels=SOURCES),
+            # A category by its level-3 code, or by its name or path (市容环境>市容秩序>占道经营) — one of the two.
+            Column("category_code", "事件分类代码", "code", aliases=("分类代码", "category")),
+            Column(
+                "category_name",
+                "事件分类",
+                "text",
+                aliases=("诉求类型", "问题类型", "事件类型", "分类", "诉求分类", "category_name"),
+            ),
+            # A place by its point, else by codes, else by names (within the district: --district, or its column).
+            Column("district_code", "区代码", "code", aliases=("区划代码", "district"), digits=(6, 6)),
+            Column("district_name", "所属区", "text", aliases=("区", "区县", "所属区县", "district_name")),
+            Column("street_code", "街道代码", "code", aliases=("街道编码", "street"), digits=(9, 9)),
+            Column("street_name", "所属街道", "text", aliases=("街道", "街道(乡镇)", "街道（乡镇）", "street_name")),
             _community(),
-            *_REQUIRED_LONLAT,
-            Column("reported_at", "上报时间", "datetime", True, ("reported",)),
+            Column("community_name", "所属社区", "text", aliases=("社区", "社区(村)", "社区（村）", "community_name")),
+            _LON,
+            _LAT,
+            Column("address", "详细地址", "text", aliases=("事发地址", "地址", "address")),
+            Column("request_text", "诉求内容", "text", aliases=("问题描述", "事件描述", "request", "description")),
+            Column("reported_at", "上报时间", "datetime", aliases=("来电时间", "登记时间", "reported")),
             Column("accepted_at", "受理时间", "datetime", aliases=("accepted",)),
             Column("registered_at", "立案时间", "datetime", aliases=("registered",)),
             Column("dispatched_at", "派遣时间", "datetime", aliases=("dispatched",)),
             Column("handled_at", "处置时间", "datetime", aliases=("handled",)),
             Column("verified_at", "核查时间", "datetime", aliases=("verified",)),
-            Column("closed_at", "结案时间", "datetime", aliases=("closed",)),
-            Column("evaluated_at", "评价时间", "datetime", aliases=("evaluated",)),
+            Column("closed_at", "结案时间", "datetime", aliases=("办结时间", "closed")),
+            Column("evaluated_at", "评价时间", "datetime", aliases=("回访时间", "evaluated")),
             Column("due_at", "办理时限", "datetime", aliases=("deadline", "due")),
             Column("escalation_level", "解决层级", "enum", aliases=("escalation",), labels=ESCALATION),
-            Column("satisfaction", "满意度", "enum", labels=SATISFACTION),
+            Column("satisfaction", "满意度", "enum", aliases=("回访满意度", "满意度评价"), labels=SATISFACTION),
             Column("resolved", "是否解决", "bool", aliases=("resolved", "解决情况")),
             Column("department_code", "承办单位代码", "text", aliases=("department", "责任单位代码")),
+            Column("department_name", "承办单位", "text", aliases=("责任单位", "处置部门", "department_name")),
+            Column("returned_count", "回退次数", "int", aliases=("回退",), min=0, max=1000),
+            Column("extended_count", "延期次数", "int", aliases=("延期",), min=0, max=1000),
+            Column("reworked_count", "返工次数", "int", aliases=("返工",), min=0, max=1000),
             Column("reporter_code", "上报人编号", "text", aliases=("reporter", "网格员编号")),
         ),
         located=True,

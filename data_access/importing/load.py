@@ -19,6 +19,7 @@ from data_access.bulk import copy_dataframe
 from data_access.categories import deadline
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, Kind
 from data_access.importing.layers import read_layer
+from data_access.importing.names import match, nearest, normal, split_path, with_norm
 from data_access.importing.validate import FileProblem, Problem, map_headers, parse, read_table
 from data_access.store import bump_data_version
 from geo.measure import area_km2, to_albers
@@ -187,8 +188,125 @@ def _needs_place(df: pd.DataFrame, problems: list[Problem], need: str = "communi
             problems.append(Problem(_row(i), "社区代码", "", "needs_place"))
 
 
-def _resolve_issues(conn, kind, df, problems):
+def _by_name(df, mask, name_col: str, code_col: str, scope_col: str | None, units, level: str, zh: str, problems):
+    """Fill ``code_col`` from ``name_col`` on the rows of ``mask``, matching among the ``units`` (code, name)
+    whose code starts with the row's ``scope_col`` (its district or street); report what matches none or
+    several, with the candidates. Each distinct (scope, name) is matched once."""
+    if not mask.any():
+        return
+    units = with_norm(units, level)
+    scopes = df.loc[mask, scope_col].fillna("") if scope_col else pd.Series("", index=df.index[mask])
+    keys = list(zip(scopes, df.loc[mask, name_col], strict=True))
+    found = {}
+    for scope, value in set(keys):
+        pool = units[units["code"].str.startswith(scope)] if scope else units
+        found[(scope, value)] = match(value, pool, level)
+    for i, key in zip(df.index[mask], keys, strict=True):
+        code, problem, candidates = found[key]
+        if code is not None:
+            df.at[i, code_col] = code
+        else:
+            params = {"unit": level, "candidates": "、".join(candidates) or "—"}
+            problems.append(Problem(_row(i), zh, key[1], problem, params))
+
+
+def _name_clashes(conn, df, problems) -> None:
+    """A row giving both a code and a name for its street or community: they must name the same unit."""
+    for level, zh in (("street", "所属街道"), ("community", "所属社区")):
+        both = df[f"{level}_code"].notna() & df[f"{level}_name"].notna()
+        if not both.any():
+            continue
+        codes = sorted(set(df.loc[both, f"{level}_code"]))
+        sql = sa.text(f"SELECT code, name FROM {level} WHERE code = ANY(:c)")
+        stored = pd.read_sql(sql, conn, params={"c": codes}).set_index("code")["name"]
+        for i in df.index[both]:
+            code, given = df.at[i, f"{level}_code"], df.at[i, f"{level}_name"]
+            if code in stored.index and normal(stored[code], level) != normal(given, level):
+                problems.append(
+                    Problem(_row(i), zh, given, "name_code_clash", {"unit": level, "code": code, "name": stored[code]})
+                )
+
+
+def _place_by_names(conn, df, problems, district: str | None) -> None:
+    """Street and community codes from their names, for the rows that have neither a point nor a community
+    code: within the row's district (its column, its name, or ``district`` for the whole file)."""
+    if district:
+        df["district_code"] = df["district_code"].fillna(district)
+    _name_clashes(conn, df, problems)
+
+    def names(level: str) -> pd.DataFrame:
+        return pd.read_sql(sa.text(f"SELECT code, name FROM {level}"), conn)
+
+    todo = df["district_code"].isna() & df["district_name"].notna()
+    _by_name(df, todo, "district_name", "district_code", None, names("district"), "district", "所属区", problems)
+    located = (df["lon"].notna() & df["lat"].notna()) | df["community_code"].notna()
+    todo = ~located & df["street_code"].isna() & df["street_name"].notna()
+    if todo.any():
+        _by_name(
+            df, todo, "street_name", "street_code", "district_code", names("street"), "street", "所属街道", problems
+        )
+    df["_scope"] = df["street_code"].where(df["street_code"].notna(), df["district_code"])
+    todo = ~located & df["community_name"].notna()
+    if todo.any():
+        units = names("community")
+        _by_name(df, todo, "community_name", "community_code", "_scope", units, "community", "所属社区", problems)
+    df.drop(columns="_scope", inplace=True)
+
+
+def _category_by_name(conn, df, problems, mapping: dict | None) -> None:
+    """Level-3 category codes from a name or a path (市容环境>市容秩序>占道经营), after the file's own
+    mapping (--map-categories); a name the tree lacks is reported on its rows and once with its count."""
+    if mapping:
+        target = df["category_name"].map(mapping)
+        is_code = target.str.fullmatch(r"[0-9]{6}").fillna(False).astype(bool)
+        df.loc[is_code, "category_code"] = target[is_code]
+        df.loc[target.notna() & ~is_code, "category_name"] = target
+    cats = pd.read_sql(sa.text("SELECT code, name, level FROM issue_category"), conn)
+    name = dict(zip(cats["code"], cats["name"], strict=True))
+    leaves = cats[cats["level"] == 3]
+    paths = {c: (normal(name[c[:2]]), normal(name[c[:4]]), normal(n)) for c, n in zip(leaves["code"], leaves["name"])}
+    shown = {c: ">".join((name[c[:2]], name[c[:4]], name[c])) for c in paths}
+    todo = df["category_code"].isna() & df["category_name"].notna()
+    counts = df.loc[todo, "category_name"].value_counts()
+    for value, n in counts.items():
+        parts = tuple(split_path(value))[-3:]
+        hits = [c for c, p in paths.items() if parts and p[-len(parts) :] == parts]
+        rows = df.index[todo & (df["category_name"] == value)]
+        if len(hits) == 1:
+            df.loc[rows, "category_code"] = hits[0]
+            continue
+        if hits:
+            params = {"unit": "category", "candidates": "、".join(shown[c] for c in hits)}
+            problems += [Problem(_row(i), "事件分类", value, "ambiguous_name", params) for i in rows]
+            continue
+        near = "、".join(nearest(parts[-1] if parts else value, leaves["name"])) or "—"
+        problems.append(
+            Problem(0, "事件分类", value, "unknown_category", {"value": value, "n": int(n), "nearest": near})
+        )
+        params = {"unit": "category", "candidates": near}
+        problems += [Problem(_row(i), "事件分类", value, "unknown_name", params) for i in rows]
+    neither = df["category_code"].isna() & df["category_name"].isna()
+    problems += [Problem(_row(i), "事件分类代码", "", "needs_category") for i in df.index[neither]]
+
+
+def _department_by_name(conn, df, problems) -> None:
+    todo = df["department_code"].isna() & df["department_name"].notna()
+    if todo.any():
+        units = pd.read_sql(sa.text("SELECT code, name FROM department"), conn)
+        _by_name(
+            df, todo, "department_name", "department_code", "district_code", units, "department", "承办单位", problems
+        )
+
+
+def _resolve_issues(conn, kind, df, problems, options=None):
+    options = options or {}
+    _place_by_names(conn, df, problems, options.get("district"))
     _place(conn, kind, df, problems)
+    _needs_place(df, problems)
+    _category_by_name(conn, df, problems, options.get("categories"))
+    _department_by_name(conn, df, problems)
+    empty_source = df["source_channel"].isna()
+    problems += [Problem(_row(i), "来源渠道", "", "empty") for i in df.index[empty_source]]
     cats = pd.read_sql(
         sa.text("SELECT code, time_limit, time_limit_unit, accept_limit_hours FROM issue_category WHERE level = 3"),
         conn,
@@ -421,7 +539,6 @@ def _resolve_compounds(conn, kind, df, problems):
 
 RESOLVE = {
     "stations": _place,
-    "issues": _resolve_issues,
     "grid-workers": _resolve_workers,
     "volunteers": _resolve_volunteers,
     "activities": _resolve_activities,
@@ -432,11 +549,15 @@ RESOLVE = {
 }
 
 
-def resolve(conn, kind: Kind, values: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check codes against the store and derive hierarchy and spatial keys."""
+def resolve(conn, kind: Kind, values: pd.DataFrame, options: dict | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check codes against the store and derive hierarchy and spatial keys (``options``: the issues' district
+    and category mapping)."""
     problems: list[Problem] = []
     df = values.copy()
-    RESOLVE.get(kind.name, _resolve_units)(conn, kind, df, problems)
+    if kind.name == "issues":
+        _resolve_issues(conn, kind, df, problems, options)
+    else:
+        RESOLVE.get(kind.name, _resolve_units)(conn, kind, df, problems)
     if kind.layer:
         _geometry_columns(df)
     return df, problems
@@ -487,15 +608,17 @@ RULE_COLUMNS = {
 
 
 def _broken_rules(conn, kind: Kind, cols: list[str]) -> list[Problem]:
-    """The staged rows that break one of the table's CHECK constraints, as the load would find them.
+    """The staged rows that break one of the table's rules — a CHECK constraint, a NOT NULL — as the load
+    would find them.
 
-    The same test a dry run makes, so that a file that passes the check also loads (the constraints
-    are the table's own, from ``schema``; none of their text comes from the file).
+    The same test a dry run makes, so that a file that passes the check also loads (the rules are the
+    table's own, from ``schema``; none of their text comes from the file).
     """
     table = schema.metadata.tables[kind.table]
-    checks = [c for c in table.constraints if isinstance(c, sa.CheckConstraint) and c.name]
-    if not checks:
-        return []
+    stored_columns = [c for c in table.columns if c.computed is None and c.name != "id"]
+    rules = [(f"ck_{kind.table}_{str(c.name).removeprefix(f'ck_{kind.table}_')}", str(c.sqltext))
+             for c in table.constraints if isinstance(c, sa.CheckConstraint) and c.name]  # fmt: skip
+    rules += [(f"not_null_{c.name}", f'"{c.name}" IS NOT NULL') for c in stored_columns if not c.nullable]
 
     def stored(c: sa.Column) -> str:
         if c.name in cols:
@@ -503,20 +626,20 @@ def _broken_rules(conn, kind: Kind, cols: list[str]) -> list[Problem]:
         default = "NULL" if c.server_default is None else _default_sql(c)
         return f"CAST({default} AS {c.type.compile(dialect=conn.dialect)})"
 
-    values = ", ".join(f'{stored(c)} AS "{c.name}"' for c in table.columns if c.computed is None and c.name != "id")
-    broken = [f"({c.sqltext}) IS FALSE" for c in checks]
+    values = ", ".join(f'{stored(c)} AS "{c.name}"' for c in stored_columns)
+    broken = [f"({sql}) IS FALSE" for _, sql in rules]
     staged = f"SELECT s._row, {values} FROM _stage s"
     rows = conn.execute(
         sa.text(f"SELECT _row, ARRAY[{', '.join(broken)}] FROM ({staged}) v WHERE {' OR '.join(broken)}")
     ).all()
+    zh = {k.name: k.zh for k in kind.columns}
     problems = []
     for row, hits in rows:
-        for c, hit in zip(checks, hits, strict=True):
+        for (name, _), hit in zip(rules, hits, strict=True):
             if hit:
-                name = str(c.name).removeprefix(f"ck_{kind.table}_")
-                column = RULE_COLUMNS.get(name)
-                zh = next((k.zh for k in kind.columns if k.name == column), column or "")
-                problems.append(Problem(row, zh, "", "store_rule", {"rule": f"ck_{kind.table}_{name}"}))
+                column = name.removeprefix("not_null_") if name.startswith("not_null_") else None
+                column = column or next((c for rule, c in RULE_COLUMNS.items() if name.endswith(rule)), "")
+                problems.append(Problem(row, zh.get(column, column), "", "store_rule", {"rule": name}))
     return problems
 
 
@@ -604,6 +727,33 @@ def _read(kind: Kind, path: Path, report: Report, crs, encoding) -> tuple[pd.Dat
     return raw, None
 
 
+def _district(conn, given: str | None) -> str | None:
+    """The code of the district ``--district`` names (by code or name)."""
+    if not given:
+        return None
+    units = with_norm(pd.read_sql(sa.text("SELECT code, name FROM district"), conn), "district")
+    if given in set(units["code"]):
+        return given
+    code, _, candidates = match(given, units, "district")
+    if code is None:
+        near = f"; nearest: {', '.join(candidates)}" if candidates else ""
+        raise UsageError(f"--district {given!r}: no such district{near}")
+    return code
+
+
+def _category_map(path: Path | str | None) -> dict | None:
+    """--map-categories: a two-column CSV (header, then the file's category → a code, name or path)."""
+    if not path:
+        return None
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"--map-categories: no such file: {path}")
+    table, _, _ = read_table(path)
+    if table.shape[1] != 2:
+        raise FileProblem("category_map", name=path.name, n=table.shape[1])
+    return {str(a).strip(): str(b).strip() for a, b in table.itertuples(index=False) if str(a).strip()}
+
+
 def import_file(
     engine: sa.Engine,
     kind_name: str,
@@ -614,6 +764,8 @@ def import_file(
     dry_run: bool = False,
     valid_rows_only: bool = False,
     max_bytes: int = MAX_BYTES,
+    district: str | None = None,
+    map_categories: Path | str | None = None,
 ) -> Report:
     """Validate ``path`` as ``kind_name`` and, when it is clean (or ``valid_rows_only``), load it.
 
@@ -646,7 +798,8 @@ def import_file(
             {"code": usable["code"], "name": usable["name"], "geom": list(shapely.to_wkb(usable["g"].to_numpy()))}
         )
     with engine.connect() as conn:
-        values, problems = resolve(conn, kind, values)
+        options = {"district": _district(conn, district), "categories": _category_map(map_categories)}
+        values, problems = resolve(conn, kind, values, options)
     report.problems += problems
     if not any(p.row == 1 for p in report.problems):
         _check_and_load(engine, kind, values, report, dry_run, valid_rows_only)

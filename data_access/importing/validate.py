@@ -50,7 +50,15 @@ REASONS: dict[str, tuple[str, str]] = {
     "outside_unit": ("outside {unit} {code}", "位于{unit} {code} 之外"),
     "outside_parent": ("{share}% of the area lies outside {unit} {code}", "{share}% 的面积在{unit} {code} 之外"),
     "nowhere": ("the point lies in no {unit} of the store", "该点不在库中任何{unit}内"),
-    "needs_place": ("give 社区代码 or 经度/纬度", "请填写社区代码或经度/纬度"),
+    "needs_place": ("give 经度/纬度, 社区代码 or 所属社区", "请填写经度/纬度、社区代码或所属社区"),
+    "needs_category": ("give 事件分类代码 or 事件分类", "请填写事件分类代码或事件分类"),
+    "unknown_name": ("no {unit} of this name; nearest: {candidates}", "找不到该名称的{unit}；相近的有：{candidates}"),
+    "ambiguous_name": ("more than one {unit} has this name: {candidates}", "有多个同名{unit}：{candidates}"),
+    "name_code_clash": ("{unit} {code} is called {name}", "{unit} {code} 的名称是 {name}，与此不符"),
+    "unknown_category": (
+        "{n} rows name the category {value!r}, which the tree lacks; nearest: {nearest} (map it with --map-categories)",
+        "{n} 行的事件分类 {value!r} 不在分类体系中；相近的有：{nearest}（可用 --map-categories 映射）",
+    ),
     "needs_evaluation": ("{what} needs 评价时间 (the return visit)", "填写{what}时须同时填写评价时间"),
     "no_geometry": ("no geometry", "没有几何图形"),
     "not_polygon": ("not a polygon ({geom_type})", "不是面（{geom_type}）"),
@@ -97,7 +105,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "overlaps {unit} {code} ({share}% of the smaller of the two)",
         "与{unit} {code} 重叠（占较小者面积的 {share}%）",
     ),
-    "store_rule": ("breaks the store's rule: {rule}", "不符合库的规则：{rule}"),
+    "store_rule": ("breaks the store's rule {rule}: {what}", "不符合库的规则 {rule}：{what}"),
 }
 
 # Problems of a whole file: it cannot be read at all. key → (English, Chinese), as REASONS.
@@ -175,6 +183,10 @@ FILE_REASONS: dict[str, tuple[str, str]] = {
         "{name} 声明为 {raw}，但属性不是该编码（{detail}）；按 {actual} 可读",
     ),
     "crs_file": ("{name}: {detail}", "{name}：{detail}"),
+    "category_map": (
+        "{name} has {n} columns; a category map has two: the file's category, and a code, name or path",
+        "{name} 有 {n} 列；分类映射表应为两列：文件中的分类，和分类代码、名称或路径",
+    ),
     "unexpected": (
         "{name} could not be imported ({detail}); nothing was changed",
         "{name} 导入失败（{detail}），库中数据未改变",
@@ -193,6 +205,20 @@ class FileProblem(ValueError):
         return FILE_REASONS[self.key][0 if lang == "en" else 1].format(**self.params)
 
 
+# The store's rules (CHECK constraints, by the name data_access.schema gives them) in words.
+RULES = {
+    "place_nested": (
+        "the grid and micro-grid must lie in the row's community",
+        "网格、微网格须属于该行的社区",
+    ),
+    "due_after_report": ("办理时限 must be after 上报时间", "办理时限须晚于上报时间"),
+    "satisfaction_enum": ("满意度 needs 评价时间", "填写满意度须同时填写评价时间"),
+    "resolved_evaluated": ("是否解决 needs 评价时间", "填写是否解决须同时填写评价时间"),
+    "lifecycle_order": ("the stages' times must not go backwards", "各环节时间不能倒序"),
+    "suspended_with_reason": ("a suspension needs its date and reason", "挂账须同时填写日期和原因"),
+    "dates_order": ("离职日期 must not be before 入职日期", "离职日期不能早于入职日期"),
+    "members_range": ("party members must not outnumber the members", "党员人数不能多于委员人数"),
+}
 UNITS = {
     "city": ("city", "城市"),
     "district": ("district", "区"),
@@ -219,11 +245,19 @@ class Problem:
     key: str
     params: dict = field(default_factory=dict, compare=False)
 
+    def __post_init__(self):  # a value fit for one line: invisible characters as codes, at most 60 characters
+        object.__setattr__(self, "value", _shown(self.value))
+
     def reason_in(self, lang: str = "en") -> str:
         i = 0 if lang == "en" else 1
         params = dict(self.params)
         if "unit" in params:
             params["unit"] = UNITS[params["unit"]][i]
+        if "rule" in params:
+            words = next(
+                (w for name, w in RULES.items() if params["rule"].endswith(name)), ("see schema.py", "见表定义")
+            )
+            params["what"] = words[i]
         return REASONS[self.key][i].format(**params)
 
     @property
@@ -371,6 +405,11 @@ def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Proble
         else:
             rename[header] = name
     df = df[list(rename)].rename(columns=rename)
+    if kind.name == "issues":  # a 12345 export: its 受理时间 is the report, and it has no 来源渠道
+        if "reported_at" not in df.columns and "accepted_at" in df.columns:
+            df["reported_at"] = df["accepted_at"]
+        if "source_channel" not in df.columns:
+            df["source_channel"] = "hotline"
     for col in kind.columns:
         if col.required and col.name not in df.columns:
             problems.append(Problem(1, col.zh, "", "missing_column", {"zh": col.zh, "name": col.name}))
@@ -412,6 +451,7 @@ def _parse_other(text: pd.Series) -> pd.Series:
         .str.replace(r"\s+", " ", regex=True)
         .str.strip()
         .str.rstrip(":")
+        .str.replace(r" (\d{1,2})$", r" \1:00", regex=True)  # 8时 alone: the hour
     )
     parsed = pd.to_datetime(norm.where(~serial), format="mixed", errors="coerce")
     days = pd.to_numeric(text.where(serial), errors="coerce")
@@ -423,8 +463,8 @@ def _row(i: int) -> int:
     return int(i) + 2
 
 
-_TRUE = {"是", "有", "y", "yes", "true", "1", "t", "√"}
-_FALSE = {"否", "无", "n", "no", "false", "0", "f", "×"}
+_TRUE = {"是", "有", "y", "yes", "true", "1", "t", "√", "已解决", "解决"}
+_FALSE = {"否", "无", "n", "no", "false", "0", "f", "×", "未解决"}
 
 
 def _report(problems: list[Problem], mask, df, col, value, key: str, **params) -> None:
@@ -509,11 +549,11 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
             _report(problems, as_text.str.contains(_MARKUP, na=False), df, col, value, "markup")
             hidden = as_text.str.extract(_CONTROL, expand=False)
             for i in df.index[hidden.notna().to_numpy()]:
-                problems.append(Problem(_row(i), col.zh, _shown(value[i]), "control_char", {"char": _u(hidden[i])}))
+                problems.append(Problem(_row(i), col.zh, value[i], "control_char", {"char": _u(hidden[i])}))
             n = as_text.str.len()
             limit = _max_length(kind, col)
             for i in df.index[(n > limit).fillna(False).to_numpy(dtype=bool)]:
-                problems.append(Problem(_row(i), col.zh, _shown(value[i]), "too_long", {"max": limit, "n": int(n[i])}))
+                problems.append(Problem(_row(i), col.zh, value[i], "too_long", {"max": limit, "n": int(n[i])}))
             sci = pd.Series(False, index=df.index)
             if col.type == "code" or col.name.endswith("code"):
                 sci = as_text.str.fullmatch(_SCIENTIFIC).fillna(False).astype(bool)

@@ -1,0 +1,118 @@
+"""Work-order exports as 12345 and grid systems write them: names instead of codes, no coordinates, a
+category as a name or a path, the handling department by name (issue 17)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from data_access.settings import PROJECT_ROOT
+from tests.conftest import writable_copy
+from tests.test_import import cli, counts
+
+HEADER = "工单编号,受理时间,诉求内容,诉求类型,所属街道,所属社区,详细地址,承办单位,办结时间,回访满意度,是否解决,回访时间"
+
+
+@pytest.fixture(scope="module")
+def engine(engine):
+    with writable_copy("cockpit_test_12345") as copy:
+        yield copy
+
+
+def _write(tmp_path, rows: list[str], name: str, encoding: str):
+    path = tmp_path / name
+    path.write_bytes("\n".join([HEADER, *rows]).encode(encoding))
+    return path
+
+
+def _stored(engine, prefix: str) -> dict:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT code, community_code, grid_code, lon, category_code, department_code, source_channel, "
+                "request_text, address, satisfaction, resolved, reported_at::text AS reported "
+                "FROM issue WHERE code LIKE :p ORDER BY code"
+            ),
+            {"p": prefix + "%"},
+        ).mappings()
+        return {r["code"]: dict(r) for r in rows}
+
+
+def test_a_gbk_export_with_names_only_loads_at_its_communities(engine, tmp_path):
+    rows = [
+        "N-1,2026-03-02 09:15,门口占道经营,市容环境>市容秩序>占道经营,民意街道,常青路社区,常青路12号,民意街道办事处,"
+        "2026-03-03 16:00,满意,已解决,2026-03-04 10:00",
+        "N-2,2026/3/5 14:20,楼道堆放杂物,乱堆乱放,民意街道办事处,丰泽里,丰泽里3栋,民意街道,,,,",
+        "N-3,2026年3月6日 8时,夜间噪音,矛盾纠纷/邻里纠纷/噪音扰民,东风,城北里社区居委会,,东风街道办事处,,,,",
+        "N-4,2026-03-07 10:00,路灯不亮,民生服务｜市政设施｜路灯故障,东风街道,凤凰里社区,凤凰里路口,,,,,",
+    ]
+    out = cli("issues", str(_write(tmp_path, rows, "export.csv", "gbk")), "--district", "岳阳楼区")
+    assert out.returncode == 0, out.stderr
+    got = _stored(engine, "N-")
+    assert {c: r["community_code"] for c, r in got.items()} == {
+        "N-1": "430602001001", "N-2": "430602001002", "N-3": "430602002001", "N-4": "430602002002"
+    }  # fmt: skip
+    assert {c: r["category_code"] for c, r in got.items()} == {
+        "N-1": "010201", "N-2": "010102", "N-3": "030101", "N-4": "060302"
+    }  # fmt: skip
+    assert [r["department_code"] for r in got.values()] == ["430602D001", "430602D001", "430602D002", None]
+    assert all(r["grid_code"] is None and r["lon"] is None and r["source_channel"] == "hotline" for r in got.values())
+    assert got["N-1"]["request_text"] == "门口占道经营" and got["N-1"]["address"] == "常青路12号"
+    assert got["N-1"]["satisfaction"] == "satisfied" and got["N-1"]["resolved"] is True
+    assert got["N-3"]["reported"] == "2026-03-06 08:00:00"
+
+
+def test_names_that_match_none_or_several_are_reported_with_the_candidates(engine, tmp_path):
+    rows = [
+        "B-1,2026-03-02 09:15,x,占道经营,民意街道,不存在社区,,,,,,",  # no such community
+        "B-2,2026-03-02 09:15,x,占道经营,,康乐社区,,,,,,",  # four districts have one
+        "B-3,2026-03-02 09:15,x,路灯坏了,民意街道,常青路社区,,,,,,",  # no such category
+        "B-4,2026-03-02 09:15,x,占道经营,民意街道,常青路社区,,城管大队,,,,",  # no such department
+        "B-5,2026-03-02 09:15,x,占道经营,,,,,,,,",  # no place at all
+    ]
+    before = counts(engine)
+    out = cli("issues", str(_write(tmp_path, rows, "bad.csv", "utf-8")))
+    assert out.returncode == 1, out.stderr
+    lines = out.stderr.splitlines()
+
+    def line(start: str) -> str:
+        return next(ln for ln in lines if ln.startswith(start))
+
+    assert "no community of this name; nearest:" in line("row 2, column 所属社区")
+    ambiguous = line("row 3, column 所属社区")
+    assert (
+        "more than one community has this name" in ambiguous
+        and "430602007006" in ambiguous
+        and "420103013003" in ambiguous
+    )
+    assert "nearest: 路灯故障" in line("row 4, column 事件分类")
+    assert any("category '路灯坏了', which the tree lacks" in ln and ln.startswith("1 rows") for ln in lines)
+    assert "no department of this name" in line("row 5, column 承办单位")
+    assert "give 经度/纬度, 社区代码 or 所属社区" in line("row 6, column 社区代码")
+    assert counts(engine) == before
+
+
+def test_a_category_map_names_the_categories_the_tree_lacks(engine, tmp_path):
+    rows = ["M-1,2026-03-02 09:15,x,路灯坏了,民意街道,常青路社区,,,,,,"]
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("文件分类,分类\n路灯坏了,民生服务>市政设施>路灯故障\n", "utf-8")
+    path = _write(tmp_path, rows, "m.csv", "utf-8")
+    out = cli("issues", str(path), "--map-categories", str(mapping), "--district", "430602")
+    assert out.returncode == 0, out.stderr
+    assert _stored(engine, "M-")["M-1"]["category_code"] == "060302"
+
+
+def test_a_code_and_a_name_that_disagree_are_reported(engine, tmp_path):
+    path = tmp_path / "clash.csv"
+    path.write_text(
+        "工单编号,受理时间,诉求类型,社区代码,所属社区\nC-1,2026-03-02 09:15,占道经营,430602001001,丰泽里社区\n"
+    )
+    out = cli("issues", str(path))
+    assert out.returncode == 1
+    assert "community 430602001001 is called 常青路社区" in out.stderr
+
+
+def test_the_example_export_loads(engine):
+    out = cli("issues", str(PROJECT_ROOT / "examples" / "issues-12345.csv"), "--district", "430602", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip().splitlines()[-1] == "issues-12345.csv: 4 rows are valid (dry run, nothing loaded)"
