@@ -6,6 +6,7 @@ loading the same file twice changes nothing and a failed load leaves the store a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +189,11 @@ def _needs_place(df: pd.DataFrame, problems: list[Problem], need: str = "communi
             problems.append(Problem(_row(i), "社区代码", "", "needs_place"))
 
 
+def _code_names(conn, table: str) -> pd.DataFrame:
+    """Every unit (or department) of ``table``: code and name, to match names against."""
+    return pd.read_sql(sa.text(f"SELECT code, name FROM {table}"), conn)
+
+
 def _by_name(df, mask, name_col: str, code_col: str, scope_col: str | None, units, level: str, zh: str, problems):
     """Fill ``code_col`` from ``name_col`` on the rows of ``mask``, matching among the ``units`` (code, name)
     whose code starts with the row's ``scope_col`` (its district or street); report what matches none or
@@ -233,10 +239,7 @@ def _place_by_names(conn, df, problems, district: str | None) -> None:
     if district:
         df["district_code"] = df["district_code"].fillna(district)
     _name_clashes(conn, df, problems)
-
-    def names(level: str) -> pd.DataFrame:
-        return pd.read_sql(sa.text(f"SELECT code, name FROM {level}"), conn)
-
+    names = functools.partial(_code_names, conn)
     todo = df["district_code"].isna() & df["district_name"].notna()
     _by_name(df, todo, "district_name", "district_code", None, names("district"), "district", "所属区", problems)
     located = (df["lon"].notna() & df["lat"].notna()) | df["community_code"].notna()
@@ -292,7 +295,7 @@ def _category_by_name(conn, df, problems, mapping: dict | None) -> None:
 def _department_by_name(conn, df, problems) -> None:
     todo = df["department_code"].isna() & df["department_name"].notna()
     if todo.any():
-        units = pd.read_sql(sa.text("SELECT code, name FROM department"), conn)
+        units = _code_names(conn, "department")
         _by_name(
             df, todo, "department_name", "department_code", "district_code", units, "department", "承办单位", problems
         )
@@ -731,7 +734,7 @@ def _district(conn, given: str | None) -> str | None:
     """The code of the district ``--district`` names (by code or name)."""
     if not given:
         return None
-    units = with_norm(pd.read_sql(sa.text("SELECT code, name FROM district"), conn), "district")
+    units = with_norm(_code_names(conn, "district"), "district")
     if given in set(units["code"]):
         return given
     code, _, candidates = match(given, units, "district")

@@ -313,9 +313,9 @@ def _blank_headers(df: pd.DataFrame, problems: list) -> pd.DataFrame:
     return df.iloc[:, [j for j in range(df.shape[1]) if j not in blank]]
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def _read_xlsx(path: Path, data: bytes) -> pd.DataFrame:
     try:
-        raw = pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
+        raw = pd.read_excel(io.BytesIO(data), header=None, dtype=object, engine="openpyxl")
     except Exception:  # openpyxl and zipfile raise a dozen types for a broken workbook
         raise FileProblem("damaged_workbook", name=path.name) from None
     if raw.empty:
@@ -373,7 +373,7 @@ def read_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, s
             raise FileProblem("ole_workbook", name=name)
         if form != "zip":
             raise FileProblem("not_workbook", name=name)
-        df, used = _read_xlsx(path), "xlsx"
+        df, used = _read_xlsx(path, data), "xlsx"
     elif suffix in TABLE_SUFFIXES:
         if form in ("zip", "ole"):
             raise FileProblem("workbook_as_csv", name=name)
