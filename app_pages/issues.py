@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, filters
+from dashboard import charts, data, filters, requests
 from dashboard.errors import guarded
 from dashboard.i18n import localised, t
 from dashboard.widgets import (
@@ -125,6 +125,7 @@ with guarded():
     table(
         rising, [localised("l1"), localised("l3"), "issues", "previous", "change", "growth"], "rising", "rising_table"
     )
+    requests.section(state, period, at, now, before)
     st.subheader(t("by_unit"))
     child_table(
         state,

@@ -120,9 +120,11 @@ def ranking_bar(
     title: str | None = None,
     code: str | None = None,
     percent: bool = False,
+    whole: bool = False,
 ) -> go.Figure:
     """Horizontal bars sorted by value, coloured by a RAG column when given; ``code`` rides along
-    as custom data so a click can drill down. A ``percent`` axis starts near the data."""
+    as custom data so a click can drill down. A ``percent`` axis starts near the data; ``whole`` numbers
+    (counts) are written with separators and no decimals."""
     _require(df, [name, value])
     d = df.sort_values(value)
     colours = [RAG_COLOURS.get(c, RAG_COLOURS[None]) for c in d[colour]] if colour else PALETTE[0]
@@ -133,12 +135,14 @@ def ranking_bar(
             orientation="h",
             marker_color=colours,
             customdata=d[code] if code else None,
-            hovertemplate="%{y}: %{x:.1f}<extra></extra>",
+            hovertemplate="%{y}: %{x:,.0f}<extra></extra>" if whole else "%{y}: %{x:.1f}<extra></extra>",
         )
     )
     fig.update_layout(height=max(260, 24 * len(d) + 80))
     if percent:
         fig.update_xaxes(**percent_axis(d[value]))
+    if whole:
+        fig.update_xaxes(tickformat=",~f")
     return _style(fig, title)
 
 

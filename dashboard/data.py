@@ -31,7 +31,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from dashboard.i18n import lang, t
-from data_access import metrics, queries
+from data_access import metrics, queries, words
 from data_access.engine import acting, app_engine
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
@@ -140,6 +140,10 @@ issue_trend = reader(queries.issue_trend)
 issue_funnel = reader(queries.issue_funnel)
 backlog_by_age = reader(queries.backlog_by_age)
 overdue_issues = reader(queries.overdue_issues)
+issue_search = reader(queries.issue_search)
+repeat_requests = reader(queries.repeat_requests)
+request_words = reader(words.request_words)
+issue_placement = reader(queries.issue_placement)
 newly_overdue = reader(queries.newly_overdue)
 issues_by_category = reader(queries.issues_by_category)
 issue_mix = reader(queries.issue_mix)

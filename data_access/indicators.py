@@ -38,11 +38,16 @@ OVERDUE = f"({{a}}closed_at IS NULL AND {PAST_DUE} AND {NOT_SUSPENDED})"
 SATISFIED = "{a}satisfaction IN ('satisfied', 'basically_satisfied')"
 SELF_SETTLED = "{a}escalation_level IN ('compound', 'community')"
 REPEAT_DAYS = 30
-# A repeat request (重复诉求): an earlier issue of the same compound and level-3 category within 30 days.
+# A repeat request (重复诉求): an earlier issue of the same level-3 category within 30 days at the same compound,
+# or at the same address (schema.ADDRESS_KEY: normalised, naming a number) in the same community.
+_EARLIER = (
+    "p.category_code = {a}category_code AND p.reported_at < {a}reported_at "
+    f"AND p.reported_at >= {{a}}reported_at - interval '{REPEAT_DAYS} days'"
+)
 REPEAT = (
-    "({a}compound_code IS NOT NULL AND EXISTS (SELECT 1 FROM issue p WHERE p.compound_code = {a}compound_code "
-    "AND p.category_code = {a}category_code AND p.reported_at < {a}reported_at "
-    f"AND p.reported_at >= {{a}}reported_at - interval '{REPEAT_DAYS} days'))"
+    "(({a}compound_code IS NOT NULL AND EXISTS (SELECT 1 FROM issue p WHERE p.compound_code = {a}compound_code "
+    f"AND {_EARLIER})) OR ({{a}}address_key IS NOT NULL AND EXISTS (SELECT 1 FROM issue p "
+    f"WHERE p.address_key = {{a}}address_key AND p.community_code = {{a}}community_code AND {_EARLIER})))"
 )
 MIN_CASES = 20  # a rate on fewer cases is shown with its count and never coloured
 
@@ -119,6 +124,8 @@ ISSUE_COUNTS: tuple[Count, ...] = (
     Count("answered", "回访表态数", "Resolution stated", _filter("{a}evaluated_at <= :at AND {a}resolved IS NOT NULL")),
     Count("resolved", "已解决数", "Resolved", _filter("{a}evaluated_at <= :at AND {a}resolved")),
     Count("repeated", "重复诉求数", "Repeat requests", _filter(REPEAT)),
+    # Placed by name (a 12345 export without coordinates): counted at the community, absent from point layers.
+    Count("unplaced", "未定位数", "Without a point", _filter("{a}lon IS NULL"), stored=False),
     # Reports of grid workers (网格员上报): those a worker reported, registered (立案: a valid report) and
     # settled at the compound by the worker's grid (就地化解).
     Count("worker_reported", "网格员上报数", "Reported by grid workers", _filter("{a}reporter_code IS NOT NULL")),
@@ -449,7 +456,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "repeat_rate",
         "重复诉求率",
         "Repeat requests",
-        "同一小区、同一三级类别30天内再次上报的诉求占上报诉求的比例。",
+        "同一小区（或同一社区内同一门牌地址）、同一三级类别30天内再次上报的诉求占上报诉求的比例。",
         "12345热线重复来电考核口径（同一诉求30天内）",
         "repeated",
         "reported",
@@ -457,6 +464,18 @@ INDICATORS: tuple[Indicator, ...] = (
         10.0,
         better=False,
         min_cases=MIN_CASES,
+    ),
+    _rate(
+        "unplaced_share",
+        "未定位事件占比",
+        "Issues without a point",
+        "没有坐标、按名称计入所在社区的事件占上报事件的比例；这些事件计入各项指标，不出现在热力图和点位图层上。",
+        _DESIGN,
+        "unplaced",
+        "reported",
+        None,
+        None,
+        better=False,
     ),
     Indicator(
         "worker_reported",
@@ -837,8 +856,9 @@ def markdown() -> str:
         "",
         f"- **Due (应办结)**: `{condition(DUE)}` — an issue counts once it is closed or past its deadline.",
         f"- **Overdue (超期未结)**: `{condition(OVERDUE)}`, read live from raw rows at every scope.",
-        f"- **Repeat request (重复诉求)**: an earlier issue of the same compound and level-3 category within "
-        f"{REPEAT_DAYS} days.",
+        f"- **Repeat request (重复诉求)**: an earlier issue of the same level-3 category within {REPEAT_DAYS} days "
+        "at the same compound, or at the same address in the same community (the address normalised: width "
+        "forms, case, spaces and punctuation dropped, 幢/号楼 read as 栋; only an address naming a number counts).",
         f"- Rates on fewer than {MIN_CASES} cases are shown greyed with their count and never coloured.",
         "- Targets: green at or better than the first value, amber at or better than the second, else red; "
         "overridable per level in the TOML file named by `GGC_TARGETS_FILE`.",

@@ -633,3 +633,99 @@ def newly_overdue(engine: sa.Engine, scope: Scope, at: datetime, window_minutes:
         GROUP BY 1 ORDER BY issues DESC, code
     """
     return _read(engine, sql, {**p, "at": at, "since": at - timedelta(minutes=window_minutes)})
+
+
+SEARCH_TERMS = 5  # words of a keyword search, all required
+
+
+def _like(term: str) -> str:
+    """``term`` as an ILIKE pattern matching it anywhere, its own % _ and \\ taken literally."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def issue_search(engine: sa.Engine, scope: Scope, period: Period, words: str, at: datetime, limit: int = 100):
+    """Issues of the period whose request text (诉求内容) or address holds every word of ``words`` (split at
+    spaces, at most SEARCH_TERMS), newest first: order number, report time, category, community, address,
+    request text, whether open, and ``matches``, the number of issues found (beyond ``limit`` too)."""
+    terms = [w for w in words.split() if w][:SEARCH_TERMS]
+    if not terms:
+        return pd.DataFrame()
+    w, p = scope.where("i")
+    pw, pp = period.where("i.reported_at")
+    found = " AND ".join(
+        f"(i.request_text ILIKE :t{k} ESCAPE '\\' OR i.address ILIKE :t{k} ESCAPE '\\')" for k in range(len(terms))
+    )
+    sql = f"""
+        SELECT i.code AS order_no, i.reported_at, c.name AS category, c.name_en AS category_en,
+               m.name AS community, i.address, i.request_text,
+               CASE WHEN i.closed_at <= :at THEN 'closed' WHEN {indicators.condition(indicators.OVERDUE, "i")}
+                    THEN 'overdue_open' ELSE 'open' END AS state, i.matches
+        FROM (SELECT i.*, count(*) OVER () AS matches FROM issue i WHERE {w} AND {pw} AND {found}
+              ORDER BY i.reported_at DESC, i.code LIMIT :limit) i
+        JOIN issue_category c ON c.code = i.category_code LEFT JOIN community m ON m.code = i.community_code
+        ORDER BY i.reported_at DESC, i.code
+    """
+    params = {**p, **pp, **{f"t{k}": _like(term) for k, term in enumerate(terms)}, "at": at, "limit": limit}
+    return _read(engine, sql, params)
+
+
+# Where a request text says where (an address inside it): a road before a number, and a door, building or unit.
+ROAD_IN_TEXT = "[一-龥]{1,4}(大道|路|街|巷)(?=[0-9０-９])"
+NUMBER_IN_TEXT = "[0-9０-９一二三四五六七八九十]+ *(号楼|号院|号|栋|幢|单元|楼|层|室|弄)"
+
+
+def request_texts(engine: sa.Engine, scope: Scope, period: Period, limit: int = 50_000) -> pd.DataFrame:
+    """The request texts of the period's issues without their places (the issue's compound and community names,
+    roads, doors and buildings), distinct (``text``), with how many issues said each (``n``), the most said first,
+    at most ``limit`` of them."""
+    w, p = scope.where("i")
+    pw, pp = period.where("i.reported_at")
+    sql = f"""
+        SELECT t AS text, count(*) AS n FROM (
+            SELECT regexp_replace(regexp_replace(replace(replace(i.request_text, coalesce(k.name, ''), ' '),
+                   coalesce(m.name, ''), ' '), :road, ' ', 'g'), :number, ' ', 'g') AS t
+            FROM issue i LEFT JOIN compound k ON k.code = i.compound_code
+            LEFT JOIN community m ON m.code = i.community_code
+            WHERE {w} AND {pw} AND i.request_text IS NOT NULL
+        ) x GROUP BY 1 ORDER BY n DESC, text LIMIT :limit
+    """
+    return _read(engine, sql, {**p, **pp, "road": ROAD_IN_TEXT, "number": NUMBER_IN_TEXT, "limit": limit})
+
+
+def repeat_requests(engine: sa.Engine, scope: Scope, period: Period, limit: int = 100) -> pd.DataFrame:
+    """重复诉求 of the period by place and category: the repeat requests (indicators.REPEAT) grouped by their
+    compound (or, without one, their address) and level-3 category, the most repeated first, with the
+    community, the last report, its order number and its address. ``total`` is the period's repeat requests
+    in all groups, the catalogue's ``repeated`` count."""
+    w, p = scope.where("i")
+    pw, pp = period.where("i.reported_at")
+    sql = f"""
+        WITH r AS (
+            SELECT i.code, i.reported_at, i.category_code, i.community_code, i.compound_code, i.address,
+                   CASE WHEN i.compound_code IS NULL THEN i.address_key END AS address_key
+            FROM issue i WHERE {w} AND {pw} AND {indicators.condition(indicators.REPEAT, "i")}
+        )
+        SELECT coalesce(k.name, (array_agg(r.address ORDER BY r.reported_at DESC))[1]) AS place,
+               m.name AS community, c.name AS category,
+               c.name_en AS category_en, count(*) AS repeats, max(r.reported_at) AS last_reported,
+               (array_agg(r.code ORDER BY r.reported_at DESC, r.code DESC))[1] AS last_order_no,
+               sum(count(*)) OVER () AS total
+        FROM r JOIN issue_category c ON c.code = r.category_code LEFT JOIN compound k ON k.code = r.compound_code
+        LEFT JOIN community m ON m.code = r.community_code
+        GROUP BY r.compound_code, r.address_key, r.community_code, r.category_code, k.name, m.name, c.name, c.name_en
+        ORDER BY repeats DESC, last_reported DESC, last_order_no LIMIT :limit
+    """
+    return _read(engine, sql, {**p, **pp, "limit": limit})
+
+
+def issue_placement(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """The period's issues and those without a point (placed by name at their community), as catalogue counts."""
+    w, p = scope.where("i")
+    pw, pp = period.where("i.reported_at")
+    sql = f"SELECT {indicators.raw_counts('i', ('reported', 'unplaced'))} FROM issue i WHERE {w} AND {pw}"
+    return indicators.derive(_read(engine, sql, {**p, **pp}))
+
+
+def category_names(engine: sa.Engine) -> list[str]:
+    """The names of the category tree's nodes."""
+    return _read(engine, "SELECT name FROM issue_category")["name"].tolist()

@@ -511,6 +511,13 @@ _lifecycle_order = " AND ".join(
 )
 
 
+# An address as repeat requests compare it (0014); NULL unless it names a number.
+_ADDRESS_NORMAL = (
+    "replace(translate(regexp_replace(lower(normalize(address, NFKC)), "
+    "'[[:space:][:punct:]、。《》【】「」『』“”‘’·…—～]+', '', 'g'), '幢', '栋'), '号楼', '栋')"
+)
+ADDRESS_KEY = f"CASE WHEN {_ADDRESS_NORMAL} ~ '[0-9]' THEN {_ADDRESS_NORMAL} END"
+
 ISSUE_PLACE_NESTED = (
     "left(community_code, 6) = district_code AND left(community_code, 9) = street_code"
     " AND (grid_code IS NULL OR left(grid_code, 12) = community_code)"
@@ -567,6 +574,9 @@ issue = sa.Table(
     # 0012: what the resident asked (诉求内容) and where, as 12345 and grid-system exports carry them.
     sa.Column("request_text", sa.Text),
     sa.Column("address", sa.Text),
+    # 0014: the address as repeat requests compare it (indicators.REPEAT): width forms, case, spaces and
+    # punctuation dropped, 幢/号楼 read as 栋; only an address naming a number (a door, a building) has one.
+    sa.Column("address_key", sa.Text, sa.Computed(ADDRESS_KEY, persisted=True)),
     _enum("source_channel", SOURCE_CHANNELS),
     sa.CheckConstraint(_lifecycle_order, name="lifecycle_order"),
     sa.CheckConstraint("due_at > reported_at", name="due_after_report"),
@@ -600,6 +610,13 @@ issue = sa.Table(
         "category_code",
         "reported_at",
         postgresql_where=sa.text("compound_code IS NOT NULL"),
+    ),
+    sa.Index(
+        "ix_issue_repeat_address",
+        "address_key",
+        "category_code",
+        "reported_at",
+        postgresql_where=sa.text("address_key IS NOT NULL"),
     ),
     sa.Index("ix_issue_open_due", "district_code", "due_at", postgresql_where=sa.text("closed_at IS NULL")),
     # The longest-overdue work orders of several districts, in keyset order (0003).

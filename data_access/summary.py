@@ -218,8 +218,8 @@ def _note(conn: sa.Connection, rows: str, raw: str, params: dict | None = None) 
     """Add to ``_touched`` the (community, month) pairs of the rows that ``rows`` (FROM …, alias r) selects."""
     when = {"issue": "reported_at", "volunteer_activity": "activity_date"}[raw]
     conn.execute(sa.text("CREATE TEMP TABLE IF NOT EXISTS _touched (community_code text, month date)"))
-    # An issue can make a later one of its compound a repeat request (indicators.REPEAT, 30 days): its
-    # community's next month is touched too when it lies within reach.
+    # An issue can make a later one of its compound or address (same community) a repeat request
+    # (indicators.REPEAT, 30 days): its community's next month is touched too when it lies within reach.
     later = f", (x.w + interval '{indicators.REPEAT_DAYS} days')" if raw == "issue" else ""
     conn.execute(
         sa.text(

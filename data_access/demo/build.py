@@ -838,6 +838,8 @@ class DistrictBuilder:
         df = df.sort_values("reported_at", kind="stable").reset_index(drop=True)
         df["code"] = [f"{self.code}{i:09d}" for i in range(1, len(df) + 1)]
         df["reporter_code"] = issue_gen.reporters(rng, df, self.workers)
+        said = np.random.default_rng([int(self.code), 17])  # its own draws: the figures above stay as they were
+        df["request_text"], df["address"] = issue_gen.requests(said, df, self.compounds, self.communities)
         self.t.add("issue", df)
 
 

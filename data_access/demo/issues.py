@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -401,3 +403,30 @@ def calibrated(
             source="grid_patrol",
         )
     return pd.concat([b, *pieces], ignore_index=True)
+
+
+_REQUESTS = tomllib.loads((Path(__file__).with_name("requests.toml")).read_text(encoding="utf-8"))
+_ROAD_SUFFIXES = ("路社区", "里社区", "社区", "湾村", "坝村", "沟村", "院村", "村")
+
+
+def requests(rng, issues: pd.DataFrame, compounds: pd.DataFrame, communities: pd.DataFrame) -> tuple[list, list]:
+    """What each issue's resident asked (诉求内容) and where (详细地址), as a 12345 export carries them: a
+    building of its compound (幸福小区3栋2单元), else a door on its community's road (常青路12号)."""
+    n = len(issues)
+    compound_name = issues["compound_code"].map(compounds.set_index("code")["name"])
+    stem = communities.set_index("code")["name"]
+    for suffix in _ROAD_SUFFIXES:
+        stem = stem.where(~stem.str.endswith(suffix), stem.str[: -len(suffix)])
+    road = issues["community_code"].map(stem) + "路"
+    building, unit, door = rng.integers(1, 13, n), rng.integers(1, 5, n), rng.integers(1, 161, n)
+    which, when = rng.integers(0, 3, n), rng.choice(_REQUESTS["when"], n)
+    texts, addresses = [], []
+    for i, (cat, comp, rd) in enumerate(zip(issues["category_code"], compound_name, road, strict=True)):
+        if isinstance(comp, str):
+            at, address = f"{comp}{building[i]}栋", f"{comp}{building[i]}栋{unit[i]}单元"
+        else:
+            at = address = f"{rd}{door[i]}号"
+        said = _REQUESTS["texts"].get(cat)
+        texts.append(said[which[i] % len(said)].format(at=at, when=when[i]) if said else None)
+        addresses.append(address)
+    return texts, addresses
