@@ -35,8 +35,8 @@ def _import(kind, path, **options):
         return import_file(app_engine(), kind, path, **options)
 
 
-def _load(kind, path, uploads, crs, encoding, district, valid_rows_only) -> None:
-    done = _import(kind, path, crs=crs, encoding=encoding, valid_rows_only=valid_rows_only, district=district)
+def _load(kind, path, uploads, options: dict, valid_rows_only) -> None:
+    done = _import(kind, path, valid_rows_only=valid_rows_only, **options)
     if not done.loaded:  # the store refused what the check passed (a concurrent change): say so, load nothing
         st.error(t("validation_failed", n=len(done.problems), rows=max(done.rejected_rows, 1)))
         table(
@@ -50,14 +50,15 @@ def _load(kind, path, uploads, crs, encoding, district, valid_rows_only) -> None
     auth.audit(
         "import", kind=kind, files=[u.name for u in uploads], sha256=digest, rows=done.rows,
         inserted=done.inserted, updated=done.updated, rejected=done.rejected_rows,
+        departments_created=[] if done.new_departments is None else done.new_departments["code"].tolist(),
     )  # fmt: skip
     data.clear()
     st.success(t("loaded", new=done.inserted, updated=done.updated, skipped=done.rejected_rows))
 
 
-def _page(kind, path, uploads, crs, encoding, district) -> None:
-    """The dry run's report of the upload, and the button that loads it."""
-    report = _import(kind, path, crs=crs, encoding=encoding, dry_run=True, district=district)
+def _page(kind, path, uploads, options: dict) -> None:
+    """The dry run's report of the upload, and the button that loads it (``options``: import_file's)."""
+    report = _import(kind, path, dry_run=True, **options)
     st.caption(t("import_read", rows=report.rows, encoding=report.encoding, crs=report.crs))
     st.subheader(t("preview"))
     st.dataframe(report.preview, hide_index=True, width="stretch")
@@ -73,11 +74,11 @@ def _page(kind, path, uploads, crs, encoding, district) -> None:
         table(problems, ["row", "column", "value", "reason"], f"{kind}_problems", "problems_table")
         header_problem = any(p.row == 1 for p in report.problems)
         if not header_problem and st.button(t("load_valid"), type="primary"):
-            _load(kind, path, uploads, crs, encoding, district, valid_rows_only=True)
+            _load(kind, path, uploads, options, valid_rows_only=True)
     else:
         st.success(t("validation_ok", rows=report.rows))
         if st.button(t("load"), type="primary"):
-            _load(kind, path, uploads, crs, encoding, district, valid_rows_only=False)
+            _load(kind, path, uploads, options, valid_rows_only=False)
 
 
 with guarded():
@@ -101,14 +102,16 @@ with guarded():
         [None, "utf-8", "gbk", "gb18030"],
         format_func=lambda e: t("encoding_auto") if e is None else e.upper(),
     )
-    district = None
+    options, category_map = {"crs": crs, "encoding": encoding}, None
     if kind == "issues":  # a work-order export names its streets and communities: within which district
         names = data.names_of("district", None)
-        district = st.selectbox(
+        options["district"] = st.selectbox(
             t("import_district"),
             [None, *names],
             format_func=lambda c: t("import_district_any") if c is None else names[c],
         )
+        options["create_departments"] = st.checkbox(t("import_create_departments"))
+        category_map = st.file_uploader(t("import_category_map"), type=["csv", "xlsx"], key="category_map")
     body, name, mime = template(kind)
     st.download_button(t("template"), body, name, mime)
     # Old workbooks are taken too, to be answered with what to do (save as .xlsx) rather than refused unread.
@@ -120,7 +123,11 @@ with guarded():
         # The uploads live in a folder of this run only: removed again however the run ends.
         with tempfile.TemporaryDirectory(prefix="ggc-import-") as folder:
             path = _saved(uploads, Path(folder))
+            if category_map is not None:  # beside the upload, in a folder of its own
+                (Path(folder) / "map").mkdir()
+                options["map_categories"] = Path(folder) / "map" / Path(category_map.name).name
+                options["map_categories"].write_bytes(category_map.getvalue())
             try:
-                _page(kind, path, uploads, crs, encoding, district)
+                _page(kind, path, uploads, options)
             except FileProblem as exc:
                 st.error(t("import_error", error=exc.reason_in(lang())))

@@ -215,6 +215,14 @@ _LABELS: dict[str, tuple[str, str]] = {
     "escalation_mix": ("解决层级", "Settled at"),
     "hours_overdue": ("超期小时", "Hours overdue"),
     "category": ("类别", "Category"),
+    "import_create_departments": (
+        "新建文件中有、本区尚无的承办单位",
+        "Create the handling departments the district lacks",
+    ),
+    "import_category_map": (
+        "类别对照表（可选）：两列 CSV 或 Excel，文件中的类别 → 本系统的类别代码、名称或路径",
+        "Category map (optional): two columns, the file's category → a code, name or path of ours",
+    ),
     "requests": ("诉求分析", "What residents ask"),
     "search_requests": ("搜索诉求内容或地址", "Search request texts and addresses"),
     "search_hint": (
@@ -363,6 +371,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "legend_reach": ("15分钟步行范围", "15-minute walk"),
     "legend_plan": ("选址建议", "Candidate sites"),
     "legend_issues": ("事件热力（少→多）", "Issues (few → many)"),
+    "legend_unplaced": (
+        "另有 {n} 件（{share}）没有坐标，按名称计入所在社区，不在热力图中",
+        "{n} more ({share}) have no point: counted at their community, not in the heat map",
+    ),
     "legend_compounds": ("小区与网格", "Compounds vs grid"),
     "legend_markers": ("各单位位置及数值", "Each unit with its value"),
     "legend_small": ("样本不足{n}件", "Fewer than {n} cases"),

@@ -75,7 +75,7 @@ def reads(read, scope_code, period, at, metric: str, shown) -> list[tuple]:
     if "layer_compounds" in shown and fill_level in ("grid", "micro_grid"):
         calls.append((read.compound_geoms, scope_code))
     if "layer_issues" in shown:
-        calls.append((read.issue_points, scope_code, period))
+        calls += [(read.issue_points, scope_code, period), (read.issue_placement, scope_code, period)]
     if "layer_stations" in shown:
         calls.append((read.stations, scope_code))
     if "layer_plan" in shown:
@@ -154,6 +154,9 @@ def build(read, scope_code, period, at, metric: str, shown, label, settings, hei
     if "layer_issues" in shown:
         layers.append(mapping.issue_heat_layer(read.issue_points(scope_code, period)))
         drawn.append("legend_issues")
+        placed = read.issue_placement(scope_code, period).iloc[0]
+        if placed["unplaced"]:  # placed by name: counted at their community, not in the heat map
+            legend["unplaced"] = (int(placed["unplaced"]), placed["unplaced_share"])
     if "layer_boundaries" in shown:
         inner = inner_level(scope_code)
         if inner:

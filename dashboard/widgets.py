@@ -520,6 +520,10 @@ def map_legend(legend: dict) -> None:
         elif key in styles:
             colour, shape, width = styles[key]
             keys.append(chip(colour, t(key), shape, width))
+    if legend.get("unplaced"):
+        n, share = legend["unplaced"]
+        note = t("legend_unplaced", n=formats.count(n), share=formats.indicator("unplaced_share", share))
+        keys.append(f"<span style='white-space: nowrap'>{html.escape(note)}</span>")
     st.markdown(
         f"<div style='font-size: 0.85rem; line-height: 1.9'><b>{html.escape(t(metric))}</b>&nbsp; {' '.join(chips)}"
         f"<br>{' '.join(keys)}</div>",

@@ -103,6 +103,7 @@ def _cmd_import(args) -> int:
                 valid_rows_only=args.valid_rows_only,
                 district=args.district,
                 map_categories=args.map_categories,
+                create_departments=args.create_departments,
             )
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -138,6 +139,7 @@ def _audit_import(args, report) -> None:
         audit(
             conn, f"cli:{getpass.getuser()}", "import", kind=args.kind, files=[Path(args.path).name], sha256=digest,
             rows=report.rows, inserted=report.inserted, updated=report.updated, rejected=report.rejected_rows,
+            departments_created=[] if report.new_departments is None else report.new_departments["code"].tolist(),
         )  # fmt: skip
 
 
@@ -207,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--district", default=None, help="issues placed by name: the district (code or name) of them all")
     p.add_argument(
         "--map-categories", default=None, metavar="CSV", help="issues: map the file's categories (two columns)"
+    )
+    p.add_argument(
+        "--create-departments", action="store_true", help="issues: create the handling departments a district lacks"
     )
     p = sub.add_parser("user", help="create or change an account (a screen account prints its token once)")
     p.add_argument("username")

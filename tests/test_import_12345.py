@@ -116,3 +116,72 @@ def test_the_example_export_loads(engine):
     out = cli("issues", str(PROJECT_ROOT / "examples" / "issues-12345.csv"), "--district", "430602", "--dry-run")
     assert out.returncode == 0, out.stderr
     assert out.stderr.strip().splitlines()[-1] == "issues-12345.csv: 4 rows are valid (dry run, nothing loaded)"
+
+
+def test_issues_placed_by_name_are_counted_at_their_community_and_named_under_the_map(engine, tmp_path):
+    from datetime import date, datetime
+
+    from dashboard import data, mapview
+    from data_access.scope import Period
+    from data_access.settings import get_settings
+
+    rows = [f"U-{k},2026-03-0{k} 09:15,门口占道经营,占道经营,民意街道,常青路社区,常青路1{k}号,,,,," for k in (1, 2)]
+    assert cli("issues", str(_write(tmp_path, rows, "u.csv", "utf-8")), "--district", "430602").returncode == 0
+    read, period = data.direct(engine), Period(date(2026, 3, 1), date(2026, 4, 1))
+    with engine.connect() as conn:
+        reported, unplaced = conn.execute(
+            sa.text(
+                "SELECT count(*), count(*) FILTER (WHERE lon IS NULL) FROM issue WHERE street_code = '430602001' "
+                "AND reported_at >= '2026-03-01' AND reported_at < '2026-04-01'"
+            )
+        ).one()
+    placed = read.issue_placement("430602001", period).iloc[0]
+    assert unplaced >= 2 and placed["unplaced"] == unplaced and placed["reported"] == reported
+    assert placed["unplaced_share"] == pytest.approx(100 * unplaced / reported)
+    _, legend = mapview.build(
+        read, "430602001", period, datetime(2026, 12, 1), "on_time_rate", ["layer_issues"], lambda k, **_: k,
+        get_settings(), 400,
+    )  # fmt: skip
+    assert legend["unplaced"] == (unplaced, placed["unplaced_share"])
+    _, legend = mapview.build(
+        read, "430602001", period, datetime(2026, 12, 1), "on_time_rate", [], lambda k, **_: k, get_settings(), 400
+    )
+    assert "unplaced" not in legend  # no heat map, nothing to say
+
+
+def test_unknown_departments_are_created_only_when_asked(engine, tmp_path):
+    rows = [
+        "D-1,2026-03-02 09:15,门口占道经营,占道经营,民意街道,常青路社区,,区城管执法大队,,,,",
+        "D-2,2026-03-03 09:15,门口占道经营,占道经营,民意街道,常青路社区,,区城管执法大队,,,,",
+        "D-3,2026-03-04 09:15,漏水,漏水纠纷,民意街道,常青路社区,,区房屋征收中心,,,,",
+        "D-4,2026-03-05 09:15,路灯,路灯故障,民意街道,常青路社区,,民意街道,,,,",  # known: not created
+    ]
+    path = _write(tmp_path, rows, "depts.csv", "utf-8")
+    before = counts(engine)
+    out = cli("issues", str(path), "--district", "430602")
+    assert out.returncode == 1 and "no department of this name" in out.stderr and counts(engine) == before
+    out = cli("issues", str(path), "--district", "430602", "--create-departments", "--dry-run")
+    assert out.returncode == 0 and "2 departments not yet in the store will be created" in out.stderr
+    assert counts(engine) == before
+    with engine.connect() as conn:
+        last = conn.execute(sa.text("SELECT max(substr(code, 8)::int) FROM department WHERE district_code = '430602'"))
+        last = last.scalar()
+    out = cli("issues", str(path), "--district", "430602", "--create-departments")
+    assert out.returncode == 0, out.stderr
+    with engine.connect() as conn:
+        made = dict(
+            conn.execute(sa.text("SELECT name, code FROM department WHERE kind = 'other' AND name LIKE '区%'")).all()
+        )
+        audit = conn.execute(sa.text("SELECT detail FROM audit_log WHERE event = 'import' ORDER BY id DESC LIMIT 1"))
+        audit = audit.scalar()
+    assert made == {"区城管执法大队": f"430602D{last + 1:03d}", "区房屋征收中心": f"430602D{last + 2:03d}"}
+    got = _stored(engine, "D-")
+    assert [got[f"D-{k}"]["department_code"] for k in (1, 2, 3)] == [made["区城管执法大队"]] * 2 + [
+        made["区房屋征收中心"]
+    ]
+    assert got["D-4"]["department_code"] == "430602D001"
+    assert audit["departments_created"] == sorted(made.values())
+    # Loading the same file again creates nothing more.
+    assert cli("issues", str(path), "--district", "430602", "--create-departments").returncode == 0
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM department WHERE name LIKE '区%'")).scalar() == 2

@@ -48,6 +48,7 @@ class Report:
     inserted: int = 0
     updated: int = 0
     loaded: bool = False
+    new_departments: pd.DataFrame | None = None  # --create-departments: the departments this file adds
 
     @property
     def rejected_rows(self) -> int:
@@ -292,13 +293,33 @@ def _category_by_name(conn, df, problems, mapping: dict | None) -> None:
     problems += [Problem(_row(i), "事件分类代码", "", "needs_category") for i in df.index[neither]]
 
 
-def _department_by_name(conn, df, problems) -> None:
+def _department_by_name(conn, df, problems, options: dict) -> None:
+    """Department codes from their names within the row's district. With ``create_departments`` a name the
+    district lacks becomes a new department (kind 其他, the district's next code), recorded in
+    ``options["new_departments"]`` and inserted by the load; ambiguous names stay problems."""
     todo = df["department_code"].isna() & df["department_name"].notna()
-    if todo.any():
-        units = _code_names(conn, "department")
-        _by_name(
-            df, todo, "department_name", "department_code", "district_code", units, "department", "承办单位", problems
-        )
+    if not todo.any():
+        return
+    units = _code_names(conn, "department")
+    found: list[Problem] = []
+    _by_name(df, todo, "department_name", "department_code", "district_code", units, "department", "承办单位", found)
+    if not options.get("create_departments"):
+        problems += found
+        return
+    unknown = {p.row for p in found if p.key == "unknown_name"}
+    problems += [p for p in found if p.row not in unknown]
+    rows = df.index[[(_row(i) in unknown) for i in df.index]]
+    rows = rows[df.loc[rows, "district_code"].notna()]
+    new = df.loc[rows, ["district_code", "department_name"]].drop_duplicates()
+    last = units["code"].str.extract(r"^([0-9]{6})D([0-9]+)$").dropna().astype({1: int}).groupby(0)[1].max()
+    created = []
+    for district, names in new.groupby("district_code", sort=True)["department_name"]:
+        for k, name in enumerate(sorted(names), start=int(last.get(district, 0)) + 1):
+            code = f"{district}D{k:03d}"
+            created.append({"code": code, "district_code": district, "name": name, "kind": "other"})
+            df.loc[rows[(df.loc[rows, "district_code"] == district) & (df.loc[rows, "department_name"] == name)],
+                   "department_code"] = code  # fmt: skip
+    options["new_departments"] = pd.DataFrame(created, columns=["code", "district_code", "name", "kind"])
 
 
 def _resolve_issues(conn, kind, df, problems, options=None):
@@ -307,7 +328,7 @@ def _resolve_issues(conn, kind, df, problems, options=None):
     _place(conn, kind, df, problems)
     _needs_place(df, problems)
     _category_by_name(conn, df, problems, options.get("categories"))
-    _department_by_name(conn, df, problems)
+    _department_by_name(conn, df, problems, options)
     empty_source = df["source_channel"].isna()
     problems += [Problem(_row(i), "来源渠道", "", "empty") for i in df.index[empty_source]]
     cats = pd.read_sql(
@@ -339,7 +360,8 @@ def _resolve_issues(conn, kind, df, problems, options=None):
             pd.to_datetime(df.loc[known, "reported_at"]) + pd.to_timedelta(hours, unit="h")
         ).to_numpy()
     if "department_code" in df:
-        depts = pd.read_sql(sa.text("SELECT code FROM department"), conn)["code"]
+        depts = set(pd.read_sql(sa.text("SELECT code FROM department"), conn)["code"])
+        depts |= set(options.get("new_departments", pd.DataFrame({"code": []}))["code"])
         unknown = df["department_code"].notna() & ~df["department_code"].isin(depts)
         _flag(problems, df, unknown, "承办单位代码", df["department_code"], "unknown_ref", unit="department")
     if "reporter_code" in df:
@@ -677,8 +699,10 @@ def _merge(conn, kind: Kind, cols: list[str]) -> tuple[int, int]:
     return inserted, updated
 
 
-def _before(conn, kind: Kind, df: pd.DataFrame) -> None:
-    """Rows other tables need first: the cities of new districts."""
+def _before(conn, kind: Kind, df: pd.DataFrame, report: Report) -> None:
+    """Rows other tables need first: the cities of new districts, the departments an issues file creates."""
+    if report.new_departments is not None and len(report.new_departments):
+        copy_dataframe(conn, "department", report.new_departments)
     if kind.name == "districts":
         cities = df[["city_code", "city_name", "province"]].dropna().drop_duplicates("city_code")
         for city in cities.itertuples():
@@ -769,6 +793,7 @@ def import_file(
     max_bytes: int = MAX_BYTES,
     district: str | None = None,
     map_categories: Path | str | None = None,
+    create_departments: bool = False,
 ) -> Report:
     """Validate ``path`` as ``kind_name`` and, when it is clean (or ``valid_rows_only``), load it.
 
@@ -801,9 +826,19 @@ def import_file(
             {"code": usable["code"], "name": usable["name"], "geom": list(shapely.to_wkb(usable["g"].to_numpy()))}
         )
     with engine.connect() as conn:
-        options = {"district": _district(conn, district), "categories": _category_map(map_categories)}
+        options = {
+            "district": _district(conn, district),
+            "categories": _category_map(map_categories),
+            "create_departments": create_departments,
+        }
         values, problems = resolve(conn, kind, values, options)
     report.problems += problems
+    report.new_departments = options.get("new_departments")
+    if report.new_departments is not None and len(report.new_departments):
+        listed = "、".join(f"{n} ({c})" for c, n in zip(report.new_departments["code"], report.new_departments["name"]))
+        report.notes.append(
+            Problem(0, "承办单位", "", "new_departments", {"n": len(report.new_departments), "names": listed})
+        )
     if not any(p.row == 1 for p in report.problems):
         _check_and_load(engine, kind, values, report, dry_run, valid_rows_only)
     report.problems.sort(key=lambda p: p.row)
@@ -826,7 +861,7 @@ def _check_and_load(engine, kind: Kind, values: pd.DataFrame, report: Report, dr
                 rows = sorted({p.row for p in broken})
                 conn.execute(sa.text("DELETE FROM _stage WHERE _row = ANY(:r)"), {"r": rows})
                 good = good[[(_row(i) not in set(rows)) for i in good.index]]
-            _before(conn, kind, good)
+            _before(conn, kind, good, report)
             report.inserted, report.updated = _merge(conn, kind, cols)
             _after(conn, kind, good, report)
             bump_data_version(conn)

@@ -52,6 +52,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "nowhere": ("the point lies in no {unit} of the store", "该点不在库中任何{unit}内"),
     "needs_place": ("give 经度/纬度, 社区代码 or 所属社区", "请填写经度/纬度、社区代码或所属社区"),
     "needs_category": ("give 事件分类代码 or 事件分类", "请填写事件分类代码或事件分类"),
+    "new_departments": (
+        "{n} departments not yet in the store will be created: {names}",
+        "将新建 {n} 个承办单位：{names}",
+    ),
     "unknown_name": ("no {unit} of this name; nearest: {candidates}", "找不到该名称的{unit}；相近的有：{candidates}"),
     "ambiguous_name": ("more than one {unit} has this name: {candidates}", "有多个同名{unit}：{candidates}"),
     "name_code_clash": ("{unit} {code} is called {name}", "{unit} {code} 的名称是 {name}，与此不符"),
