@@ -1,8 +1,11 @@
 """Time the import of N issue rows from CSV (default 1,000,000) into a scratch copy of the store.
 
-    .venv/bin/python scripts/bench_import.py [N]
+    .venv/bin/python scripts/bench_import.py [N] [--by-names]
 
 Rows are issues at a point inside each of the demo's micro-grids (岳阳楼区), one category, full lifecycle.
+With --by-names they are a 12345 export instead: no point and no codes, the street and community by name
+(with and without 社区/街道), the category as a path or a name, the handling department by name, the request
+text and the address, placed with ``--district 430602``.
 """
 
 from __future__ import annotations
@@ -48,15 +51,50 @@ def make_csv(n: int, path: Path) -> None:
     df.to_csv(path, index=False)
 
 
-def main(n: int) -> None:
+def make_names_csv(n: int, path: Path) -> None:
+    with eng.get_engine().connect() as conn:
+        places = pd.read_sql(
+            sa.text(
+                "SELECT s.name AS street, m.name AS community FROM community m JOIN street s ON s.code = m.street_code "
+                "WHERE m.district_code = '430602'"
+            ),
+            conn,
+        )
+        depts = pd.read_sql(sa.text("SELECT name FROM department WHERE district_code = '430602'"), conn)["name"]
+    rng = np.random.default_rng(2)
+    idx = rng.integers(0, len(places), n)
+    street, community = places["street"].to_numpy()[idx], places["community"].to_numpy()[idx]
+    short = rng.random(n) < 0.3  # 30 % written without 社区 / 街道, as exports often do
+    community = np.where(short, [c.removesuffix("社区") for c in community], community)
+    street = np.where(short, [s.removesuffix("街道") for s in street], street)
+    categories = np.array(["市容环境>市容秩序>占道经营", "噪音扰民", "民生服务/市政设施/路灯故障", "020102"])
+    rep = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300 * 86400, n), unit="s")
+    door = rng.integers(1, 200, n).astype(str)
+    df = pd.DataFrame(
+        {
+            "工单编号": [f"N{i:08d}" for i in range(n)],
+            "来电时间": rep.strftime("%Y-%m-%d %H:%M:%S"),
+            "诉求内容": np.char.add(np.char.add(community.astype(str), door), "号门口有人占道经营，请尽快处理"),
+            "诉求类型": categories[rng.integers(0, len(categories), n)],
+            "所属街道": street,
+            "所属社区": community,
+            "详细地址": np.char.add(np.char.add(community.astype(str), door), "号"),
+            "承办单位": depts.to_numpy()[rng.integers(0, len(depts), n)],
+            "办结时间": (rep + pd.Timedelta(hours=6)).strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    )
+    df.to_csv(path, index=False)
+
+
+def main(n: int, by_names: bool = False) -> None:
     source = get_settings().embedded_db
     admin = sa.create_engine(eng.server_url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{SCRATCH}" TEMPLATE "{source}" STRATEGY = FILE_COPY')
-    path = Path(f"/tmp/bench_issues_{n}.csv")
+    path = Path(f"/tmp/bench_issues_{n}{'_names' if by_names else ''}.csv")
     t0 = time.perf_counter()
-    make_csv(n, path)
+    (make_names_csv if by_names else make_csv)(n, path)
     t1 = time.perf_counter()
     import os
 
@@ -64,18 +102,20 @@ def main(n: int) -> None:
     get_settings.cache_clear()
     eng.reset_engine()
     t2 = time.perf_counter()
-    report = import_file(eng.get_engine(), "issues", path, max_bytes=10**10)
+    report = import_file(eng.get_engine(), "issues", path, max_bytes=10**10, district="430602" if by_names else None)
     t3 = time.perf_counter()
     print(
         json.dumps(
             {
                 "rows": n,
+                "by_names": by_names,
                 "csv_bytes": path.stat().st_size,
                 "make_csv_s": round(t1 - t0, 1),
                 "import_s": round(t3 - t2, 1),
                 "loaded": report.loaded,
                 "inserted": report.inserted,
                 "problems": len(report.problems),
+                "first_problems": [p.line() for p in report.problems[:3]],
             }
         )
     )
@@ -84,4 +124,5 @@ def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    numbers = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(numbers[0]) if numbers else 1_000_000, "--by-names" in sys.argv)

@@ -271,6 +271,11 @@ def _category_by_name(conn, df, problems, mapping: dict | None) -> None:
     paths = {c: (normal(name[c[:2]]), normal(name[c[:4]]), normal(n)) for c, n in zip(leaves["code"], leaves["name"])}
     shown = {c: ">".join((name[c[:2]], name[c[:4]], name[c])) for c in paths}
     todo = df["category_code"].isna() & df["category_name"].notna()
+    # A code where a name was expected (诉求类型 holding 010201, or 10201 after Excel): the code it is.
+    code = df["category_name"].where(todo).str.strip().str.zfill(6)
+    is_code = code.isin(list(paths))
+    df.loc[is_code, "category_code"] = code[is_code]
+    todo &= ~is_code
     counts = df.loc[todo, "category_name"].value_counts()
     for value, n in counts.items():
         parts = tuple(split_path(value))[-3:]
