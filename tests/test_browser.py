@@ -298,3 +298,27 @@ def test_clicking_a_map_unit_drills_into_the_unit_its_tooltip_names(app_url, eng
         assert len(tried) == 20 and len({c for c, _ in tried}) >= 10 and not wrong, (
             f"drilled into another unit than the tooltip's (tooltip, drilled): {wrong}"
         )
+
+
+def test_a_keyword_search_of_request_texts_lists_the_issues_that_say_it(app_url, artifacts):
+    with chromium_page(1600, 1000) as page:
+        open_signed_in(page, f"{app_url}/issues?scope=430602")
+        _settle(page)
+        page.get_by_role("heading", name="诉求分析").first.scroll_into_view_if_needed()
+        box = page.get_by_label("搜索诉求内容或地址")
+        box.fill("电梯 困人")
+        box.press("Enter")
+        found = page.get_by_text(re.compile(r"含“电梯 困人”的事件共 [0-9,]+ 件"))
+        found.wait_for(timeout=90_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+        assert page.locator(ERRORS).count() == 0
+        section = page.get_by_role("heading", name="诉求分析").first
+        section.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "page-issues-search.png"), full_page=False)
+        words = page.locator(".gtitle", has_text="诉求高频词")  # the words' chart, below the issues found
+        words.wait_for(state="attached", timeout=60_000)
+        words.scroll_into_view_if_needed()
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(artifacts / "page-issues-requests.png"), full_page=False)
+        assert page.get_by_text(re.compile(r"重复诉求共 [0-9,]+ 件")).count() == 1

@@ -154,7 +154,7 @@ def test_unknown_departments_are_created_only_when_asked(engine, tmp_path):
         "D-1,2026-03-02 09:15,门口占道经营,占道经营,民意街道,常青路社区,,区城管执法大队,,,,",
         "D-2,2026-03-03 09:15,门口占道经营,占道经营,民意街道,常青路社区,,区城管执法大队,,,,",
         "D-3,2026-03-04 09:15,漏水,漏水纠纷,民意街道,常青路社区,,区房屋征收中心,,,,",
-        "D-4,2026-03-05 09:15,路灯,路灯故障,民意街道,常青路社区,,民意街道,,,,",  # known: not created
+        "D-4,2026-03-05 09:15,路灯,60302,民意街道,常青路社区,,民意街道,,,,",  # known: not created; a code as 诉求类型
     ]
     path = _write(tmp_path, rows, "depts.csv", "utf-8")
     before = counts(engine)
@@ -179,7 +179,7 @@ def test_unknown_departments_are_created_only_when_asked(engine, tmp_path):
     assert [got[f"D-{k}"]["department_code"] for k in (1, 2, 3)] == [made["区城管执法大队"]] * 2 + [
         made["区房屋征收中心"]
     ]
-    assert got["D-4"]["department_code"] == "430602D001"
+    assert got["D-4"]["department_code"] == "430602D001" and got["D-4"]["category_code"] == "060302"
     assert audit["departments_created"] == sorted(made.values())
     # Loading the same file again creates nothing more.
     assert cli("issues", str(path), "--district", "430602", "--create-departments").returncode == 0
