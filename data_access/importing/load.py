@@ -317,14 +317,17 @@ def _department_by_name(conn, df, problems, options: dict) -> None:
     rows = rows[df.loc[rows, "district_code"].notna()]
     new = df.loc[rows, ["district_code", "department_name"]].drop_duplicates()
     last = units["code"].str.extract(r"^([0-9]{6})D([0-9]+)$").dropna().astype({1: int}).groupby(0)[1].max()
-    created = []
-    for district, names in new.groupby("district_code", sort=True)["department_name"]:
-        for k, name in enumerate(sorted(names), start=int(last.get(district, 0)) + 1):
-            code = f"{district}D{k:03d}"
-            created.append({"code": code, "district_code": district, "name": name, "kind": "other"})
-            df.loc[rows[(df.loc[rows, "district_code"] == district) & (df.loc[rows, "department_name"] == name)],
-                   "department_code"] = code  # fmt: skip
-    options["new_departments"] = pd.DataFrame(created, columns=["code", "district_code", "name", "kind"])
+    codes = {
+        (district, name): f"{district}D{k:03d}"
+        for district, names in new.groupby("district_code", sort=True)["department_name"]
+        for k, name in enumerate(sorted(names), start=int(last.get(district, 0)) + 1)
+    }
+    keys = zip(df.loc[rows, "district_code"], df.loc[rows, "department_name"], strict=True)
+    df.loc[rows, "department_code"] = [codes[key] for key in keys]
+    options["new_departments"] = pd.DataFrame(
+        [{"code": c, "district_code": d, "name": n, "kind": "other"} for (d, n), c in codes.items()],
+        columns=["code", "district_code", "name", "kind"],
+    )
 
 
 def _resolve_issues(conn, kind, df, problems, options=None):
