@@ -5,14 +5,17 @@ decides who the session is."""
 
 from __future__ import annotations
 
+import html
 import logging
+import os
 from contextlib import contextmanager
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import t
-from data_access import accounts
+from data_access import accounts, sessions
 from data_access.engine import Principal, acting, app_engine, transaction_as
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,13 @@ def _resolve() -> Principal | None:
             accounts.log_event(who, "login", method="token")
             st.session_state[KEY] = who.username
         return who
+    cookie = st.context.cookies.get(sessions.COOKIE)
+    if cookie:  # signed in through /signin (serve.py): the session decides, on every run
+        username = sessions.username(cookie)
+        if username:
+            return accounts.current(username)
+        if not st.session_state.get(KEY):
+            return None
     username = st.session_state.get(KEY)
     if username:
         who = accounts.current(username)
@@ -73,17 +83,28 @@ def _demo_mode() -> bool:
 
 def client_address() -> str:
     """The browser's address: behind a proxy on this machine (nginx) the last address it forwards."""
-    addr = st.context.ip_address or ""
-    forwarded = st.context.headers.get("X-Forwarded-For", "")
-    if forwarded and addr in ("127.0.0.1", "::1", ""):
-        addr = forwarded.split(",")[-1].strip()
-    return addr
+    return accounts.client_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For", ""))
+
+
+def web() -> bool:
+    """Served by serve.py: signing in happens on /signin, which sets the session cookie."""
+    return os.environ.get("GGC_WEB") == "1"
 
 
 def sign_in_page() -> None:
     st.title(t("app_title"))
     if st.query_params.get("token"):
         st.error(t("screen_token_bad"))
+        return
+    if web() and not st.query_params.get("sso"):  # the session ended in this tab (signed out, expired, ended)
+        st.info(t("session_ended"))
+        here = urlsplit(st.context.url or "/")
+        asked = here.path + (f"?{here.query}" if here.query else "")
+        link = html.escape(f"/signin?{urlencode({'next': asked})}")  # in this tab (st.link_button opens another)
+        st.html(
+            f'<a href="{link}" target="_self" style="display: inline-block; padding: 0.45rem 1rem; border-radius: '
+            f'0.5rem; background: #c8102e; color: #fff; text-decoration: none">{html.escape(t("sign_in_again"))}</a>'
+        )
         return
     reason = st.session_state.pop("auth_error", "")
     if reason:
@@ -127,13 +148,15 @@ def account_box(who: Principal) -> None:
                     st.error(t("password_mismatch"))
                 elif why:
                     st.error(t(f"password_{why}"))
-                else:
+                else:  # the account's other sessions end (a trigger); this one stays
+                    sessions.keep(who, st.context.cookies.get(sessions.COOKIE))
                     st.success(t("password_changed"))
     if st.button(t("sign_out")):
         sign_out(who)
 
 
 def sign_out(who: Principal) -> None:
+    sessions.end(st.context.cookies.get(sessions.COOKIE))  # every tab of this browser: at its next click
     accounts.log_event(who, "logout")
     st.session_state.pop(KEY, None)
     st.session_state.pop("principal", None)

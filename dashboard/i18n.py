@@ -429,6 +429,22 @@ _LABELS: dict[str, tuple[str, str]] = {
     # accounts, sign-in and the admin page
     "admin_page": ("账户与审计", "Accounts and audit"),
     "sign_in": ("登录", "Sign in"),
+    "auth_csrf": ("登录页已过期，请重新输入。", "The sign-in page had expired; please enter your details again."),
+    "session_ended": (
+        "您已退出登录，或登录已过期。",
+        "You have signed out, or your session has expired.",
+    ),
+    "sign_in_again": ("重新登录", "Sign in again"),
+    "sessions": ("在线会话", "Active sessions"),
+    "end_session": ("结束所选会话", "End the selected session"),
+    "session_ended_by_admin": ("已结束会话 {session}。", "Session {session} ended."),
+    "no_sessions": ("当前没有在线会话。", "No active sessions."),
+    "client_addr": ("客户端地址", "Client address"),
+    "user_agent": ("浏览器", "Browser"),
+    "created_at": ("登录时间", "Signed in"),
+    "last_seen_at": ("最近活动", "Last seen"),
+    "expires_at": ("到期", "Expires"),
+    "session": ("会话", "Session"),
     "sign_in_oidc": ("使用单位统一身份登录", "Sign in with your organisation"),
     "sign_out": ("退出登录", "Sign out"),
     "username": ("用户名", "Username"),
@@ -577,8 +593,13 @@ def _catalogue(key: str) -> tuple[str, str]:
 def t(key: str, **kwargs) -> str:
     """The label ``key`` in the current language: from the labels below, else the indicator catalogue
     (names of indicators and counts are declared there once), else the key itself."""
+    return text_in(lang(), key, **kwargs)
+
+
+def text_in(language: str, key: str, **kwargs) -> str:
+    """The label ``key`` in ``language`` ('zh' or 'en'), outside a script run too (the sign-in route)."""
     zh, en = _LABELS.get(key) or _catalogue(key)
-    text = en if lang() == "en" else zh
+    text = en if language == "en" else zh
     return text.format(**kwargs) if kwargs else text
 
 

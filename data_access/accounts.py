@@ -125,6 +125,14 @@ def login(username: str, password: str, addr: str = "") -> tuple[Principal | Non
         return _principal(row), ""
 
 
+def client_address(ip: str | None, forwarded: str | None) -> str:
+    """The browser's address: behind a proxy on this machine (nginx) the last address it forwards."""
+    addr = ip or ""
+    if forwarded and addr in ("127.0.0.1", "::1", ""):
+        addr = forwarded.split(",")[-1].strip()
+    return addr
+
+
 def _verify(stored: str, password: str) -> bool:
     try:
         return _hasher.verify(stored, password)

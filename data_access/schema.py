@@ -703,6 +703,24 @@ login_failure = sa.Table(
     sa.Index(None, "addr", "at"),
 )
 
+# Signed-in browsers (0015): one row per session cookie, found by the SHA-256 of the cookie's random id (the
+# cookie holds the id and its signature, never the account). Ended by signing out, by an admin, or by a
+# change of the account's role, area, state or password (a trigger); idle and absolute expiry by the app.
+user_session = sa.Table(
+    "user_session",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), sa.ForeignKey("app_user.username", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("end_reason", sa.String(20)),
+    sa.Column("client_addr", sa.String(64), nullable=False, server_default=""),
+    sa.Column("user_agent", sa.String(300), nullable=False, server_default=""),
+    sa.Index("ix_user_session_open", "username", postgresql_where=sa.text("ended_at IS NULL")),
+)
+
 HIERARCHY = ("district", "street", "community", "grid")
 
 # Summary tables (0003): issue and volunteering figures pre-aggregated by day and by month, kept fresh

@@ -43,7 +43,7 @@ def streamlit_server(log_path, env: dict | None = None):
                 "-m",
                 "streamlit",
                 "run",
-                "streamlit_app.py",
+                "serve.py",
                 "--server.port",
                 str(port),
                 "--server.address",
@@ -76,23 +76,25 @@ def streamlit_server(log_path, env: dict | None = None):
 DEMO_PASSWORDS = {username: password for username, _, _, password, _ in DEMO_ACCOUNTS}
 
 
+_SIGNED_IN_AS: dict[int, str] = {}  # browser context → the demo account its session cookie is of
+
+
 def open_signed_in(page, url: str, user: str = "city", timeout: int = 120_000) -> None:
-    """Open ``url`` and sign in there as one of the demo accounts (every new page load is a new session)."""
+    """Open ``url`` signed in as one of the demo accounts: through /signin, where the app sends a browser without
+    a session (and back to ``url``); a browser already signed in as ``user`` goes straight there (its cookie)."""
+    if _SIGNED_IN_AS.get(id(page.context)) not in (None, user):
+        page.context.clear_cookies()
     page.goto(url, timeout=timeout)
-    form = page.locator("[data-testid='stForm']").first
     sidebar = page.locator("[data-testid='stSidebar']")
-    for attempt in range(3):  # a rerun racing the typing can drop the submit (seen once in CI): type again
-        form.wait_for(timeout=timeout)
-        form.locator("input").nth(0).fill(user)
-        form.locator("input").nth(1).fill(DEMO_PASSWORDS[user])
-        form.locator("input").nth(1).press("Enter")  # submits the form (its first button is the eye toggle)
-        try:
-            # Signed in: the app's sidebar is there (attached, not visible: a phone starts with it collapsed).
-            sidebar.wait_for(state="attached", timeout=timeout // 3 if attempt < 2 else timeout)
-            return
-        except Exception:
-            if attempt == 2:
-                raise
+    either = "form[action='/signin'], [data-testid='stSidebar']"
+    page.wait_for_function(f'() => document.querySelector("{either}")', timeout=timeout)
+    if page.locator("form[action='/signin']").count():
+        page.locator("#username").fill(user)
+        page.locator("#password").fill(DEMO_PASSWORDS[user])
+        page.locator("#password").press("Enter")
+    # Signed in: the app's sidebar is there (attached, not visible: a phone starts with it collapsed).
+    sidebar.wait_for(state="attached", timeout=timeout)
+    _SIGNED_IN_AS[id(page.context)] = user
 
 
 @contextmanager
@@ -102,7 +104,9 @@ def chromium_page(width: int = 1600, height: int = 1000):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+            # A context of its own, so that a test may open a second tab of the same browser (its cookies).
+            context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+            page = context.new_page()
             yield page
         finally:
             browser.close()

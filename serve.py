@@ -1,0 +1,11 @@
+"""The dashboard as served: ``streamlit run serve.py`` (``make run``). streamlit_app.py with the sign-in route and
+the session gate of dashboard.web (an st.App), so that a reload, a new tab or a shared link stays signed in."""
+
+import os
+
+import streamlit as st
+
+from dashboard import web
+
+os.environ["GGC_WEB"] = "1"  # the script's sign-in page links to /signin instead of showing its own form
+app = st.App("streamlit_app.py", routes=web.ROUTES, middleware=web.MIDDLEWARE)
