@@ -21,7 +21,7 @@ setup: install
 
 ## run: serve the dashboard on $(PORT)
 run: setup
-	$(VENV)/bin/streamlit run streamlit_app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 ## test: the whole test suite against a real Postgres
 test: setup

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import auth
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from data_access import accounts
+from data_access import accounts, sessions
 from data_access.schema import ROLES
 
 with guarded():
@@ -43,6 +43,31 @@ with guarded():
                 st.success(t("account_saved", name=username.strip()))
                 if token:
                     st.code(t("account_token", token=token), language=None)
+
+    st.subheader(t("sessions"))
+    with auth.admin_connection() as conn:
+        open_sessions = sessions.active(conn)
+    if open_sessions.empty:
+        st.caption(t("no_sessions"))
+    else:
+        columns = ["session", "username", "client_addr", "user_agent", "created_at", "last_seen_at", "expires_at"]
+        event = st.dataframe(
+            open_sessions[columns].rename(columns={c: t(c) for c in columns}),
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="sessions_table",
+        )
+        picked = event.selection.rows if event is not None else []
+        if picked and st.button(t("end_session")):
+            ended = open_sessions.iloc[picked[0]]
+            with auth.admin_connection() as conn:
+                sessions.end_by_admin(conn, ended["session"])
+                accounts.audit(
+                    conn, who.username, "session_end", who.area, session=ended["session"], user=ended["username"]
+                )
+            st.success(t("session_ended_by_admin", session=ended["session"]))
 
     st.subheader(t("audit_log"))
     a, b, c = st.columns(3)

@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 KEY = "auth_user"  # the signed-in username in st.session_state (the only thing the session keeps)
 
 
+def session_cookie() -> str | None:
+    """The session cookie of this browser (set by /signin), if any."""
+    cookie = st.context.cookies.get(sessions.COOKIE)
+    return cookie if isinstance(cookie, str) and cookie else None  # AppTest has no real cookies
+
+
 def principal() -> Principal | None:
     """The signed-in account, or None (this run must not read data)."""
     return st.session_state.get("principal")
@@ -44,7 +50,7 @@ def _resolve() -> Principal | None:
             accounts.log_event(who, "login", method="token")
             st.session_state[KEY] = who.username
         return who
-    cookie = st.context.cookies.get(sessions.COOKIE)
+    cookie = session_cookie()
     if cookie:  # signed in through /signin (serve.py): the session decides, on every run
         username = sessions.username(cookie)
         if username:
@@ -149,14 +155,14 @@ def account_box(who: Principal) -> None:
                 elif why:
                     st.error(t(f"password_{why}"))
                 else:  # the account's other sessions end (a trigger); this one stays
-                    sessions.keep(who, st.context.cookies.get(sessions.COOKIE))
+                    sessions.keep(who, session_cookie())
                     st.success(t("password_changed"))
     if st.button(t("sign_out")):
         sign_out(who)
 
 
 def sign_out(who: Principal) -> None:
-    sessions.end(st.context.cookies.get(sessions.COOKIE))  # every tab of this browser: at its next click
+    sessions.end(session_cookie())  # every tab of this browser: at its next click
     accounts.log_event(who, "logout")
     st.session_state.pop(KEY, None)
     st.session_state.pop("principal", None)

@@ -73,3 +73,11 @@ def request_words(engine, scope, period, limit: int = 30) -> pd.DataFrame:
 
     categories = queries.category_names(engine)
     return top_words(queries.request_texts(engine, scope, period), categories, limit)
+
+
+def warm() -> None:
+    """Build the tokenizer ahead of the first page that needs it (1–2 s), with the default category tree's names
+    (the store's own, unless it imported another tree)."""
+    from data_access.categories import default_tree
+
+    _tokenizer(tuple(sorted(set(default_tree()["name"]))))

@@ -115,12 +115,13 @@ async def session(i: int, browser, url: str, deadline: float, starts: list[str],
 async def _open(page, url: str, i: int, out: dict) -> None:
     """Open ``url`` and wait for the page to settle; a failure is counted as an error, not raised."""
     try:
-        await page.goto(url, timeout=120_000)
-        form = page.locator("[data-testid='stForm']").first  # every session signs in, as the city demo account
-        await form.wait_for(timeout=120_000)
-        await form.locator("input").nth(0).fill("city")
-        await form.locator("input").nth(1).fill(DEMO_PASSWORDS["city"])
-        await form.locator("input").nth(1).press("Enter")
+        await page.goto(url, timeout=120_000)  # every session signs in on /signin, as the city demo account
+        either = "form[action='/signin'], [data-testid='stSidebar']"
+        await page.wait_for_function(f'() => document.querySelector("{either}")', timeout=120_000)
+        if await page.locator("form[action='/signin']").count():
+            await page.locator("#username").fill("city")
+            await page.locator("#password").fill(DEMO_PASSWORDS["city"])
+            await page.locator("#password").press("Enter")
         await _settle(page, None)
     except Exception as exc:
         out["errors"].append(f"session {i}: opening {url}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
@@ -167,7 +168,7 @@ def main() -> int:
     out_dir.mkdir(exist_ok=True)
     log_path = out_dir / "load-server.log"
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.headless", "true"]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true"]
     cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(log_path, "w") as log:
         server = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())

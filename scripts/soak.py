@@ -76,7 +76,7 @@ def main() -> int:
     stamp = datetime.now().strftime("%Y%m%d-%H%M")
     log_path = out_dir / f"soak-{stamp}.log"
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.headless", "true"]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true"]
     cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(log_path, "w") as log:
         server = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())

@@ -180,3 +180,24 @@ def test_a_browser_stays_signed_in_across_reloads_and_tabs_until_it_signs_out(en
         assert other.locator("[data-testid='stMetric']").count() == 0
         other.get_by_role("link", name="重新登录").click()
         other.locator("form[action='/signin']").wait_for(timeout=30_000)
+
+
+def test_admin_lists_open_sessions_and_ends_one(engine, account):
+    from tests.apptest import app_test
+
+    cookie = sessions.begin(account, "10.0.0.9", "Mozilla/5.0 listed")
+    at = app_test("admin")
+    at.switch_page("app_pages/admin.py")
+    at.run()
+    assert not at.exception and not at.error
+    listed = next(df.value for df in at.dataframe if "客户端地址" in df.value.columns)
+    mine = listed[listed["用户名"] == NAME]
+    assert len(mine) == 1 and mine["客户端地址"].iloc[0] == "10.0.0.9"
+    with transaction("", "admin", "admin") as conn:
+        assert sessions.end_by_admin(conn, mine["会话"].iloc[0]) == 1
+    assert sessions.username(cookie) is None and _state(engine, cookie)["end_reason"] == "ended_by_admin"
+    with transaction("430602001", "street", NAME) as conn:  # not an admin: ends nothing of anyone else
+        other = sessions.begin(accounts.current("district"))
+        assert sessions.end_by_admin(conn, sessions._hash(other.partition(".")[0])[:12]) == 0
+    assert sessions.username(other) == "district"
+    sessions.end(other)
