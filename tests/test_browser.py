@@ -105,8 +105,10 @@ def test_clicking_a_ranking_row_drills_down(app_url, engine, artifacts):
     with chromium_page() as page:
         open_signed_in(page, f"{app_url}/issues?scope=430602")
         _settle(page)
-        # Tables on /issues: stage times, funnel, rising categories, then the ranking of units.
-        grid = page.locator("[data-testid='stDataFrame']").filter(has=page.locator("canvas")).nth(3)
+        # The ranking of units: the first table after its heading.
+        heading = page.get_by_role("heading", name="按下级单位")
+        heading.scroll_into_view_if_needed()
+        grid = heading.locator("xpath=following::*[@data-testid='stDataFrame'][1]")
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the selection cell of the first row
