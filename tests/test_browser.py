@@ -148,7 +148,7 @@ def test_map_draws_offline_and_a_click_drills_down(app_url, artifacts):
         page.wait_for_timeout(3000)
         box = canvas.bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.wait_for_function("() => /scope=430602\\d{6}(&|$)/.test(location.search)", timeout=30_000)
+        page.wait_for_function("() => /scope=430602\\d{6}(&|$)/.test(location.search)", timeout=90_000)
         _map_canvas(page)  # a community: its micro-grids, compounds, grid lines and the streets beside it
         page.get_by_text("本社区边界").first.wait_for(timeout=30_000)
         page.wait_for_timeout(3000)
@@ -229,7 +229,7 @@ def _hover_a_unit(page, canvas, rng, length: int, seen: set):
 
     def code_at(x, y):
         page.mouse.move(x, y)
-        for _ in range(4):  # the tooltip follows the pointer within a frame or two; wait a little on a busy machine
+        for _ in range(10):  # the tooltip follows the pointer within a frame or two; up to 1 s on a busy machine
             page.wait_for_timeout(100)
             found = re.search(rf"^(\d{{{length}}})$", page.evaluate(_TOOLTIP) or "", re.M)
             if found:
