@@ -516,7 +516,7 @@ _ADDRESS_NORMAL = (
     "replace(translate(regexp_replace(lower(normalize(address, NFKC)), "
     "'[[:space:][:punct:]、。《》【】「」『』“”‘’·…—～]+', '', 'g'), '幢', '栋'), '号楼', '栋')"
 )
-ADDRESS_KEY = f"CASE WHEN {_ADDRESS_NORMAL} ~ '[0-9]' THEN {_ADDRESS_NORMAL} END"
+ADDRESS_KEY = f"CASE WHEN address ~ '[0-9０-９]' THEN {_ADDRESS_NORMAL} END"  # normalised once a row
 
 ISSUE_PLACE_NESTED = (
     "left(community_code, 6) = district_code AND left(community_code, 9) = street_code"

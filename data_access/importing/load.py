@@ -203,18 +203,18 @@ def _by_name(df, mask, name_col: str, code_col: str, scope_col: str | None, unit
         return
     units = with_norm(units, level)
     scopes = df.loc[mask, scope_col].fillna("") if scope_col else pd.Series("", index=df.index[mask])
-    keys = list(zip(scopes, df.loc[mask, name_col], strict=True))
+    keys = scopes.astype(str) + "\x1f" + df.loc[mask, name_col].astype(str)  # (scope, name) as one string
     found = {}
-    for scope, value in set(keys):
-        pool = units[units["code"].str.startswith(scope)] if scope else units
-        found[(scope, value)] = match(value, pool, level)
-    for i, key in zip(df.index[mask], keys, strict=True):
-        code, problem, candidates = found[key]
-        if code is not None:
-            df.at[i, code_col] = code
-        else:
-            params = {"unit": level, "candidates": "、".join(candidates) or "—"}
-            problems.append(Problem(_row(i), zh, key[1], problem, params))
+    for key in keys.unique():
+        scope, value = key.split("\x1f", 1)
+        found[key] = match(value, units[units["code"].str.startswith(scope)] if scope else units, level)
+    codes = keys.map({k: code for k, (code, _, _) in found.items()})  # a dict lookup, vectorised
+    hit = codes.notna()
+    df.loc[codes.index[hit], code_col] = codes[hit]  # one assignment, not one a row (30 µs each)
+    for i, key in keys[~hit].items():
+        _, problem, candidates = found[key]
+        params = {"unit": level, "candidates": "、".join(candidates) or "—"}
+        problems.append(Problem(_row(i), zh, key.split("\x1f", 1)[1], problem, params))
 
 
 def _name_clashes(conn, df, problems) -> None:

@@ -23,7 +23,7 @@ NORMAL = (
     "replace(translate(regexp_replace(lower(normalize(address, NFKC)), "
     "'[[:space:][:punct:]、。《》【】「」『』“”‘’·…—～]+', '', 'g'), '幢', '栋'), '号楼', '栋')"
 )
-ADDRESS_KEY = f"CASE WHEN {NORMAL} ~ '[0-9]' THEN {NORMAL} END"
+ADDRESS_KEY = f"CASE WHEN address ~ '[0-9０-９]' THEN {NORMAL} END"
 
 
 def upgrade() -> None:
