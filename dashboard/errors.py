@@ -21,7 +21,7 @@ def guarded():
     except Exception as exc:  # the UI never shows a traceback
         ref = uuid.uuid4().hex[:8]
         if unavailable(exc):
-            log.warning("store unavailable %s: %s", ref, exc.__class__.__name__)
+            log.warning("store unavailable %s: %s", ref, _reason(exc))
             st.warning(t("db_unavailable", ref=ref))
             _retry()
             return
@@ -30,6 +30,14 @@ def guarded():
 
 
 RETRY_S = 10
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause's class and first line (Postgres's own words: a timeout, a refused connection), without
+    the statement or its parameters."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    return f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
 
 
 def unavailable(exc: BaseException) -> bool:

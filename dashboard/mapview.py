@@ -75,7 +75,7 @@ def reads(read, scope_code, period, at, metric: str, shown) -> list[tuple]:
     if "layer_compounds" in shown and fill_level in ("grid", "micro_grid"):
         calls.append((read.compound_geoms, scope_code))
     if "layer_issues" in shown:
-        calls += [(read.issue_points, scope_code, period), (read.issue_placement, scope_code, period)]
+        calls += [(read.issue_points, scope_code, period), (read.issue_kpis, scope_code, period, at)]
     if "layer_stations" in shown:
         calls.append((read.stations, scope_code))
     if "layer_plan" in shown:
@@ -154,7 +154,7 @@ def build(read, scope_code, period, at, metric: str, shown, label, settings, hei
     if "layer_issues" in shown:
         layers.append(mapping.issue_heat_layer(read.issue_points(scope_code, period)))
         drawn.append("legend_issues")
-        placed = read.issue_placement(scope_code, period).iloc[0]
+        placed = read.issue_kpis(scope_code, period, at).iloc[0]
         if placed["unplaced"]:  # placed by name: counted at their community, not in the heat map
             legend["unplaced"] = (int(placed["unplaced"]), placed["unplaced_share"])
     if "layer_boundaries" in shown:

@@ -125,7 +125,7 @@ ISSUE_COUNTS: tuple[Count, ...] = (
     Count("resolved", "已解决数", "Resolved", _filter("{a}evaluated_at <= :at AND {a}resolved")),
     Count("repeated", "重复诉求数", "Repeat requests", _filter(REPEAT)),
     # Placed by name (a 12345 export without coordinates): counted at the community, absent from point layers.
-    Count("unplaced", "未定位数", "Without a point", _filter("{a}lon IS NULL"), stored=False),
+    Count("unplaced", "未定位数", "Without a point", _filter("{a}lon IS NULL")),
     # Reports of grid workers (网格员上报): those a worker reported, registered (立案: a valid report) and
     # settled at the compound by the worker's grid (就地化解).
     Count("worker_reported", "网格员上报数", "Reported by grid workers", _filter("{a}reporter_code IS NOT NULL")),

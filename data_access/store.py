@@ -36,11 +36,11 @@ def load_demo(engine: sa.Engine, as_of: date | None = None, seed: int | None = N
     return {"generate_s": round(t1 - t0, 1), "load_s": round(t2 - t1, 1), "rows": counts, "districts": timings}
 
 
-ACCOUNT_TABLES = ("app_user", "audit_log")
+ACCOUNT_TABLES = ("app_user", "audit_log", "user_session", "login_failure")  # who may sign in, and how it went
 
 
 def clear(engine: sa.Engine) -> None:
-    """Delete every row of every table but the accounts and the audit log (schema stays)."""
+    """Delete every row of every table but the accounts, their sessions and the audit log (schema stays)."""
     names = ", ".join(f'"{t.name}"' for t in schema.metadata.sorted_tables if t.name not in ACCOUNT_TABLES)
     with engine.begin() as conn:
         kept = accounts.demo_mode(conn)  # the accounts stay, and so does the note that they are the demo's

@@ -135,7 +135,7 @@ def test_issues_placed_by_name_are_counted_at_their_community_and_named_under_th
                 "AND reported_at >= '2026-03-01' AND reported_at < '2026-04-01'"
             )
         ).one()
-    placed = read.issue_placement("430602001", period).iloc[0]
+    placed = read.issue_kpis("430602001", period, datetime(2026, 12, 1)).iloc[0]
     assert unplaced >= 2 and placed["unplaced"] == unplaced and placed["reported"] == reported
     assert placed["unplaced_share"] == pytest.approx(100 * unplaced / reported)
     _, legend = mapview.build(

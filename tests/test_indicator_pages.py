@@ -79,7 +79,8 @@ def test_one_value_and_one_colour_on_every_page(engine, kpis):
 @pytest.fixture()
 def strict_targets(tmp_path, monkeypatch):
     path = tmp_path / "targets.toml"
-    path.write_text("[closure_rate]\ngreen = 99.95\namber = 99.9\n", encoding="utf-8")
+    # Above any rate: red whatever the day's data (a district closes 99.9 % of its due cases on some days).
+    path.write_text("[closure_rate]\ngreen = 100.5\namber = 100.2\n", encoding="utf-8")
     monkeypatch.setenv("GGC_TARGETS_FILE", str(path))
     indicators.reload_targets()
     yield

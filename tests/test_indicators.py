@@ -38,7 +38,15 @@ PREVIOUS = (
     "(SELECT max(p.reported_at) FROM issue p WHERE p.compound_code = i.compound_code "
     "AND p.category_code = i.category_code AND p.reported_at < i.reported_at)"
 )
-REPEATED = _n(f"i.compound_code IS NOT NULL AND {PREVIOUS} >= i.reported_at - make_interval(days => 30)")
+# …or of the same normalised address (address_key) in the same community.
+PREVIOUS_HERE = (
+    "(SELECT max(p.reported_at) FROM issue p WHERE p.address_key = i.address_key AND p.community_code = "
+    "i.community_code AND p.category_code = i.category_code AND p.reported_at < i.reported_at)"
+)
+REPEATED = _n(
+    f"(i.compound_code IS NOT NULL AND {PREVIOUS} >= i.reported_at - make_interval(days => 30)) OR "
+    f"(i.address_key IS NOT NULL AND {PREVIOUS_HERE} >= i.reported_at - make_interval(days => 30))"
+)
 
 
 def _stage(later: str, earlier: str) -> tuple[str, str, float]:
@@ -86,6 +94,7 @@ DEFINITIONS: dict[str, tuple[str, str | None, float]] = {
         100.0,
     ),
     "repeat_rate": (REPEATED, REPORTED, 100.0),
+    "unplaced_share": (_n("i.lon IS NULL OR i.lat IS NULL"), REPORTED, 100.0),
     "closed_late_rate": (_n("i.closed_at <= :at AND i.closed_at > i.due_at"), CLOSED, 100.0),
     "worker_reported": (_n("i.reporter_code IS NOT NULL"), None, 1.0),
     "valid_report_rate": (
