@@ -99,3 +99,16 @@ def seed_figures_path() -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def last_12_months(engine):
+    """The demo's last twelve months: (start, end) dates, end exclusive (the day after the as-of day)."""
+    from datetime import date, timedelta
+
+    with engine.connect() as conn:
+        as_of = date.fromisoformat(
+            conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
+        )
+    end = as_of + timedelta(days=1)
+    return end.replace(year=end.year - 1), end

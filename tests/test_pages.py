@@ -6,7 +6,7 @@ independently in SQL for that scope of the demo data.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -40,16 +40,6 @@ def _where(level: str, alias: str = "") -> str:
     if level == "city":
         return f"{a}district_code IN (SELECT code FROM district WHERE city_code = :c)"
     return f"{a}{COLUMN[level]} = :c"
-
-
-@pytest.fixture(scope="module")
-def last_12_months(engine):
-    with engine.connect() as conn:
-        as_of = date.fromisoformat(
-            conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
-        )
-    end = as_of + timedelta(days=1)
-    return end.replace(year=end.year - 1), end
 
 
 def _scalar(engine, sql: str, **params):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -17,13 +17,9 @@ DISTRICT = "430602"
 
 
 @pytest.fixture(scope="module")
-def year(engine):
-    with engine.connect() as conn:
-        as_of = date.fromisoformat(
-            conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
-        )
-    end = as_of + timedelta(days=1)
-    return Period(end.replace(year=end.year - 1), end), datetime.combine(end, datetime.min.time())
+def year(last_12_months):
+    start, end = last_12_months
+    return Period(start, end), datetime.combine(end, datetime.min.time())
 
 
 def test_a_search_finds_exactly_the_issues_whose_text_or_address_holds_every_word(engine, year):
