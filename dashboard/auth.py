@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import t
+from dashboard.i18n import lang, t, text_in
 from data_access import accounts, sessions
 from data_access.engine import Principal, acting, app_engine, transaction_as
 
@@ -82,9 +82,16 @@ def resolve() -> Principal | None:
     return who
 
 
-def _demo_mode() -> bool:
+def demo_accounts(language: str) -> list[tuple]:
+    """The demo's sample accounts as a sign-in page lists them (username, password, role, area); none outside
+    the demo."""
     with acting("*"), app_engine().connect() as conn:
-        return accounts.demo_mode(conn)
+        if not accounts.demo_mode(conn):
+            return []
+    return [
+        (u, p, text_in(language, f"role_{r}"), a or text_in(language, "all_places"))
+        for u, r, a, p, _ in accounts.DEMO_ACCOUNTS
+    ]
 
 
 def client_address() -> str:
@@ -129,9 +136,9 @@ def sign_in_page() -> None:
             st.rerun()
     if oidc_configured():
         left.button(t("sign_in_oidc"), on_click=st.login)
-    if _demo_mode():
+    rows = demo_accounts(lang())
+    if rows:
         right.warning(t("demo_mode"))
-        rows = [(u, p, t(f"role_{r}"), a or t("all_places")) for u, r, a, p, _ in accounts.DEMO_ACCOUNTS]
         right.dataframe(
             pd.DataFrame(rows, columns=[t("username"), t("password"), t("role"), t("area")]), hide_index=True
         )

@@ -37,7 +37,8 @@ def _reason(exc: BaseException) -> str:
     the statement or its parameters."""
     while exc.__cause__ is not None or exc.__context__ is not None:
         exc = exc.__cause__ or exc.__context__
-    return f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
+    text = str(exc).strip()
+    return f"{exc.__class__.__name__}: {text.splitlines()[0][:200] if text else ''}"
 
 
 def unavailable(exc: BaseException) -> bool:

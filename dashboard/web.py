@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from dashboard import auth
 from dashboard.i18n import text_in
 from data_access import accounts, sessions
 
@@ -60,25 +61,11 @@ def _address(request: Request) -> str:
 
 def _demo_rows(language: str) -> list[tuple] | None:
     """The demo's sample accounts to list (none outside the demo); None when the store does not answer."""
-    from data_access.engine import acting, app_engine
-
     try:
-        with acting("*"), app_engine().connect() as conn:
-            if not accounts.demo_mode(conn):
-                return []
+        return auth.demo_accounts(language)
     except Exception:
         log.warning("sign-in page: the store does not answer", exc_info=True)
         return None
-    return [
-        (u, p, text_in(language, f"role_{r}"), a or text_in(language, "all_places"))
-        for u, r, a, p, _ in accounts.DEMO_ACCOUNTS
-    ]
-
-
-def _sso() -> bool:
-    from dashboard.auth import oidc_configured
-
-    return oidc_configured()
 
 
 async def _form(request: Request, next_url: str, error: str = "", username: str = "", status: int = 200):
@@ -99,7 +86,7 @@ async def _form(request: Request, next_url: str, error: str = "", username: str 
         demo=demo,
         retry=demo is None,
         screen_token=accounts.DEMO_SCREEN_TOKEN,
-        sso=_sso(),
+        sso=auth.oidc_configured(),
     )
     response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_https(request), path=SIGNIN)

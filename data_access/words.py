@@ -34,19 +34,23 @@ def stop_words() -> frozenset[str]:
     return frozenset(_lines("stopwords.txt"))
 
 
-@cache
 def _tokenizer(extra: tuple[str, ...]):
+    with _lock:  # the start-up warm-up and a first page asking at once: one of them builds, the other waits
+        return _built(extra)
+
+
+@cache
+def _built(extra: tuple[str, ...]):
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
-    with _lock:
-        tok.initialize()
-        for line in _lines("words.txt"):
-            word, freq, tag = line.split()
-            tok.add_word(word, int(freq), tag)
-        for word in extra:
-            tok.add_word(word, 2000)
+    tok.initialize()
+    for line in _lines("words.txt"):
+        word, freq, tag = line.split()
+        tok.add_word(word, int(freq), tag)
+    for word in extra:
+        tok.add_word(word, 2000)
     return tok
 
 

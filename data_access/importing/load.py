@@ -369,7 +369,8 @@ def _resolve_issues(conn, kind, df, problems, options=None):
         ).to_numpy()
     if "department_code" in df:
         depts = set(pd.read_sql(sa.text("SELECT code FROM department"), conn)["code"])
-        depts |= set(options.get("new_departments", pd.DataFrame({"code": []}))["code"])
+        if options.get("new_departments") is not None:
+            depts |= set(options["new_departments"]["code"])
         unknown = df["department_code"].notna() & ~df["department_code"].isin(depts)
         _flag(problems, df, unknown, "承办单位代码", df["department_code"], "unknown_ref", unit="department")
     if "reporter_code" in df:
