@@ -107,6 +107,8 @@ def chromium_page(width: int = 1600, height: int = 1000):
             # A context of its own, so that a test may open a second tab of the same browser (its cookies).
             context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
             page = context.new_page()
+            page.console_lines = []  # what the page wrote to its console, for a failing test to save
+            page.on("console", lambda m: page.console_lines.append(f"{m.type}: {m.text}"))
             yield page
         finally:
             browser.close()
