@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from dashboard import auth, filters
+from dashboard import auth, filters, telemetry
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.widgets import EXPORT_CONTEXT, NARROW_CSS
@@ -55,4 +55,5 @@ if nav.url_path != "screen":  # the wall screen has no sidebar and no widgets
     with guarded():
         filters.sidebar(shown, who)
 st.session_state.pop(EXPORT_CONTEXT, None)  # a page's header sets what its downloads describe
-nav.run()
+with telemetry.SCRIPT_RUNS.labels(nav.url_path or "overview").time():  # /metrics: runs and their duration
+    nav.run()

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import auth
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from data_access import accounts, sessions
+from data_access import accounts, sessions, tokens
 from data_access.schema import ROLES
 
 with guarded():
@@ -68,6 +68,44 @@ with guarded():
                     conn, who.username, "session_end", who.area, session=ended["session"], user=ended["username"]
                 )
             st.success(t("session_ended_by_admin", session=ended["session"]))
+
+    st.subheader(t("api_tokens"))
+    with auth.admin_connection() as conn:
+        issued = tokens.listing(conn)
+    with st.form("api_token", clear_on_submit=True):
+        a, b = st.columns(2)
+        owner = a.selectbox(t("username"), table["username"].tolist(), key="token_user")
+        label = b.text_input(t("token_label"), max_chars=100, placeholder=t("token_label_hint"))
+        if st.form_submit_button(t("token_issue")):
+            with auth.admin_connection() as conn:
+                token = tokens.issue(conn, owner, label, who.username)
+                accounts.audit(conn, who.username, "token_issue", who.area, user=owner, label=label.strip()[:100])
+            st.success(t("token_issued", name=owner))
+            st.code(token, language=None)
+            issued = None
+    if issued is None:
+        with auth.admin_connection() as conn:
+            issued = tokens.listing(conn)
+    if issued.empty:
+        st.caption(t("no_tokens"))
+    else:
+        columns = ["id", "username", "label", "created_by", "created_at", "last_used_at", "revoked_at"]
+        event = st.dataframe(
+            issued[columns].rename(columns={c: t(f"token_{c}") for c in columns}),
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="tokens_table",
+        )
+        picked = event.selection.rows if event is not None else []
+        if picked and st.button(t("token_revoke")):
+            revoked = issued.iloc[picked[0]]
+            with auth.admin_connection() as conn:
+                tokens.revoke(conn, int(revoked["id"]))
+                accounts.audit(conn, who.username, "token_revoke", who.area, token=int(revoked["id"]),
+                               user=revoked["username"])  # fmt: skip
+            st.success(t("token_revoked", id=int(revoked["id"])))
 
     st.subheader(t("audit_log"))
     a, b, c = st.columns(3)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth, data, mapview
+from dashboard import auth, data, mapview, telemetry
 from dashboard.errors import guarded
 from dashboard.i18n import lang, t
 from dashboard.widgets import table
@@ -37,6 +37,7 @@ def _import(kind, path, **options):
 
 def _load(kind, path, uploads, options: dict, valid_rows_only) -> None:
     done = _import(kind, path, valid_rows_only=valid_rows_only, **options)
+    telemetry.IMPORTS.labels("loaded" if done.loaded else "refused").inc()
     if not done.loaded:  # the store refused what the check passed (a concurrent change): say so, load nothing
         st.error(t("validation_failed", n=len(done.problems), rows=max(done.rejected_rows, 1)))
         table(

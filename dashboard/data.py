@@ -30,6 +30,7 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
+from dashboard import telemetry
 from dashboard.i18n import lang, t
 from data_access import metrics, queries, words
 from data_access.engine import acting, app_engine
@@ -81,6 +82,7 @@ def _as_of(area_prefix: str, data_ver: int) -> datetime:
 def _call(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *args) -> pd.DataFrame:
     """Where every page read runs: as the area, timed, cached by (area, data version, reader, arguments)."""
     fn = READERS[name]
+    telemetry.CACHE_MISSES.inc()
     t0 = time.perf_counter()
     with acting(area_prefix):
         out = fn(app_engine(), Scope.from_code(scope_code), *args)
@@ -97,6 +99,7 @@ def gather(*calls) -> list:
 
     def run(call):
         add_script_run_ctx(threading.current_thread(), ctx)
+        telemetry.READS.inc()
         fn, *args = call
         return _call(who, ver, fn.__name__, *args)
 
@@ -110,6 +113,7 @@ def reader(fn):
 
     @functools.wraps(fn)
     def read(scope_code: str | None, *args):
+        telemetry.READS.inc()
         return _call(area(), version(), fn.__name__, scope_code, *args)
 
     return read

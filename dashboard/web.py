@@ -1,6 +1,7 @@
 """The HTTP side of the dashboard (``serve.py``, an ``st.App``): the sign-in route, which checks the password as
-the in-app form did (same lock-out, same audit), opens a server-side session and sets its cookie; and a gate
-that sends a browser without a session to it, keeping the link it asked for.
+the in-app form did (same lock-out, same audit), opens a server-side session and sets its cookie; a gate that
+sends a browser without a session to it, keeping the link it asked for; the API (dashboard.api); /healthz and
+/metrics; and the headers every answer carries (dashboard.web.Hardening).
 
 The session cookie is HttpOnly, SameSite=Lax, Secure when the request came over HTTPS, and holds a signed
 random id (data_access.sessions), never the account. The sign-in form is protected by a double-submit token:
@@ -10,28 +11,40 @@ a random value in a SameSite=Strict cookie of the sign-in path and in the form, 
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import json
 import logging
+import os
 import re
 import secrets
+import time
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jinja2
+import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import auth
+from dashboard import api, auth, limits, telemetry
 from dashboard.i18n import text_in
 from data_access import accounts, sessions
+from data_access.engine import transaction
 
 log = logging.getLogger(__name__)
 SIGNIN = "/signin"
 CSRF_COOKIE = "ggc_csrf"
 # Paths the gate never stops: Streamlit's own (its WebSocket, static files, media, OIDC), and the sign-in page.
-OPEN = ("/_stcore", "/static", "/component", "/media", "/app/static", "/auth", "/oauth2callback", "/favicon", SIGNIN)
+OPEN = (
+    "/_stcore", "/static", "/component", "/media", "/app/static", "/auth", "/oauth2callback", "/favicon", SIGNIN,
+    api.BASE, "/healthz", "/metrics",
+)  # fmt: skip
+PRIVATE = ("/media/", "/_stcore/metrics")  # Streamlit's own that tell about a session: only for a signed-in browser
 _NEXT = re.compile(r"/[^\s\\]*")
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True, trim_blocks=True
@@ -99,6 +112,9 @@ async def signin_page(request: Request) -> Response:
 
 async def signin(request: Request) -> Response:
     """POST /signin: check the token and the password; open a session, set its cookie, go where asked."""
+    wait = limits.PER_ADDRESS.retry_after(_address(request))
+    if wait:
+        return PlainTextResponse("429 too many requests", status_code=429, headers={"Retry-After": str(wait)})
     form = await request.form()
     field = {k: str(form.get(k, ""))[:256] for k in ("csrf", "next", "username", "password")}
     next_url, username = _next(field["next"]), field["username"].strip()[:64]
@@ -129,8 +145,15 @@ async def signin(request: Request) -> Response:
     return response
 
 
+def _signed_in(request: Request) -> bool:
+    """Whether the request carries an open session (raises when the store cannot be asked)."""
+    cookie = request.cookies.get(sessions.COOKIE)
+    return bool(cookie) and sessions.username(cookie) is not None
+
+
 class SessionGate:
-    """Send a page request (GET, HTML) without an open session to the sign-in page, with the link it asked for.
+    """Send a page request (GET, HTML) without an open session to the sign-in page, with the link it asked for;
+    answer 401 to Streamlit's media (exports) and its metrics without one.
 
     Let through: Streamlit's own paths, a wall screen's token link, the organisation's sign-in (``sso=1``, or
     Streamlit's identity cookie), and every request when the store cannot be asked (the page then says
@@ -140,24 +163,32 @@ class SessionGate:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(OPEN):
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        private = path.startswith(PRIVATE)
+        if path.startswith(OPEN) and not private:
             return await self.app(scope, receive, send)
         request = Request(scope)
-        passes = (
-            "text/html" not in request.headers.get("accept", "")
-            or request.query_params.get("token")
-            or request.query_params.get("sso")
-            or "_streamlit_user" in request.cookies
+        passes = "_streamlit_user" in request.cookies or (
+            not private
+            and (
+                "text/html" not in request.headers.get("accept", "")
+                or request.query_params.get("token")
+                or request.query_params.get("sso")
+            )
         )
         cookie = request.cookies.get(sessions.COOKIE)
         if not passes and cookie:
             try:
-                passes = await run_in_threadpool(sessions.username, cookie) is not None
+                passes = await run_in_threadpool(_signed_in, request)
             except Exception:
                 log.warning("session gate: the store could not be asked; letting the page say so", exc_info=True)
-                passes = True
+                passes = not private
         if passes:
             return await self.app(scope, receive, send)
+        if private:
+            return await PlainTextResponse("401 sign in first", status_code=401)(scope, receive, send)
         asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         response = RedirectResponse(f"{SIGNIN}?{urlencode({'next': asked})}", status_code=303)
         if cookie:
@@ -165,5 +196,117 @@ class SessionGate:
         await response(scope, receive, send)
 
 
-ROUTES = [Route(SIGNIN, signin_page, methods=["GET"]), Route(SIGNIN, signin, methods=["POST"])]
-MIDDLEWARE = [Middleware(SessionGate)]
+# Hardening and request logs ---------------------------------------------------------------------------------
+
+FRAME_ANCESTORS = os.environ.get("GGC_FRAME_ANCESTORS", "").split()  # origins that may embed the app (a wall)
+_http_log = logging.getLogger("ggc.http")
+_QUIET = ("/static/", "/_stcore/", "/component/", "/app/static/", "/favicon")  # not logged: assets and the socket
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def security_headers(https: bool) -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": " ".join(
+            ["frame-ancestors 'self'", *FRAME_ANCESTORS]
+        ) + "; object-src 'none'; base-uri 'self'; form-action 'self'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }  # fmt: skip
+    if not FRAME_ANCESTORS:
+        headers["X-Frame-Options"] = "SAMEORIGIN"  # the same, for browsers that read no CSP
+    if https:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
+class Hardening:
+    """Every HTTP answer carries the security headers and a request id (X-Request-ID: the caller's, or a new
+    one); every request but assets is logged as one JSON line (request id, session, method, path, status, ms)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        request = Request(scope)
+        asked = request.headers.get("x-request-id", "")
+        request_id = asked if _REQUEST_ID.fullmatch(asked) else secrets.token_hex(8)
+        extra = {**security_headers(_https(request)), "X-Request-ID": request_id}
+        started, status = time.perf_counter(), [0]
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                headers = MutableHeaders(scope=message)
+                for key, value in extra.items():
+                    if key not in headers:
+                        headers[key] = value
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if not scope["path"].startswith(_QUIET):
+                _http_log.info(json.dumps({
+                    "request_id": request_id,
+                    "session": sessions.log_id(request.cookies.get(sessions.COOKIE)),
+                    "method": scope["method"], "path": scope["path"], "status": status[0],
+                    "ms": round(1000 * (time.perf_counter() - started), 1), "addr": _address(request),
+                }))  # fmt: skip
+
+
+# Operations ---------------------------------------------------------------------------------------------------
+
+
+def _health() -> dict:
+    with transaction("", "", "") as conn:
+        revision, version, changed = conn.execute(sa.text("SELECT * FROM ggc_health()")).one()
+        now = conn.execute(sa.text("SELECT now()")).scalar()
+    age = None
+    if changed:
+        age = round((now - datetime.fromisoformat(changed)).total_seconds())
+    return {"status": "ok", "schema_revision": revision, "data_version": version or 0, "data_changed_at": changed,
+            "data_age_s": age}  # fmt: skip
+
+
+async def healthz(request: Request) -> Response:
+    """200 and the store's state when it answers; 503 when it does not (a load balancer takes the process out)."""
+    try:
+        body = await run_in_threadpool(_health)
+    except Exception as exc:
+        log.warning("healthz: the store does not answer: %s", exc.__class__.__name__)
+        return JSONResponse({"status": "unavailable", "reason": "the store does not answer"}, status_code=503,
+                            headers={"Cache-Control": "no-store"})  # fmt: skip
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def _loopback(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback  # ::ffff:127.0.0.1 too
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text, to this machine (a scraper beside it, or behind the proxy on it) or an admin's token."""
+    if not _loopback(_address(request)):
+        try:
+            who, _ = await run_in_threadpool(api._principal, request)
+        except api.Problem as problem:
+            return problem.response()
+        if not who.is_admin:
+            return api.Problem(403, "admins_only", "metrics are for an admin's token or this machine").response()
+    body = await run_in_threadpool(telemetry.text)
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+ROUTES = [
+    Route(SIGNIN, signin_page, methods=["GET"]),
+    Route(SIGNIN, signin, methods=["POST"]),
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+    *api.ROUTES,
+]
+MIDDLEWARE = [Middleware(Hardening), Middleware(SessionGate)]

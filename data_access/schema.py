@@ -721,6 +721,21 @@ user_session = sa.Table(
     sa.Index("ix_user_session_open", "username", postgresql_where=sa.text("ended_at IS NULL")),
 )
 
+# API tokens (0017): issued by an admin to one account, for other systems reading /api/v1/ as that account (its
+# role and area: the same row-level security as its pages). Only the token's SHA-256 is kept; shown once.
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("username", sa.String(64), sa.ForeignKey("app_user.username", ondelete="CASCADE"), nullable=False),
+    sa.Column("label", sa.String(100), nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
 HIERARCHY = ("district", "street", "community", "grid")
 
 # Summary tables (0003): issue and volunteering figures pre-aggregated by day and by month, kept fresh

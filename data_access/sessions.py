@@ -40,6 +40,12 @@ def _id_of(cookie: str | None) -> str | None:
     return session_id
 
 
+def log_id(cookie: str | None) -> str | None:
+    """What logs name a session by: the start of its stored hash, as /admin lists it (never the secret)."""
+    session_id = (cookie or "").partition(".")[0]
+    return _hash(session_id)[:12] if session_id else None
+
+
 def begin(who: Principal, addr: str = "", user_agent: str = "") -> str:
     """Open a session for ``who`` (just signed in) and return the cookie's value."""
     session_id = secrets.token_urlsafe(32)
@@ -109,3 +115,9 @@ def end_by_admin(conn, session: str) -> int:
         ),
         {"s": session},
     ).rowcount
+
+
+def open_count() -> int:
+    """How many sessions are open, of every account (/metrics)."""
+    with transaction("", "", "") as conn:
+        return conn.execute(sa.text("SELECT ggc_open_sessions(:idle)"), {"idle": IDLE}).scalar()

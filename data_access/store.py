@@ -36,7 +36,7 @@ def load_demo(engine: sa.Engine, as_of: date | None = None, seed: int | None = N
     return {"generate_s": round(t1 - t0, 1), "load_s": round(t2 - t1, 1), "rows": counts, "districts": timings}
 
 
-ACCOUNT_TABLES = ("app_user", "audit_log", "user_session", "login_failure")  # who may sign in, and how it went
+ACCOUNT_TABLES = ("app_user", "audit_log", "user_session", "login_failure", "api_token")  # who may sign in, how it went
 
 
 def clear(engine: sa.Engine) -> None:
@@ -113,6 +113,12 @@ def bump_data_version(conn: sa.Connection) -> None:
         sa.text(
             "INSERT INTO store_meta (key, value) VALUES ('data_version', '1') ON CONFLICT (key) "
             "DO UPDATE SET value = (store_meta.value::bigint + 1)::text"
+        )
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO store_meta (key, value) VALUES ('data_changed_at', now()::text) ON CONFLICT (key) "
+            "DO UPDATE SET value = now()::text"
         )
     )
 

@@ -23,6 +23,7 @@ from data_access.demo import issues as issue_gen
 from data_access.demo.layout import allocate, layout
 from data_access.demo.names import NameMaker, person_names, work_units
 from data_access.demo.spec import CITIES, SEED_DISTRICTS
+from data_access.store import bump_data_version
 from geo.measure import from_albers, to_albers
 
 OUTLINES = Path(__file__).with_name("outlines.geojson")
@@ -974,4 +975,5 @@ def write(engine: sa.Engine, tables: Tables) -> dict[str, int]:
             counts.update(summary.refresh(conn, districts=codes))
         for name in summary.TABLES:
             conn.execute(sa.text(f'ANALYZE "{name}"'))
+        bump_data_version(conn)  # caches of running pages renew; /healthz tells when the data last changed
     return counts
