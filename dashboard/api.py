@@ -100,6 +100,9 @@ def _date(params: dict, key: str) -> date:
 def _period(params: dict, as_of: datetime):
     rng = _choice(params, "range", RANGES, "12m")
     if rng != "custom":
+        for key in ("from", "to"):
+            if key in params:
+                raise Problem(400, "bad_parameter", "from and to are for range=custom", key)
         return period_of(ViewState(range=rng), as_of.date())
     start, end = _date(params, "from"), _date(params, "to")
     if end < start:
