@@ -15,11 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import lang, t, text_in
+from dashboard.safe import md
 from data_access import accounts, sessions
 from data_access.engine import Principal, acting, app_engine, transaction_as
 
 log = logging.getLogger(__name__)
 KEY = "auth_user"  # the signed-in username in st.session_state (the only thing the session keeps)
+OIDC_REFUSED = "oidc_refused"  # the e-mail an identity provider signed in that no account here has
 
 
 def session_cookie() -> str | None:
@@ -64,11 +66,15 @@ def _resolve() -> Principal | None:
             st.session_state.pop(KEY, None)
         return who
     if oidc_configured() and st.user.is_logged_in:
-        email = st.user.get("email")
-        who = accounts.oidc_login(email) if email else None
+        # The provider's e-mail, unless it says the address is unverified; refused once per browser session
+        # (not audited again on every click), asked again after a reload (an admin may have opened it since).
+        email = str(st.user.get("email") or "")
+        if st.session_state.get(OIDC_REFUSED) == email:
+            return None
+        verified = st.user.get("email_verified") not in (False, "false")
+        who = accounts.oidc_login(email) if email and verified else None
         if who is None:
-            st.session_state["auth_error"] = "oidc_unknown"
-            st.logout()
+            st.session_state[OIDC_REFUSED] = email
             return None
         st.session_state[KEY] = who.username
         return who
@@ -109,6 +115,13 @@ def sign_in_page() -> None:
     if st.query_params.get("token"):
         st.error(t("screen_token_bad"))
         return
+    refused = st.session_state.get(OIDC_REFUSED)
+    if refused is not None:  # the provider said who, and no account here is theirs
+        st.error(t("auth_oidc_unknown", email=md(refused) or "—"))
+        st.button(t("sign_in_other"), on_click=st.logout)
+        return
+    if web() and st.query_params.get("sso") and oidc_configured():  # /signin's 单位统一身份 link: straight there
+        st.login()
     if web() and not st.query_params.get("sso"):  # the session ended in this tab (signed out, expired, ended)
         st.info(t("session_ended"))
         here = urlsplit(st.context.url or "/")

@@ -487,9 +487,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     ),
     "auth_disabled": ("该账户已停用，请联系管理员。", "This account is disabled; ask an administrator."),
     "auth_oidc_unknown": (
-        "统一身份认证通过，但本系统没有与该邮箱对应的账户，请联系管理员开通。",
-        "Your identity provider signed you in, but no account here has that e-mail; ask an administrator.",
+        "统一身份认证已通过，但本系统没有与 {email} 对应的账户（或该邮箱未经验证），请联系管理员开通。",
+        "Your identity provider signed you in, but no account here has the e-mail {email} (or it is unverified); "
+        "ask an administrator.",
     ),
+    "sign_in_other": ("换一个身份登录", "Sign in as someone else"),
     "password_wrong_password": ("原密码不正确。", "The current password is wrong."),
     "password_too_short": ("新密码至少需要 10 位。", "The new password needs 10 characters or more."),
     "screen_token_bad": (

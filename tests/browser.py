@@ -33,9 +33,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(log_path, env: dict | None = None):
+def streamlit_server(log_path, env: dict | None = None, port: int | None = None):
     """Serve streamlit_app.py with the current environment (the test store) plus ``env``; yield its URL."""
-    port = free_port()
+    port = port or free_port()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [
