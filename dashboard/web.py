@@ -81,8 +81,8 @@ def _demo_rows(language: str) -> list[tuple] | None:
         return None
 
 
-async def _form(request: Request, next_url: str, error: str = "", username: str = "", status: int = 200):
-    language = _language(request, next_url)
+async def _form(request: Request, next_url: str, error="", username="", status=200, language: str | None = None):
+    language = language or _language(request, next_url)
     csrf = secrets.token_urlsafe(24)
     other = "zh" if language == "en" else "en"
     demo = await run_in_threadpool(_demo_rows, language)
@@ -116,21 +116,21 @@ async def signin(request: Request) -> Response:
     if wait:
         return PlainTextResponse("429 too many requests", status_code=429, headers={"Retry-After": str(wait)})
     form = await request.form()
-    field = {k: str(form.get(k, ""))[:256] for k in ("csrf", "next", "username", "password")}
+    field = {k: str(form.get(k, ""))[:256] for k in ("csrf", "next", "username", "password", "lang")}
     next_url, username = _next(field["next"]), field["username"].strip()[:64]
-    language = _language(request, next_url)
+    language = "en" if field["lang"] == "en" else _language(request, next_url)  # the form's own language
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not field["csrf"] or not hmac.compare_digest(field["csrf"], expected):
-        return await _form(request, next_url, text_in(language, "auth_csrf"), username, status=403)
+        return await _form(request, next_url, text_in(language, "auth_csrf"), username, 403, language)
     addr = _address(request)
     try:
         who, why = await run_in_threadpool(accounts.login, username, field["password"], addr)
         if who is None:
-            return await _form(request, next_url, text_in(language, f"auth_{why}"), username, status=401)
+            return await _form(request, next_url, text_in(language, f"auth_{why}"), username, 401, language)
         value = await run_in_threadpool(sessions.begin, who, addr, request.headers.get("user-agent", ""))
     except Exception:  # the store went away between the form and the answer
         log.warning("sign-in: the store does not answer", exc_info=True)
-        return await _form(request, next_url, username=username)
+        return await _form(request, next_url, username=username, language=language)
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(
         sessions.COOKIE,

@@ -126,6 +126,10 @@ def test_the_sign_in_route_sets_an_httponly_cookie_and_the_gate_keeps_the_link(e
         assert refused.status_code == 403 and "ggc_session" not in refused.headers.get("set-cookie", "")
         wrong = http.post(f"{url}/signin", data={**form, "password": "wrong", "csrf": token}, timeout=30)
         assert wrong.status_code == 401 and "用户名或密码错误" in wrong.text
+        token = _csrf(http, url, asked)  # the English form answers in English
+        english = {**form, "password": "wrong", "csrf": token, "lang": "en"}
+        wrong = http.post(f"{url}/signin", data=english, timeout=30)
+        assert wrong.status_code == 401 and "Wrong username or password" in wrong.text and "用户名" not in wrong.text
         token = _csrf(http, url, asked)
         done = http.post(f"{url}/signin", data={**form, "csrf": token}, allow_redirects=False, timeout=30)
         assert done.status_code == 303 and done.headers["location"] == asked
