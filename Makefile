@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench bench-import load
+.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench bench-import bench-api load
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench: setup
 # A million issue rows from CSV through the importer, into a scratch copy of the demo store (not in CI; ≈2 min)
 bench-import: setup
 	.venv/bin/python scripts/bench_import.py 1000000
+
+# API call times (cold, warm) and a signed-in reload against a page switch, on the demo store (not in CI; ≈2 min)
+bench-api: setup
+	.venv/bin/python scripts/bench_api.py --write
 
 # 20 concurrent browser sessions switching scopes for 5 minutes on the megacity store (not in CI; run make bench first)
 load: setup

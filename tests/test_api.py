@@ -254,3 +254,36 @@ def test_the_openapi_document_describes_every_endpoint_and_parameter(api):
         operation = doc["paths"][f"/api/v1/{name}"]["get"]
         assert [p["name"] for p in operation["parameters"]] == list(params)
         assert {"200", "400", "401", "403", "404", "429"} <= set(operation["responses"])
+
+
+def test_an_admin_issues_a_token_on_admin_shown_once_and_revokes_it(engine):
+    from data_access.engine import transaction
+    from tests.apptest import app_test
+
+    at = app_test("admin")
+    at.switch_page("app_pages/admin.py")
+    at.run()
+    at.selectbox(key="token_user").set_value("district")
+    next(i for i in at.text_input if i.label == "用途说明").input("岳阳楼区大屏厂商")
+    next(b for b in at.button if b.label == "签发令牌").click()
+    at.run()
+    assert not at.exception and not at.error
+    shown = [c.value for c in at.code if c.value.startswith("ggc_")]
+    assert len(shown) == 1 and tokens.username(shown[0]) == "district"
+    listed = next(df.value for df in at.dataframe if "用途说明" in df.value.columns)
+    assert (listed["用途说明"] == "岳阳楼区大屏厂商").sum() >= 1
+    assert shown[0] not in listed.to_string()  # listed by its label and id, never by the token
+    with engine.connect() as conn:
+        stored = (
+            conn.execute(sa.text("SELECT token_hash FROM api_token WHERE label = '岳阳楼区大屏厂商'")).scalars().all()
+        )
+    assert shown[0] not in stored and all(len(h) == 64 for h in stored)
+    at.run()  # the next run shows it no more
+    assert not [c for c in at.code if c.value.startswith("ggc_")]
+    with transaction("430602", "district", "district") as conn:  # not an admin: issues and revokes nothing
+        with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
+            tokens.issue(conn, "district", "mine", "district")
+    with transaction("", "admin", "admin") as conn:
+        token_id = conn.execute(sa.text("SELECT max(id) FROM api_token WHERE label = '岳阳楼区大屏厂商'")).scalar()
+        assert tokens.revoke(conn, token_id) == 1
+    assert tokens.username(shown[0]) is None
