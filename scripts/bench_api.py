@@ -30,7 +30,8 @@ from tests.browser import chromium_page, open_signed_in, streamlit_server  # noq
 
 MARK = "## API and sessions"
 READY = """() => document.querySelector('[data-testid=stMetric]')
-    && !document.querySelector('[data-testid=stStatusWidget]') && ![...document.querySelectorAll('[data-stale=true]')].length"""
+    && !document.querySelector('[data-testid=stStatusWidget]')
+    && ![...document.querySelectorAll('[data-stale=true]')].length"""
 
 
 def _ms(samples) -> str:
