@@ -1,14 +1,29 @@
 """账户与审计 Accounts and audit (admins): create and change accounts, read the audit log."""
 
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import auth
+from dashboard import screen as sc
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from data_access import accounts, sessions, tokens
 from data_access.schema import ROLES
+
+
+def readable(df):
+    """Times to the minute in this machine's zone, and nothing (not "None") where there is none."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            zone = datetime.now().astimezone().tzinfo
+            local = out[c].dt.tz_convert(zone) if out[c].dt.tz is not None else out[c]
+            out[c] = local.dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    return out.fillna("")
+
 
 with guarded():
     st.title(t("admin_page"))
@@ -20,7 +35,10 @@ with guarded():
     st.subheader(t("accounts"))
     with auth.admin_connection() as conn:
         table = accounts.accounts(conn)
-    st.dataframe(table, hide_index=True, width="stretch")
+    shown = table.assign(role=[t(f"role_{r}") for r in table["role"]])
+    labels = {c: t(f"account_{c}") for c in ["created_at", "changed_at", "recent_failures"]}
+    labels.update({c: t(c) for c in ["username", "display_name", "role", "area", "disabled"]})
+    st.dataframe(readable(shown).rename(columns=labels), hide_index=True, width="stretch")
     with st.form("account", clear_on_submit=True):
         a, b, c = st.columns(3)
         username = a.text_input(t("username"))
@@ -52,7 +70,7 @@ with guarded():
     else:
         columns = ["session", "username", "client_addr", "user_agent", "created_at", "last_seen_at", "expires_at"]
         event = st.dataframe(
-            open_sessions[columns].rename(columns={c: t(c) for c in columns}),
+            readable(open_sessions[columns]).rename(columns={c: t(c) for c in columns}),
             hide_index=True,
             width="stretch",
             on_select="rerun",
@@ -91,7 +109,7 @@ with guarded():
     else:
         columns = ["id", "username", "label", "created_by", "created_at", "last_used_at", "revoked_at"]
         event = st.dataframe(
-            issued[columns].rename(columns={c: t(f"token_{c}") for c in columns}),
+            readable(issued[columns]).rename(columns={c: t(f"token_{c}") for c in columns}),
             hide_index=True,
             width="stretch",
             on_select="rerun",
@@ -106,6 +124,29 @@ with guarded():
                 accounts.audit(conn, who.username, "token_revoke", who.area, token=int(revoked["id"]),
                                user=revoked["username"])  # fmt: skip
             st.success(t("token_revoked", id=int(revoked["id"])))
+
+    st.subheader(t("screen_builder"))
+    a, b, c, d = st.columns(4)
+    scope = a.text_input(t("area"), "430602", key="builder_scope", help="430602 / 430602001")
+    rotate = b.selectbox(
+        t("builder_rotate"), ["children", "", "panels"], format_func=lambda r: t(f"builder_rotate_{r or 'none'}")
+    )
+    every = c.number_input(t("builder_every"), 3, 3600, 30, key="builder_every")
+    refresh = d.number_input(t("builder_refresh"), 3, 3600, 60, key="builder_refresh")
+    a, b, c = st.columns([1, 3, 1])
+    layout = a.selectbox(t("builder_layout"), ["", *sc.LAYOUTS], format_func=lambda x: x or t("builder_layout_auto"))
+    panels = b.multiselect(t("builder_panels"), sc.PANELS, sc.PANELS, format_func=lambda p: t(f"panel_{p}"))
+    theme = c.selectbox(t("builder_theme"), ["dark", "light"], format_func=lambda x: t(f"builder_theme_{x}"))
+    with auth.admin_connection() as conn:
+        demo = accounts.demo_mode(conn)
+    token = st.text_input(t("builder_token"), accounts.DEMO_SCREEN_TOKEN if demo else "", key="builder_token")
+    built = sc.parse({"scope": scope.strip(), "rotate": rotate, "every": every, "refresh": refresh, "layout": layout,
+                      "panels": ",".join(panels), "theme": theme, "token": token})  # fmt: skip
+    link = "/screen?" + urlencode({**sc.to_params(built), "token": token.strip()})
+    st.code(link, language=None)
+    if token.strip():
+        st.caption(t("builder_preview"))
+        st.iframe(link, height=540, width=960)
 
     st.subheader(t("audit_log"))
     a, b, c = st.columns(3)

@@ -8,7 +8,8 @@ import streamlit as st
 
 from dashboard import auth, data, formats, mapview
 from dashboard import screen as sc
-from dashboard.i18n import localised, t
+from dashboard.i18n import lang, localised, t
+from dashboard.widgets import ranked
 from data_access import indicators
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
@@ -16,7 +17,7 @@ from geo import mapping
 
 log = logging.getLogger(__name__)
 config = sc.within(sc.parse(st.query_params), auth.principal())
-st.markdown(sc.css(config.theme), unsafe_allow_html=True)
+st.markdown(sc.css(config.theme, config.scale), unsafe_allow_html=True)
 
 
 def _places() -> list[str | None]:
@@ -39,27 +40,35 @@ def _alerted(at) -> tuple[str | None, str]:
     return slot, t("screen_alert", place=name, n=n)
 
 
-def _chart_or_none(col, figure, n, title_key: str) -> None:
+MAP_HEADING = 140  # the map's title and legend, above it (design px)
+
+
+def _chart_or_none(col, figure, n, title_key: str, height: int, key: str) -> None:
     if n:
-        col.plotly_chart(figure, width="stretch", key=title_key)
+        col.plotly_chart(figure, width="stretch", key=key, config={"staticPlot": True})
     else:
-        col.markdown(sc.empty_panel(t(title_key), figure.layout.height), unsafe_allow_html=True)
+        col.markdown(sc.rows_panel(t(title_key), [], t("screen_none"), height, name=key), unsafe_allow_html=True)
+
+
+def _map_height() -> int:
+    tall, rows, body, row = sc.arrangement(config)
+    whole = tall == "map" or config.rotate == "panels" or len(rows) == 1
+    return (body if whole else row) - config.px(MAP_HEADING + sc.GAP)
 
 
 def _map_deck(snap: dict, at, height: int):
-    """The 30-day closure rate of the child units with today's issues on top; read with the rest of
-    the snapshot so that a screen showing its last data touches no database."""
+    """The 30-day closure rate of the child units with today's issues on top, and its legend; read with the rest
+    of the snapshot so that a screen showing its last data touches no database."""
     month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
-    deck, _ = mapview.build(
-        data, snap["code"], month, at, "closure_rate", ["layer_boundaries"], t, get_settings(), height
+    deck, legend = mapview.build(
+        data, snap["code"], month, at, MAP_METRIC, ["layer_boundaries"], t, get_settings(), height
     )
     if deck is not None and len(snap["points"]):
         deck.layers.append(mapping.issue_point_layer(snap["points"]))
-    return deck
+    return deck, legend
 
 
-PANELS = ["map", "funnel", "categories", "overdue", "volunteering", "ranking"]
-ROW_HEIGHT, BIG_HEIGHT = sc.PANEL_HEIGHT, sc.BIG_PANEL_HEIGHT
+MAP_METRIC = "closure_rate"
 
 
 def _kpis(snap: dict) -> None:
@@ -72,76 +81,119 @@ def _kpis(snap: dict) -> None:
     def colour(key, row) -> str:  # the catalogue's colour, as on every page
         return indicators.rag(key, indicators.value(row, key), level, indicators.cases(row, key)) or ""
 
-    st.markdown(
-        sc.kpi_cards(
-            [
-                (t("screen_reported_today"), formats.indicator("reported", k["reported"]), ""),
-                (t("screen_closed_today"), formats.indicator("closed", k["closed"]), ""),
-                (
-                    t("screen_overdue_open"),
-                    formats.indicator("overdue_open", k30["overdue_open"]),
-                    colour("overdue_open", k30),
-                ),
-                (
-                    t("screen_closure_30"),
-                    formats.indicator("closure_rate", k30["closure_rate"]),
-                    colour("closure_rate", k30),
-                ),
-                (t("screen_volunteers_today"), formats.count(v["active"]), ""),
-                (
-                    t("station_coverage"),
-                    formats.indicator("station_coverage", indicators.value(cov15, "station_coverage")),
-                    colour("station_coverage", cov15),
-                ),
-            ]
+    cards = [
+        (t("screen_today_of", name=t("reported")), formats.indicator("reported", k["reported"]), ""),
+        (t("screen_today_of", name=t("closed")), formats.indicator("closed", k["closed"]), ""),
+        (t("overdue_open"), formats.indicator("overdue_open", k30["overdue_open"]), colour("overdue_open", k30)),
+        (
+            t("screen_30_of", name=t("closure_rate")),
+            formats.indicator("closure_rate", k30["closure_rate"]),
+            colour("closure_rate", k30),
         ),
-        unsafe_allow_html=True,
-    )
+        (t("screen_volunteers_today"), formats.count(v["active"]), ""),
+        (
+            t("station_coverage"),
+            formats.indicator("station_coverage", indicators.value(cov15, "station_coverage")),
+            colour("station_coverage", cov15),
+        ),
+    ]
+    st.markdown(sc.kpi_cards(cards), unsafe_allow_html=True)
+
+
+def _rows_that_fit(height: int, reserved: int = 100) -> int:
+    """List rows (24 px text, 1.45 line height) under a title and a note in a panel ``height`` pixels high."""
+    return max(1, int((height - config.px(reserved)) // config.px(36)))
+
+
+def _watch(snap: dict, height: int) -> str:
+    """超期预警: newly overdue, due within 24 h, longest overdue; 挂账 counted apart."""
+    shown = snap["watch"].head(_rows_that_fit(height))
+    value_class = {"new": "red", "due_soon": "amber", "overdue": ""}
+    rows = [
+        (f"{r.community or '—'} · {getattr(r, localised('category'))}", sc.overdue_text(r.hours, r.kind == "due_soon"),
+         r.kind,
+         t(f"screen_tag_{r.kind}"), value_class[r.kind])
+        for r in shown.itertuples()
+    ]  # fmt: skip
+    note = t("screen_suspended_note", n=formats.count(snap["suspended"])) if snap["suspended"] else ""
+    return sc.rows_panel(t("screen_overdue"), rows, t("screen_none"), height, note, "overdue")
+
+
+def _board(snap: dict, height: int) -> str:
+    """红黑榜 of the child units over 30 days by one indicator of the catalogue, rotating through sc.RANKED."""
+    key = sc.current(list(sc.RANKED), config.every)
+    title = t("screen_board_title", name=t(key))
+    children = snap["children"]
+    if snap["ranking"].empty or children.empty:
+        return sc.board_panel(title, [], t("screen_none"), height)
+    df = ranked(children.merge(snap["ranking"], on="code", how="left"), key)
+    level = Scope.from_code(snap["code"]).child_level if snap["code"] else "district"
+
+    def row(r):
+        v = r[key]
+        rag = indicators.rag(key, v, level, indicators.cases(r, key)) or ""
+        return (f"{r['place_rank']}. {r['name']}", formats.indicator(key, v), "", "", rag)
+
+    rows = df[df["place_rank"].notna()]
+    if (df["board"] != "").any():
+        black = [row(r) for _, r in rows[rows["board"] == "black"].head(3).iterrows()]
+        red = [row(r) for _, r in rows[rows["board"] == "red"].iloc[::-1].head(3).iterrows()]
+        sections = [(t("screen_board_black"), black), (t("screen_board_red"), red)]
+    else:
+        sections = [(t("screen_board_all"), [row(r) for _, r in rows.head(6).iterrows()])]
+    note = t("screen_board_note", n=len(rows), m=len(df) - len(rows))
+    return sc.board_panel(title, sections, t("screen_none"), height, note)
 
 
 def _panel(name: str, col, snap: dict, at, height: int) -> None:
-    """One panel into ``col``, ``height`` pixels high; lists get longer on a big panel."""
-    rows = 8 if height <= ROW_HEIGHT else 22
+    """One panel into ``col``, ``height`` design pixels high."""
+    key = f"{name}_{snap['code']}_{height}"
     if name == "map":
-        if snap["deck"] is not None:
-            col.pydeck_chart(snap["deck"], height=height, key=f"map_{snap['code']}_{height}")
+        deck, legend = snap["deck"]
+        fmt = lambda v: formats.indicator(MAP_METRIC, v)  # noqa: E731
+        heading = sc.map_heading(t("screen_30_of", name=t(MAP_METRIC)), legend or {}, fmt, t("screen_map_points"))
+        col.markdown(
+            heading.replace('style="', f'style="height: {config.px(MAP_HEADING)}px; ', 1), unsafe_allow_html=True
+        )
+        if deck is not None:
+            col.pydeck_chart(deck, height=height - config.px(MAP_HEADING + sc.GAP), key=f"map_{key}")
     elif name == "funnel":
-        figure = sc.funnel_figure(snap["funnel"], config.theme, height)
-        _chart_or_none(col, figure, snap["funnel"]["count"].sum(), "screen_funnel")
+        figure = sc.funnel_figure(snap["funnel"], config.theme, height, config.scale)
+        _chart_or_none(col, figure, snap["funnel"]["count"].sum(), "screen_funnel", height, key)
     elif name == "categories":
-        cats = snap["categories"].head(rows)
-        figure = sc.bars_figure(cats[localised("l3")], cats["issues"], config.theme, t("screen_categories"), height)
-        _chart_or_none(col, figure, len(cats), "screen_categories")
+        cats = snap["categories"].head(_rows_that_fit(height, 70))
+        title = t("screen_categories")
+        figure = sc.bars_figure(cats[localised("l3")], cats["issues"], config.theme, title, height, None, config.scale)
+        _chart_or_none(col, figure, len(cats), "screen_categories", height, key)
     elif name == "overdue":
-        items = [
-            (f"{r.community} · {getattr(r, localised('category'))}", sc.overdue_text(r.hours_overdue))
-            for r in snap["overdue"].head(rows).itertuples()
-        ]
-        col.markdown(sc.rows_panel(t("screen_overdue"), items, t("screen_none"), height), unsafe_allow_html=True)
-    elif name == "volunteering":
-        acts = snap["activity"]
+        col.markdown(_watch(snap, height), unsafe_allow_html=True)
+    elif name == "volunteers":
+        acts = snap["activity"].head(_rows_that_fit(height, 70))
         labels = [t(f"at_{x}") for x in acts["key"]]
-        figure = sc.bars_figure(labels, acts["activities"], config.theme, t("screen_activity"), height, "#4c9f70")
-        _chart_or_none(col, figure, len(acts), "screen_activity")
+        colour = sc.THEMES[config.theme]["green"]
+        title = t("screen_activity")
+        figure = sc.bars_figure(labels, acts["activities"], config.theme, title, height, colour, config.scale)
+        _chart_or_none(col, figure, len(acts), "screen_activity", height, key)
     elif name == "ranking":
-        names = dict(zip(snap["children"].get("code", []), snap["children"].get("name", [])))
-        rank = snap["ranking"]
-        rank = rank.sort_values("closure_rate", ascending=False).head(rows) if len(rank) else rank
-        items = [
-            (f"{i}. {names.get(r.code, r.code)}", formats.indicator("closure_rate", r.closure_rate))
-            for i, r in enumerate(rank.itertuples(), start=1)
-        ]
-        col.markdown(sc.rows_panel(t("screen_ranking"), items, t("screen_none"), height), unsafe_allow_html=True)
+        col.markdown(_board(snap, height), unsafe_allow_html=True)
 
 
 def _panels(snap: dict, at) -> None:
-    _kpis(snap)
+    if "kpi" in config.panels:
+        _kpis(snap)
+    tall, rows, body, row = sc.arrangement(config)
     if config.rotate == "panels":
-        _panel(sc.current(PANELS, config.every), st.container(), snap, at, BIG_HEIGHT)
+        shown = [p for p in config.panels if p != "kpi"] or ["map"]
+        _panel(sc.current(shown, config.every), st.container(), snap, at, body)
         return
-    for names in (PANELS[:3], PANELS[3:]):
-        for name, col in zip(names, st.columns([1.25, 1, 1]), strict=True):
-            _panel(name, col, snap, at, ROW_HEIGHT)
+    target = st
+    if tall:
+        left, target = st.columns([1, 2 if max(len(r) for r in rows) <= 2 else 3])
+        _panel(tall, left, snap, at, body)
+    for names in rows:
+        weights = [1.25 if n == "map" else 1 for n in names]
+        for name, col in zip(names, target.columns(weights), strict=True):
+            _panel(name, col, snap, at, row if len(rows) > 1 else body)
 
 
 @st.fragment(run_every=config.tick)
@@ -159,7 +211,7 @@ def wall() -> None:
             alerted, banner = _alerted(at)
             code = alerted or code
         snap = {**sc.snapshot(data, code, at), "code": code, "at": at}
-        snap["deck"] = _map_deck(snap, at, BIG_HEIGHT if config.rotate == "panels" else ROW_HEIGHT)
+        snap["deck"] = _map_deck(snap, at, _map_height()) if "map" in config.panels else (None, {})
         last["snap"] = snap
     except Exception:  # the store is unreachable: keep the last data, say so, try again next tick
         log.warning("wall screen: store unreachable", exc_info=True)
@@ -176,7 +228,7 @@ def wall() -> None:
     left, right = st.columns([4, 1])
     left.markdown(sc.strip(place, period, snap["read_at"]), unsafe_allow_html=True)
     with right:
-        st.iframe(sc.clock(config.theme), height=56)
+        st.iframe(sc.clock(config.theme, "en-GB" if lang() == "en" else "zh-CN", config.scale), height=config.px(56))
     _panels(snap, snap["at"])
 
 

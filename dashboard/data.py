@@ -148,6 +148,8 @@ issue_search = reader(queries.issue_search)
 repeat_requests = reader(queries.repeat_requests)
 request_words = reader(words.request_words)
 newly_overdue = reader(queries.newly_overdue)
+watch_list = reader(queries.watch_list)
+suspended_open = reader(queries.suspended_open)
 issues_by_category = reader(queries.issues_by_category)
 issue_mix = reader(queries.issue_mix)
 

@@ -635,6 +635,45 @@ def newly_overdue(engine: sa.Engine, scope: Scope, at: datetime, window_minutes:
     return _read(engine, sql, {**p, "at": at, "since": at - timedelta(minutes=window_minutes)})
 
 
+def watch_list(engine: sa.Engine, scope: Scope, at: datetime, limit: int = 8) -> pd.DataFrame:
+    """A wall screen's 超期预警, what is new first: open issues that fell overdue in the 24 hours before ``at``
+    (latest first), then those falling due in the next 24 hours (soonest first), then the longest overdue; at most
+    ``limit`` rows. ``kind`` is new, due_soon or overdue; ``hours`` is past the deadline (negative: still to go).
+    Suspended issues (挂账) are not in it: :func:`suspended_open` counts them."""
+    w, p = scope.where("i")
+    overdue, free = (indicators.condition(c, "i") for c in (indicators.OVERDUE, indicators.NOT_SUSPENDED))
+    parts = (
+        ("new", f"{overdue} AND i.due_at > :day_before", "i.due_at DESC, i.code"),
+        ("due_soon", f"i.closed_at IS NULL AND {free} AND i.due_at > :at AND i.due_at <= :day_after", "i.due_at"),
+        ("overdue", f"{overdue} AND i.due_at <= :day_before", "i.due_at, i.code"),
+    )
+    selects = [
+        f"""(SELECT {n} AS part, '{kind}' AS kind, i.code AS order_no, i.due_at, i.category_code, i.community_code
+             FROM issue i WHERE {w} AND {cond} ORDER BY {order} LIMIT :limit)"""
+        for n, (kind, cond, order) in enumerate(parts)
+    ]
+    sql = f"""
+        SELECT w.kind, w.order_no, round(extract(epoch FROM :at - w.due_at) / 3600) AS hours,
+               c.name AS category, c.name_en AS category_en, m.name AS community
+        FROM ({" UNION ALL ".join(selects)}) w
+        LEFT JOIN issue_category c ON c.code = w.category_code LEFT JOIN community m ON m.code = w.community_code
+        ORDER BY w.part, CASE WHEN w.kind = 'new' THEN -extract(epoch FROM w.due_at) ELSE extract(epoch FROM w.due_at)
+                 END, w.order_no
+        LIMIT :limit
+    """
+    day = timedelta(hours=24)
+    params = {**p, "at": at, "day_before": at - day, "day_after": at + day, "limit": limit}
+    return _read(engine, sql, params)
+
+
+def suspended_open(engine: sa.Engine, scope: Scope, at: datetime) -> int:
+    """Open issues suspended (挂账) at ``at``, of any report date."""
+    w, p = scope.where("i")
+    held = indicators.condition(indicators.SUSPENDED, "i")
+    sql = f"SELECT count(*) AS n FROM issue i WHERE {w} AND i.closed_at IS NULL AND {held}"
+    return int(_read(engine, sql, {**p, "at": at})["n"].iloc[0])
+
+
 SEARCH_TERMS = 5  # words of a keyword search, all required
 
 

@@ -351,7 +351,9 @@ def test_the_admin_page_creates_a_screen_account_and_reads_the_log(engine):
     at.run()
     assert not at.exception and not at.error
     users = at.dataframe[0].value
-    assert {"city", "district", "street", "community", "admin", "screen"} <= set(users["username"])
+    assert {"city", "district", "street", "community", "admin", "screen"} <= set(
+        users["用户名"]
+    )  # the page speaks Chinese
     try:
         at.text_input[0].input("test-screen-wall")
         at.selectbox[0].select("screen")

@@ -4,8 +4,10 @@ a rotation over two streets and the Postgres server stopped and restarted under 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from dashboard import screen
 from data_access.accounts import DEMO_SCREEN_TOKEN
@@ -26,6 +28,22 @@ def test_parse_reads_the_url_and_falls_back_on_nonsense():
     assert screen.parse({"rotate": "children", "alert": "1"}).alert
 
 
+def test_layout_panels_and_scale_come_from_the_url_and_go_back_to_it():
+    c = screen.parse({"layout": "wide", "panels": "map,ranking,volunteering,bogus,map", "scale": "2.00"})
+    assert c.layout == "wide" and c.panels == ("map", "ranking", "volunteers") and c.scale == 2.0 and c.px(24) == 48
+    assert screen.parse({"layout": "4:3", "panels": "", "scale": "nan"}) == screen.ScreenConfig()
+    assert screen.parse({"scale": "100"}).scale == 4.0  # clamped
+    built = screen.parse(
+        {"scope": "430602", "rotate": "children", "every": "20", "layout": "16:9", "panels": "kpi,map"}
+    )
+    assert screen.parse(screen.to_params(built)) == built
+    assert screen.to_params(screen.ScreenConfig()) == {}
+    tall, rows, body, row = screen.arrangement(screen.parse({"layout": "wide"}))
+    assert tall == "map" and rows == [["funnel", "categories", "overdue"], ["volunteers", "ranking"]] and row < body
+    tall, rows, body, row = screen.arrangement(screen.parse({"layout": "16:9", "panels": "map,ranking"}))
+    assert tall is None and rows == [["map", "ranking"]] and row == body  # one row: the whole height
+
+
 def test_rotation_follows_the_wall_clock():
     places = ["a", "b", "c"]
     assert [screen.current(places, 10, now) for now in (0, 9.9, 10, 25, 30)] == ["a", "a", "b", "c", "a"]
@@ -33,8 +51,12 @@ def test_rotation_follows_the_wall_clock():
 
 
 def test_every_text_reaching_the_screen_html_is_escaped():
-    html = screen.rows_panel("<t>", [("<img src=x onerror=alert(1)>", "1")], "—")
+    html = screen.rows_panel("<t>", [("<img src=x onerror=alert(1)>", "1", "new", "<b>", "red")], "—", 400, "<i>")
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<b>" not in html and "<i>" not in html and "<t>" not in html
+    board = screen.board_panel("<t>", [("<h>", [("<script>", "1")])], "—", 400)
+    legend = screen.map_heading("<m>", {"classes": [{"colour": [1, 2, 3], "from": 1, "to": 2}]}, lambda v: f"<{v}>")
+    assert "<script>" not in board and "<h>" not in board and "<1>" not in legend and "<m>" not in legend
     assert "<script" not in screen.banner("alert", "<script>x</script>")
 
 
@@ -48,7 +70,7 @@ def test_the_screen_page_renders_without_widgets_or_sidebar(engine):
     assert len(at.selectbox) == 0 and len(at.radio) == 0 and len(at.button) == 0
     assert not at.sidebar.children
     shown = " ".join(m.value for m in at.markdown)
-    assert "ggc-kpis" in shown and "岳阳楼区" in shown and "今日上报" in shown
+    assert "ggc-kpis" in shown and "岳阳楼区" in shown and "上报事件（今日）" in shown
 
 
 def _caption(page) -> str:
@@ -61,7 +83,9 @@ def test_wall_screen_in_chromium_rotates_fits_and_survives_a_database_restart(en
 
     if not get_settings().embedded:
         pytest.fail("this test stops the embedded Postgres; run it without DATABASE_URL")
-    params = f"scope=430602&rotate={','.join(STREETS)}&every=3&refresh=3&token={DEMO_SCREEN_TOKEN}"
+    params = (
+        f"scope=430602&rotate={','.join(STREETS)}&every=3&refresh=3&layout=16:9&scale=1.00&token={DEMO_SCREEN_TOKEN}"
+    )
     with streamlit_server(artifacts / "streamlit-screen.log") as url, chromium_page(1920, 1080) as page:
         page.goto(f"{url}/screen?{params}")
         first = _caption(page)
@@ -72,8 +96,12 @@ def test_wall_screen_in_chromium_rotates_fits_and_survives_a_database_restart(en
             page.wait_for_timeout(250)
         second = _caption(page)
         assert second != first, "the caption never changed"
-        names = {first.split(" · ")[-1], second.split(" · ")[-1]}
-        assert len(names) == 2
+        with engine.connect() as conn:
+            order = [
+                conn.execute(sa.text("SELECT name FROM street WHERE code = :c"), {"c": c}).scalar() for c in STREETS
+            ]
+        shown = [first.split(" · ")[-1], second.split(" · ")[-1]]
+        assert shown in (order, order[::-1]), (shown, order)  # the configured places, one after the other
         page.wait_for_timeout(2500)
         page.screenshot(path=str(artifacts / "screen-1920x1080.png"))
         sizes = page.evaluate(
@@ -123,6 +151,96 @@ def test_panel_rotation_shows_one_big_panel_at_a_time(engine):
     panels = (
         len(at.get("plotly_chart"))
         + len(at.get("deck_gl_json_chart"))
-        + sum('class="ggc-panel"' in m.value for m in at.markdown)
+        + sum('class="ggc-panel"' in m.value and "map-title" not in m.value for m in at.markdown)
     )
     assert panels == 1
+
+
+# What a person at the back of the room reads: every visible text's rendered size against the screen's height, and
+# its colour against the first opaque background behind it (WCAG 2 contrast), plotly's SVG text included.
+_TEXTS = """() => {
+  const rgb = c => { const m = (c || '').match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const lum = c => { const f = v => (v /= 255) <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const behind = el => { for (let e = el; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; } return [255, 255, 255, 1]; };
+  const out = [], walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const text = walk.currentNode.textContent.trim(), el = walk.currentNode.parentElement;
+    if (!text || !el || !el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || box.bottom < 0 || box.top > innerHeight) continue;
+    if (box.right < 0 || box.left > innerWidth) continue;
+    const style = getComputedStyle(el), fg = rgb(el instanceof SVGElement ? style.fill : style.color), bg = behind(el);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    out.push({text: text.slice(0, 40), size: parseFloat(style.fontSize) * (el.currentCSSZoom || 1),
+              contrast: (a + 0.05) / (b + 0.05)});
+  }
+  return out; }"""
+
+
+@pytest.fixture(scope="module")
+def wall(artifacts):
+    from tests.browser import streamlit_server
+
+    with streamlit_server(artifacts / "streamlit-screen-layouts.log") as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    "width, height, theme, layout",
+    [(1920, 1080, "dark", "16:9"), (3840, 2160, "dark", "16:9"), (3840, 1080, "dark", "wide"),
+     (5760, 1080, "dark", "wide"), (1920, 1080, "light", "16:9")],
+)  # fmt: skip
+def test_each_wall_is_readable_from_the_back_of_the_room_and_worst_first(
+    wall, engine, artifacts, width, height, theme, layout
+):
+    from dashboard.widgets import ranked
+    from data_access import indicators, metrics, queries
+    from data_access.scope import Period, Scope
+    from tests.browser import chromium_page
+
+    with chromium_page(width, height) as page:
+        page.goto(f"{wall}/screen?scope=430602&refresh=3&theme={theme}&token={DEMO_SCREEN_TOKEN}")
+        # The screen says its shape and height once (one reload), then draws for them.
+        page.wait_for_function("() => /layout=.*scale=/.test(location.search)", timeout=60_000)
+        assert f"layout={layout.replace(':', '%3A')}" in page.url and f"scale={height / 1080:.2f}" in page.url
+        page.locator("[data-panel='ranking'] .ggc-row").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(4500)  # one refresh (3 s) more: still drawn, nothing lost
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .bars path')]"
+            ".filter(p => p.getBBox().width > 0).length >= 3",
+            timeout=60_000,
+        )
+        shot = artifacts / f"screen-{width}x{height}-{theme}.png"
+        page.screenshot(path=str(shot))
+        sizes = page.evaluate(
+            "[document.documentElement.scrollHeight, innerHeight, document.documentElement.scrollWidth, innerWidth]"
+        )
+        assert sizes[0] <= sizes[1] and sizes[2] <= sizes[3], sizes  # no scroll bars
+        assert page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count() == 0
+        # Every panel drawn, with something in it.
+        values = page.locator("[data-testid='screen-kpis'] .ggc-kpi .v").all_inner_texts()
+        assert len(values) == 6 and sum(v != "—" for v in values) >= 5, values
+        assert page.locator("[data-testid='stDeckGlJsonChart'] canvas").first.bounding_box()["height"] > 150
+        charts = page.locator("[data-testid='stPlotlyChart']")
+        assert charts.count() == 3 and all(c.locator(".bars path").count() > 0 for c in charts.all())
+        assert page.locator("[data-panel='overdue'] .ggc-row").count() >= 3
+        texts = page.evaluate(_TEXTS)
+        small = [x for x in texts if x["size"] < 0.02 * height]
+        faint = [x for x in texts if x["contrast"] < 4.5]
+        assert len(texts) > 80 and not small and not faint, (small[:5], faint[:5])
+        headline = page.locator("[data-testid='screen-kpis'] .ggc-kpi .v").first
+        assert float(headline.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 0.06 * height
+        # The 红黑榜 leads with the catalogue's worst street for the indicator it shows now.
+        title = page.locator("[data-panel='ranking'] h3").inner_text()
+        key = next(k for k in screen.RANKED if indicators.get(k).zh in title)
+        first = page.locator("[data-panel='ranking'] .ggc-row span").first.inner_text()
+    at = metrics.as_of(engine)
+    month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
+    scope = Scope.from_code("430602")
+    table = ranked(
+        queries.children(engine, scope).merge(queries.issue_by_child(engine, scope, month, at), on="code"), key
+    )
+    assert first == f"1. {table.iloc[0]['name']}", (title, first)
