@@ -51,9 +51,9 @@ clean-data:
 	-$(PY) -c "from data_access.engine import embedded_server; embedded_server().stop()" 2>/dev/null
 	rm -rf .data
 
-# Wall-screen soak (not in CI): MINUTES=120 make soak
+# Wall-screen soak with a store outage halfway (not in CI; 4 h): MINUTES=240 make soak
 soak: setup
-	.venv/bin/python scripts/soak.py --minutes $(or $(MINUTES),120)
+	.venv/bin/python scripts/soak.py --minutes $(or $(MINUTES),240)
 
 # Page timings at megacity scale against two baselines (not in CI; builds cockpit_mega when missing, ≈25 min)
 bench: setup

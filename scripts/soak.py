@@ -1,12 +1,13 @@
 """Soak the wall screen: serve the app, open /screen in headless Chromium with a 10 s refresh and
-rotation, and record the server's resident memory and the page's JS heap over time.
+rotation, and record the server's resident memory and the page's JS heap over time; halfway through, stop the
+embedded Postgres for a while and start it again (the screen must say so, keep its last data and come back by
+itself).
 
-    .venv/bin/python scripts/soak.py --minutes 120 [--url-params "scope=430602&rotate=children"]
+    .venv/bin/python scripts/soak.py --minutes 240 [--url-params "scope=430602&rotate=children"] [--outage-s 120]
 
-Samples go to test-artifacts/soak-<start>.csv; the summary (growth per hour after warm-up, errors)
-is printed as JSON at the end. Errors counted: page errors and console errors in the browser, error
-boxes on the screen, and tracebacks in the server log (the "store unreachable" warnings of an
-intentional outage excepted).
+Samples go to test-artifacts/soak-<start>.csv; the summary (growth per hour after warm-up, errors, the outage)
+is printed as JSON at the end. Errors counted: page errors and console errors in the browser, error boxes on the
+screen, and failures in the server log (uncaught script errors, ERROR records; the outage's warnings excepted).
 """
 
 from __future__ import annotations
@@ -47,6 +48,18 @@ def growth_per_hour(samples: list[dict], key: str, warmup_s: float) -> float:
     return float(np.polyfit(t / 3600, y, 1)[0])
 
 
+def _embedded() -> bool:
+    from data_access.settings import get_settings
+
+    return get_settings().embedded
+
+
+def _store():
+    from data_access.engine import embedded_server
+
+    return embedded_server()
+
+
 def _console(message, errors: list) -> None:
     # Failed loads are judged by _response, which sees the URL.
     if message.type == "error" and not message.text.startswith("Failed to load resource"):
@@ -64,6 +77,7 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=120)
     ap.add_argument("--sample-s", type=float, default=30)
     ap.add_argument("--warmup-min", type=float, default=10)
+    ap.add_argument("--outage-s", type=float, default=120, help="the store stopped this long halfway (0: never)")
     ap.add_argument(
         "--url-params", default=f"scope=430602&rotate=children&every=10&refresh=10&token={DEMO_SCREEN_TOKEN}"
     )
@@ -101,7 +115,20 @@ def main() -> int:
             page.wait_for_selector("[data-testid='screen-place']", timeout=120_000)
             start = time.monotonic()
             places = set()
+            outage = {"planned_s": args.outage_s, "banner_seen": False, "recovered_after_s": None}
+            down_at = args.minutes * 30 if args.outage_s and _embedded() else None
             while (elapsed := time.monotonic() - start) < args.minutes * 60:
+                if down_at is not None and elapsed >= down_at and "stopped_at_s" not in outage:
+                    outage["stopped_at_s"] = round(elapsed)
+                    _store().stop()
+                if "stopped_at_s" in outage and "started_at_s" not in outage:
+                    outage["banner_seen"] |= page.locator("[data-testid='screen-down']").count() > 0
+                    if elapsed >= outage["stopped_at_s"] + args.outage_s:
+                        _store().ensure_postgres_running()
+                        outage["started_at_s"] = round(elapsed)
+                if "started_at_s" in outage and outage["recovered_after_s"] is None:
+                    if page.locator("[data-testid='screen-down']").count() == 0:
+                        outage["recovered_after_s"] = round(elapsed - outage["started_at_s"])
                 heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : NaN") / 2**20
                 place = page.locator("[data-testid='screen-place']").first.inner_text(timeout=30_000)
                 places.add(place)
@@ -116,12 +143,16 @@ def main() -> int:
                     }
                 )
                 print(json.dumps({**samples[-1], "place": place, "errors": len(errors)}), flush=True)
-                time.sleep(args.sample_s)
+                time.sleep(args.sample_s if "stopped_at_s" not in outage or outage["recovered_after_s"] is not None
+                           else 5)  # fmt: skip
             browser.close()
     finally:
         server.terminate()
         server.wait(15)
-    tracebacks = log_path.read_text(errors="replace").count("Traceback")
+    # Failures the server logged: a script that raised, or an error record (an outage logs warnings, with their
+    # tracebacks: expected, and not counted).
+    lines = log_path.read_text(errors="replace").splitlines()
+    tracebacks = sum("Uncaught app execution" in line or " ERROR " in line for line in lines)
     with open(out_dir / f"soak-{stamp}.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(samples[0]))
         w.writeheader()
@@ -136,13 +167,15 @@ def main() -> int:
         "server_growth_mb_per_h": round(growth_per_hour(samples, "server_rss_mb", warm), 1),
         "js_heap_mb_last": samples[-1]["js_heap_mb"],
         "js_heap_growth_mb_per_h": round(growth_per_hour(samples, "js_heap_mb", warm), 1),
+        "outage": outage,
         "browser_errors": len(errors),
         "server_tracebacks": tracebacks,
         "first_errors": errors[:5],
         "samples_csv": str(out_dir / f"soak-{stamp}.csv"),
     }
     print(json.dumps(summary, ensure_ascii=False, indent=1))
-    return 0 if not errors and not tracebacks else 1
+    recovered = not outage.get("stopped_at_s") or (outage["banner_seen"] and outage["recovered_after_s"] is not None)
+    return 0 if not errors and not tracebacks and recovered else 1
 
 
 if __name__ == "__main__":
