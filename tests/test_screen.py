@@ -244,3 +244,24 @@ def test_each_wall_is_readable_from_the_back_of_the_room_and_worst_first(
         queries.children(engine, scope).merge(queries.issue_by_child(engine, scope, month, at), on="code"), key
     )
     assert first == f"1. {table.iloc[0]['name']}", (title, first)
+
+
+def test_the_screen_builder_on_admin_composes_the_url_the_screen_reads(engine):
+    from urllib.parse import parse_qsl, urlsplit
+
+    at = app_test("admin", timeout=120)
+    at.switch_page("app_pages/admin.py")
+    at.run()
+    at.text_input(key="builder_scope").set_value("430602001")
+    next(s for s in at.selectbox if s.label == "版式").set_value("wide")
+    next(m for m in at.multiselect if m.label == "面板（按顺序）").set_value(["map", "ranking", "overdue"])
+    at.number_input(key="builder_every").set_value(20)
+    at.run()
+    assert not at.exception and not at.error
+    link = next(c.value for c in at.code if c.value.startswith("/screen?"))
+    params = dict(parse_qsl(urlsplit(link).query))
+    config = screen.parse(params)
+    assert config.scope == "430602001" and config.layout == "wide" and config.every == 20
+    assert config.panels == ("map", "ranking", "overdue") and config.rotate == "children"
+    assert params["token"] == DEMO_SCREEN_TOKEN  # the demo's screen, to preview at once
+    assert at.get("iframe")  # the live preview
