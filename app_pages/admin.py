@@ -25,6 +25,20 @@ def readable(df):
     return out.fillna("")
 
 
+def picked_row(df, columns: list[str], labels: dict, key: str):
+    """``df``'s columns as a table where one row can be picked; the row picked, or None."""
+    event = st.dataframe(
+        readable(df[columns]).rename(columns=labels),
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+    )
+    picked = event.selection.rows if event is not None else []
+    return df.iloc[picked[0]] if picked else None
+
+
 with guarded():
     st.title(t("admin_page"))
     who = auth.principal()
@@ -69,17 +83,8 @@ with guarded():
         st.caption(t("no_sessions"))
     else:
         columns = ["session", "username", "client_addr", "user_agent", "created_at", "last_seen_at", "expires_at"]
-        event = st.dataframe(
-            readable(open_sessions[columns]).rename(columns={c: t(c) for c in columns}),
-            hide_index=True,
-            width="stretch",
-            on_select="rerun",
-            selection_mode="single-row",
-            key="sessions_table",
-        )
-        picked = event.selection.rows if event is not None else []
-        if picked and st.button(t("end_session")):
-            ended = open_sessions.iloc[picked[0]]
+        ended = picked_row(open_sessions, columns, {c: t(c) for c in columns}, "sessions_table")
+        if ended is not None and st.button(t("end_session")):
             with auth.admin_connection() as conn:
                 sessions.end_by_admin(conn, ended["session"])
                 accounts.audit(
@@ -88,8 +93,6 @@ with guarded():
             st.success(t("session_ended_by_admin", session=ended["session"]))
 
     st.subheader(t("api_tokens"))
-    with auth.admin_connection() as conn:
-        issued = tokens.listing(conn)
     with st.form("api_token", clear_on_submit=True):
         a, b = st.columns(2)
         owner = a.selectbox(t("username"), table["username"].tolist(), key="token_user")
@@ -100,25 +103,14 @@ with guarded():
                 accounts.audit(conn, who.username, "token_issue", who.area, user=owner, label=label.strip()[:100])
             st.success(t("token_issued", name=owner))
             st.code(token, language=None)
-            issued = None
-    if issued is None:
-        with auth.admin_connection() as conn:
-            issued = tokens.listing(conn)
+    with auth.admin_connection() as conn:
+        issued = tokens.listing(conn)
     if issued.empty:
         st.caption(t("no_tokens"))
     else:
         columns = ["id", "username", "label", "created_by", "created_at", "last_used_at", "revoked_at"]
-        event = st.dataframe(
-            readable(issued[columns]).rename(columns={c: t(f"token_{c}") for c in columns}),
-            hide_index=True,
-            width="stretch",
-            on_select="rerun",
-            selection_mode="single-row",
-            key="tokens_table",
-        )
-        picked = event.selection.rows if event is not None else []
-        if picked and st.button(t("token_revoke")):
-            revoked = issued.iloc[picked[0]]
+        revoked = picked_row(issued, columns, {c: t(f"token_{c}") for c in columns}, "tokens_table")
+        if revoked is not None and st.button(t("token_revoke")):
             with auth.admin_connection() as conn:
                 tokens.revoke(conn, int(revoked["id"]))
                 accounts.audit(conn, who.username, "token_revoke", who.area, token=int(revoked["id"]),

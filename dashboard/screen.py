@@ -182,8 +182,8 @@ def snapshot(read, code: str | None, at: datetime) -> dict:
 CSS = """
 <style>
 header[data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"], footer, [data-testid="stSkipToContent"],
-#MainMenu { display: none !important; }
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"], footer,
+[data-testid="stSkipToContent"], #MainMenu { display: none !important; }
 html, body, .stApp { overflow: hidden !important; }
 .stApp { background: $bg; color: $fg; }
 .block-container, [data-testid="stMainBlockContainer"] {
