@@ -231,6 +231,10 @@ def test_each_wall_is_readable_from_the_back_of_the_room_and_worst_first(
         small = [x for x in texts if x["size"] < 0.02 * height]
         faint = [x for x in texts if x["contrast"] < 4.5]
         assert len(texts) > 80 and not small and not faint, (small[:5], faint[:5])
+        smallest, faintest = min(x["size"] for x in texts), min(x["contrast"] for x in texts)
+        print(
+            f"{width}x{height} {theme}: {len(texts)} texts, smallest {smallest:.0f} px, lowest contrast {faintest:.2f}"
+        )  # noqa: T201
         headline = page.locator("[data-testid='screen-kpis'] .ggc-kpi .v").first
         assert float(headline.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 0.06 * height
         # The 红黑榜 leads with the catalogue's worst street for the indicator it shows now.
