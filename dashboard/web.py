@@ -145,6 +145,21 @@ async def signin(request: Request) -> Response:
     return response
 
 
+def _identity_cookie(request: Request) -> bool:
+    """Whether the request carries Streamlit's identity cookie (OIDC) with a valid signature (a cookie merely named
+    so opens nothing)."""
+    from streamlit.web.server.server_util import AUTH_COOKIE_NAME, get_cookie_secret
+    from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
+
+    value = request.cookies.get(AUTH_COOKIE_NAME)
+    if not value:
+        return False
+    try:
+        return decode_signed_value(get_cookie_secret(), AUTH_COOKIE_NAME, value.encode("latin-1")) is not None
+    except Exception:  # not a value Streamlit signed
+        return False
+
+
 def _signed_in(request: Request) -> bool:
     """Whether the request carries an open session (raises when the store cannot be asked)."""
     cookie = request.cookies.get(sessions.COOKIE)
@@ -170,7 +185,7 @@ class SessionGate:
         if path.startswith(OPEN) and not private:
             return await self.app(scope, receive, send)
         request = Request(scope)
-        passes = "_streamlit_user" in request.cookies or (
+        passes = _identity_cookie(request) or (
             not private
             and (
                 "text/html" not in request.headers.get("accept", "")

@@ -218,6 +218,8 @@ def test_sign_in_posts_from_one_address_are_throttled(app):
 def test_streamlit_media_and_metrics_need_a_session(app, engine):
     for path in ("/_stcore/metrics", "/media/0123456789abcdef.csv"):
         assert requests.get(f"{app}{path}", timeout=30).status_code == 401, path
+        forged = {"Cookie": "_streamlit_user=eyJlbWFpbCI6ICJ4In0=|1|x"}  # named like Streamlit's, not signed by it
+        assert requests.get(f"{app}{path}", headers=forged, timeout=30).status_code == 401, path
     with requests.Session() as browser:
         form = browser.get(f"{app}/signin", timeout=30)
         csrf = form.cookies.get("ggc_csrf")
