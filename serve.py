@@ -9,7 +9,6 @@ import threading
 import streamlit as st
 
 from dashboard import web
-from data_access import words
 
 _requests = logging.getLogger("ggc.http")  # one JSON line per request (dashboard.web.Hardening), on stderr
 if not _requests.handlers:
@@ -20,4 +19,4 @@ if not _requests.handlers:
     _requests.propagate = False
 os.environ["GGC_WEB"] = "1"  # the script's sign-in page links to /signin instead of showing its own form
 app = st.App("streamlit_app.py", routes=web.ROUTES, middleware=web.MIDDLEWARE)
-threading.Thread(target=words.warm, name="warm-jieba", daemon=True).start()  # the words of /issues, ahead of time
+threading.Thread(target=web.warm, name="warm-up", daemon=True).start()  # ahead of the first browser or API call

@@ -317,6 +317,21 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
+def warm() -> None:
+    """What the first request would otherwise wait for: the store's connections and signing key, the API's modules
+    of figures, and jieba's dictionary (the words of /issues). Run in a thread at start; failures only logged."""
+    from data_access import words
+    from data_access.engine import _signing_key
+
+    try:
+        _signing_key()
+        with transaction("", "", "") as conn:
+            conn.execute(sa.text("SELECT ggc_health()"))
+    except Exception:
+        log.warning("warm-up: the store does not answer yet", exc_info=True)
+    words.warm()
+
+
 ROUTES = [
     Route(SIGNIN, signin_page, methods=["GET"]),
     Route(SIGNIN, signin, methods=["POST"]),
