@@ -73,7 +73,7 @@ def test_one_value_and_one_colour_on_every_page(engine, kpis):
     screen = run("screen", scope=SCOPE)
     colour = indicators.rag("closure_rate", last30["closure_rate"], "district", last30["due"]) or ""
     assert colour != "red"  # the defaults; the next test turns it red with a targets file
-    assert screen_card(screen, "近30天办结率") == (colour, shown("closure_rate", last30["closure_rate"]))
+    assert screen_card(screen, "结案率（近30天）") == (colour, shown("closure_rate", last30["closure_rate"]))
 
 
 @pytest.fixture()
@@ -94,7 +94,7 @@ def test_a_targets_file_recolours_pages_and_screen_alike(engine, kpis, strict_ta
     name = indicators.get("closure_rate").zh
     assert cards(run("issues", scope=SCOPE))[name][0] == "red"
     assert cards(run("overview", scope=SCOPE))[name][0] == "red"
-    assert screen_card(run("screen", scope=SCOPE), "近30天办结率")[0] == "red"
+    assert screen_card(run("screen", scope=SCOPE), "结案率（近30天）")[0] == "red"
 
 
 def test_the_department_ranking_is_worst_first_with_each_departments_own_kind(engine):
