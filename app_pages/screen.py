@@ -41,6 +41,7 @@ def _alerted(at) -> tuple[str | None, str]:
 
 
 MAP_HEADING = 140  # the map's title and legend, above it (design px)
+MAP_METRIC = "closure_rate"
 
 
 def _chart_or_none(col, figure, n, title_key: str, height: int, key: str) -> None:
@@ -66,9 +67,6 @@ def _map_deck(snap: dict, at, height: int):
     if deck is not None and len(snap["points"]):
         deck.layers.append(mapping.issue_point_layer(snap["points"]))
     return deck, legend
-
-
-MAP_METRIC = "closure_rate"
 
 
 def _kpis(snap: dict) -> None:
