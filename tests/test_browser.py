@@ -290,14 +290,21 @@ def test_clicking_a_map_unit_drills_into_the_unit_its_tooltip_names(app_url, eng
                 canvas = _map_canvas(page)
                 x, y, code = _hover_a_unit(page, canvas, rng, child_length, {c for c, _ in tried})
             page.mouse.click(x, y)
-            # One click only (a second one could land on the child's map and drill twice); on a busy machine the
-            # rerun after it took over 30 s once in three runs beside a demo build.
-            try:
-                page.wait_for_function(f"() => /scope=(?!{scope}(&|$))\\d+/.test(location.search)", timeout=90_000)
-            except Exception:
-                page.screenshot(path=str(artifacts / f"map-drill-none-{scope}-{i}.png"))
-                (artifacts / f"map-drill-none-{scope}-{i}.log").write_text("\n".join(page.console_lines))
-                raise
+            # One click (a second one could land on the child's map and drill twice); on a busy machine the rerun
+            # after it took over 30 s once in three runs beside a demo build. Beside a build a click has also been
+            # taken by the map (the unit highlighted) without a rerun, twice in about 200 clicks: keep what it showed
+            # and click again, as a user would (noted as a defect in issue 16's note).
+            for again in (False, True):
+                try:
+                    drill = f"() => /scope=(?!{scope}(&|$))\\d+/.test(location.search)"
+                    page.wait_for_function(drill, timeout=90_000)
+                    break
+                except Exception:
+                    page.screenshot(path=str(artifacts / f"map-drill-none-{scope}-{i}.png"))
+                    (artifacts / f"map-drill-none-{scope}-{i}.log").write_text("\n".join(page.console_lines))
+                    if again:
+                        raise
+                    page.mouse.click(x, y)
             drilled = re.search(r"scope=(\d+)", page.url).group(1)
             tried.append((code, drilled))
             if drilled != code:
