@@ -16,10 +16,9 @@ from data_access.schema import ROLES
 
 def readable(df):
     """Times to the minute in this machine's zone, and nothing (not "None") where there is none."""
-    out = df.copy()
+    out, zone = df.copy(), datetime.now().astimezone().tzinfo
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
-            zone = datetime.now().astimezone().tzinfo
             local = out[c].dt.tz_convert(zone) if out[c].dt.tz is not None else out[c]
             out[c] = local.dt.strftime("%Y-%m-%d %H:%M").fillna("")
     return out.fillna("")
@@ -133,7 +132,7 @@ with guarded():
         demo = accounts.demo_mode(conn)
     token = st.text_input(t("builder_token"), accounts.DEMO_SCREEN_TOKEN if demo else "", key="builder_token")
     built = sc.parse({"scope": scope.strip(), "rotate": rotate, "every": every, "refresh": refresh, "layout": layout,
-                      "panels": ",".join(panels), "theme": theme, "token": token})  # fmt: skip
+                      "panels": ",".join(panels), "theme": theme})  # fmt: skip
     link = "/screen?" + urlencode({**sc.to_params(built), "token": token.strip()})
     st.code(link, language=None)
     if token.strip():

@@ -180,8 +180,7 @@ def _place(engine, scope: Scope) -> dict:
     return {"code": scope.code, "name": path.iloc[-1]["name"], "level": scope.level}
 
 
-def _header(engine, scope: Scope, period=None) -> dict:
-    at = metrics.as_of(engine)
+def _header(engine, scope: Scope, at: datetime, period=None) -> dict:
     out = {"place": _place(engine, scope), "as_of": at.isoformat()}
     if period is not None:
         out["period"] = {"start": period.start.isoformat(), "end": (period.end - pd.Timedelta(days=1)).isoformat()}
@@ -192,7 +191,7 @@ def indicators_of(engine, who: Principal, params: dict) -> dict:
     language, scope = params.get("lang", "zh"), _scope(params, who)
     at = metrics.as_of(engine)
     period = _period(params, at)
-    head = _header(engine, scope, period)
+    head = _header(engine, scope, at, period)
     values = {
         **metrics.issue_kpis(engine, scope, period, at).iloc[0].to_dict(),
         **metrics.coverage_rates(engine, scope).iloc[0].to_dict(),
@@ -208,7 +207,7 @@ def ranking(engine, who: Principal, params: dict) -> dict:
         raise Problem(400, "bad_parameter", "a grid has no child units to rank", "scope")
     at = metrics.as_of(engine)
     period = _period(params, at)
-    head = _header(engine, scope, period)
+    head = _header(engine, scope, at, period)
     units = queries.children(engine, scope)
     counts = queries.issue_by_child(engine, scope, period, at)
     df = ranked(units.merge(counts, on="code", how="left"), key)
@@ -233,8 +232,9 @@ def overdue(engine, who: Principal, params: dict) -> dict:
     if not 1 <= limit <= MAX_LIMIT:
         raise Problem(400, "bad_parameter", f"a whole number from 1 to {MAX_LIMIT}", "limit")
     after = _cursor(params.get("after"))
-    head = _header(engine, scope)
-    df = queries.overdue_issues(engine, scope, metrics.as_of(engine), limit=limit + 1, after=after)
+    at = metrics.as_of(engine)
+    head = _header(engine, scope, at)
+    df = queries.overdue_issues(engine, scope, at, limit=limit + 1, after=after)
     more = len(df) > limit
     df = df.head(limit)
     if language == "en":
@@ -251,7 +251,7 @@ def units(engine, who: Principal, params: dict) -> dict:
     if not below:
         raise Problem(400, "bad_parameter", "a grid has no units below it with outlines", "scope")
     level = _choice(params, "level", below, below[0])
-    head = _header(engine, scope)
+    head = _header(engine, scope, metrics.as_of(engine))
     df = queries.unit_geoms(engine, scope, level)
     df["level"] = level
     collection = feature_collection(df, geoms_of(df, level), ["code", "name", "level"]) if len(df) else {
@@ -289,7 +289,7 @@ def _cached(key, compute):
     return value
 
 
-def _principal(request: Request) -> tuple[Principal, str]:
+def principal(request: Request) -> tuple[Principal, str]:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem(401, "no_token", "send an API token: Authorization: Bearer ggc_…", None,
@@ -306,7 +306,7 @@ def _principal(request: Request) -> tuple[Principal, str]:
 def _answer(name: str, request: Request) -> tuple[Principal, object]:
     """The token's account and the endpoint's answer for it (its body, or the Problem it raised)."""
     fn, allowed, formats = ENDPOINTS[name]
-    who, token = _principal(request)
+    who, token = principal(request)
     try:
         wait = limits.PER_TOKEN.retry_after(token)
         if wait:
@@ -347,7 +347,7 @@ def endpoint(name: str):
     async def serve(request: Request) -> Response:
         status = 503
         try:
-            address = _address(request)
+            address = limits.address(request)
             wait = limits.PER_ADDRESS.retry_after(address)
             if wait:
                 raise Problem(429, "too_many_requests", "too many requests from this address; retry later", None,
@@ -372,12 +372,6 @@ def endpoint(name: str):
             telemetry.API_REQUESTS.labels(name, str(status)).inc()
 
     return serve
-
-
-def _address(request: Request) -> str:
-    return accounts.client_address(
-        request.client.host if request.client else "", request.headers.get("x-forwarded-for")
-    )
 
 
 async def not_found(request: Request) -> Response:

@@ -10,6 +10,17 @@ import threading
 import time
 from collections import deque
 
+from starlette.requests import Request
+
+from data_access import accounts
+
+
+def address(request: Request) -> str:
+    """The client's address a request came from (behind a proxy on this machine, the last address it forwards)."""
+    return accounts.client_address(
+        request.client.host if request.client else "", request.headers.get("x-forwarded-for")
+    )
+
 
 class Throttle:
     """At most ``limit`` requests per key in any ``window`` seconds (a sliding log)."""

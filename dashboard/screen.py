@@ -317,21 +317,18 @@ def _rows(rows) -> str:
 
 def rows_panel(title: str, rows: list, empty: str, height: int, note: str = "", name: str = "") -> str:
     """A titled panel of rows (every text escaped: names come from imported files)."""
-    body = _rows(rows) or f'<div class="ggc-row"><span>{html.escape(empty)}</span><span></span></div>'
-    foot = f'<div class="ggc-note">{html.escape(note)}</div>' if note else ""
-    return (
-        f'<div class="ggc-panel" data-panel="{html.escape(name)}" style="height: {int(height)}px">'
-        f"<h3>{html.escape(title)}</h3>{body}{foot}</div>"
-    )
+    return board_panel(title, [("", rows)], empty, height, note, name)
 
 
-def board_panel(title: str, sections: list[tuple[str, list]], empty: str, height: int, note: str = "") -> str:
-    """The 红黑榜: a titled panel of sections (a heading and its rows)."""
-    body = "".join(f"<h4>{html.escape(head)}</h4>{_rows(rows)}" for head, rows in sections if rows)
+def board_panel(
+    title: str, sections: list[tuple[str, list]], empty: str, height: int, note: str = "", name: str = "ranking"
+) -> str:
+    """A titled panel of sections, each its heading (none when empty) and its rows: the 红黑榜, or one list."""
+    body = "".join(f"<h4>{html.escape(head)}</h4>" * bool(head) + _rows(rows) for head, rows in sections if rows)
     body = body or f'<div class="ggc-row"><span>{html.escape(empty)}</span><span></span></div>'
     foot = f'<div class="ggc-note">{html.escape(note)}</div>' if note else ""
     return (
-        f'<div class="ggc-panel" data-panel="ranking" style="height: {int(height)}px">'
+        f'<div class="ggc-panel" data-panel="{html.escape(name)}" style="height: {int(height)}px">'
         f"<h3>{html.escape(title)}</h3>{body}{foot}</div>"
     )
 

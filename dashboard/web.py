@@ -66,12 +66,6 @@ def _https(request: Request) -> bool:
     return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
 
 
-def _address(request: Request) -> str:
-    return accounts.client_address(
-        request.client.host if request.client else "", request.headers.get("x-forwarded-for")
-    )
-
-
 def _demo_rows(language: str) -> list[tuple] | None:
     """The demo's sample accounts to list (none outside the demo); None when the store does not answer."""
     try:
@@ -112,7 +106,7 @@ async def signin_page(request: Request) -> Response:
 
 async def signin(request: Request) -> Response:
     """POST /signin: check the token and the password; open a session, set its cookie, go where asked."""
-    wait = limits.PER_ADDRESS.retry_after(_address(request))
+    wait = limits.PER_ADDRESS.retry_after(limits.address(request))
     if wait:
         return PlainTextResponse("429 too many requests", status_code=429, headers={"Retry-After": str(wait)})
     form = await request.form()
@@ -122,7 +116,7 @@ async def signin(request: Request) -> Response:
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not field["csrf"] or not hmac.compare_digest(field["csrf"], expected):
         return await _form(request, next_url, text_in(language, "auth_csrf"), username, 403, language)
-    addr = _address(request)
+    addr = limits.address(request)
     try:
         who, why = await run_in_threadpool(accounts.login, username, field["password"], addr)
         if who is None:
@@ -267,7 +261,7 @@ class Hardening:
                     "request_id": request_id,
                     "session": sessions.log_id(request.cookies.get(sessions.COOKIE)),
                     "method": scope["method"], "path": scope["path"], "status": status[0],
-                    "ms": round(1000 * (time.perf_counter() - started), 1), "addr": _address(request),
+                    "ms": round(1000 * (time.perf_counter() - started), 1), "addr": limits.address(request),
                 }))  # fmt: skip
 
 
@@ -306,9 +300,9 @@ def _loopback(address: str) -> bool:
 
 async def metrics(request: Request) -> Response:
     """Prometheus text, to this machine (a scraper beside it, or behind the proxy on it) or an admin's token."""
-    if not _loopback(_address(request)):
+    if not _loopback(limits.address(request)):
         try:
-            who, _ = await run_in_threadpool(api._principal, request)
+            who, _ = await run_in_threadpool(api.principal, request)
         except api.Problem as problem:
             return problem.response()
         if not who.is_admin:
