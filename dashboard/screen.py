@@ -28,9 +28,7 @@ from string import Template
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import formats
 from dashboard.i18n import t
-from data_access import indicators
 from data_access.scope import Period, Scope
 
 MIN_SECONDS = 3
@@ -381,8 +379,8 @@ def overdue_text(hours: float, due: bool = False) -> str:
 def funnel_figure(funnel: pd.DataFrame, theme: str, height: int, scale: float = 1.0) -> go.Figure:
     stages = [t(f"stage_{s}") for s in funnel["stage"]]
     counts = [int(c) for c in funnel["count"]]
-    shares = indicators.percent(counts, counts[:1] * len(counts))  # of the reported, as the pages' funnel
-    texts = [f"{c:,}" + ("" if s != s else f"（{formats.rate(s)}）") for c, s in zip(counts, shares)]
+    first = counts[0] if counts and counts[0] else 0
+    texts = [f"{c:,}" + (f"（{100 * c / first:.0f}%）" if first else "") for c in counts]
     colours = THEMES[theme]
     fig = go.Figure(
         go.Bar(
