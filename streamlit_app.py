@@ -37,6 +37,7 @@ else:
         st.Page("app_pages/issues.py", title=t("issues_page"), url_path="issues"),
         st.Page("app_pages/property.py", title=t("property_page"), url_path="property"),
         st.Page("app_pages/map.py", title=t("map_page"), url_path="map"),
+        st.Page("app_pages/briefing.py", title=t("briefing_page"), url_path="briefing"),
         st.Page("app_pages/indicators.py", title=t("indicators_page"), url_path="indicators"),
     ]
     if who is None or who.is_admin:  # before signing in every page stays routable: deep links survive it

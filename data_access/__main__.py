@@ -1,4 +1,4 @@
-"""Command line: python -m data_access {setup,migrate,demo,refresh,figures,indicators,status,import} ...
+"""Command line: python -m data_access {setup,migrate,demo,refresh,figures,indicators,status,import,user,briefing} ...
 
 Errors print one line on stderr and exit non-zero (2 for usage errors).
 """
@@ -159,6 +159,31 @@ def _cmd_user(args) -> dict:
     return {"username": args.username, "role": args.role, "area": args.area or "(all)", "screen_token": token}
 
 
+def _cmd_briefing(args) -> dict:
+    """Briefings (工作简报) as PDF or DOCX files: one unit, or each of its child units (audited)."""
+    import getpass
+    import time
+    from pathlib import Path
+
+    import streamlit.logger
+
+    from dashboard import briefing
+    from data_access.accounts import audit
+
+    streamlit.logger.set_log_level("error")  # the briefing's formats run Streamlit's helpers outside a server
+    from data_access.engine import get_engine
+    from data_access.scope import Scope
+
+    t0 = time.perf_counter()
+    engine = get_engine()
+    paths = briefing.write(engine, Scope.from_code(args.scope), args.period, args.format, Path(args.out),
+                           children=args.children, who=f"cli:{getpass.getuser()}")  # fmt: skip
+    with engine.begin() as conn:
+        audit(conn, f"cli:{getpass.getuser()}", "briefing", scope=args.scope, period=args.period,
+              format=args.format, files=[p.name for p in paths])  # fmt: skip
+    return {"files": [str(p) for p in paths], "seconds": round(time.perf_counter() - t0, 1)}
+
+
 def _cmd_status(args) -> dict:
     from data_access.store import status
 
@@ -213,6 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--create-departments", action="store_true", help="issues: create the handling departments a district lacks"
     )
+    p = sub.add_parser("briefing", help="write briefings (工作简报) of a unit and period as PDF or DOCX")
+    p.add_argument("--scope", required=True, help="the unit's code (city, district, street or community)")
+    p.add_argument(
+        "--period", default="month", help="2026-11, 2026-W48, 2026-Q4, or week/month/quarter: the newest complete one"
+    )
+    p.add_argument("--children", action="store_true", help="one briefing per child unit instead")
+    p.add_argument("--format", choices=["pdf", "docx"], default="pdf")
+    p.add_argument("--out", default=".", help="the folder to write into")
     p = sub.add_parser("user", help="create or change an account (a screen account prints its token once)")
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["city", "district", "street", "community", "screen", "admin"])
@@ -241,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         "figures": _cmd_figures,
         "status": _cmd_status,
         "user": _cmd_user,
+        "briefing": _cmd_briefing,
     }[args.command]
     try:
         result = handler(args)
