@@ -4,7 +4,7 @@ import logging
 
 import streamlit as st
 
-from dashboard import auth, filters, telemetry
+from dashboard import auth, data, filters, telemetry
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.widgets import EXPORT_CONTEXT, NARROW_CSS
@@ -19,6 +19,14 @@ if not ready:  # the store could not be asked (the message is on the page)
     st.stop()
 role = who.role if who else None
 SCREEN = st.Page("app_pages/screen.py", title=t("screen_page"), url_path="screen")
+
+
+def alerts_title() -> str:
+    """预警, with the number of open alerts the account may see (the sidebar's badge)."""
+    if who is None:
+        return t("alerts_page")
+    n = int(data.alert_listing(None, True, 30, 500)["cleared_at"].isna().sum())
+    return t("alerts_badge", n=n) if n else t("alerts_page")
 
 
 def to_screen() -> None:
@@ -38,6 +46,7 @@ else:
         st.Page("app_pages/property.py", title=t("property_page"), url_path="property"),
         st.Page("app_pages/map.py", title=t("map_page"), url_path="map"),
         st.Page("app_pages/briefing.py", title=t("briefing_page"), url_path="briefing"),
+        st.Page("app_pages/alerts.py", title=alerts_title(), url_path="alerts"),
         st.Page("app_pages/indicators.py", title=t("indicators_page"), url_path="indicators"),
     ]
     if who is None or who.is_admin:  # before signing in every page stays routable: deep links survive it

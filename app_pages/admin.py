@@ -1,4 +1,5 @@
-"""账户与审计 Accounts and audit (admins): create and change accounts, read the audit log."""
+"""账户与审计 Accounts and audit (admins): accounts, sessions, API tokens, the wall-screen builder, the alert rules
+and the audit log."""
 
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
@@ -10,7 +11,8 @@ from dashboard import auth
 from dashboard import screen as sc
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from data_access import accounts, sessions, tokens
+from data_access import accounts, alerts, sessions, tokens
+from data_access.engine import get_engine
 from data_access.schema import ROLES
 
 
@@ -138,6 +140,23 @@ with guarded():
     if token.strip():
         st.caption(t("builder_preview"))
         st.iframe(link, height=540, width=960)
+
+    st.subheader(t("alert_rules"))
+    path = alerts.rules_path()
+    st.caption(t("alert_rules_help", path=path))
+    text = st.text_area(t("alert_rules"), path.read_text(encoding="utf-8"), height=360, key="alert_rules_text",
+                        label_visibility="collapsed")  # fmt: skip
+    if st.button(t("alert_rules_save"), key="alert_rules_save"):
+        try:
+            rules = alerts.parse(text)
+        except alerts.RuleError as exc:
+            st.error(t("alert_rules_bad", error=str(exc)))
+        else:
+            alerts.save(path, text)
+            with auth.admin_connection() as conn:
+                accounts.audit(conn, who.username, "alert_rules", who.area, rules=[r.name for r in rules.rules])
+            result = alerts.evaluate(get_engine(), rules)
+            st.success(t("alert_rules_saved", n=len(rules.rules), **result))
 
     st.subheader(t("audit_log"))
     a, b, c = st.columns(3)

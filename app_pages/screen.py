@@ -4,14 +4,15 @@ data with a banner while the database is unreachable. Configured by URL (see das
 import logging
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, formats, mapview
 from dashboard import screen as sc
 from dashboard.i18n import lang, localised, t
 from dashboard.widgets import ranked
-from data_access import indicators
-from data_access.scope import Period, Scope
+from data_access import alerts, indicators
+from data_access.scope import CODE_LENGTH, Period, Scope
 from data_access.settings import get_settings
 from geo import mapping
 
@@ -29,17 +30,27 @@ def _places() -> list[str | None]:
     return list(config.rotate) or [config.scope]
 
 
-def _alerted(at) -> tuple[str | None, str]:
-    """A child unit with issues newly overdue, and the banner saying why."""
-    fresh = data.newly_overdue(config.scope, at, 60)
+def _alerted() -> tuple[str | None, str]:
+    """A child unit holding an alert first seen within the last ALERT_WINDOW_MIN minutes (rotating among them),
+    and the banner saying which rule fired there."""
+    fresh = data.alert_listing(config.scope, True, 30, 500)
+    since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(minutes=ALERT_WINDOW_MIN)
+    fresh = fresh[fresh["first_seen"] >= since]
+    child = Scope.from_code(config.scope).child_level if config.scope else "district"
+    width = CODE_LENGTH[child]
+    fresh = fresh[fresh["unit_code"].str.len() >= width]  # the scope's own alerts cannot be jumped to
     if fresh.empty:
         return None, ""
-    slot = sc.current(list(fresh["code"]), config.every)
-    n = int(fresh.set_index("code").loc[slot, "issues"])
-    name = data.names_of(Scope.from_code(config.scope).child_level, config.scope).get(slot, slot)
-    return slot, t("screen_alert", place=name, n=n)
+    fresh = fresh.assign(slot=fresh["unit_code"].str[:width])
+    slot = sc.current(sorted(set(fresh["slot"])), config.every)
+    row = fresh[fresh["slot"] == slot].iloc[0]
+    rule = alerts.load().by_name.get(row["rule"])
+    place = row["unit"] + (f" · {row['subject_name']}" if row["subject_name"] else "")
+    value = alerts.value_text(rule, row["last_value"])
+    return slot, t("screen_alert_rule", title=rule.title if rule else row["rule"], place=place, value=value)
 
 
+ALERT_WINDOW_MIN = 60
 MAP_HEADING = 140  # the map's title and legend, above it (design px)
 MAP_METRIC = "closure_rate"
 
@@ -206,7 +217,7 @@ def wall() -> None:
         at = data.as_of()
         code = sc.current(_places(), config.every)
         if config.alert and Scope.from_code(config.scope).level != "grid":
-            alerted, banner = _alerted(at)
+            alerted, banner = _alerted()
             code = alerted or code
         snap = {**sc.snapshot(data, code, at), "code": code, "at": at}
         snap["deck"] = _map_deck(snap, at, _map_height()) if "map" in config.panels else (None, {})

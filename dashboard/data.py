@@ -32,7 +32,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from dashboard import telemetry
 from dashboard.i18n import lang, t
-from data_access import metrics, queries, words
+from data_access import alerts, metrics, queries, words
 from data_access.engine import acting, app_engine
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
@@ -147,7 +147,6 @@ overdue_issues = reader(queries.overdue_issues)
 issue_search = reader(queries.issue_search)
 repeat_requests = reader(queries.repeat_requests)
 request_words = reader(words.request_words)
-newly_overdue = reader(queries.newly_overdue)
 watch_list = reader(queries.watch_list)
 suspended_open = reader(queries.suspended_open)
 issues_by_category = reader(queries.issues_by_category)
@@ -181,6 +180,9 @@ property_companies = reader(queries.property_companies)
 committees = reader(queries.committees)
 satisfaction_surveys = reader(queries.satisfaction_surveys)
 property_issue_trend = reader(queries.property_issue_trend)
+
+# -- alerts (预警)
+alert_listing = reader(alerts.listing)
 
 # -- maps
 map_units = reader(queries.map_units)

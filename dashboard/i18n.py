@@ -405,6 +405,30 @@ _LABELS: dict[str, tuple[str, str]] = {
     # wall screen
     "screen_page": ("指挥大屏", "Wall screen"),
     "briefing_page": ("工作简报", "Briefings"),
+    "alerts_page": ("预警", "Alerts"),
+    "alerts_badge": ("预警（{n}）", "Alerts ({n})"),
+    "alerts_caption": (
+        "规则 {n} 条，在每次导入事件后和按计划评估；同一条件持续期间只提示一次，条件消失即记为解除。管理员可在“账户与审计”页修改规则。",
+        "{n} rules, evaluated after every issues import and on a schedule; a condition that persists is raised once "
+        "and recorded as cleared when it ends. Admins edit the rules on Accounts and audit.",
+    ),
+    "alerts_cleared_too": ("含近30天已解除的预警", "Include alerts cleared in the last 30 days"),
+    "alerts_none": ("当前范围内没有未解除的预警。", "No open alerts in this scope."),
+    "alerts_open": ("未解除 {n} 条", "{n} open"),
+    "alert_state": ("状态", "State"),
+    "alert_open": ("未解除", "Open"),
+    "alert_cleared": ("已解除", "Cleared"),
+    "alert_rule": ("规则", "Rule"),
+    "alert_unit": ("单位", "Unit"),
+    "alert_subject": ("对象", "Subject"),
+    "alert_value": ("当前值", "Value"),
+    "alert_threshold": ("阈值", "Threshold"),
+    "alert_first_seen": ("首次出现", "First seen"),
+    "alert_last_seen": ("最近确认", "Last seen"),
+    "alert_cleared_at": ("解除时间", "Cleared at"),
+    "alert_delivered": ("已推送", "Sent"),
+    "alert_issues": ("点击一行可打开该单位的事件办理页。", "Click a row to open the unit's issues."),
+    "screen_alert_rule": ("预警：{title} · {place} {value}", "Alert: {title} · {place} {value}"),
     "briefing_kind": ("简报类型", "Kind"),
     "briefing_week": ("周报", "Weekly"),
     "briefing_month": ("月报", "Monthly"),
@@ -444,6 +468,18 @@ _LABELS: dict[str, tuple[str, str]] = {
     "screen_board_all": ("排名（差的在前）", "Ranking, worst first"),
     "screen_board_note": ("参与排名 {n} 个；案件过少不排名 {m} 个", "{n} ranked; {m} with too few cases not ranked"),
     "screen_builder": ("大屏配置", "Wall screen builder"),
+    "alert_rules": ("预警规则", "Alert rules"),
+    "alert_rules_help": (
+        "规则文件 {path}（TOML，说明见文件开头的注释）。保存前会检查；有误时指出行号，不会保存。保存后立即评估一次。",
+        "The rules file {path} (TOML; its opening comments explain it). Checked before saving: a problem is named by "
+        "its line and nothing is saved. Saving evaluates the rules at once.",
+    ),
+    "alert_rules_save": ("检查并保存规则", "Check and save the rules"),
+    "alert_rules_bad": ("规则未保存：{error}", "The rules were not saved: {error}"),
+    "alert_rules_saved": (
+        "已保存 {n} 条规则并评估：新增 {new} 条，持续 {kept} 条，解除 {cleared} 条。",
+        "{n} rules saved and evaluated: {new} new, {kept} persisting, {cleared} cleared.",
+    ),
     "builder_rotate": ("轮播", "Rotation"),
     "builder_rotate_children": ("逐个下级单位", "Each child unit"),
     "builder_rotate_none": ("不轮播", "None"),
@@ -467,10 +503,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "panel_ranking": ("红黑榜", "Best and worst"),
     "screen_map_points": ("红点：今日上报", "Red dots: reported today"),
     "screen_offline": ("数据截至 {time}，正在重新连接数据库…", "Data as of {time}, reconnecting…"),
-    "screen_alert": (
-        "告警：{place} 近1小时新增超期事件 {n} 件",
-        "Alert: {place} has {n} issues newly overdue in the last hour",
-    ),
     # import
     "import_page": ("数据导入", "Import data"),
     # accounts, sign-in and the admin page

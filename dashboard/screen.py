@@ -9,7 +9,7 @@ turn), a comma-separated list of place codes, ``panels`` (the scope, one panel a
 layout: ``16:9`` (1920×1080, 3840×2160, …) or ``wide`` (video walls of several panels: 3840×1080, 5760×1080);
 without it the screen picks one by its own shape. panels: which panels, in order (default all: kpi, map, funnel,
 categories, overdue, volunteers, ranking). theme: dark or light. alert: 1 moves the screen to a child unit
-with issues that fell overdue in the last hour and says so.
+holding an alert (预警, data_access.alerts) first seen in the last hour and says which rule fired there.
 
 Everything is drawn for a screen 1080 design pixels high and scaled to the real height (a 4K wall draws it twice
 as large): every text is at least 24 px of 1080 (2.2 % of the height), headline numbers 72 px (6.7 %), every

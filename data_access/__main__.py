@@ -1,4 +1,5 @@
-"""Command line: python -m data_access {setup,migrate,demo,refresh,figures,indicators,status,import,user,briefing} ...
+"""Command line: python -m data_access COMMAND ... (setup, migrate, demo, refresh, figures, indicators, status,
+import, user, briefing, alerts).
 
 Errors print one line on stderr and exit non-zero (2 for usage errors).
 """
@@ -11,6 +12,7 @@ import logging
 import sys
 import warnings
 from datetime import date
+from pathlib import Path
 
 
 def _cmd_setup(args) -> dict:
@@ -82,7 +84,6 @@ def _cmd_figures(args) -> dict:
 
 def _cmd_import(args) -> int:
     """Exit 0 loaded (or valid on a dry run), 1 rejected with a report or unreadable, 2 usage error."""
-    from pathlib import Path
 
     from data_access.engine import get_engine
     from data_access.importing.load import UsageError, import_file
@@ -129,7 +130,6 @@ def _cmd_import(args) -> int:
 def _audit_import(args, report) -> None:
     import getpass
     import hashlib
-    from pathlib import Path
 
     from data_access.accounts import audit
     from data_access.engine import get_engine
@@ -163,7 +163,6 @@ def _cmd_briefing(args) -> dict:
     """Briefings (工作简报) as PDF or DOCX files: one unit, or each of its child units (audited)."""
     import getpass
     import time
-    from pathlib import Path
 
     import streamlit.logger
 
@@ -182,6 +181,24 @@ def _cmd_briefing(args) -> dict:
         audit(conn, f"cli:{getpass.getuser()}", "briefing", scope=args.scope, period=args.period,
               format=args.format, files=[p.name for p in paths])  # fmt: skip
     return {"files": [str(p) for p in paths], "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def _cmd_alerts(args) -> dict:
+    """Evaluate the alert rules now (a schedule runs this), or only check a rules file (audited)."""
+    import getpass
+
+    from data_access import alerts
+    from data_access.accounts import audit
+    from data_access.engine import get_engine
+
+    rules = alerts.load(Path(args.check) if args.check else None)
+    if args.check:
+        return {"rules": [r.name for r in rules.rules], "webhook": rules.webhook_kind if rules.webhook_url else ""}
+    engine = get_engine()
+    result = alerts.evaluate(engine, rules)
+    with engine.begin() as conn:
+        audit(conn, f"cli:{getpass.getuser()}", "alerts", **result)
+    return result
 
 
 def _cmd_status(args) -> dict:
@@ -246,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--children", action="store_true", help="one briefing per child unit instead")
     p.add_argument("--format", choices=["pdf", "docx"], default="pdf")
     p.add_argument("--out", default=".", help="the folder to write into")
+    p = sub.add_parser("alerts", help="evaluate the alert rules (预警) now and post new firings to the webhook")
+    p.add_argument("--check", default=None, metavar="TOML", help="only check a rules file and list its rules")
     p = sub.add_parser("user", help="create or change an account (a screen account prints its token once)")
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["city", "district", "street", "community", "screen", "admin"])
@@ -275,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         "status": _cmd_status,
         "user": _cmd_user,
         "briefing": _cmd_briefing,
+        "alerts": _cmd_alerts,
     }[args.command]
     try:
         result = handler(args)

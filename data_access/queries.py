@@ -623,18 +623,6 @@ def issue_points(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFram
     return _read(engine, f"SELECT lon, lat FROM issue WHERE {w} AND {pw} AND lon IS NOT NULL", {**p, **pp})
 
 
-def newly_overdue(engine: sa.Engine, scope: Scope, at: datetime, window_minutes: int = 60) -> pd.DataFrame:
-    """Open issues that fell overdue in the last ``window_minutes`` before ``at``, per child unit."""
-    w, p = scope.where()
-    key = _child_key(scope, finest="micro_grid")
-    sql = f"""
-        SELECT {key} AS code, count(*) AS issues
-        FROM issue WHERE {w} AND {indicators.condition(indicators.OVERDUE)} AND due_at > :since AND {key} IS NOT NULL
-        GROUP BY 1 ORDER BY issues DESC, code
-    """
-    return _read(engine, sql, {**p, "at": at, "since": at - timedelta(minutes=window_minutes)})
-
-
 def watch_list(engine: sa.Engine, scope: Scope, at: datetime, limit: int = 8) -> pd.DataFrame:
     """A wall screen's 超期预警, what is new first: open issues that fell overdue in the 24 hours before ``at``
     (latest first), then those falling due in the next 24 hours (soonest first), then the longest overdue; at most

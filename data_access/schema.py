@@ -736,6 +736,35 @@ api_token = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
 )
 
+# Alerts (0018): a rule of data_access/alerts.toml firing on a unit (and a subject: a category or a compound),
+# from first seen to cleared; one open firing per rule, unit and subject.
+alert_event = sa.Table(
+    "alert_event",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("unit_code", sa.String(15), nullable=False),
+    sa.Column("subject", sa.String(40), nullable=False, server_default=""),
+    sa.Column("subject_name", sa.Text, nullable=False, server_default=""),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("last_value", sa.Float, nullable=False),
+    sa.Column("cleared_at", sa.DateTime(timezone=True)),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Column("delivery_error", sa.Text),
+    sa.Index(
+        "ix_alert_event_open",
+        "rule",
+        "unit_code",
+        "subject",
+        unique=True,
+        postgresql_where=sa.text("cleared_at IS NULL"),
+    ),
+    sa.Index(None, "unit_code"),
+)
+
 HIERARCHY = ("district", "street", "community", "grid")
 
 # Summary tables (0003): issue and volunteering figures pre-aggregated by day and by month, kept fresh

@@ -33,7 +33,11 @@ def load_demo(engine: sa.Engine, as_of: date | None = None, seed: int | None = N
     t2 = time.perf_counter()
     with engine.begin() as conn:
         _demo_accounts(conn)
-    return {"generate_s": round(t1 - t0, 1), "load_s": round(t2 - t1, 1), "rows": counts, "districts": timings}
+    from data_access import alerts  # the demo's alerts, as after an import (not posted: nobody asked for them)
+
+    fired = alerts.evaluate(engine, deliver=False)
+    return {"generate_s": round(t1 - t0, 1), "load_s": round(t2 - t1, 1), "rows": counts, "districts": timings,
+            "alerts": fired}  # fmt: skip
 
 
 ACCOUNT_TABLES = ("app_user", "audit_log", "user_session", "login_failure", "api_token")  # who may sign in, how it went

@@ -49,6 +49,7 @@ class Report:
     updated: int = 0
     loaded: bool = False
     new_departments: pd.DataFrame | None = None  # --create-departments: the departments this file adds
+    alerts: dict | None = None  # an issues load: the alert evaluation after it (data_access.alerts.evaluate)
 
     @property
     def rejected_rows(self) -> int:
@@ -57,9 +58,10 @@ class Report:
     def summary(self) -> str:
         if self.loaded:
             skipped = f", {self.rejected_rows} rows with problems skipped" if self.problems else ""
+            fired = f"; alerts: {self.alerts['new']} new, {self.alerts['cleared']} cleared" if self.alerts else ""
             return (
                 f"loaded {self.inserted + self.updated} of {self.rows} rows from {Path(self.path).name} "
-                f"({self.inserted} new, {self.updated} updated{skipped})"
+                f"({self.inserted} new, {self.updated} updated{skipped}){fired}"
             )
         if self.problems:
             return (
@@ -880,3 +882,8 @@ def _check_and_load(engine, kind: Kind, values: pd.DataFrame, report: Report, dr
     except (sa.exc.IntegrityError, sa.exc.DataError) as exc:  # a rule no check above knows of
         rule = getattr(exc.orig.diag, "constraint_name", None) or str(exc.orig).splitlines()[0]
         report.problems.append(Problem(0, "", "", "store_rule", {"rule": rule}))
+    if report.loaded and kind.table == "issue":  # the rules read issues: evaluate them on the new data
+        from data_access import alerts
+        from data_access.engine import get_engine
+
+        report.alerts = alerts.evaluate_quietly(get_engine())
