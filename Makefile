@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench bench-import bench-api load
+.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench bench-import bench-api bench-briefing load
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench-import: setup
 # API call times (cold, warm) and a signed-in reload against a page switch, on the demo store (not in CI; ≈2 min)
 bench-api: setup
 	.venv/bin/python scripts/bench_api.py --write
+
+# Briefing and alert times on the demo store, and alert evaluation on the megacity store when built (not in CI; ≈2 min)
+bench-briefing: setup
+	.venv/bin/python scripts/bench_briefing.py --write
 
 # 20 concurrent browser sessions switching scopes for 5 minutes on the megacity store (not in CI; run make bench first)
 load: setup

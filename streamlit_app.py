@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import auth, data, filters, telemetry
 from dashboard.errors import guarded
 from dashboard.i18n import t
+from dashboard.state import from_params
 from dashboard.widgets import EXPORT_CONTEXT, NARROW_CSS
 
 logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -22,10 +23,11 @@ SCREEN = st.Page("app_pages/screen.py", title=t("screen_page"), url_path="screen
 
 
 def alerts_title() -> str:
-    """预警, with the number of open alerts the account may see (the sidebar's badge)."""
+    """预警, with the number of open alerts in the view's place (the sidebar's badge)."""
     if who is None:
         return t("alerts_page")
-    n = int(data.alert_listing(None, True, 30, 500)["cleared_at"].isna().sum())
+    scope = from_params(st.query_params).scope
+    n = int(data.alert_listing(scope, True, 30, 500)["cleared_at"].isna().sum())
     return t("alerts_badge", n=n) if n else t("alerts_page")
 
 

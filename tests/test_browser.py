@@ -351,3 +351,52 @@ def test_a_keyword_search_of_request_texts_lists_the_issues_that_say_it(app_url,
         page.wait_for_timeout(800)
         page.screenshot(path=str(artifacts / "page-issues-requests.png"), full_page=False)
         assert page.get_by_text(re.compile(r"重复诉求共 [0-9,]+ 件")).count() == 1
+
+
+def test_a_briefing_is_previewed_downloaded_audited_and_its_child_units_zipped(app_url, engine, artifacts):
+    import io
+    import zipfile
+
+    with chromium_page() as page:
+        open_signed_in(page, f"{app_url}/briefing?scope=430602001")
+        preview = page.locator("[data-testid='stImage'] img").first
+        preview.wait_for(timeout=120_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+        assert page.locator("[data-testid='stSidebar']").get_by_text(re.compile(r"^预警（\d+）$")).count() == 1
+        page.screenshot(path=str(artifacts / "page-briefing.png"), full_page=True)
+        with page.expect_download(timeout=60_000) as pdf:
+            page.get_by_role("button", name="下载 PDF").click()
+        assert open(pdf.value.path(), "rb").read(5) == b"%PDF-"
+        month = re.fullmatch(r"工作简报_民意街道_(\d{4}-\d{2})\.pdf", pdf.value.suggested_filename)[1]
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+        page.get_by_role("button", name="生成下级单位简报（ZIP）").click()
+        button = page.get_by_role("button", name=re.compile(r"下级单位简报（\d+ 份，ZIP）"))
+        button.wait_for(timeout=240_000)
+        with page.expect_download(timeout=60_000) as zipped:
+            button.click()
+        names = zipfile.ZipFile(io.BytesIO(open(zipped.value.path(), "rb").read())).namelist()
+    with engine.connect() as conn:
+        kids = conn.execute(sa.text("SELECT name FROM community WHERE street_code = '430602001' ORDER BY code"))
+        kids = kids.scalars().all()
+        formats = (
+            conn.execute(
+                sa.text(
+                    "SELECT detail->>'format' FROM audit_log WHERE event = 'briefing' AND username = 'city' "
+                    "AND detail->>'scope' = '430602001' ORDER BY id"
+                )  # fmt: skip
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(names) == sorted(f"工作简报_{k}_{month}.pdf" for k in kids)
+    assert formats[-2:] == ["pdf", "zip"]
+
+
+def test_the_alerts_page_in_chromium(app_url, artifacts):
+    with chromium_page() as page:
+        open_signed_in(page, f"{app_url}/alerts?scope=430602")
+        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=90_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+        assert page.locator(ERRORS).count() == 0
+        assert page.get_by_text(re.compile(r"^未解除 \d+ 条$")).count() == 1
+        page.screenshot(path=str(artifacts / "page-alerts.png"), full_page=True)
