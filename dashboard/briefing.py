@@ -45,6 +45,7 @@ HEADLINE = (
     "overdue_open",
     "compound_party_coverage",
     "committee_formation_rate",
+    "station_coverage",
 )
 SENTENCE_RATES = ("on_time_rate", "closure_rate", "satisfaction_rate")
 RANKED_BY = "on_time_rate"  # the ranking, the 红黑榜 and the map
@@ -250,8 +251,10 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
     level = _level(scope)
     now = {**metrics.issue_kpis(engine, scope, bp.period, at).iloc[0].to_dict(),
            **metrics.coverage_rates(engine, scope).iloc[0].to_dict()}  # fmt: skip
-    before = {**metrics.issue_kpis(engine, scope, bp.previous, at).iloc[0].to_dict(),
-              **metrics.coverage_rates(engine, scope).iloc[0].to_dict()}  # fmt: skip
+    before = metrics.issue_kpis(engine, scope, bp.previous, at).iloc[0].to_dict()
+    walk = metrics.station_coverage(engine, scope).set_index("minutes").loc[15]  # the pages' card: 15 minutes
+    now.update(covered=walk["covered"], households=walk["households"])
+    now["station_coverage"] = indicators.value(now, "station_coverage")
     headline = [_headline_row(k, now, before, level) for k in HEADLINE if k in now]
     ranking = pd.DataFrame()
     gaps = pd.DataFrame(columns=["code", "name", "branch_coverage"])

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from data_access import alerts, indicators, metrics
 from data_access.scope import Scope
 from data_access.settings import PROJECT_ROOT
+from data_access.store import bump_data_version
 from tests.apptest import app_test
 from tests.conftest import writable_copy
 
@@ -289,3 +290,30 @@ def test_admins_edit_the_rules_on_admin_checked_first(engine, tmp_path, monkeypa
         event = conn.execute(sa.text("SELECT detail FROM audit_log WHERE event = 'alert_rules' "
                                      "ORDER BY id DESC LIMIT 1")).scalar()  # fmt: skip
     assert event["rules"] == [r.name for r in alerts.load(path).rules]
+
+
+def test_the_wall_screen_jumps_to_the_unit_of_a_fresh_alert_and_names_the_rule(engine):
+    with engine.begin() as conn:  # one of the district's street alerts first seen a minute ago, the rest hours ago
+        kept = conn.execute(sa.text("SELECT id, first_seen FROM alert_event")).all()
+        conn.execute(sa.text("UPDATE alert_event SET first_seen = now() - interval '3 hours'"))
+        row = conn.execute(sa.text("""
+            UPDATE alert_event SET first_seen = now() - interval '1 minute' WHERE id = (
+              SELECT id FROM alert_event WHERE cleared_at IS NULL AND unit_code LIKE '430602%'
+              AND length(unit_code) >= 9 ORDER BY id LIMIT 1)
+            RETURNING rule, unit_code""")).one()  # fmt: skip
+        street = conn.execute(sa.text("SELECT name FROM street WHERE code = :c"), {"c": row.unit_code[:9]}).scalar()
+        bump_data_version(conn)  # the screen reads alerts by the data version
+    try:
+        at = app_test(timeout=120)
+        at.query_params["scope"] = "430602"
+        at.query_params["alert"] = "1"
+        at.switch_page("app_pages/screen.py")
+        at.run()
+        assert not at.exception
+        shown = " ".join(m.value for m in at.markdown)
+        assert f"预警：{alerts.load().by_name[row.rule].title}" in shown
+        assert street in shown  # the banner's place and the screen's own place line
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alert_event SET first_seen = :f WHERE id = :id"),
+                         [{"f": f, "id": i} for i, f in kept])  # fmt: skip

@@ -56,6 +56,7 @@ def expected(engine, scope: Scope, month: str) -> dict[str, str]:
     at = metrics.as_of(engine)
     values = metrics.issue_kpis(engine, scope, p, at).iloc[0].to_dict()
     values.update(metrics.coverage_rates(engine, scope).iloc[0].to_dict())
+    values["station_coverage"] = metrics.station_coverage(engine, scope).set_index("minutes").loc[15, "coverage"]
     return {k: formats.indicator(k, values[k]) for k in briefing.HEADLINE}
 
 
