@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench bench-import bench-api bench-briefing load
+.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench bench-import bench-api bench-briefing load load-browser
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ bench-api: setup
 bench-briefing: setup
 	.venv/bin/python scripts/bench_briefing.py --write
 
-# 20 concurrent browser sessions switching scopes for 5 minutes on the megacity store (not in CI; run make bench first)
+# Simulated users speaking Streamlit's protocol (no browser) against one app process on the demo store, 5 minutes
+# (not in CI): USERS=, MINUTES=, URL= (e.g. nginx in front of several processes), DB= (e.g. cockpit_mega)
 load: setup
-	GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/load.py --sessions $(or $(SESSIONS),20) --minutes $(or $(MINUTES),5) --write
+	GGC_DB_NAME=$(or $(DB),cockpit) .venv/bin/python scripts/loadgen.py --users $(or $(USERS),20) \
+		--minutes $(or $(MINUTES),5) $(if $(URL),--url $(URL)) --write
+
+# The browser smoke run: a few Chromium sessions switching places and pages on the megacity store (not in CI)
+load-browser: setup
+	GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/load.py --sessions $(or $(SESSIONS),5) --minutes $(or $(MINUTES),2) --write
