@@ -282,6 +282,8 @@ def places_of_store() -> tuple[list[str], str]:
 
 def row(label: str, r: dict) -> str:
     a, errors = r["all"], sum(r["errors"].values())
+    if errors:
+        errors = f"{errors} ({', '.join(f'{k} {n}' for k, n in sorted(r['errors'].items()))})"
     cpu = "—" if r["cpu_s_per_action"] is None else f"{r['cpu_s_per_action']:.2f} s"
     rss = "—" if not r["rss_max_mb"] else " / ".join(f"{v:,} MB" for v in r["rss_max_mb"].values())
     times = " | ".join(f"{a.get(k, 0):.2f} s" for k in ("p50", "p95", "max"))
