@@ -26,8 +26,11 @@ def alerts_title() -> str:
     """预警, with the number of open alerts in the view's place (the sidebar's badge)."""
     if who is None:
         return t("alerts_page")
-    scope = from_params(st.query_params).scope
-    n = int(data.alert_listing(scope, True, 30, 500)["cleared_at"].isna().sum())
+    try:
+        n = int(data.alert_listing(from_params(st.query_params).scope, True, 30, 500)["cleared_at"].isna().sum())
+    except Exception:  # the badge never stops a page: the page itself says what is wrong with the store
+        logging.getLogger(__name__).warning("alert count unavailable", exc_info=True)
+        return t("alerts_page")
     return t("alerts_badge", n=n) if n else t("alerts_page")
 
 

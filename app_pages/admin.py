@@ -11,6 +11,7 @@ from dashboard import auth
 from dashboard import screen as sc
 from dashboard.errors import guarded
 from dashboard.i18n import t
+from dashboard.safe import md
 from data_access import accounts, alerts, sessions, tokens
 from data_access.engine import get_engine
 from data_access.schema import ROLES
@@ -150,7 +151,7 @@ with guarded():
         try:
             rules = alerts.parse(text)
         except alerts.RuleError as exc:
-            st.error(t("alert_rules_bad", error=str(exc)))
+            st.error(t("alert_rules_bad", error=md(str(exc))))
         else:
             alerts.save(path, text)
             with auth.admin_connection() as conn:

@@ -34,7 +34,10 @@ def rows(df: pd.DataFrame, rules: alerts.Rules) -> pd.DataFrame:
             "alert_first_seen": df["first_seen"].map(when),
             "alert_last_seen": df["last_seen"].map(when),
             "alert_cleared_at": df["cleared_at"].map(when),
-            "alert_delivered": df["delivered_at"].map(when),
+            "alert_delivered": [
+                when(d) if pd.notna(d) else t("alert_undelivered") if isinstance(e, str) and e else formats.MISSING
+                for d, e in zip(df["delivered_at"], df["delivery_error"])
+            ],
         },
         index=df.index,
     )

@@ -46,10 +46,12 @@ def audited(who, body: bytes, **detail):
 
 
 def children_zip(area: str, scope: str | None, period: str, who: str) -> bytes:
-    files = {}
-    for code in data.children(scope)["code"]:
-        docs = documents(area, data.version(), code, period, who)
-        files[f"{docs['name']}.pdf"] = docs["pdf"]
+    """One PDF per child unit (no DOCX, no preview: only the PDFs go into the ZIP)."""
+    files = []
+    with acting(area):
+        for code in data.children(scope)["code"]:
+            b = briefing.collect(app_engine(), Scope.from_code(code), period, who)
+            files.append((f"{b.filename}.pdf", code, briefing.pdf(b)))
     return briefing.zipped(files)
 
 
@@ -64,7 +66,7 @@ with guarded():
     kind = row[0].radio(
         t("briefing_kind"), briefing.KINDS, index=1, format_func=lambda k: t(f"briefing_{k}"), horizontal=True
     )
-    choices = recent(kind, at.date())
+    choices = recent(kind, at)
     period = row[1].selectbox(
         t("briefing_period"), choices, format_func=lambda p: briefing.parse_period(p).label, key=f"briefing_{kind}"
     )

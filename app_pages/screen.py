@@ -44,7 +44,11 @@ def _alerted() -> tuple[str | None, str]:
     fresh = fresh.assign(slot=fresh["unit_code"].str[:width])
     slot = sc.current(sorted(set(fresh["slot"])), config.every)
     row = fresh[fresh["slot"] == slot].iloc[0]
-    rule = alerts.load().by_name.get(row["rule"])
+    try:
+        rule = alerts.load().by_name.get(row["rule"])
+    except alerts.RuleError:  # a broken rules file is the admin's to mend; the screen still says what fired
+        log.warning("wall screen: the alert rules cannot be read", exc_info=True)
+        rule = None
     place = row["unit"] + (f" · {row['subject_name']}" if row["subject_name"] else "")
     value = alerts.value_text(rule, row["last_value"])
     return slot, t("screen_alert_rule", title=rule.title if rule else row["rule"], place=place, value=value)

@@ -31,7 +31,7 @@ import shapely
 from dashboard import charts, formats
 from dashboard.widgets import ranked
 from data_access import indicators, metrics, queries
-from data_access.scope import Period, Scope
+from data_access.scope import Period, Scope, last_complete_day
 from geo.mapping import geoms_of
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -51,6 +51,7 @@ SENTENCE_RATES = ("on_time_rate", "closure_rate", "satisfaction_rate")
 RANKED_BY = "on_time_rate"  # the ranking, the 红黑榜 and the map
 LISTED = 5  # rows of the rising, repeat, overdue and team lists
 OVERDUE_LISTED = 10
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s.]+')  # out of a file name: separators, wildcards, spaces, dots
 _log = logging.getLogger(__name__)
 
 
@@ -90,7 +91,7 @@ class BriefingPeriod:
         s = self.period.start
         last = self.period.end - timedelta(days=1)
         values = {
-            "year": s.year,
+            "year": s.isocalendar().year if self.kind == "week" else s.year,
             "month": s.month,
             "quarter": (s.month - 1) // 3 + 1,
             "week": s.isocalendar().week,
@@ -128,9 +129,9 @@ def parse_period(text: str) -> BriefingPeriod:
     raise ValueError(f"not a period: {text!r} (expected 2026-11, 2026-W48 or 2026-Q4)")
 
 
-def last_complete(kind: str, as_of: date) -> str:
-    """The newest week, month or quarter that ended by the data's as-of day."""
-    day = as_of + timedelta(days=1)  # the as-of day is complete
+def last_complete(kind: str, as_of: date | datetime) -> str:
+    """The newest week, month or quarter whose days are all in the data at ``as_of`` (a date: that day is whole)."""
+    day = last_complete_day(as_of) + timedelta(days=1)
     if kind == "week":
         y, w, _ = (day - timedelta(days=day.weekday() + 1)).isocalendar()
         return f"{y}-W{w:02d}"
@@ -168,15 +169,16 @@ class Briefing:
 
     @property
     def partial(self) -> bool:
-        return self.period.period.end > (self.as_of.date() + timedelta(days=1))
+        return self.period.period.end > last_complete_day(self.as_of) + timedelta(days=1)
 
     @property
     def filename(self) -> str:
-        return f"工作简报_{self.place}_{self.period.text}"
+        """工作简报_民意街道_2026-11: the place's name made safe as a file name (no separators, no spaces)."""
+        return f"工作简报_{_UNSAFE.sub('', self.place) or self.scope.code}_{self.period.text}"
 
 
 def _level(scope: Scope) -> str:
-    return "district" if scope.code is None else scope.level
+    return "city" if scope.code is None else scope.level
 
 
 def _headline_row(key: str, now: dict, before: dict, level: str) -> dict:
@@ -247,7 +249,7 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
     if scope.code is not None and (path.empty or path.iloc[-1]["code"] != scope.code):
         raise ValueError(f"no place has the code {scope.code}")
     names = path["name"].tolist()
-    place = names[-1] if names else "全部"
+    place = names[-1] if names else _w("headings", "all_places")
     level = _level(scope)
     now = {**metrics.issue_kpis(engine, scope, bp.period, at).iloc[0].to_dict(),
            **metrics.coverage_rates(engine, scope).iloc[0].to_dict()}  # fmt: skip
@@ -274,7 +276,7 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
         queries.issues_by_category(engine, scope, bp.period), queries.issues_by_category(engine, scope, bp.previous)
     )
     rising = rising[rising["change"] > 0].head(LISTED)
-    trend_start = (bp.period.end.replace(day=1) - pd.DateOffset(months=5)).date()
+    trend_start = ((bp.period.end - timedelta(days=1)).replace(day=1) - pd.DateOffset(months=5)).date()
     trend = queries.issue_trend(engine, scope, Period(trend_start, bp.period.end), at)
     return Briefing(
         scope=scope,
@@ -300,7 +302,8 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
 
 
 def ranking_level(scope: Scope) -> str:
-    return scope.child_level if scope.code else "district"
+    """The level of the scope's child units (the whole store's are its cities)."""
+    return scope.child_level if scope.code else "city"
 
 
 # Sentences -------------------------------------------------------------------------------------------------
@@ -379,7 +382,7 @@ def sentences(b: Briefing) -> list[str]:
         bottom = _w("sentences", "bottom", indicator=name, units=_names(ranked_rows, RANKED_BY))
         top = _w("sentences", "top", units=_names(ranked_rows.iloc[::-1], RANKED_BY))
         out.append(bottom[:-1] + "；" + top)
-    as_of = formats.day(b.as_of)
+    as_of = formats.day(b.as_of, "zh")
     if b.overdue_total and len(b.overdue):
         o = b.overdue.iloc[0]
         out.append(
@@ -392,7 +395,7 @@ def sentences(b: Briefing) -> list[str]:
                 order_no=o["order_no"],
                 category=o["category"],
                 department=o["department"] or formats.MISSING,
-                overdue=formats.hours(o["hours_overdue"]).replace(" ", ""),
+                overdue=formats.hours(o["hours_overdue"], "zh").replace(" ", ""),
             )  # fmt: skip
         )
     else:
@@ -512,7 +515,7 @@ def rising_figure(b: Briefing) -> go.Figure:
             x=df["change"],
             y=df["l3"],
             orientation="h",
-            marker_color=charts.RAG_COLOURS["amber"],
+            marker_color=charts.PALETTE[2],
             text=[formats.signed(v) for v in df["change"]],
             textposition="outside",
         )  # fmt: skip
@@ -628,11 +631,11 @@ def tables(b: Briefing) -> dict[str, dict]:
         "rows": [
             [
                 r["order_no"],
-                formats.day(r["reported_at"]),
+                formats.day(r["reported_at"], "zh"),
                 r["category"],
                 r["community"] or formats.MISSING,
                 r["department"] or formats.MISSING,
-                formats.hours(r["hours_overdue"]),
+                formats.hours(r["hours_overdue"], "zh"),
             ]
             for _, r in b.overdue.iterrows()
         ],  # fmt: skip
@@ -654,11 +657,11 @@ def _context(b: Briefing) -> dict:
         "title": _w("headings", "title", place=b.place),
         "path": " · ".join(b.path),
         "period": b.period.label,
-        "as_of": _w("cover", "as_of", as_of=formats.day(b.as_of) + b.as_of.strftime(" %H:%M")),
+        "as_of": _w("cover", "as_of", as_of=formats.day(b.as_of, "zh") + b.as_of.strftime(" %H:%M")),
         "generated": _w(
             "cover", "generated", who=b.generated_by or "—", when=b.generated_at.strftime("%Y-%m-%d %H:%M")
         ),  # fmt: skip
-        "partial": _w("cover", "partial", as_of=formats.day(b.as_of)) if b.partial else "",
+        "partial": _w("cover", "partial", as_of=formats.day(b.as_of, "zh")) if b.partial else "",
         "h": {**h, "ranking": _w("headings", "ranking", indicator=indicators.get(RANKED_BY).zh)},
         "sentences": sentences(b),
         "tables": tables(b),
@@ -778,7 +781,7 @@ def first_page_png(pdf_bytes: bytes, width: int = 900) -> bytes:
         doc.close()
 
 
-def period_text(value: str, as_of: date) -> str:
+def period_text(value: str, as_of: date | datetime) -> str:
     """A period as given (``2026-11``, ``2026-W48``, ``2026-Q4``), or ``week``/``month``/``quarter`` for the
     newest complete one (what a schedule asks for)."""
     return last_complete(value, as_of) if value in KINDS else parse_period(value).text
@@ -789,7 +792,7 @@ def write(
 ) -> list[Path]:
     """The briefing of ``scope`` (and with ``children`` one per child unit) written into ``out_dir``."""
     at = metrics.as_of(engine)
-    period = period_text(period, at.date())
+    period = period_text(period, at)
     scopes = [scope]
     if children:
         if scope.level == "grid":
@@ -805,12 +808,16 @@ def write(
     return paths
 
 
-def zipped(files: dict[str, bytes]) -> bytes:
-    """Named documents as one ZIP (names in UTF-8)."""
+def zipped(files: list[tuple[str, str, bytes]]) -> bytes:
+    """Documents (name, the unit's code, bytes) as one ZIP (names in UTF-8); a name two units share gets the
+    unit's code."""
     import zipfile
+    from collections import Counter
 
+    twice = {n for n, k in Counter(n for n, _, _ in files).items() if k > 1}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in files.items():
-            z.writestr(name, data)
+        for name, code, data in files:
+            stem, dot, ext = name.rpartition(".")
+            z.writestr(f"{stem}_{code}.{ext}" if name in twice else name, data)
     return out.getvalue()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from dashboard.i18n import lang, t
+from dashboard.i18n import lang, text_in
 from data_access import indicators
 
 MISSING = "—"
@@ -49,20 +49,22 @@ def rate(v) -> str:
     return MISSING if _missing(v) else f"{float(v):.1f}%"
 
 
-def hours(h) -> str:
-    """5.2 小时; from two days on 3.1 天."""
+def hours(h, language: str | None = None) -> str:
+    """5.2 小时; from two days on 3.1 天 (in ``language``, default the interface's)."""
     if _missing(h):
         return MISSING
-    h = float(h)
-    return f"{h / 24:,.1f} {t('days_unit')}" if h >= 48 else f"{h:,.1f} {t('hours_unit')}"
+    h, language = float(h), language or lang()
+    if h >= 48:
+        return f"{h / 24:,.1f} {text_in(language, 'days_unit')}"
+    return f"{h:,.1f} {text_in(language, 'hours_unit')}"
 
 
-def day(d) -> str:
-    """2026年11月23日 (2026-11-23 in English)."""
+def day(d, language: str | None = None) -> str:
+    """2026年11月23日 (2026-11-23 in English; ``language``: default the interface's)."""
     if _missing(d):
         return MISSING
     d = d.date() if isinstance(d, datetime) else d
-    return f"{d.year}年{d.month}月{d.day}日" if lang() == "zh" and isinstance(d, date) else str(d)
+    return f"{d.year}年{d.month}月{d.day}日" if (language or lang()) == "zh" and isinstance(d, date) else str(d)
 
 
 def indicator(key: str, v, short: bool = False) -> str:

@@ -427,6 +427,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "alert_last_seen": ("最近确认", "Last seen"),
     "alert_cleared_at": ("解除时间", "Cleared at"),
     "alert_delivered": ("已推送", "Sent"),
+    "alert_undelivered": ("未送达", "Not delivered"),
     "alert_issues": ("点击一行可打开该单位的事件办理页。", "Click a row to open the unit's issues."),
     "screen_alert_rule": ("预警：{title} · {place} {value}", "Alert: {title} · {place} {value}"),
     "briefing_kind": ("简报类型", "Kind"),

@@ -28,7 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import indicators, metrics, queries
-from data_access.scope import Period, Scope
+from data_access.scope import Period, Scope, last_complete_day
 from data_access.store import bump_data_version
 
 RULES_FILE = Path(__file__).with_name("alerts.toml")
@@ -181,8 +181,10 @@ def parse(text: str) -> Rules:
         seen.add(rule.name)
         rules.append(rule)
     hook = doc.get("webhook", {})
+    hook_line = next((i for i, s in enumerate(text.splitlines(), 1) if re.match(r"\s*\[?webhook\b", s)), 1)
+    if not isinstance(hook, dict):
+        raise RuleError(f"line {hook_line}: webhook is a table: [webhook] with url = … and kind = …")
     url, kind = hook.get("url", ""), hook.get("kind", "wecom")
-    hook_line = next((i for i, s in enumerate(text.splitlines(), 1) if s.strip() == "[webhook]"), 1)
     if not isinstance(url, str) or (url and not re.match(r"https?://[^\s]+$", url)):
         raise RuleError(f"line {hook_line}: webhook url must be empty or an http(s) address, got {url!r}")
     if kind not in WEBHOOK_KINDS:
@@ -212,10 +214,9 @@ def save(path: Path, text: str) -> None:
 # Evaluation -------------------------------------------------------------------------------------------------
 
 
-def _months(as_of: date, n: int) -> list[Period]:
-    """The last ``n`` complete months before the data's as-of day (the as-of day's own month is complete only
-    on its last day), newest first."""
-    end = (as_of + timedelta(days=1)).replace(day=1)
+def _months(at: datetime, n: int) -> list[Period]:
+    """The last ``n`` complete months at the data's as-of time, newest first."""
+    end = (last_complete_day(at) + timedelta(days=1)).replace(day=1)
     out = []
     for _ in range(n):
         start = (end - timedelta(days=1)).replace(day=1)
@@ -231,7 +232,7 @@ def _by_unit(engine, level: str, period: Period, at: datetime) -> pd.DataFrame:
         scope = Scope.from_code(parent)
         units = queries.children(engine, scope)
         frames.append(units.merge(queries.issue_by_child(engine, scope, period, at), on="code", how="left"))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["code", "name"])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _threshold(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
@@ -242,10 +243,12 @@ def _threshold(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
     if ind.numerator in indicators.LIVE:  # open issues past their deadline now, whenever reported
         periods = [Period(date(2000, 1, 1), at.date() + timedelta(days=1))]
     else:
-        periods = _months(at.date(), rule.periods)
+        periods = _months(at, rule.periods)
     breached = None
     for period in periods:
         df = _by_unit(engine, level, period, at)
+        if rule.indicator not in df:  # no units of the level (an empty store)
+            return []
         n = df[ind.denominator] if ind.denominator in df else pd.Series([None] * len(df))
         ok = df[rule.indicator].notna() & ~pd.Series([indicators.small_sample(rule.indicator, x) for x in n])
         hit = df[ok & df[rule.indicator].map(lambda v: rule.breaches(float(v), threshold))]
@@ -312,15 +315,15 @@ def firings(engine, rules: Rules, at: datetime) -> list[dict]:
 
 def evaluate(engine, rules: Rules | None = None, at: datetime | None = None, deliver: bool = True) -> dict:
     """Evaluate the rules and record the result: new firings inserted (and posted), persisting ones marked seen,
-    ended ones cleared. One evaluation at a time (an advisory lock), in one transaction."""
+    ended ones cleared. One evaluation at a time: the lock is taken before the store is read, so two evaluations
+    (a schedule and an import) never reconcile against each other's stale reading."""
     t0 = time.perf_counter()
     rules = rules or load()
-    at = at or metrics.as_of(engine)
-    now = firings(engine, rules, at)
     key = lambda r: (r["rule"], r["unit_code"], r["subject"])  # noqa: E731
-    current = {key(f): f for f in now}
     with engine.begin() as conn:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('ggc_alert_evaluation'))"))
+        at = at or metrics.as_of(engine)
+        current = {key(f): f for f in firings(engine, rules, at)}
         open_rows = conn.execute(
             sa.text("SELECT id, rule, unit_code, subject FROM alert_event WHERE cleared_at IS NULL")
         ).all()
@@ -328,15 +331,12 @@ def evaluate(engine, rules: Rules | None = None, at: datetime | None = None, del
         new = [f for k, f in current.items() if k not in known]
         kept = [{"id": known[k], "v": f["value"]} for k, f in current.items() if k in known]
         gone = [i for k, i in known.items() if k not in current]
-        new_ids = []
         for f in new:
-            new_ids.append(
-                conn.execute(
-                    sa.text("""INSERT INTO alert_event (rule, unit_code, subject, subject_name, value, threshold,
-                               last_value) VALUES (:rule, :unit_code, :subject, :subject_name, :value, :threshold,
-                               :value) RETURNING id"""),
-                    f,
-                ).scalar()
+            conn.execute(
+                sa.text("""INSERT INTO alert_event (rule, unit_code, subject, subject_name, value, threshold,
+                           last_value) VALUES (:rule, :unit_code, :subject, :subject_name, :value, :threshold,
+                           :value)"""),
+                f,
             )
         if kept:
             conn.execute(sa.text("UPDATE alert_event SET last_seen = now(), last_value = :v WHERE id = :id"), kept)
@@ -344,7 +344,7 @@ def evaluate(engine, rules: Rules | None = None, at: datetime | None = None, del
             conn.execute(sa.text("UPDATE alert_event SET cleared_at = now() WHERE id = ANY(:ids)"), {"ids": gone})
         if new or gone:  # pages, the sidebar's badge and wall screens read alerts by the data version
             bump_data_version(conn)
-    delivered = deliver_new(engine, rules, new_ids) if deliver and new_ids else None
+    delivered = deliver_pending(engine, rules) if deliver else None
     return {
         "new": len(new),
         "kept": len(kept),
@@ -375,7 +375,7 @@ _UNIT_NAME = """LEFT JOIN LATERAL (SELECT name FROM district WHERE code = a.unit
 def listing(engine, scope: Scope, open_only: bool = True, days: int = 30, limit: int = 500) -> pd.DataFrame:
     """Firings under the scope, open first (newest first), then (unless ``open_only``) those cleared within
     ``days``: id, rule, unit_code, unit (its name), subject_name, value, threshold, last_value, first_seen,
-    last_seen, cleared_at, delivered_at."""
+    last_seen, cleared_at, delivered_at, delivery_error."""
     w = "TRUE" if scope.code is None else "starts_with(a.unit_code, :scope)"
     if scope.level == "city" and scope.code:
         w = "left(a.unit_code, 6) IN (SELECT ggc_city_districts(:scope))"
@@ -384,7 +384,7 @@ def listing(engine, scope: Scope, open_only: bool = True, days: int = 30, limit:
         cleared = "(a.cleared_at IS NULL OR a.cleared_at > now() - make_interval(days => :days))"
     sql = f"""
         SELECT a.id, a.rule, a.unit_code, coalesce(u.name, a.unit_code) AS unit, a.subject, a.subject_name, a.value,
-               a.threshold, a.last_value, a.first_seen, a.last_seen, a.cleared_at, a.delivered_at
+               a.threshold, a.last_value, a.first_seen, a.last_seen, a.cleared_at, a.delivered_at, a.delivery_error
         FROM alert_event a {_UNIT_NAME}
         WHERE {w} AND {cleared}
         ORDER BY a.cleared_at IS NOT NULL, a.first_seen DESC, a.id DESC LIMIT :limit
@@ -404,12 +404,14 @@ def value_text(rule: Rule | None, v: float) -> str:
     return f"{v:,.0f}件" if float(v).is_integer() else f"{v:,.1f}件"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&])")
+# Robots' markdown has no escapes (a backslash shows as itself): an imported name's markup characters are made
+# inert by their full-width forms, and line breaks (which would start a heading or a quote) become spaces.
+_INERT = str.maketrans("<>[]()*_`#~|\n\r", "＜＞［］（）＊＿｀＃～｜  ")
 
 
 def _md(text: str) -> str:
-    """Imported names escaped for a robot's markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """An imported name as plain text in a robot's markdown."""
+    return str(text).translate(_INERT)
 
 
 def message(rules: Rules, rows: pd.DataFrame, total: int) -> dict:
@@ -421,7 +423,7 @@ def message(rules: Rules, rows: pd.DataFrame, total: int) -> dict:
         what = f"{_md(r.unit)}" + (f" · {_md(r.subject_name)}" if r.subject_name else "")
         lines.append(
             f"> {_md(title)}：{what}，当前值 {value_text(rule, r.value)}（阈值 {value_text(rule, r.threshold)}），"
-            f"首次出现 {r.first_seen:%Y-%m-%d %H:%M}"
+            f"首次出现 {pd.Timestamp(r.first_seen).to_pydatetime().astimezone():%Y-%m-%d %H:%M}"
         )
     if total > LISTED:
         lines.append(f"另有 {total - LISTED} 条，见驾驶舱“预警”页。")
@@ -447,22 +449,33 @@ def post(url: str, body: dict, timeout: float = 5.0) -> str | None:
     return None if code == 0 else f"errcode {code}: {answer[:200]}"
 
 
-def deliver_new(engine, rules: Rules, ids: list[int]) -> bool | None:
-    """Post the new firings ``ids`` as one message; record delivered_at or the error. None: no webhook."""
+RESEND_HOURS = 24  # an open firing the robot never got is posted again by later evaluations for this long
+
+
+def deliver_pending(engine, rules: Rules) -> bool | None:
+    """Post the open firings the robot has not got (new ones, and those a failed post or a stopped process left,
+    first seen within RESEND_HOURS) as one message; record delivered_at or the error. None: nothing to post or no
+    webhook."""
     url = os.environ.get("GGC_ALERT_WEBHOOK") or rules.webhook_url
     if not url:
         return None
     with engine.connect() as conn:
         rows = pd.read_sql(
             sa.text(f"""SELECT a.*, coalesce(u.name, a.unit_code) AS unit FROM alert_event a {_UNIT_NAME}
-                        WHERE a.id = ANY(:ids) ORDER BY a.unit_code, a.rule"""),
+                        WHERE a.cleared_at IS NULL AND a.delivered_at IS NULL
+                          AND a.first_seen > now() - make_interval(hours => :h)
+                        ORDER BY a.unit_code, a.rule"""),
             conn,
-            params={"ids": ids},
+            params={"h": RESEND_HOURS},
         )
+    if rows.empty:
+        return None
+    ids = [int(i) for i in rows["id"]]
     error = post(url, message(rules, rows, len(ids)))
     with engine.begin() as conn:
         if error is None:
-            conn.execute(sa.text("UPDATE alert_event SET delivered_at = now() WHERE id = ANY(:ids)"), {"ids": ids})
+            conn.execute(sa.text("UPDATE alert_event SET delivered_at = now(), delivery_error = NULL "
+                                 "WHERE id = ANY(:ids)"), {"ids": ids})  # fmt: skip
         else:
             conn.execute(sa.text("UPDATE alert_event SET delivery_error = :e WHERE id = ANY(:ids)"),
                          {"ids": ids, "e": error})  # fmt: skip

@@ -88,6 +88,10 @@ class Session:
         self.ws = None
 
     async def __aenter__(self):
+        await self._connect()
+        return self
+
+    async def _connect(self) -> None:
         url = urlparse(self.base)
         scheme = "wss" if url.scheme == "https" else "ws"
         self.ws = await websockets.connect(
@@ -97,7 +101,6 @@ class Session:
             max_size=None,
             open_timeout=30,
         )
-        return self
 
     async def __aexit__(self, *exc):
         await self.ws.close()
@@ -139,6 +142,9 @@ class Session:
                         break
         except TimeoutError:
             self.result.error("timeout", f"{page}?{qs} over {self.timeout:.0f} s")
+            # The late run's messages would end the next action early: a new connection, as a browser reloads.
+            await self.ws.close()
+            await self._connect()
             return None
         except websockets.ConnectionClosed as exc:
             self.result.error("disconnect", f"{page}?{qs}: {exc}")

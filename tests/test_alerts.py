@@ -173,10 +173,11 @@ def test_names_in_a_message_are_escaped_for_markdown():
     import pandas as pd
 
     rules = alerts.parse(REPEAT_RULE.format(url="", kind="wecom"))
-    rows = pd.DataFrame([{"rule": "repeat_here", "unit": "[x](http://evil)", "subject_name": "**a**",
+    rows = pd.DataFrame([{"rule": "repeat_here", "unit": "[x](http://evil)", "subject_name": "**a**\n# b",
                           "value": 3.0, "threshold": 3.0, "first_seen": pd.Timestamp("2026-12-01 08:00")}])  # fmt: skip
     content = alerts.message(rules, rows, 1)["markdown"]["content"]
-    assert "[x](http://evil)" not in content and r"\[x\]\(http://evil\)" in content and r"\*\*a\*\*" in content
+    assert "\n#" not in content and "＊＊a＊＊ ＃ b" in content  # a line break in a name starts no heading
+    assert "[x](http://evil)" not in content and "［x］（http://evil）" in content and "＊＊a＊＊" in content
 
 
 def test_the_threshold_rules_agree_with_the_catalogue_read_per_unit(engine):
@@ -184,7 +185,7 @@ def test_the_threshold_rules_agree_with_the_catalogue_read_per_unit(engine):
     at = metrics.as_of(engine)
     rule = rules.by_name["on_time_below_target"]
     fired = {f["unit_code"]: f for f in alerts.firings(engine, alerts.Rules((rule,)), at)}
-    months = alerts._months(at.date(), rule.periods)
+    months = alerts._months(at, rule.periods)
     target = indicators.targets("on_time_rate", "street")[0]
     streets = _streets(engine, "430602")
     for code in streets:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import docx
@@ -135,11 +135,24 @@ def test_a_street_and_a_community_and_a_week_and_a_quarter(engine):
         ("2026-W48", date(2026, 11, 23), date(2026, 11, 30), date(2026, 11, 16)),
         ("2026-Q1", date(2026, 1, 1), date(2026, 4, 1), date(2025, 10, 1)),
         ("2026-Q4", date(2026, 10, 1), date(2027, 1, 1), date(2026, 7, 1)),
+        ("2026-W01", date(2025, 12, 29), date(2026, 1, 5), date(2025, 12, 22)),
     ],
 )
 def test_periods(text, start, end, previous):
     p = briefing.parse_period(text)
     assert (p.period.start, p.period.end, p.previous.start, p.previous.end) == (start, end, previous, start)
+
+
+def test_labels_and_file_names():
+    assert briefing.parse_period("2026-W01").label == "2026年第1周（12月29日—1月4日）"  # the ISO week's year
+    assert briefing.parse_period("2026-Q4").label == "2026年第4季度"
+    names = ["工作简报_A_2026-11.pdf", "工作简报_A_2026-11.pdf", "工作简报_B_2026-11.pdf"]
+    import io
+    import zipfile
+
+    z = zipfile.ZipFile(io.BytesIO(briefing.zipped([(n, c, b"x") for n, c in zip(names, ("1", "2", "3"))])))
+    assert sorted(z.namelist()) == ["工作简报_A_2026-11_1.pdf", "工作简报_A_2026-11_2.pdf", "工作简报_B_2026-11.pdf"]
+    assert briefing._UNSAFE.sub("", "../x y/z:民意") == "xyz民意"
 
 
 def test_the_newest_complete_period():
@@ -149,6 +162,9 @@ def test_the_newest_complete_period():
     assert briefing.last_complete("week", date(2026, 12, 7)) == "2026-W49"
     assert briefing.last_complete("quarter", date(2026, 12, 6)) == "2026-Q3"
     assert briefing.last_complete("quarter", date(2026, 2, 1)) == "2025-Q4"
+    # an as-of time: its own day is whole only from 23:59:59 on (real data loaded during the day)
+    assert briefing.last_complete("month", datetime(2026, 11, 30, 15, 0)) == "2026-10"
+    assert briefing.last_complete("month", datetime(2026, 11, 30, 23, 59, 59)) == "2026-11"
     for bad in ("2026-13", "2026-W60", "2026-Q5", "November", "2026-11'; DROP TABLE issue"):
         with pytest.raises(ValueError):
             briefing.parse_period(bad)
