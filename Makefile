@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench bench-import bench-api bench-briefing load load-browser
+.PHONY: install setup run test lint fmt status refresh demo-reset clean-data soak bench bench-import bench-api bench-briefing load load-browser cluster cluster-down
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -80,3 +80,13 @@ load: setup
 # The browser smoke run: a few Chromium sessions switching places and pages on the megacity store (not in CI)
 load-browser: setup
 	GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/load.py --sessions $(or $(SESSIONS),5) --minutes $(or $(MINUTES),2) --write
+
+# nginx (sticky by cookie) → N app processes (PROCESSES=, default one per core) → pgbouncer (transaction mode) → the
+# embedded Postgres as primary and a streaming replica of it for the pages' reads (not in CI; docs/deployment.md).
+# REPLICA=0 reads from the primary; DB= serves another store (e.g. cockpit_mega). Then: make load URL=http://127.0.0.1:8600
+cluster: setup
+	GGC_DB_NAME=$(or $(DB),cockpit) .venv/bin/python scripts/cluster.py up $(if $(PROCESSES),--processes $(PROCESSES)) \
+		$(if $(filter 0,$(REPLICA)),--no-replica)
+
+cluster-down: install
+	.venv/bin/python scripts/cluster.py down

@@ -34,7 +34,7 @@ from dashboard.i18n import text_in
 from dashboard.state import RANGES, ViewState, period_of
 from dashboard.widgets import FORMULA_START, ranked
 from data_access import accounts, indicators, metrics, queries, tokens
-from data_access.engine import Principal, acting_as, app_engine
+from data_access.engine import Principal, acting_as, read_engine
 from data_access.scope import LEVELS, Scope
 from data_access.store import data_version
 from geo.mapping import feature_collection, geoms_of
@@ -316,7 +316,7 @@ def _answer(name: str, request: Request) -> tuple[Principal, object]:
         _choice(params, "format", formats, "json")
         _choice(params, "lang", ("zh", "en"), "zh")
         with acting_as(who):
-            engine = app_engine()
+            engine = read_engine()
             key = (who.prefix, who.role, name, tuple(sorted(params.items())), data_version(engine))
             return who, _cached(key, lambda: fn(engine, who, params))
     except Problem as problem:

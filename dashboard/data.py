@@ -33,7 +33,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 from dashboard import telemetry
 from dashboard.i18n import lang, t
 from data_access import alerts, metrics, queries, words
-from data_access.engine import acting, app_engine
+from data_access.engine import acting, read_engine
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 from data_access.store import data_version
@@ -59,7 +59,7 @@ def version() -> int:
 @st.cache_data(ttl=VERSION_TTL_S, show_spinner=False)
 def _version(area_prefix: str) -> int:
     with acting(area_prefix):
-        return data_version(app_engine())
+        return data_version(read_engine())
 
 
 def clear() -> None:
@@ -75,7 +75,7 @@ def as_of() -> datetime:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _as_of(area_prefix: str, data_ver: int) -> datetime:
     with acting(area_prefix):
-        return metrics.as_of(app_engine())
+        return metrics.as_of(read_engine())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
@@ -85,7 +85,7 @@ def _call(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *a
     telemetry.CACHE_MISSES.inc()
     t0 = time.perf_counter()
     with acting(area_prefix):
-        out = fn(app_engine(), Scope.from_code(scope_code), *args)
+        out = fn(read_engine(), Scope.from_code(scope_code), *args)
     took = time.perf_counter() - t0
     if took > SLOW_S:
         _log.warning("slow read %s(%s) for area %r: %.2f s", name, scope_code, area_prefix, took)
@@ -200,7 +200,7 @@ def units(level: str, parent: str | None) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _units(area_prefix: str, data_ver: int, level: str, parent: str | None) -> pd.DataFrame:
     with acting(area_prefix):
-        return queries.units(app_engine(), level, parent)
+        return queries.units(read_engine(), level, parent)
 
 
 def place_overview(start, end) -> pd.DataFrame:
@@ -210,7 +210,7 @@ def place_overview(start, end) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _place_overview(area_prefix: str, data_ver: int, start, end) -> pd.DataFrame:
     with acting(area_prefix):
-        return metrics.place_overview(app_engine(), Period(start, end))
+        return metrics.place_overview(read_engine(), Period(start, end))
 
 
 def names_of(level: str, parent: str | None) -> dict[str, str]:

@@ -225,7 +225,7 @@ def _signing_key() -> bytes:
     settings = get_settings()
     if settings.context_secret:
         return context_key(settings.context_secret)
-    if settings.app_database_url:
+    if settings.app_database_url and settings.embedded:
         raise StoreError("GGC_APP_DATABASE_URL is set without GGC_CONTEXT_SECRET: set both (see README, Accounts)")
     with get_engine().connect() as conn:  # the owner's: the app role cannot read the key
         return conn.execute(sa.text("SELECT secret FROM ggc_private.context_key")).scalar_one()
@@ -259,21 +259,37 @@ def app_url() -> str:
     return url.render_as_string(hide_password=False)
 
 
-@lru_cache(maxsize=1)
-def app_engine() -> sa.Engine:
+def _app_role_engine(url: str) -> sa.Engine:
+    """An engine as ggc_app: every transaction begins with the signed area. No server-side prepared statements
+    (psycopg prepares a query from its 5th run): pgbouncer's transaction mode before 1.21 would hand the next
+    transaction a server connection without them."""
     settings = get_settings()
     engine = sa.create_engine(
-        app_url(),
+        url,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,
-        connect_args=_timeouts(settings.connect_timeout_s, settings.statement_timeout_s),
+        connect_args=_timeouts(settings.connect_timeout_s, settings.statement_timeout_s) | {"prepare_threshold": None},
     )
     sa.event.listen(engine, "begin", _on_begin)
     return engine
 
 
+@lru_cache(maxsize=1)
+def app_engine() -> sa.Engine:
+    """Sign-ins, sessions, audit, imports and every read that must see the primary."""
+    return _app_role_engine(app_url())
+
+
+@lru_cache(maxsize=1)
+def read_engine() -> sa.Engine:
+    """The dashboard's cached reads and the API: GGC_READ_DATABASE_URL (a streaming replica), else app_engine()."""
+    url = get_settings().read_database_url
+    return _app_role_engine(url) if url else app_engine()
+
+
 def reset_app_engine() -> None:
-    if app_engine.cache_info().currsize:
-        app_engine().dispose()
-    app_engine.cache_clear()
+    for cached in (read_engine, app_engine):
+        if cached.cache_info().currsize:
+            cached().dispose()
+        cached.cache_clear()

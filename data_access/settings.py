@@ -26,6 +26,7 @@ class Settings:
     basemap_attribution: str = ""
     basemap_crs: str = "WGS-84"  # WGS-84/CGCS2000 (天地图, most intranet servers) or GCJ-02 (AMap, Tencent)
     app_database_url: str | None = None  # how the dashboard connects (as ggc_app); None: derived, see access
+    read_database_url: str | None = None  # the dashboard's cached reads (as ggc_app), e.g. a streaming replica
     app_password: str | None = None  # ggc_app's password on an external server (setup sets it)
     connect_timeout_s: int = 5  # a store that does not answer fails after this, on both engines
     statement_timeout_s: int = 30  # the dashboard's (ggc_app's) longest query; a locked table fails after it
@@ -65,6 +66,7 @@ def get_settings() -> Settings:
         basemap_attribution=pick("GGC_BASEMAP_ATTRIBUTION", ""),
         basemap_crs=pick("GGC_BASEMAP_CRS", "WGS-84"),
         app_database_url=pick("GGC_APP_DATABASE_URL"),
+        read_database_url=pick("GGC_READ_DATABASE_URL"),
         app_password=pick("GGC_APP_PASSWORD"),
         connect_timeout_s=int(pick("GGC_CONNECT_TIMEOUT_S", 5)),
         statement_timeout_s=int(pick("GGC_STATEMENT_TIMEOUT_S", 30)),

@@ -86,6 +86,7 @@ class Session:
     def __init__(self, base: str, cookie: str, result: Result, timeout: float):
         self.base, self.cookie, self.result, self.timeout = base, cookie, result, timeout
         self.ws = None
+        self.texts: list[str] = []  # the last run's markdown and captions (what a reader would see)
 
     async def __aenter__(self):
         await self._connect()
@@ -117,7 +118,7 @@ class Session:
         )
         t0 = time.perf_counter()
         await self.ws.send(BackMsg(rerun_script=state).SerializeToString())
-        failed = None
+        failed, self.texts = None, []
         try:
             async with asyncio.timeout(self.timeout):
                 while True:
@@ -127,7 +128,9 @@ class Session:
                     if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                         el = msg.delta.new_element
                         which = el.WhichOneof("type")
-                        if which == "exception":
+                        if which == "markdown":
+                            self.texts.append(el.markdown.body)
+                        elif which == "exception":
                             failed = failed or ("exception", f"{page}?{qs}: {el.exception.message}")
                         elif which == "alert" and el.alert.format == Alert.ERROR:
                             failed = failed or ("error box", f"{page}?{qs}: {el.alert.body}")
@@ -345,7 +348,7 @@ def main(argv=None) -> int:
 
         serving = streamlit_server(ROOT / "test-artifacts" / "loadgen-server.log")
     with serving as base:
-        pids = args.pid or ([] if args.url else _listener_pids(base))
+        pids = args.pid or (_cluster_pids(base) if args.url else _listener_pids(base))
         r = asyncio.run(generate(base, args.users, args.minutes, tuple(args.think), args.screens, places,
                                  screen_scope, args.screen_refresh, pids, args.timeout, args.seed))  # fmt: skip
     label = args.label or f"{os.environ.get('GGC_DB_NAME', 'cockpit')}, {'one process' if not args.url else args.url}"
@@ -353,6 +356,14 @@ def main(argv=None) -> int:
     if args.write:
         write_row(row(f"{label} ({datetime.now():%Y-%m-%d})", r))
     return 0 if not r["errors"] else 1
+
+
+def _cluster_pids(base: str) -> list[int]:
+    """The app processes of ``make cluster`` when the URL is its nginx (else none: pass --pid)."""
+    from scripts.cluster import status
+
+    state = status()
+    return list(state["apps"].values()) if state.get("url") == base.rstrip("/") else []
 
 
 def _listener_pids(base: str) -> list[int]:
