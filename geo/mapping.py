@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import base64
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
-
-warnings.filterwarnings("ignore", message="Numba not installed")  # mapclassify's pure-Python Jenks: see JENKS_MAX
 
 # Simplification tolerance (degrees) and rounding (decimals) per level drawn.
 LEVEL_PRECISION = {
@@ -34,7 +31,7 @@ STATION, PLAN = [46, 134, 171, 255], [242, 169, 0, 255]
 RELATION_COLOURS = {"same": [46, 134, 171, 190], "larger": [242, 169, 0, 190], "smaller": [76, 159, 112, 190]}
 
 
-JENKS_MAX = 300  # mapclassify's Fisher-Jenks runs in pure Python without numba: 0.1 s at 300 values, 8 s at 2,000
+JENKS_MAX = 2000  # mapclassify's Fisher-Jenks, compiled by numba: O(k·n²), ≈ 10 ms at 2,000 values
 
 
 def classify(values, k: int = 5) -> tuple[np.ndarray, list[tuple[float, float, int]]]:

@@ -346,6 +346,7 @@ def main(argv=None) -> int:
     else:
         from tests.browser import streamlit_server
 
+        (ROOT / "test-artifacts").mkdir(exist_ok=True)  # a fresh clone has none before its first test run
         serving = streamlit_server(ROOT / "test-artifacts" / "loadgen-server.log")
     with serving as base:
         pids = args.pid or (_cluster_pids(base) if args.url else _listener_pids(base))

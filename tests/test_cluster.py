@@ -39,7 +39,7 @@ def deployed(engine):
             try:
                 yield state, copy, token
             finally:
-                cluster.down()
+                cluster.down(purge=True)  # the replica is a copy of the whole server: not kept
     finally:
         if saved is None:
             os.environ.pop("GGC_CLUSTER_DIR", None)
