@@ -40,7 +40,7 @@ from data_access.store import data_version
 
 CACHE_TTL_S = 600
 VERSION_TTL_S = 5
-READ_THREADS = 4  # reads of one page run at once (gather); the app engine's pool holds 10 connections
+READ_THREADS = 4  # reads of one page run at once (gather); the read engine's pool holds 10 connections
 SLOW_S = float(os.environ.get("GGC_SLOW_READ_S", "1.0"))  # reads slower than this are logged
 READERS: dict[str, object] = {}  # reader name → the data_access function it wraps
 _log = logging.getLogger(__name__)

@@ -319,8 +319,6 @@ def warm() -> None:
     every script run is off, .streamlit/config.toml: it took a third of a rerun's CPU)."""
     import gc
 
-    import mapclassify  # noqa: F401
-
     from data_access import words
     from data_access.engine import _signing_key
 
@@ -331,6 +329,10 @@ def warm() -> None:
     except Exception:
         log.warning("warm-up: the store does not answer yet", exc_info=True)
     words.warm()
+    try:
+        import mapclassify  # noqa: F401 (compiles its Fisher-Jenks)
+    except Exception:
+        log.warning("warm-up: mapclassify did not load", exc_info=True)
     gc.collect()
     gc.freeze()
 

@@ -90,7 +90,7 @@ def _wait_port(port: int, seconds: float) -> None:
 
 
 def _nginx_conf(d: Path, port: int, app_ports: list[int]) -> str:
-    servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=30s;" for p in app_ports)
+    servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=30s;" for p in app_ports)
     temp = "\n".join(
         f"  {k}_temp_path {d}/nginx-tmp/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
@@ -118,13 +118,14 @@ http {{
       proxy_http_version 1.1;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
+      proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Request-ID $request_id;
       proxy_read_timeout 86400s;
       proxy_send_timeout 86400s;
-      proxy_next_upstream error timeout http_502 http_503;
+      proxy_next_upstream error timeout http_502;  # not 503: a slow query would be run again on each process
+      proxy_next_upstream_tries 2;
       proxy_connect_timeout 2s;
       add_header Set-Cookie "ggc_node=$ggc_node; Path=/; HttpOnly; SameSite=Lax" always;
       add_header X-GGC-Upstream $upstream_addr always;
@@ -178,6 +179,10 @@ def _start_replica(d: Path, owner: str | None, primary_socket: str, port: int) -
         raise RuntimeError(f"the replica did not catch up with the primary: see {replica / 'replica.log'}")
 
 
+# Reads are not cancelled by the primary's cleanup (feedback). The copy keeps the primary's settings (1 GB of buffers).
+_STANDBY = "-c hot_standby=on -c hot_standby_feedback=on"
+
+
 def _pg_ctl_start(bin_dir: Path, replica: Path, owner: str | None, port: int) -> None:
     if not _running(replica / "postmaster.pid"):
         subprocess.run(
@@ -224,26 +229,35 @@ def _caught_up(primary_socket: str, replica_socket: str, port: int, seconds: flo
 
 
 def _running(pid_file: Path) -> bool:
-    try:
-        os.kill(int(pid_file.read_text().split()[0]), 0)
-        return True
-    except (OSError, ValueError, IndexError):
-        return False
+    pid = _pid(pid_file)
+    return pid is not None and _signal(pid, 0)
 
 
 def up(processes: int | None = None, replica: bool = True, port: int = 8600, pgbouncer_port: int = 6432,
        replica_port: int = 5433, db: str | None = None, wait_s: float = 180) -> dict:  # fmt: skip
-    """Start the cluster (stopping a previous one first); return its description (also in state.json)."""
+    """Start the cluster (stopping a previous one first); return its description (also in state.json). A part that
+    does not start stops the rest."""
+    down()
+    try:
+        return _up(processes, replica, port, pgbouncer_port, replica_port, db, wait_s)
+    except BaseException:
+        down()
+        raise
+
+
+def _up(processes, replica, port, pgbouncer_port, replica_port, db, wait_s) -> dict:
+    import sqlalchemy as sa
+
     from data_access.engine import embedded_server, server_url
 
-    down()
     d = state_dir()
     settings = get_settings()
     db = db or settings.embedded_db
-    processes = processes or os.cpu_count() or 2
+    processes = processes or len(os.sched_getaffinity(0))
+    owner_url = server_url(db)
     pgdata = Path(embedded_server().pgdata)
     owner = _data_owner(pgdata)
-    primary_socket = str(pgdata)
+    primary_socket = sa.make_url(owner_url).query["host"]  # the embedded server listens on a socket only
     for sub in ("nginx-tmp", "pgbouncer", "logs"):
         (d / sub).mkdir(parents=True, exist_ok=True)
     if owner:
@@ -251,7 +265,7 @@ def up(processes: int | None = None, replica: bool = True, port: int = 8600, pgb
 
     if replica:
         _start_replica(d, owner, primary_socket, replica_port)
-    (d / "pgbouncer" / "userlist.txt").write_text('"ggc_app" ""\n"postgres" ""\n')
+    (d / "pgbouncer" / "userlist.txt").write_text('"ggc_app" ""\n')  # the app role only: no superuser via pgbouncer
     (d / "pgbouncer" / "pgbouncer.ini").write_text(
         _pgbouncer_conf(
             d,
@@ -260,35 +274,39 @@ def up(processes: int | None = None, replica: bool = True, port: int = 8600, pgb
             primary_socket,
             replica_port if replica else None,
             settings.statement_timeout_s * 1000,
-        )
+        )  # fmt: skip
     )
     subprocess.run(_as_owner([PGBOUNCER, "-d", str(d / "pgbouncer" / "pgbouncer.ini")], owner), check=True)
     _wait_port(pgbouncer_port, 10)
 
-    cookie_secret = (d / "cookie_secret").read_text() if (d / "cookie_secret").exists() else secrets.token_hex(32)
-    (d / "cookie_secret").write_text(cookie_secret)
+    secret_file = d / "cookie_secret"
+    if not secret_file.exists():
+        secret_file.touch(mode=0o600)
+        secret_file.write_text(secrets.token_hex(32))
     app_ports = [port + 11 + i for i in range(processes)]
     env = {
         **os.environ,
-        "DATABASE_URL": server_url(db),  # the owner, on the primary: the signing key, evaluation after an import
+        "DATABASE_URL": owner_url,  # the owner, on the primary: the signing key, evaluation after an import
         "GGC_APP_DATABASE_URL": f"postgresql+psycopg://ggc_app@127.0.0.1:{pgbouncer_port}/{db}",
         "GGC_READ_DATABASE_URL": f"postgresql+psycopg://ggc_app@127.0.0.1:{pgbouncer_port}/{db}_ro",
-        "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret,
+        "STREAMLIT_SERVER_COOKIE_SECRET": secret_file.read_text(),
     }
-    pids = []
-    for p in app_ports:
-        log = open(d / "logs" / f"app-{p}.log", "w")  # noqa: SIM115 (the process keeps it)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(p),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],  # fmt: skip
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        pids.append(proc.pid)
     state = {"url": f"http://127.0.0.1:{port}", "db": db, "replica": replica, "pgbouncer_port": pgbouncer_port,
-             "apps": dict(zip(map(str, app_ports), pids, strict=True))}  # fmt: skip
-    (d / "state.json").write_text(json.dumps(state))
+             "apps": {}}  # fmt: skip
     for p in app_ports:
-        _wait_http(f"http://127.0.0.1:{p}/healthz", wait_s)
+        with open(d / "logs" / f"app-{p}.log", "w") as log:  # the process keeps its own descriptor
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(p),
+                 "--server.address", "127.0.0.1", "--server.headless", "true"],  # fmt: skip
+                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        state["apps"][str(p)] = proc.pid
+        (d / "state.json").write_text(json.dumps(state))  # down() finds every process started so far
+    for p in app_ports:
+        try:
+            _wait_http(f"http://127.0.0.1:{p}/healthz", wait_s)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: see {d / 'logs' / f'app-{p}.log'}") from None
     (d / "nginx.conf").write_text(_nginx_conf(d, port, app_ports))
     subprocess.run([NGINX, "-p", str(d), "-c", str(d / "nginx.conf")], check=True)
     _wait_http(f"http://127.0.0.1:{port}/healthz", 10)
@@ -296,30 +314,42 @@ def up(processes: int | None = None, replica: bool = True, port: int = 8600, pgb
 
 
 def down(purge: bool = False) -> None:
-    """Stop nginx, the app processes, pgbouncer and the replica (whatever of them runs)."""
+    """Stop nginx, the app processes, pgbouncer and the replica (whatever of them runs), and wait until they have."""
     d = state_dir()
-    if (d / "nginx.pid").exists() and _running(d / "nginx.pid"):
-        subprocess.run([NGINX, "-p", str(d), "-c", str(d / "nginx.conf"), "-s", "quit"], check=False)
     state = json.loads((d / "state.json").read_text()) if (d / "state.json").exists() else {}
-    for pid in state.get("apps", {}).values():
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except OSError:
-            pass
-    if _running(d / "pgbouncer" / "pgbouncer.pid"):
-        os.kill(int((d / "pgbouncer" / "pgbouncer.pid").read_text().split()[0]), signal.SIGTERM)
-    replica = d / "replica"
-    if _running(replica / "postmaster.pid"):
-        _pg_ctl_stop(_postgres_bin(), replica, _data_owner(replica))
-    deadline = time.monotonic() + 20
-    for pid in state.get("apps", {}).values():
+    stopping = [pid for pid in state.get("apps", {}).values() if _signal(pid, signal.SIGTERM, group=True)]
+    for pid_file, sig in (
+        (d / "nginx.pid", signal.SIGTERM),
+        (d / "pgbouncer" / "pgbouncer.pid", signal.SIGTERM),
+        (d / "replica" / "postmaster.pid", signal.SIGINT),
+    ):  # fmt: skip (SIGINT: fast shutdown)
+        pid = _pid(pid_file)
+        if pid and _signal(pid, sig):
+            stopping.append(pid)
+    deadline = time.monotonic() + 30
+    for pid in stopping:
         while time.monotonic() < deadline and _alive(pid):
             time.sleep(0.2)
         if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
+            _signal(pid, signal.SIGKILL, group=str(pid) in map(str, state.get("apps", {}).values()))
     (d / "state.json").unlink(missing_ok=True)
     if purge:
-        shutil.rmtree(replica, ignore_errors=True)
+        shutil.rmtree(d / "replica", ignore_errors=True)
+
+
+def _pid(pid_file: Path) -> int | None:
+    try:
+        return int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _signal(pid: int, sig: int, group: bool = False) -> bool:
+    try:
+        (os.killpg if group else os.kill)(pid, sig)
+        return True
+    except OSError:
+        return False
 
 
 def _alive(pid: int) -> bool:

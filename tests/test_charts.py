@@ -7,6 +7,8 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard import charts
+from dashboard import formats as formats_module
+from dashboard.widgets import header
 from data_access import indicators
 
 
@@ -118,6 +120,34 @@ def test_table_cells_take_the_catalogue_colour_and_small_samples_none():
     for row, css in ((0, "#d8f0dc"), (1, "#fbeccb"), (2, "#f8d3d3")):
         assert f"row{row}_col1 {{ background-color: {css} }}" in styles
     assert "row3_col1" not in styles
+
+
+def test_a_table_without_colours_is_sent_as_it_is_with_the_formats_of_its_numbers():
+    """No Styler where no cell is coloured (issue 21: it cost a quarter of a rerun): the browser writes the numbers,
+    with thousands separators, one decimal for rates, none for years, and 数据缺失's mark for missing values."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+
+        from dashboard.widgets import table
+
+        df = pd.DataFrame(
+            {"name": ["甲", None], "reported": [12345, 7], "closure_rate": [91.25, None], "year": [2024, 2025]}
+        )
+        table(df, ["name", "reported", "closure_rate", "year"], "plain", "plain_table", pinned=("name",))
+
+    at = AppTest.from_function(page, default_timeout=60).run()
+    proto = at.dataframe[0].proto
+    assert not proto.arrow_data.styler.styles and not proto.arrow_data.styler.display_values
+    config = json.loads(proto.columns)
+    formats = {name: c.get("type_config", {}).get("format") for name, c in config.items()}
+    expected = {header("reported"): "%,d", header("closure_rate"): "%,.1f", header("year"): "%d"}
+    assert expected.items() <= formats.items(), formats
+    assert config[header("name")].get("pinned") is True
+    assert proto.placeholder == formats_module.MISSING
 
 
 def test_trend_marks_incomplete_months_and_starts_rates_near_the_data():
