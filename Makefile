@@ -85,6 +85,9 @@ load-browser: setup
 # embedded Postgres as primary and a streaming replica of it for the pages' reads (not in CI; docs/deployment.md).
 # REPLICA=0 reads from the primary; DB= serves another store (e.g. cockpit_mega). Then: make load URL=http://127.0.0.1:8600
 cluster: setup
+	@need=""; for p in nginx pgbouncer; do command -v $$p >/dev/null || [ -x /usr/sbin/$$p ] || need="$$need $$p"; done; \
+	if [ -n "$$need" ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends $$need; fi
 	GGC_DB_NAME=$(or $(DB),cockpit) .venv/bin/python scripts/cluster.py up $(if $(PROCESSES),--processes $(PROCESSES)) \
 		$(if $(filter 0,$(REPLICA)),--no-replica)
 
