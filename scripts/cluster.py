@@ -185,24 +185,9 @@ _STANDBY = "-c hot_standby=on -c hot_standby_feedback=on"
 
 def _pg_ctl_start(bin_dir: Path, replica: Path, owner: str | None, port: int) -> None:
     if not _running(replica / "postmaster.pid"):
-        subprocess.run(
-            _as_owner(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(replica),
-                    "-w",
-                    "-l",
-                    str(replica / "replica.log"),
-                    "-o",
-                    f"-p {port} -k {replica} -h '' -c hot_standby=on",
-                    "start",
-                ],
-                owner,
-            ),  # fmt: skip
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        options = f"-p {port} -k {replica} -h '' {_STANDBY}"
+        start = [str(bin_dir / "pg_ctl"), "-D", str(replica), "-w", "-l", str(replica / "replica.log"), "-o", options]
+        subprocess.run(_as_owner([*start, "start"], owner), check=True, stdout=subprocess.DEVNULL)
 
 
 def _pg_ctl_stop(bin_dir: Path, replica: Path, owner: str | None) -> None:
@@ -353,9 +338,7 @@ def _signal(pid: int, sig: int, group: bool = False) -> bool:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
+    if not _signal(pid, 0):
         return False
     try:  # a zombie of ours counts as gone
         return os.waitpid(pid, os.WNOHANG) == (0, 0)
