@@ -353,8 +353,7 @@ def table(
     else:  # no colours: the frame as it is, formatted by the browser (a Styler here cost ≈ 25 % of a rerun's CPU)
         body = shown.head(n)
         for h in body.select_dtypes("number").columns:
-            integral = h in plain or pd.api.types.is_integer_dtype(body[h])
-            fmt = "%d" if h in plain else "%,d" if integral else "%,.1f"
+            fmt = "%d" if h in plain else "%,d" if pd.api.types.is_integer_dtype(body[h]) else "%,.1f"
             config[h] = st.column_config.NumberColumn(format=fmt, pinned=h in config or None)
     options = dict(hide_index=True, width="stretch", key=key, column_config=config, placeholder=formats.MISSING)
     if drill:
