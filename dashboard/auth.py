@@ -22,6 +22,7 @@ from data_access.engine import Principal, acting, app_engine, transaction_as
 log = logging.getLogger(__name__)
 KEY = "auth_user"  # the signed-in username in st.session_state (the only thing the session keeps)
 OIDC_REFUSED = "oidc_refused"  # the e-mail an identity provider signed in that no account here has
+OIDC_SIGN_OUT = "oidc_sign_out"  # signed out here; the provider's session still to end (st.logout's redirect)
 
 
 def session_cookie() -> str | None:
@@ -81,8 +82,19 @@ def _resolve() -> Principal | None:
     return None
 
 
+def _end_provider_session() -> None:
+    """Send the browser to the provider to end its session too, and stop the run. st.logout's redirect is lost
+    when a rerun follows before it reached the browser (Streamlit clears the queue: st.rerun after it, or a click
+    while the page still loads), so the mark stays and every run of this session sends it again until the
+    browser has left."""
+    if st.session_state.get(OIDC_SIGN_OUT):
+        st.logout()
+        st.stop()
+
+
 def resolve() -> Principal | None:
     """Who this session is, read again on every run (None: nobody; show ``sign_in_page``)."""
+    _end_provider_session()
     who = _resolve()
     st.session_state["principal"] = who
     return who
@@ -187,7 +199,8 @@ def sign_out(who: Principal) -> None:
     st.session_state.pop(KEY, None)
     st.session_state.pop("principal", None)
     if oidc_configured() and st.user.is_logged_in:
-        st.logout()
+        st.session_state[OIDC_SIGN_OUT] = True
+        _end_provider_session()
     st.rerun()
 
 
