@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from data_access import indicators
+from data_access import indicators, schema
 from data_access.categories import DISPUTES, EMERGENCIES, PROPERTY
 from data_access.store import data_as_of
 
@@ -36,22 +36,41 @@ def _closure_rate(cond: str) -> str:
     )
 
 
+def _fee_rate_by_year() -> str:
+    """The catalogue's fee collection rate of the district's last three years of fees."""
+    ind = indicators.get("fee_collection_rate")
+    return (
+        f"SELECT year, {ind.scale} * sum(collected) / nullif(sum(billed), 0) AS r FROM property_fee "
+        "WHERE district_code = :d AND year > (SELECT max(year) - 3 FROM property_fee WHERE district_code = :d) "
+        "GROUP BY year"
+    )
+
+
 _BRANCH = "level = 'branch'"
 _GRID_EVENTS_2021 = "source_channel = 'grid_patrol' AND reported_at >= '2021-01-01' AND reported_at < '2022-01-01'"
 _ACTIVE = "left_on IS NULL"
+_REFORM = "(SELECT max(valid_to) FROM micro_grid WHERE district_code = :d)"  # the day of the last reform
+# A micro-grid valid on the day before it.
+_BEFORE_REFORM = f"district_code = :d AND (valid_from IS NULL OR valid_from < {_REFORM}) AND valid_to >= {_REFORM}"
 
 FIGURES: dict[str, str] = {
     # hierarchy
     "社区": _count("community", "kind = 'community'"),
     "城市社区": _count("community", "kind = 'community'"),
     "小区": _count("compound"),
-    "网格": _count("grid"),
-    "大网格": _count("grid"),
+    "网格": _count("grid", schema.CURRENT),
+    "大网格": _count("grid", schema.CURRENT),
     "中心城区网格": "SELECT count(*) FROM grid g JOIN street s ON s.code = g.street_code "
-    "WHERE g.district_code = :d AND s.kind = 'street'",
-    "微网格": _count("micro_grid"),
-    "邻里单元": _count("micro_grid"),
-    "微网格平均服务面积": "SELECT round(avg(area_km2)::numeric, 2) FROM micro_grid WHERE district_code = :d",
+    f"WHERE g.district_code = :d AND s.kind = 'street' AND g.{schema.CURRENT}",
+    "微网格": _count("micro_grid", schema.CURRENT),
+    "邻里单元": _count("micro_grid", schema.CURRENT),
+    "微网格平均服务面积": "SELECT round(avg(area_km2)::numeric, 2) FROM micro_grid WHERE district_code = :d "
+    f"AND {schema.CURRENT}",
+    # governance-unit history: the micro-grid layout on the day before the district's last reform
+    "微网格平均服务面积(改革前)": f"SELECT round(avg(area_km2)::numeric, 2) FROM micro_grid WHERE {_BEFORE_REFORM}",
+    "网格治理覆盖范围拓展": "SELECT round((100 * (now / nullif(was, 0) - 1))::numeric, 2) FROM "
+    f"(SELECT sum(area_km2) FILTER (WHERE {schema.CURRENT}) AS now, sum(area_km2) FILTER (WHERE {_BEFORE_REFORM}) "
+    "AS was FROM micro_grid WHERE district_code = :d) a",
     # party organisation
     "街道大工委": "SELECT count(*) FROM party_org p JOIN street s ON s.code = p.street_code "
     "WHERE p.district_code = :d AND p.level = 'street_committee' AND s.kind = 'street'",
@@ -69,6 +88,8 @@ FIGURES: dict[str, str] = {
     "楼栋党小组": _count("party_org", "level = 'building_group'"),
     "党员中心户": _count("party_org", "level = 'center_household'"),
     "共建单位": _count("partner_unit"),
+    "党员责任区": _count("responsibility_zone"),
+    "录入房屋人口信息": "SELECT sum(houses_entered + people_entered) FROM housing_registry WHERE district_code = :d",
     # property and owners' committees
     "建立党组织的物业企业和项目": _count("property_company", "party_org_form = 'branch'"),
     "物业企业党支部": _count("property_company", "party_org_form = 'branch'"),
@@ -92,6 +113,8 @@ FIGURES: dict[str, str] = {
     "党员成员过半的业委会占比": "SELECT round(100.0 * count(*) FILTER (WHERE 2 * party_members > members) "
     "/ nullif(count(*), 0), 2) FROM owners_committee WHERE district_code = :d",
     "党员担任业委会主任": _count("owners_committee", "chair_is_party_member"),
+    "物业费收缴率提升": "SELECT round(rate[1] - rate[3], 2) FROM (SELECT array_agg(r ORDER BY year DESC) AS rate "
+    f"FROM ({_fee_rate_by_year()}) y) a",
     "试点小区物业服务满意率": "SELECT round(100.0 * sum(satisfied) / nullif(sum(respondents), 0), 2) "
     "FROM property_survey WHERE district_code = :d AND pilot",
     # stations
@@ -113,6 +136,7 @@ FIGURES: dict[str, str] = {
     "每个网格网格员": "SELECT min(n) || '-' || max(n) FROM (SELECT g.code, count(w.id) AS n FROM grid g "
     "JOIN street s ON s.code = g.street_code LEFT JOIN grid_worker w ON w.grid_code = g.code "
     "AND w.role = 'full_time' AND w.left_on IS NULL WHERE g.district_code = :d AND s.kind = 'street' "
+    f"AND g.{schema.CURRENT} "
     "GROUP BY g.code) per_grid",
     "党员楼栋长": _count("grid_worker", f"role = 'building_head' AND party_member AND {_ACTIVE}"),
     "下沉工作人员": _count("grid_worker", f"role = 'sunk_staff' AND {_ACTIVE}"),
@@ -138,20 +162,17 @@ FIGURES: dict[str, str] = {
     "突发事件初期处置成功率": _closure_rate(f"category_l1 = '{EMERGENCIES}'"),
     "网格事件上报处置": _count("issue", _GRID_EVENTS_2021),
     "网格事件处置率": _closure_rate(_GRID_EVENTS_2021),
+    # 政策传达: the catalogue's delivery time to households of the notices of the last 12 months
+    "政策传达时效": "SELECT round(avg(extract(epoch FROM d.reached_at - n.sent_at) / 3600)::numeric, 1) "
+    "FROM notice_delivery d JOIN policy_notice n ON n.id = d.notice_id WHERE n.district_code = :d "
+    "AND d.level = 'household' AND n.sent_at > :as_of - interval '365 days' AND n.sent_at <= :as_of",
     "接访量同比下降": "SELECT round(100.0 * (1 - count(*) FILTER (WHERE reported_at > :as_of - interval '1 year')"
     "::numeric / nullif(count(*) FILTER (WHERE reported_at <= :as_of - interval '1 year'), 0)), 2) "
     "FROM issue WHERE district_code = :d AND source_channel = 'petition' "
     "AND reported_at > :as_of - interval '2 years' AND reported_at <= :as_of",
 }
 
-NOT_EXPRESSIBLE: dict[str, str] = {
-    "物业费收缴率提升": "property-fee collection is not modelled",
-    "录入房屋人口信息": "the house and population registry is not modelled (only household counts)",
-    "党员责任区": "party-member responsibility zones are not modelled",
-    "微网格平均服务面积(改革前)": "the pre-reform micro-grid layout is not stored",
-    "网格治理覆盖范围拓展": "the pre-reform coverage is not stored",
-    "政策传达时效": "message delivery times are not modelled",
-}
+NOT_EXPRESSIBLE: dict[str, str] = {}
 CITY_REASON = "city-wide totals need all 13 Wuhan districts; the default demo holds 江汉区 and 武昌区"
 
 

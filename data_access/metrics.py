@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import indicators, queries, summary
+from data_access.schema import CURRENT
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 from data_access.store import data_as_of
@@ -41,10 +42,10 @@ def hierarchy_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
           (SELECT count(*) FROM street WHERE {ws}) AS streets,
           (SELECT count(*) FROM community WHERE kind = 'community' AND {wc}) AS communities,
           (SELECT count(*) FROM community WHERE kind = 'village' AND {wc}) AS villages,
-          (SELECT count(*) FROM grid WHERE {wg}) AS grids,
-          (SELECT count(*) FROM micro_grid WHERE {w}) AS micro_grids,
+          (SELECT count(*) FROM grid WHERE {wg} AND {CURRENT}) AS grids,
+          (SELECT count(*) FROM micro_grid WHERE {w} AND {CURRENT}) AS micro_grids,
           (SELECT count(*) FROM compound WHERE {w}) AS compounds,
-          (SELECT coalesce(sum(households), 0) FROM micro_grid WHERE {w}) AS households
+          (SELECT coalesce(sum(households), 0) FROM micro_grid WHERE {w} AND {CURRENT}) AS households
     """
     return _read(engine, sql, p)
 
@@ -201,8 +202,8 @@ def place_overview(engine: sa.Engine, period: Period, scope: Scope | None = None
         SELECT d.code, d.name, c.name AS city,
           (SELECT count(*) FROM street s WHERE s.district_code = d.code) AS streets,
           (SELECT count(*) FROM community m WHERE m.district_code = d.code) AS communities,
-          (SELECT count(*) FROM grid g WHERE g.district_code = d.code) AS grids,
-          (SELECT count(*) FROM micro_grid g WHERE g.district_code = d.code) AS micro_grids,
+          (SELECT count(*) FROM grid g WHERE g.district_code = d.code AND g.{CURRENT}) AS grids,
+          (SELECT count(*) FROM micro_grid g WHERE g.district_code = d.code AND g.{CURRENT}) AS micro_grids,
           (SELECT count(*) FROM compound x WHERE x.district_code = d.code) AS compounds,
           (SELECT count(*) FROM party_org o WHERE o.district_code = d.code AND o.level = 'branch') AS party_branches,
           (SELECT count(*) FROM service_station t WHERE t.district_code = d.code) AS stations,
@@ -283,7 +284,7 @@ def micro_grid_stats(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
                      avg(households) AS households_per_micro_grid,
                      (SELECT count(*) FROM grid_worker WHERE {w} AND left_on IS NULL AND micro_grid_code IS NOT NULL)
                        ::float / nullif(count(*), 0) AS workers_per_micro_grid
-              FROM micro_grid WHERE {w}"""
+              FROM micro_grid WHERE {w} AND {CURRENT}"""
     return _read(engine, sql, p)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import indicators, summary
+from data_access import indicators, schema, summary
 from data_access.categories import PROPERTY
 from data_access.schema import FUNNEL_STEPS
 from data_access.scope import CODE_LENGTH, LEVELS, Period, Scope
@@ -43,15 +43,23 @@ def _read(engine: sa.Engine, sql: str, params: dict | None = None) -> pd.DataFra
         return pd.read_sql(sa.text(sql), conn, params=params or {})
 
 
+def _current(level: str) -> str:
+    """The condition for the current layout of a level's units (grids and micro-grids keep old layouts)."""
+    return schema.CURRENT if level in ("grid", "micro_grid") else "TRUE"
+
+
 def units(engine: sa.Engine, level: str, parent: str | None = None) -> pd.DataFrame:
-    """Code and name of the units of ``level`` (under ``parent`` when given), for selectors."""
+    """Code and name of the units of ``level`` (under ``parent`` when given, of the current layout), for
+    selectors."""
     if level not in _UNIT_TABLE:
         raise ValueError(f"unknown level {level!r}")
-    table = _UNIT_TABLE[level]
+    table, now = _UNIT_TABLE[level], _current(level)
     if parent is None or level == "city":
-        return _read(engine, f"SELECT code, name FROM {table} ORDER BY code")
+        return _read(engine, f"SELECT code, name FROM {table} WHERE {now} ORDER BY code")
     return _read(
-        engine, f"SELECT code, name FROM {table} WHERE {_PARENT_COLUMN[level]} = :p ORDER BY code", {"p": parent}
+        engine,
+        f"SELECT code, name FROM {table} WHERE {_PARENT_COLUMN[level]} = :p AND {now} ORDER BY code",
+        {"p": parent},
     )
 
 
@@ -554,7 +562,7 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
         uw, p = scope.where()
     else:
         uw, p = scope.where_unit(level)
-    units = _read(engine, f"SELECT code, name, geom FROM {table} WHERE {uw} ORDER BY code", p)
+    units = _read(engine, f"SELECT code, name, geom FROM {table} WHERE {uw} AND {_current(level)} ORDER BY code", p)
     if units.empty:
         return units
     w, _ = scope.where()
@@ -570,7 +578,10 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
         )
     hh_col = "code" if level == "micro_grid" else col
     hh = _read(
-        engine, f"SELECT {hh_col} AS code, sum(households) AS households FROM micro_grid WHERE {w} GROUP BY 1", p
+        engine,
+        f"SELECT {hh_col} AS code, sum(households) AS households FROM micro_grid WHERE {w} AND {schema.CURRENT} "
+        "GROUP BY 1",
+        p,
     )
     df = units.merge(issues, on="code", how="left").merge(hh, on="code", how="left")
     df["reported"] = df["reported"].fillna(0)
@@ -608,7 +619,9 @@ def unit_geoms(engine: sa.Engine, scope: Scope, level: str) -> pd.DataFrame:
         w = w.replace("district_code", "code")
     else:
         w, p = scope.where_unit(level)
-    return _read(engine, f"SELECT code, name, geom FROM {_UNIT_TABLE[level]} WHERE {w} ORDER BY code", p)
+    return _read(
+        engine, f"SELECT code, name, geom FROM {_UNIT_TABLE[level]} WHERE {w} AND {_current(level)} ORDER BY code", p
+    )
 
 
 def compound_geoms(engine: sa.Engine, scope: Scope) -> pd.DataFrame:

@@ -101,6 +101,19 @@ def _code(name: str, length: int, fk: str | None = None, nullable: bool = False)
     return sa.Column(name, sa.String(length), *args, nullable=nullable)
 
 
+def _validity() -> list:
+    """A governance unit's layout period (0019): valid from (NULL: since before the records) and to (NULL: the
+    current layout). A reform keeps the old units, so an issue keeps pointing at the unit of its report day."""
+    return [
+        sa.Column("valid_from", sa.Date),
+        sa.Column("valid_to", sa.Date),
+        sa.CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to > valid_from", name="validity_order"),
+    ]
+
+
+CURRENT = "valid_to IS NULL"  # a grid or micro-grid of the current layout
+
+
 city = sa.Table(
     "city",
     metadata,
@@ -156,6 +169,7 @@ grid = sa.Table(
     _code("district_code", 6, "district.code"),
     sa.Column("name", sa.Text, nullable=False),
     *_geometry_columns(),
+    *_validity(),
     sa.CheckConstraint("code ~ '^[0-9]{15}$' AND left(code, 12) = community_code", name="code_format"),
     sa.Index(None, "community_code"),
     sa.Index(None, "street_code"),
@@ -173,6 +187,7 @@ micro_grid = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("households", sa.Integer, nullable=False, server_default="0"),
     *_geometry_columns(),
+    *_validity(),
     sa.CheckConstraint("code ~ '^[0-9]{17,20}$' AND left(code, 15) = grid_code", name="code_format"),
     sa.CheckConstraint("households >= 0", name="households_nonneg"),
     sa.Index(None, "grid_code"),
@@ -636,6 +651,93 @@ issue = sa.Table(
         ],
         postgresql_where=sa.text("closed_at IS NULL"),
     ),
+)
+
+# The practices of the seed articles beyond the hierarchy (0019).
+NOTICE_LEVELS = ("street", "community", "grid", "micro_grid", "household")  # 政策传达: the chain, top down
+
+
+def _area_codes(community: bool = True) -> list[sa.Column]:
+    return [
+        _code("community_code", 12, "community.code", nullable=not community),
+        _code("street_code", 9, "street.code", nullable=not community),
+        _code("district_code", 6, "district.code"),
+    ]
+
+
+property_fee = sa.Table(  # 物业费收缴: billed and collected per compound and year, with the company of that year
+    "property_fee",
+    metadata,
+    sa.Column("compound_code", sa.String(24), sa.ForeignKey("compound.code"), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("company_id", sa.Integer, sa.ForeignKey("property_company.id")),  # NULL: no company that year
+    sa.Column("billed", sa.Numeric(14, 2), nullable=False),
+    sa.Column("collected", sa.Numeric(14, 2), nullable=False),
+    *_area_codes(),
+    sa.CheckConstraint("billed >= 0 AND collected >= 0 AND collected <= billed", name="amounts_valid"),
+    sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+    sa.Index(None, "district_code", "year"),
+    sa.Index(None, "community_code"),
+)
+
+housing_registry = sa.Table(  # 实有房屋/实有人口: counts per compound and how many are entered (录入); no personal data
+    "housing_registry",
+    metadata,
+    sa.Column("compound_code", sa.String(24), sa.ForeignKey("compound.code"), primary_key=True),
+    sa.Column("houses", sa.Integer, nullable=False),
+    sa.Column("people", sa.Integer, nullable=False),
+    sa.Column("houses_entered", sa.Integer, nullable=False),
+    sa.Column("people_entered", sa.Integer, nullable=False),
+    sa.Column("updated_on", sa.Date, nullable=False),
+    *_area_codes(),
+    sa.CheckConstraint(
+        "houses_entered BETWEEN 0 AND houses AND people_entered BETWEEN 0 AND people", name="entered_within"
+    ),
+    sa.Index(None, "district_code"),
+    sa.Index(None, "community_code"),
+)
+
+responsibility_zone = sa.Table(  # 党员责任区: a party member answering for a set of households
+    "responsibility_zone",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("member_id", sa.Integer, sa.ForeignKey("volunteer.id")),  # the responsible party member
+    sa.Column("compound_code", sa.String(24), sa.ForeignKey("compound.code")),
+    sa.Column("households", sa.Integer, nullable=False),
+    sa.Column("set_up_on", sa.Date, nullable=False),
+    *_area_codes(),
+    sa.CheckConstraint("households > 0", name="households_positive"),
+    sa.Index(None, "district_code"),
+    sa.Index(None, "community_code"),
+)
+
+policy_notice = sa.Table(  # 政策传达: a notice a district sends down the chain
+    "policy_notice",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
+    _code("district_code", 6, "district.code"),
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+    sa.Index(None, "district_code", "sent_at"),
+)
+
+notice_delivery = sa.Table(  # when a notice reached each unit of each level (household: all of a micro-grid's)
+    "notice_delivery",
+    metadata,
+    sa.Column("notice_id", sa.Integer, sa.ForeignKey("policy_notice.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("level", sa.String(10), primary_key=True),
+    sa.Column("unit_code", sa.String(20), primary_key=True),
+    *_area_codes(community=False),
+    sa.Column("reached_at", sa.DateTime, nullable=False),
+    _enum("level", NOTICE_LEVELS),
+    sa.CheckConstraint(
+        "starts_with(unit_code, coalesce(community_code, street_code, district_code))", name="unit_in_area"
+    ),
+    sa.Index(None, "district_code", "level"),
 )
 
 layer_source = sa.Table(  # the source CRS and provenance of every loaded layer

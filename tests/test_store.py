@@ -65,7 +65,8 @@ def test_a_migration_that_rewrites_a_table_leaves_it_vacuumed(engine):
         assert migrate.current_revision(copy) == migrate.head_revision()
         assert all_visible(copy) > 0.9
         with copy.connect() as conn:
-            assert conn.execute(sa.text("SELECT count(*) FROM issue WHERE grid_if_finest IS NOT NULL")).scalar() == 0
+            wrong = "grid_if_finest IS DISTINCT FROM (CASE WHEN micro_grid_code IS NULL THEN grid_code END)"
+            assert conn.execute(sa.text(f"SELECT count(*) FROM issue WHERE {wrong}")).scalar() == 0
 
 
 def _insert_fails(engine, sql: str, params: dict) -> str:

@@ -20,6 +20,7 @@ from data_access import schema, summary
 from data_access.bulk import copy_dataframe
 from data_access.categories import default_tree
 from data_access.demo import issues as issue_gen
+from data_access.demo import practices
 from data_access.demo.layout import allocate, layout
 from data_access.demo.names import NameMaker, person_names, work_units
 from data_access.demo.spec import CITIES, SEED_DISTRICTS
@@ -129,17 +130,33 @@ class DistrictBuilder:
         micro["street_code"] = micro["grid_code"].str[:9]
         micro["district_code"] = self.code
         micro["households"] = self._micro_households(micro)
-        mf = _geo_frame(
-            micro[["code", "grid_code", "community_code", "street_code", "district_code", "name", "households", "geom"]]
-        )
+        cols = ["code", "grid_code", "community_code", "street_code", "district_code", "name", "households", "geom"]
+        self.old_micro_of: dict[str, str] = {}
+        if "reform" in self.spec:  # the layout before the reform, kept with its end date
+            old, self.old_micro_of = practices.old_micro_grids(self, micro, micro["geom"].to_numpy())
+            self.old_micro = _geo_frame(old[[*cols, "valid_to"]])
+            self.t.add("micro_grid", self.old_micro)
+            micro["valid_from"] = practices.reform_date(self)
+            cols.append("valid_from")
+        mf = _geo_frame(micro[cols])
         self.micro = mf
         self.t.add("micro_grid", mf)
         self._property()
+        self.t.add("housing_registry", practices.housing_registry(self))
         self._party()
         self._stations()
         self._workers()
         self._volunteers()
+        self.t.add("responsibility_zone", practices.responsibility_zones(self, self.volunteers), with_ids=True)
         self._issues()
+        if "notices" in self.spec:
+            n = self.spec["notices"]["per_year"] * self.spec["notices"]["years"]
+            first = self.t.next_id.get("policy_notice", 1)
+            self.t.next_id["policy_notice"] = first + n
+            old = getattr(self, "old_micro", None)
+            notices, deliveries = practices.notices(self, np.arange(first, first + n), self.micro, old)
+            self.t.add("policy_notice", notices)
+            self.t.add("notice_delivery", deliveries)
         self.timing["total_s"] = time.perf_counter() - t0
 
     def _compounds(self, comp: pd.DataFrame) -> None:
@@ -267,6 +284,7 @@ class DistrictBuilder:
             "geom",
         ]
         self.t.add("compound", _geo_frame(comp[cols]))
+        self.t.add("property_fee", practices.property_fees(self, companies))
         self._committees()
         self._surveys()
 
@@ -728,6 +746,7 @@ class DistrictBuilder:
             }
         )
         vol = self.t.add("volunteer", vol, with_ids=True)
+        self.volunteers = vol
 
         rcomm = rng.choice(cm["code"].to_numpy(), n_reg, p=(weights / weights.sum()).to_numpy())
         regs = pd.DataFrame(
@@ -838,6 +857,9 @@ class DistrictBuilder:
         df = issue_gen.calibrated(self.targets, rng, place, cats, self.start, self.as_of_ts, bg)
         df = df.sort_values("reported_at", kind="stable").reset_index(drop=True)
         df["code"] = [f"{self.code}{i:09d}" for i in range(1, len(df) + 1)]
+        if self.old_micro_of:  # reported before the reform: the micro-grid of that day (or none where there was none)
+            before = (df["reported_at"] < pd.Timestamp(practices.reform_date(self))).to_numpy()
+            df.loc[before, "micro_grid_code"] = df.loc[before, "micro_grid_code"].map(self.old_micro_of)
         df["reporter_code"] = issue_gen.reporters(rng, df, self.workers)
         said = np.random.default_rng([int(self.code), 17])  # its own draws: the figures above stay as they were
         df["request_text"], df["address"] = issue_gen.requests(said, df, self.compounds, self.communities)
@@ -854,6 +876,8 @@ LOAD_ORDER = [
     "property_company",
     "property_credit_rating",
     "compound",
+    "property_fee",
+    "housing_registry",
     "party_org",
     "partner_unit",
     "owners_committee",
@@ -863,11 +887,14 @@ LOAD_ORDER = [
     "volunteer_team",
     "volunteer",
     "in_service_registration",
+    "responsibility_zone",
     "volunteer_activity",
     "point_redemption",
     "issue_category",
     "department",
     "issue",
+    "policy_notice",
+    "notice_delivery",
     "layer_source",
     "store_meta",
 ]
@@ -956,6 +983,8 @@ def write(engine: sa.Engine, tables: Tables) -> dict[str, int]:
             ("service_station", "id"),
             ("volunteer_team", "id"),
             ("volunteer", "id"),
+            ("responsibility_zone", "id"),
+            ("policy_notice", "id"),
         ):
             conn.execute(
                 sa.text(

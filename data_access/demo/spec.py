@@ -22,6 +22,7 @@ CITIES = {
 #   grids_street/grids_town: grids in communities / in villages.
 #   compounds_same / compounds_larger: compounds laid out to coincide with one grid, or to span two.
 #   issues_per_year: background issue volume; volunteers: registered volunteers.
+#   reform / notices: see data_access.demo.practices.
 SEED_DISTRICTS: dict[str, dict] = {
     "420103": dict(  # 江汉区 (seed 000)
         streets=13,
@@ -54,6 +55,7 @@ SEED_DISTRICTS: dict[str, dict] = {
             committees_formed=422,
             committee_party_share=0.51,
             tri_party_settled=3150,
+            fee_lift=26,
         ),
     ),
     "420106": dict(  # 武昌区 (seed 004)
@@ -141,6 +143,8 @@ SEED_DISTRICTS: dict[str, dict] = {
             disputes_due=600,
             disputes_closed=588,
             visit_disputes=381,
+            registry_entries=91000,
+            responsibility_zones=87,
         ),
     ),
     "510903": dict(  # 船山区 (seed 001)
@@ -174,6 +178,9 @@ SEED_DISTRICTS: dict[str, dict] = {
             petitions_last_12m=116,
             petitions_prior_12m=340,
         ),
+        # 细化微网格: the layout before (fewer, larger units covering less) and notices down the chain.
+        reform=dict(days_before=600, mean_area_km2=0.57, expansion=56),
+        notices=dict(per_year=12, years=3, hours_before=3.0, hours_after=1.5),
     ),
     "350802": dict(  # 新罗区 (seed 002)
         streets=7,

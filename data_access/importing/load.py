@@ -87,16 +87,31 @@ def _geoms(conn, table: str, where: str = "", params: dict | None = None) -> pd.
 
 
 def _units(conn, table: str, districts) -> pd.DataFrame:
-    return _geoms(conn, table, "WHERE district_code = ANY(:d)", {"d": sorted(districts)})
+    """A grid or micro-grid layer of the districts, every layout (old ones with their end date)."""
+    df = pd.read_sql(
+        sa.text(f"SELECT code, geom, valid_from, valid_to FROM {table} WHERE district_code = ANY(:d)"),
+        conn,
+        params={"d": sorted(districts)},
+    )
+    df["g"] = shapely.from_wkb(df["geom"].map(bytes).to_numpy()) if len(df) else []
+    return df.set_index("code")
 
 
-def _locate(units: pd.DataFrame, pts) -> np.ndarray:
-    """The code of the unit containing each point (None where none does)."""
+def _locate(units: pd.DataFrame, pts, days=None) -> np.ndarray:
+    """The code of the unit containing each point (None where none does). Units with a validity (grids and
+    micro-grids) count on each point's day (``days``; today's layout without)."""
     out = np.full(len(pts), None, dtype=object)
     if len(units) == 0 or len(pts) == 0:
         return out
     polys = units["g"].to_numpy()
     pi, ui = shapely.STRtree(polys).query(pts)  # candidates by bounding box
+    if "valid_to" in units.columns:  # the layout of the day: valid from (or since ever) and not yet ended
+        day = np.full(len(pts), np.datetime64("now", "D")) if days is None else np.asarray(days, "datetime64[D]")
+        start = pd.to_datetime(units["valid_from"]).to_numpy("datetime64[D]")[ui]
+        end = pd.to_datetime(units["valid_to"]).to_numpy("datetime64[D]")[ui]
+        d = day[pi]
+        valid = (np.isnat(start) | (start <= d)) & (np.isnat(end) | (end > d)) | np.isnat(d) & np.isnat(end)
+        pi, ui = pi[valid], ui[valid]
     shapely.prepare(polys)  # then point-in-polygon on prepared polygons (twice as fast as predicate="within")
     hit = shapely.contains_xy(polys[ui], shapely.get_x(pts[pi]), shapely.get_y(pts[pi]))
     out[pi[hit]] = units.index.to_numpy()[ui[hit]]
@@ -168,7 +183,8 @@ def _place(conn, kind: Kind, df: pd.DataFrame, problems: list[Problem]) -> None:
             if col not in df.columns:
                 df[col] = None
             todo = df[col].isna().to_numpy() & has_xy
-            df.loc[todo, col] = _locate(_units(conn, level, districts), pts[todo])
+            days = pd.to_datetime(df.loc[todo, "reported_at"]) if "reported_at" in df.columns else None
+            df.loc[todo, col] = _locate(_units(conn, level, districts), pts[todo], days)
             # Where stored units overlap, the unit found may belong to another parent: then the row keeps
             # the coarser place only (a grid of its community, a micro-grid of its grid, or none).
             parent = "community_code" if level == "grid" else "grid_code"

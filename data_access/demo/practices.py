@@ -1,0 +1,261 @@
+"""The demo's rows for the practices beyond the hierarchy (migration 0019): property fees, the house and
+population registry, party members' responsibility zones, policy notices down the chain, and the micro-grid
+layout before a reform.
+
+Each draws from a random stream of its own (seeded by the district and a number), so that adding them leaves
+every figure the rest of the generator reproduces as it was. Targets come from the district's spec:
+
+- ``fee_lift``: the collection rate's rise in percentage points over two years (江汉区: 26);
+- ``registry_entries``: houses and people entered (太和区: 91,000余);
+- ``responsibility_zones``: 党员责任区 (太和区: 87);
+- ``notices``: notices sent down the chain, with the delivery time before and after the reform (船山区);
+- ``reform``: the micro-grid layout before the reform, its mean area and how much less it covered (船山区).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from data_access.demo.layout import allocate
+
+FEE_YEARS = 5  # complete years of fees before the as-of year
+NOTICE_TOPICS = ("防汛抢险", "森林防火", "安全生产", "医保参保", "疫苗接种", "惠民补贴", "燃气安全", "征兵宣传")
+# Hours from one level to the next, before scaling: district → street → community → grid → micro-grid → households.
+NOTICE_STEPS = {"street": 0.12, "community": 0.2, "grid": 0.25, "micro_grid": 0.33, "household": 0.6}
+
+
+def _rng(builder, k: int) -> np.random.Generator:
+    return np.random.default_rng([int(builder.code), 19, k])
+
+
+def _days(rng, n: int, lo: date, hi: date) -> np.ndarray:
+    """``n`` days between ``lo`` and ``hi`` from the practice's own stream (not the builder's)."""
+    return np.datetime64(lo) + rng.integers(0, max((hi - lo).days, 1) + 1, n).astype("timedelta64[D]")
+
+
+def property_fees(b, companies: pd.DataFrame) -> pd.DataFrame:
+    """Billed and collected per company-managed compound and complete year. Compounds that came under a company
+    during those years (old compounds bundled, 组团打包) had none before; their rate rises after the takeover."""
+    rng, comp = _rng(b, 1), b.compounds
+    managed = comp[comp["property_company_id"].notna()].reset_index(drop=True)
+    years = np.arange(b.as_of.year - FEE_YEARS, b.as_of.year)
+    n = len(managed)
+    takeover = np.full(n, years[0] - 1)  # managed by its company throughout
+    late = (managed["management_mode"] == "bundled").to_numpy() | (
+        (managed["type"] == "old").to_numpy() & (rng.random(n) < 0.5)
+    )
+    takeover[late] = rng.integers(years[0] + 1, years[-1] + 1, late.sum())
+    fee = np.where(managed["type"] == "old", 600.0, 1500.0) * rng.uniform(0.85, 1.15, n)  # yuan a household a year
+    lift = b.spec.get("targets", {}).get("fee_lift")
+    base = rng.normal(0.72 if lift is None else 0.6, 0.06, n)
+    rows = []
+    for i, year in enumerate(years):
+        trend = (lift / 100 / 2 if lift else 0.01) * max(0, i - (len(years) - 3))
+        after = year >= takeover
+        rate = np.clip(base + trend + np.where(after & late, 0.08, 0.0) + rng.normal(0, 0.03, n), 0.2, 0.99)
+        billed = np.round(managed["households"].to_numpy() * fee * rng.uniform(0.97, 1.03, n), 2)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "compound_code": managed["code"],
+                    "year": year,
+                    "company_id": pd.array(np.where(after, managed["property_company_id"], np.nan), dtype="Int64"),
+                    "billed": billed,
+                    "rate": rate,
+                }
+            )
+        )
+    fees = pd.concat(rows, ignore_index=True)
+    if lift is not None:  # the published rise, exactly: scale the last year's rates
+        last, before = years[-1], years[-3]
+
+        def overall(y):
+            f = fees[fees["year"] == y]
+            return (f["billed"] * f["rate"]).sum() / f["billed"].sum()
+
+        fees.loc[fees["year"] == last, "rate"] *= (overall(before) + lift / 100) / overall(last)
+    fees["collected"] = np.round(fees["billed"] * np.clip(fees["rate"], 0, 1), 2)
+    codes = managed.set_index("code")[["community_code", "street_code", "district_code"]]
+    return fees.drop(columns="rate").join(codes, on="compound_code")
+
+
+def housing_registry(b) -> pd.DataFrame:
+    """实有房屋 and 实有人口 per compound and how many are entered; streets progress unevenly."""
+    rng, comp = _rng(b, 2), b.compounds
+    n = len(comp)
+    houses = (comp["households"].to_numpy() * rng.uniform(1.0, 1.15, n)).astype(int)
+    people = comp["residents"].fillna(comp["households"] * 2.6).to_numpy().astype(int)
+    streets = comp["street_code"].unique()
+    progress = dict(zip(streets, rng.beta(4, 1.5, len(streets))))
+    share = np.clip(comp["street_code"].map(progress).to_numpy() + rng.normal(0, 0.08, n), 0, 1)
+    target = b.spec.get("targets", {}).get("registry_entries")
+    if target:  # the published count (…余): a little above it, in proportion to each compound's progress
+        share = np.clip(share * target * 1.02 / (share * (houses + people)).sum(), 0, 1)
+    return pd.DataFrame(
+        {
+            "compound_code": comp["code"],
+            "houses": houses,
+            "people": people,
+            "houses_entered": np.floor(houses * share).astype(int),
+            "people_entered": np.floor(people * share).astype(int),
+            "updated_on": _days(rng, n, b.as_of - timedelta(days=90), b.as_of),
+            "community_code": comp["community_code"],
+            "street_code": comp["street_code"],
+            "district_code": b.code,
+        }
+    )
+
+
+def responsibility_zones(b, volunteers: pd.DataFrame) -> pd.DataFrame:
+    """党员责任区: a compound's households (part of them) in the care of a party member of its community."""
+    rng, comp = _rng(b, 3), b.compounds
+    k = b.spec.get("targets", {}).get("responsibility_zones", max(1, len(comp) // 5))
+    chosen = comp.iloc[np.sort(rng.choice(len(comp), k, replace=len(comp) < k))].reset_index(drop=True)
+    members = volunteers[volunteers["kind"] != "resident"]
+    by_comm = members.groupby("community_code")["id"].apply(np.asarray)
+    member = [
+        rng.choice(by_comm[c]) if c in by_comm.index else rng.choice(members["id"].to_numpy())
+        for c in chosen["community_code"]
+    ]
+    return pd.DataFrame(
+        {
+            "code": [f"Z{b.code}{i:05d}" for i in range(1, k + 1)],
+            "name": [f"{name}党员责任区" for name in chosen["name"]],
+            "member_id": member,
+            "compound_code": chosen["code"],
+            "households": np.maximum(1, (chosen["households"] * rng.uniform(0.3, 0.7, k)).astype(int)),
+            "set_up_on": _days(rng, k, date(2019, 1, 1), b.as_of),
+            "community_code": chosen["community_code"],
+            "street_code": chosen["street_code"],
+            "district_code": b.code,
+        }
+    )
+
+
+def _notice_rows(rng, notice_id: int, sent: datetime, units: dict[str, pd.DataFrame], hours: float) -> pd.DataFrame:
+    """When one notice reached each unit: each level after its parent, scaled to ``hours`` to households."""
+    scale = hours / sum(NOTICE_STEPS.values())
+    reached: dict[str, pd.Series] = {}
+    out = []
+    parent_of = {"street": None, "community": "street", "grid": "community", "micro_grid": "grid"}
+    for level, step in NOTICE_STEPS.items():
+        df = units["micro_grid" if level == "household" else level]
+        if level == "household":
+            start = reached["micro_grid"].reindex(df["code"]).to_numpy()
+        elif parent_of[level] is None:
+            start = np.full(len(df), np.datetime64(sent))
+        else:
+            start = reached[parent_of[level]].reindex(df["parent"]).to_numpy()
+        delay = rng.gamma(4, step * scale / 4, len(df)) * 3600
+        at = start + (delay * 1e6).astype("timedelta64[us]")
+        reached[level] = pd.Series(at, index=df["code"].to_numpy())
+        out.append(pd.DataFrame({"notice_id": notice_id, "level": level, "unit_code": df["code"], "reached_at": at}))
+    return pd.concat(out, ignore_index=True)
+
+
+def notices(b, notice_ids: np.ndarray, micro: pd.DataFrame, old_micro: pd.DataFrame | None):
+    """Notices sent down the chain; before the reform they reached the old micro-grids (or none, where there were
+    none), at the spec's hours before and after. Returns (notices, deliveries)."""
+    spec = b.spec["notices"]
+    rng = _rng(b, 4)
+    n = len(notice_ids)
+    start = b.as_of - timedelta(days=365 * spec["years"])
+    days = np.sort(rng.integers(0, (b.as_of - start).days, n))
+    sent = [datetime.combine(start + timedelta(days=int(d)), datetime.min.time()) + timedelta(hours=9) for d in days]
+    reform = reform_date(b)
+    units = {
+        "street": b.streets[["code"]],
+        "community": b.communities[["code", "street_code"]].rename(columns={"street_code": "parent"}),
+        "grid": b.grids[["code", "community_code"]].rename(columns={"community_code": "parent"}),
+    }
+    current = micro[["code", "grid_code"]].rename(columns={"grid_code": "parent"})
+    old = None if old_micro is None else old_micro[["code", "grid_code"]].rename(columns={"grid_code": "parent"})
+    rows = []
+    for nid, at in zip(notice_ids, sent):
+        before = reform is not None and at.date() < reform
+        hours = spec["hours_before"] if before else spec["hours_after"]
+        layer = old if before else current
+        rows.append(_notice_rows(rng, int(nid), at, {**units, "micro_grid": layer}, hours))
+    deliveries = pd.concat(rows, ignore_index=True)
+    # The published time to households in the last 12 months, exactly: scale those notices' delays.
+    recent = {int(i) for i, at in zip(notice_ids, sent) if at.date() > b.as_of - timedelta(days=365)}
+    sent_of = pd.Series(np.array(sent, dtype="datetime64[us]"), index=notice_ids)
+    delay = deliveries["reached_at"] - deliveries["notice_id"].map(sent_of)
+    last = deliveries["notice_id"].isin(recent)
+    mean_h = delay[last & (deliveries["level"] == "household")].dt.total_seconds().mean() / 3600
+    deliveries.loc[last, "reached_at"] = deliveries.loc[last, "notice_id"].map(sent_of) + delay[last] * (
+        spec["hours_after"] / mean_h
+    )
+    deliveries["reached_at"] = deliveries["reached_at"].dt.floor("s")
+    code = deliveries["unit_code"]
+    deliveries["district_code"] = b.code
+    deliveries["street_code"] = code.str[:9]
+    deliveries["community_code"] = np.where(code.str.len() >= 12, code.str[:12], None)
+    topics = rng.choice(NOTICE_TOPICS, n)
+    table = pd.DataFrame(
+        {
+            "id": notice_ids,
+            "code": [f"N{b.code}{i:05d}" for i in notice_ids],
+            "title": [f"关于做好{t}工作的通知" for t in topics],
+            "topic": topics,
+            "district_code": b.code,
+            "sent_at": sent,
+        }
+    )
+    return table, deliveries
+
+
+def old_micro_grids(b, micro: pd.DataFrame, micro_albers: np.ndarray) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The micro-grid layout before the reform: fewer, larger units covering part of the grids the reform
+    divided. Returns the old units (geometry in Albers, ``geom``) and each current micro-grid's old unit."""
+    reform = b.spec["reform"]
+    rng = _rng(b, 5)
+    area = pd.Series(shapely.area(micro_albers) / 1e6, index=micro.index)
+    by_grid = area.groupby(micro["grid_code"]).sum()
+    covered = by_grid.sum() / (1 + reform["expansion"] / 100)  # the old layout's area
+    order = rng.permutation(by_grid.index.to_numpy())
+    running = by_grid[order].cumsum()
+    chosen = list(order[: int(np.searchsorted(running.to_numpy(), covered)) + 1])
+    old_area = by_grid[chosen].sum()
+    # Trim to the published expansion: swap the last grid for the one whose area brings the total closest.
+    rest = by_grid.drop(chosen)
+    need = covered - (old_area - by_grid[chosen[-1]])
+    chosen[-1] = (pd.concat([rest, by_grid[[chosen[-1]]]]) - need).abs().idxmin()
+    old_area = by_grid[chosen].sum()
+    n_old = int(round(old_area / reform["mean_area_km2"]))
+    size = micro["grid_code"].value_counts()[chosen].to_numpy()  # an old unit is at least one of today's
+    per_grid = np.minimum(allocate(n_old, by_grid[chosen].to_numpy()), size)
+    while per_grid.sum() < n_old:  # what a grid could not take goes to the largest with room
+        room = np.flatnonzero(per_grid < size)
+        per_grid[room[np.argmax(by_grid[chosen].to_numpy()[room] / per_grid[room])]] += 1
+    units, mapping = [], {}
+    for grid, k in zip(chosen, per_grid):
+        members = micro.index[micro["grid_code"] == grid]
+        for j, part in enumerate(np.array_split(members.to_numpy(), k), start=1):
+            code = f"{grid}{j:04d}"
+            units.append(
+                {
+                    "code": code,
+                    "grid_code": grid,
+                    "name": f"{b.grids.set_index('code').loc[grid, 'name']}原{j}号微网格",
+                    "households": int(micro.loc[part, "households"].sum()),
+                    "geom": shapely.union_all(micro_albers[micro.index.get_indexer(part)]),
+                }
+            )
+            mapping.update(dict.fromkeys(micro.loc[part, "code"], code))
+    old = pd.DataFrame(units)
+    old["community_code"] = old["grid_code"].str[:12]
+    old["street_code"] = old["grid_code"].str[:9]
+    old["district_code"] = b.code
+    old["valid_to"] = reform_date(b)
+    return old, mapping
+
+
+def reform_date(b) -> date | None:
+    """The day the district's reform took effect (its spec: days before the as-of date), or None."""
+    reform = b.spec.get("reform")
+    return None if reform is None else b.as_of - timedelta(days=reform["days_before"])
