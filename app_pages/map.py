@@ -43,3 +43,29 @@ with guarded():
         overlay = data.overlay_counts(state.scope)
         overlay["name"] = overlay["code"].map(data.names_of("district", None))
         table(overlay, ["name", "same", "larger", "smaller", "compounds"], "overlay", "overlay_table")
+        history = data.layouts(state.scope, data.as_of())
+        if not history.empty:  # a reform re-divided the micro-grids: the layouts side by side
+            st.subheader(t("layouts"))
+            st.caption(t("layouts_hint"))
+            shown = history.assign(
+                layout=[t("layout_old") if ended else t("layout_current") for ended in history["valid_to"].notna()],
+                valid_from=history["valid_from"].dt.strftime("%Y-%m-%d"),
+                valid_to=history["valid_to"].dt.strftime("%Y-%m-%d"),
+            )
+            table(
+                shown,
+                [
+                    "layout",
+                    "valid_from",
+                    "valid_to",
+                    "units",
+                    "unit_mean_area",
+                    "unit_area",
+                    "coverage_change",
+                    "households",
+                    "unit_issues",
+                    "issues_per_unit_month",
+                ],
+                "layouts",
+                "layouts_table",
+            )

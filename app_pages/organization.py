@@ -63,3 +63,50 @@ with guarded():
             "org_table",
             rag_columns=("branch_coverage", "committee_rate"),
         )
+    level = state.place.level
+    st.subheader(t("zones_registry"))
+    rz = data.registry_and_zones(scope)
+    if not empty_state(rz):
+        totals = rz[["households", "registry_total", "registry_entered", "zones", "zone_households"]].sum()
+        c = st.columns(4)
+        kpi(c[0], "zones", totals["zones"])
+        card(c[1], "zone_coverage", totals, level=level)
+        kpi(c[2], "registry_entered", totals["registry_entered"])
+        card(c[3], "registry_entry_rate", totals, level=level)
+        child_table(
+            state,
+            rz,
+            [
+                "zones",
+                "zone_households",
+                "households",
+                "zone_coverage",
+                "registry_entered",
+                "registry_total",
+                "registry_entry_rate",
+            ],
+            "zones_registry",
+            "zones_table",
+            rag_columns=("registry_entry_rate", "zone_coverage"),
+        )
+    st.subheader(t("notices"))
+    nd = data.notice_delivery(scope)
+    if not empty_state(nd, "no_notices"):
+        home = nd[nd["level"] == "household"].set_index("side")
+        now = home.loc["after"] if "after" in home.index else home.iloc[0]
+        left, right = st.columns([1, 3])
+        card(left, "notice_hours", now, home.loc["before"] if "before" in home.index else None, level)
+        sent = t("notices_sent", n=int(nd.groupby("side")["notices"].max().sum()))
+        left.caption(sent + (t("vs_before_reform") if "before" in home.index else ""))
+        hours = nd.pivot(index="level", columns="side", values="notice_hours").reindex(nd["level"].unique())
+        hours = hours.reset_index().assign(level=lambda d: [t(f"notice_{v}") for v in d["level"]])
+        right.plotly_chart(
+            charts.stacked_bars(
+                hours,
+                "level",
+                {s: t(f"side_{s}") for s in ("before", "after", "all") if s in hours},
+                t("notice_by_level"),
+                mode="group",
+            ),
+            width="stretch",
+        )

@@ -65,6 +65,33 @@ with guarded():
         ),
         width="stretch",
     )
+    st.subheader(t("fees"))
+    fees = data.fee_years(scope)
+    if not empty_state(fees, "no_fees"):
+        left, right = st.columns([3, 2])
+        left.plotly_chart(
+            charts.trend(
+                fees,
+                "year",
+                {"fees_billed": t("fees_billed"), "fees_collected": t("fees_collected")},
+                t("fee_trend"),
+                rate_series={"fee_collection_rate": t("fee_collection_rate")},
+            ),
+            width="stretch",
+        )
+        with right:
+            latest = fees.iloc[-1]
+            card(st, "fee_collection_rate", latest, fees.iloc[-3] if len(fees) > 2 else None, level)
+            st.caption(t("fee_vs", year=int(latest["year"]), before=int(latest["year"]) - 2))
+            taken = data.fee_takeovers(scope)
+            if len(taken) == 2:  # before and after a 红色物业 company took over
+                st.markdown(f"**{t('fee_takeover')}**")
+                table(
+                    taken.assign(side=[t(f"taken_{s}") for s in taken["side"]]),
+                    ["side", "compounds", "fees_collected", "fee_collection_rate"],
+                    "fee_takeovers",
+                    "fee_takeover_table",
+                )
     st.subheader(t("property_issues"))
     trend = data.property_issue_trend(scope, period, at)
     if not empty_state(trend):

@@ -189,10 +189,13 @@ def hierarchy(
     return _style(fig, title)
 
 
-def stacked_bars(df: pd.DataFrame, x: str, series: dict[str, str], title: str | None = None) -> go.Figure:
+def stacked_bars(
+    df: pd.DataFrame, x: str, series: dict[str, str], title: str | None = None, mode: str = "stack"
+) -> go.Figure:
+    """Bars of several series per x, stacked (or side by side: ``mode="group"``)."""
     _require(df, [x, *series])
     fig = go.Figure([go.Bar(x=df[x], y=df[c], name=label) for c, label in series.items()])
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode=mode)
     return _style(fig, title)
 
 

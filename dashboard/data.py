@@ -32,7 +32,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from dashboard import telemetry
 from dashboard.i18n import lang, t
-from data_access import alerts, metrics, queries, words
+from data_access import alerts, metrics, practice_queries, queries, words
 from data_access.engine import acting, read_engine
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
@@ -180,6 +180,11 @@ property_companies = reader(queries.property_companies)
 committees = reader(queries.committees)
 satisfaction_surveys = reader(queries.satisfaction_surveys)
 property_issue_trend = reader(queries.property_issue_trend)
+fee_years = reader(practice_queries.fee_years)
+fee_takeovers = reader(practice_queries.fee_takeovers)
+registry_and_zones = reader(practice_queries.registry_and_zones)
+notice_delivery = reader(practice_queries.notice_delivery)
+layouts = reader(practice_queries.layouts)
 
 # -- alerts (预警)
 alert_listing = reader(alerts.listing)

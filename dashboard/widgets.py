@@ -333,8 +333,10 @@ def table(
     Returns the index label of the selected row, or None.
     """
     shown = labelled(df, columns).fillna(np.nan).infer_objects()
-    numeric = shown.select_dtypes("number").columns
-    shown[numeric] = shown[numeric].round(1)
+    # Decimals: the catalogue's for its indicators (a mean area to 0.01 km²), one for other numbers.
+    decimals = {header(c): indicators.get(c).decimals for c in columns if c in indicators.CATALOGUE}
+    for h in shown.select_dtypes("number").columns:
+        shown[h] = shown[h].round(decimals.get(h, 1))
     n = len(df) if limit is None else min(limit, len(df))
     if n < len(df):
         st.caption(t("table_top", total=formats.count(len(df)), n=n))
@@ -348,12 +350,17 @@ def table(
         body = body.format(
             precision=1, na_rep=formats.MISSING, thousands=",", subset=[c for c in shown if c not in plain]
         )
+        for h, d in decimals.items():
+            if d != 1:
+                body = body.format(precision=d, na_rep=formats.MISSING, thousands=",", subset=[h])
         if plain:
             body = body.format(precision=0, na_rep=formats.MISSING, subset=plain)
     else:  # no colours: the frame as it is, formatted by the browser (a Styler here cost ≈ 25 % of a rerun's CPU)
         body = shown.head(n)
         for h in body.select_dtypes("number").columns:
-            fmt = "%d" if h in plain else "%,d" if pd.api.types.is_integer_dtype(body[h]) else "%,.1f"
+            fmt = (
+                "%d" if h in plain else "%,d" if pd.api.types.is_integer_dtype(body[h]) else f"%,.{decimals.get(h, 1)}f"
+            )
             config[h] = st.column_config.NumberColumn(format=fmt, pinned=h in config or None)
     options = dict(hide_index=True, width="stretch", key=key, column_config=config, placeholder=formats.MISSING)
     if drill:

@@ -404,3 +404,26 @@ def test_the_alerts_page_in_chromium(app_url, artifacts):
         assert page.locator(ERRORS).count() == 0
         assert page.get_by_text(re.compile(r"^未解除 \d+ 条$")).count() == 1
         page.screenshot(path=str(artifacts / "page-alerts.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_the_practices_in_chromium(app_url, artifacts):
+    """The views of migration 0019's practices, each at a district that has its data (screenshots: practice-*)."""
+    views = {
+        "practice-fees": ("/property?scope=420103", "物业费收缴"),
+        "practice-zones": ("/organization?scope=210711", "党员责任区与房屋人口信息录入"),
+        "practice-notices": ("/organization?scope=510903", "政策传达时效"),
+        "practice-layouts": ("/map?scope=510903", "治理单元调整前后"),
+    }
+    with chromium_page() as page:
+        for name, (path, text) in views.items():
+            open_signed_in(page, app_url + path)
+            _settle(page)
+            heading = page.get_by_text(text).first
+            heading.wait_for(timeout=120_000)
+            heading.scroll_into_view_if_needed()  # the app scrolls inside its own container: the view, not the page
+            page.wait_for_timeout(1500)  # the charts draw
+            page.screenshot(path=str(artifacts / f"{name}.png"))
+            assert page.locator(ERRORS).count() == 0
+            words = page.inner_text("body").split()
+            assert "None" not in words and "nan" not in words and "NaN" not in words

@@ -1,0 +1,130 @@
+"""Reads of the practices of migration 0019: property fees, the registry, responsibility zones, policy notices and
+governance-unit history. Each returns counts; the rates come from the catalogue (``indicators.derive``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from data_access import indicators
+from data_access.queries import _child_key, _read
+from data_access.schema import CURRENT, NOTICE_LEVELS
+from data_access.scope import Scope
+
+
+def fee_years(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Property fees per year: compounds, fees_billed, fees_collected (万元) and the collection rate."""
+    w, p = scope.where()
+    df = _read(
+        engine,
+        f"""SELECT year, count(*) AS compounds, sum(billed)::float / 1e4 AS fees_billed,
+                   sum(collected)::float / 1e4 AS fees_collected
+            FROM property_fee WHERE {w} GROUP BY year ORDER BY year""",
+        p,
+    )
+    return indicators.derive(df, ["fee_collection_rate"])
+
+
+def fee_takeovers(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Compounds a company with a party branch (红色物业) took over: their fees the year before and the first
+    year after. One row per side (``side``: before / after) with compounds, fees_billed, fees_collected (万元)
+    and the collection rate."""
+    w, p = scope.where("f")
+    df = _read(
+        engine,
+        f"""WITH taken AS (
+                SELECT f.compound_code, min(f.year) AS year FROM property_fee f
+                JOIN property_company c ON c.id = f.company_id
+                WHERE {w} AND c.party_org_form = 'branch'
+                  AND EXISTS (SELECT 1 FROM property_fee b WHERE b.compound_code = f.compound_code
+                              AND b.year < f.year AND b.company_id IS NULL)
+                GROUP BY f.compound_code)
+            SELECT CASE WHEN f.year < t.year THEN 'before' ELSE 'after' END AS side,
+                   count(*) AS compounds, sum(f.billed)::float / 1e4 AS fees_billed,
+                   sum(f.collected)::float / 1e4 AS fees_collected
+            FROM taken t JOIN property_fee f ON f.compound_code = t.compound_code
+             AND f.year IN (t.year - 1, t.year)
+            GROUP BY 1 ORDER BY 1 DESC""",
+        p,
+    )
+    return indicators.derive(df, ["fee_collection_rate"])
+
+
+def registry_and_zones(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Per child unit of the scope: houses and people known and entered (registry_total, registry_entered),
+    responsibility zones, the households in them and in the compounds, with the entry rate and zone coverage."""
+    w, p = scope.where()
+    child = _child_key(scope, finest="community")
+    df = _read(
+        engine,
+        f"""WITH c AS (SELECT {child} AS code, sum(households) AS households FROM compound WHERE {w} GROUP BY 1),
+                 r AS (SELECT {child} AS code, sum(houses + people) AS registry_total,
+                              sum(houses_entered + people_entered) AS registry_entered
+                       FROM housing_registry WHERE {w} GROUP BY 1),
+                 z AS (SELECT {child} AS code, count(*) AS zones, sum(households) AS zone_households
+                       FROM responsibility_zone WHERE {w} GROUP BY 1)
+            SELECT c.code, c.households, coalesce(r.registry_total, 0) AS registry_total,
+                   coalesce(r.registry_entered, 0) AS registry_entered, coalesce(z.zones, 0) AS zones,
+                   coalesce(z.zone_households, 0) AS zone_households
+            FROM c LEFT JOIN r USING (code) LEFT JOIN z USING (code) ORDER BY c.code""",
+        p,
+    )
+    return indicators.derive(df, ["registry_entry_rate", "zone_coverage"])
+
+
+def _reform_day(engine: sa.Engine, scope: Scope):
+    """The day of the scope's last micro-grid reform (a layout's end), or None."""
+    w, p = scope.where()
+    return _read(engine, f"SELECT max(valid_to) AS day FROM micro_grid WHERE {w}", p)["day"].iloc[0]
+
+
+def notice_delivery(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Delivery of policy notices by level, before and after the last reform of the scope's micro-grids (when
+    there was one): notices, deliveries, delivery_hours (their sum) and the mean delivery time."""
+    w, p = scope.where("d")
+    day = _reform_day(engine, scope)
+    side = "CASE WHEN n.sent_at < :day THEN 'before' ELSE 'after' END" if day is not None else "'all'"
+    df = _read(
+        engine,
+        f"""SELECT {side} AS side, d.level, count(DISTINCT d.notice_id) AS notices, count(*) AS deliveries,
+                   sum(extract(epoch FROM d.reached_at - n.sent_at) / 3600)::float AS delivery_hours
+            FROM notice_delivery d JOIN policy_notice n ON n.id = d.notice_id
+            WHERE {w} GROUP BY 1, 2""",
+        {**p, "day": day},
+    )
+    df["level"] = pd.Categorical(df["level"], NOTICE_LEVELS, ordered=True)
+    df = df.sort_values(["side", "level"], ascending=[False, True]).reset_index(drop=True)
+    df["level"] = df["level"].astype(str)
+    return indicators.derive(df, ["notice_hours"])
+
+
+def layouts(engine: sa.Engine, scope: Scope, at, level: str = "micro_grid") -> pd.DataFrame:
+    """The layouts of a level's units in the scope, current first (``valid_to`` NaT): units, unit_area (km²
+    covered), households, the issues reported in them while they were valid and the months of that window
+    (unit_issues, unit_months: units × months), with the mean area, the issues per unit a month and the
+    coverage's change against the layout before. Empty when the scope never had another layout."""
+    if level not in ("grid", "micro_grid"):
+        raise ValueError(f"{level} has no layouts")
+    w, p = scope.where()
+    if not _read(engine, f"SELECT EXISTS (SELECT 1 FROM {level} WHERE {w} AND NOT {CURRENT}) AS x", p)["x"].iloc[0]:
+        return pd.DataFrame()
+    col = f"{level}_code"
+    # Only the districts that had a reform: a city's other districts would swamp the comparison.
+    w = f"{w} AND district_code IN (SELECT district_code FROM {level} WHERE {w} AND NOT {CURRENT})"
+    df = _read(
+        engine,
+        f"""WITH n AS (SELECT {col} AS code, count(*) AS issues, min(reported_at) AS first
+                       FROM issue WHERE {w} AND {col} IS NOT NULL AND reported_at <= :at GROUP BY 1)
+            SELECT u.valid_to, count(*) AS units, sum(u.area_km2) AS unit_area, sum(u.households) AS households,
+                   coalesce(sum(n.issues), 0)::bigint AS unit_issues, min(n.first) AS first_issue
+            FROM {level} u LEFT JOIN n USING (code) WHERE {w.replace("district_code", "u.district_code")}
+            GROUP BY u.valid_to ORDER BY u.valid_to DESC NULLS FIRST""",
+        {**p, "at": at},
+    )
+    df["valid_to"] = pd.to_datetime(df["valid_to"])
+    start = df["valid_to"].shift(-1).fillna(pd.to_datetime(df["first_issue"]).min())  # the layout before ended
+    end = df["valid_to"].fillna(pd.Timestamp(at))
+    df["valid_from"] = start.where(df.index < len(df) - 1)
+    df["unit_months"] = df["units"] * ((end - start).dt.days / 30.4375).clip(lower=0)
+    df["coverage_change"] = indicators.change_percent(df["unit_area"], df["unit_area"].shift(-1)).to_numpy()
+    return indicators.derive(df.drop(columns="first_issue"), ["unit_mean_area", "issues_per_unit_month"])
