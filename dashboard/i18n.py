@@ -665,6 +665,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "kind_activities": ("志愿服务记录", "Volunteer activities"),
     "kind_property-companies": ("物业企业", "Property companies"),
     "kind_owners-committees": ("业委会/物管会", "Owners' committees"),
+    "kind_property-fees": ("物业费收缴", "Property fees"),
+    "kind_housing-registry": ("房屋人口信息录入", "House and population registry"),
     "kind_party-orgs": ("党组织", "Party organisations"),
     "upload_layer": (
         "上传边界文件(GeoJSON、GeoPackage、Shapefile 压缩包，或同时选择 .shp/.shx/.dbf/.prj/.cpg)",

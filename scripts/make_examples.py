@@ -11,7 +11,7 @@ file nests in the one before; the formats, encodings and CRSs vary on purpose, o
     compounds.geojson        GeoJSON in GCJ-02 (load with --crs GCJ-02)
 
 Tables: property-companies.csv (UTF-8 with BOM), grid-workers.xlsx (Excel), volunteers.csv (GBK),
-activities.csv (UTF-8), owners-committees.csv, party-orgs.csv (GB18030).
+activities.csv (UTF-8), owners-committees.csv, property-fees.csv, housing-registry.csv, party-orgs.csv (GB18030).
 
 Run: .venv/bin/python scripts/make_examples.py
 """
@@ -239,6 +239,49 @@ def main() -> None:
                 "党员人数": 4,
                 "主任是否党员": "是",
             }
+        ],
+    )
+    csv(
+        "property-fees.csv",
+        [
+            {
+                "小区编码": "JA-XQ-0001",
+                "年度": year,
+                "应收物业费(元)": 3200 * 1800.0,
+                "实收物业费(元)": paid,
+                "物业企业代码": "91420102MA4KXA0001",
+            }
+            for year, paid in ((2024, 4_320_000.0), (2025, 4_953_600.0))
+        ]
+        + [
+            {
+                "小区编码": "JA-XQ-0002",
+                "年度": 2025,
+                "应收物业费(元)": 860 * 600.0,
+                "实收物业费(元)": 361_200.0,
+                "物业企业代码": "",
+            }
+        ],
+    )
+    csv(
+        "housing-registry.csv",
+        [
+            {
+                "小区编码": "JA-XQ-0001",
+                "实有房屋(套)": 3350,
+                "实有人口(人)": 9100,
+                "已录入房屋(套)": 3350,
+                "已录入人口(人)": 8720,
+                "更新日期": "2026-11-30",
+            },
+            {
+                "小区编码": "JA-XQ-0002",
+                "实有房屋(套)": 900,
+                "实有人口(人)": 2300,
+                "已录入房屋(套)": 610,
+                "已录入人口(人)": 1200,
+                "更新日期": "2026-11-28",
+            },
         ],
     )
     csv(

@@ -40,6 +40,8 @@ EXAMPLES = [
     ("property-companies", "property-companies.csv", []),
     ("compounds", "compounds.geojson", ["--crs", "GCJ-02"]),
     ("owners-committees", "owners-committees.csv", []),
+    ("property-fees", "property-fees.csv", []),
+    ("housing-registry", "housing-registry.csv", []),
     ("party-orgs", "party-orgs.csv", []),
     ("grid-workers", "grid-workers.xlsx", []),
     ("volunteers", "volunteers.csv", []),
@@ -100,6 +102,15 @@ def test_examples_load_in_order_and_derive_their_keys(loaded):
     assert inner.grid_code == "420102001001001" and inner.grid_relation == "smaller" and inner.renovated_year == 2021
     oc = one(engine, "SELECT kind, street_code, party_members FROM owners_committee WHERE compound_code = 'JA-XQ-0001'")
     assert oc.kind == "owners_committee" and oc.street_code == "420102001" and oc.party_members == 4
+    fee = one(
+        engine,
+        "SELECT f.company_id = c.id AS by_code, f.district_code, f.collected FROM property_fee f "
+        "JOIN property_company c ON c.code = '91420102MA4KXA0001' WHERE f.compound_code = 'JA-XQ-0001' AND year = 2025",
+    )
+    assert fee == (True, "420102", 4_953_600)
+    assert one(engine, "SELECT company_id FROM property_fee WHERE compound_code = 'JA-XQ-0002'").company_id is None
+    reg = one(engine, "SELECT people_entered, community_code FROM housing_registry WHERE compound_code = 'JA-XQ-0002'")
+    assert reg == (1200, "420102001001")
     branch = one(
         engine,
         "SELECT b.branch_kind, b.community_code, p.code AS parent, pp.code AS grandparent FROM party_org b "
@@ -363,6 +374,14 @@ TABLE_CASES = {
     "volunteers": (
         "志愿者编号,姓名,身份,队伍编码,社区代码,注册日期\nBAD-V,某,居民,NO-TEAM,420102001001,2025-01-01\n",
         "unknown volunteer team code",
+    ),
+    "property-fees": (
+        "小区编码,年度,应收物业费(元),实收物业费(元)\nJA-XQ-0001,2026,1000,1200\nJA-XQ-0404,2026,10,5\n",
+        "more collected than billed (1000",
+    ),
+    "housing-registry": (
+        "小区编码,实有房屋(套),实有人口(人),已录入房屋(套),已录入人口(人),更新日期\nJA-XQ-0001,10,30,11,30,2026-11-30\n",
+        "more entered than known (10)",
     ),
     "property-companies": (
         "统一社会信用代码,企业名称,区代码\n91420199MA0000000X,某物业,420199\n",

@@ -424,6 +424,35 @@ _add(
 )
 _add(
     Kind(
+        "property-fees",
+        "property_fee",
+        ("compound_code", "year"),
+        (
+            Column("compound_code", "小区编码", "code", True, ("小区", "compound")),
+            Column("year", "年度", "int", True, ("年份", "year"), min=2000, max=2100),
+            Column("billed", "应收物业费(元)", "float", True, ("应收", "billed"), min=0, max=1e10),
+            Column("collected", "实收物业费(元)", "float", True, ("实收", "collected"), min=0, max=1e10),
+            Column("property_company_code", "物业企业代码", "code", aliases=("物业企业", "company_code")),
+        ),
+    )
+)
+_add(
+    Kind(
+        "housing-registry",
+        "housing_registry",
+        ("compound_code",),
+        (
+            Column("compound_code", "小区编码", "code", True, ("小区", "compound")),
+            Column("houses", "实有房屋(套)", "int", True, ("实有房屋", "houses"), min=0, max=1_000_000),
+            Column("people", "实有人口(人)", "int", True, ("实有人口", "people"), min=0, max=10_000_000),
+            Column("houses_entered", "已录入房屋(套)", "int", True, ("已录入房屋",), min=0, max=1_000_000),
+            Column("people_entered", "已录入人口(人)", "int", True, ("已录入人口",), min=0, max=10_000_000),
+            Column("updated_on", "更新日期", "date", True, ("updated",)),
+        ),
+    )
+)
+_add(
+    Kind(
         "party-orgs",
         "party_org",
         ("code",),

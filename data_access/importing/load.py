@@ -435,7 +435,8 @@ def _resolve_companies(conn, kind, df, problems):
     _flag(problems, df, unknown, "区代码", df["district_code"], "unknown_ref", unit="district")
 
 
-def _resolve_committees(conn, kind, df, problems):
+def _compound_places(conn, df, problems) -> None:
+    """The community, street and district of each row's compound (an unknown compound is a problem)."""
     places = pd.read_sql(
         sa.text("SELECT code, community_code, street_code, district_code FROM compound WHERE code = ANY(:c)"),
         conn,
@@ -445,6 +446,37 @@ def _resolve_committees(conn, kind, df, problems):
     _flag(problems, df, unknown, "小区编码", df["compound_code"], "unknown_ref", unit="compound")
     for col in ("community_code", "street_code", "district_code"):
         df[col] = df["compound_code"].map(places[col])
+
+
+def _no_more_than(df, problems, part: str, whole: str, label: str, key: str) -> None:
+    """A problem for every row whose ``part`` exceeds its ``whole`` (collected over billed, entered over known)."""
+    over = df[part].notna() & df[whole].notna() & (df[part] > df[whole])
+    for i in df.index[over.to_numpy(dtype=bool)]:
+        problems.append(Problem(_row(i), label, str(df.at[i, part]), key, {"whole": df.at[i, whole]}))
+
+
+def _company_ids(conn, df, problems) -> pd.Series:
+    """The id of each row's property company (by its credit code; an unknown one is a problem)."""
+    companies = _ids(conn, "property_company", df["property_company_code"])
+    unknown = df["property_company_code"].notna() & ~df["property_company_code"].isin(companies.index)
+    _flag(problems, df, unknown, "物业企业代码", df["property_company_code"], "unknown_ref", unit="company")
+    return df["property_company_code"].map(companies["id"]).astype("Int64")
+
+
+def _resolve_fees(conn, kind, df, problems):
+    _compound_places(conn, df, problems)
+    df["company_id"] = _company_ids(conn, df, problems)
+    _no_more_than(df, problems, "collected", "billed", "实收物业费(元)", "collected_range")
+
+
+def _resolve_registry(conn, kind, df, problems):
+    _compound_places(conn, df, problems)
+    _no_more_than(df, problems, "houses_entered", "houses", "已录入房屋(套)", "entered_range")
+    _no_more_than(df, problems, "people_entered", "people", "已录入人口(人)", "entered_range")
+
+
+def _resolve_committees(conn, kind, df, problems):
+    _compound_places(conn, df, problems)
     df["kind"] = df["kind"].fillna("owners_committee")
     over = df["party_members"].notna() & df["members"].notna() & (df["party_members"] > df["members"])
     for i in df.index[over.to_numpy(dtype=bool)]:
@@ -577,10 +609,7 @@ def _resolve_compounds(conn, kind, df, problems):
     _outside_parent(df, communities, "community_code", "community", problems)
     df["street_code"] = df["community_code"].str[:9]
     df["district_code"] = df["community_code"].str[:6]
-    companies = _ids(conn, "property_company", df["property_company_code"])
-    unknown = df["property_company_code"].notna() & ~df["property_company_code"].isin(companies.index)
-    _flag(problems, df, unknown, "物业企业代码", df["property_company_code"], "unknown_ref", unit="company")
-    df["property_company_id"] = df["property_company_code"].map(companies["id"]).astype("Int64")
+    df["property_company_id"] = _company_ids(conn, df, problems)
     grids = _units(conn, "grid", set(df["district_code"].dropna()))
     placed = df["g"].notna().to_numpy()
     rel = classify_compounds(to_albers(df.loc[placed, "g"].to_numpy()), to_albers(grids["g"].to_numpy()), grids.index)
@@ -596,6 +625,8 @@ RESOLVE = {
     "activities": _resolve_activities,
     "property-companies": _resolve_companies,
     "owners-committees": _resolve_committees,
+    "property-fees": _resolve_fees,
+    "housing-registry": _resolve_registry,
     "party-orgs": _resolve_party_orgs,
     "compounds": _resolve_compounds,
 }
@@ -654,6 +685,8 @@ RULE_COLUMNS = {
     "suspended_with_reason": "suspended_at",
     "dates_order": "left_on",
     "members_range": "party_members",
+    "amounts_valid": "collected",
+    "entered_within": "houses_entered",
     "hours_range": "hours",
     "lonlat_range": "lon",
 }

@@ -69,6 +69,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "bad_geometry": ("invalid geometry that cannot be repaired safely: {why}", "几何图形无效且无法安全修复：{why}"),
     "repaired": ("invalid geometry repaired ({why})", "几何图形无效，已自动修复（{why}）"),
     "members_range": ("more party members than members ({members})", "党员人数多于委员人数（{members}）"),
+    "collected_range": ("more collected than billed ({whole})", "实收多于应收（{whole}）"),
+    "entered_range": ("more entered than known ({whole})", "已录入数多于实有数（{whole}）"),
     "branch_kind": ("支部类型 is required for a 党支部 and only for it", "只有党支部须填写支部类型"),
     "level_place": ("this level of organisation needs {what}", "该层级的党组织须填写{what}"),
     "dates_order": ("earlier than 入职日期 ({joined})", "早于入职日期（{joined}）"),
@@ -222,6 +224,8 @@ RULES = {
     "suspended_with_reason": ("a suspension needs its date and reason", "挂账须同时填写日期和原因"),
     "dates_order": ("离职日期 must not be before 入职日期", "离职日期不能早于入职日期"),
     "members_range": ("party members must not outnumber the members", "党员人数不能多于委员人数"),
+    "amounts_valid": ("实收 must not exceed 应收", "实收物业费不能多于应收物业费"),
+    "entered_within": ("entered must not exceed the known count", "已录入数不能多于实有数"),
 }
 UNITS = {
     "city": ("city", "城市"),
