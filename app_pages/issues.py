@@ -11,6 +11,7 @@ from dashboard.widgets import (
     card,
     child_table,
     empty_state,
+    kpi,
     page_buttons,
     page_cursor,
     ranked,
@@ -208,3 +209,16 @@ with guarded():
             "overdue_table",
         )
     page_buttons(pager, overdue, OVERDUE_PAGE, ("due_at", "order_no"))
+    st.subheader(t("questions"))
+    asked = data.questions(scope, period)
+    if not empty_state(asked, "no_questions"):
+        totals = asked[["questions", "questions_resolved", "answering", "collected"]].sum()
+        c = st.columns(4)
+        kpi(c[0], "questions", totals["questions"])
+        card(c[1], "question_resolution_rate", totals, level=level)
+        kpi(c[2], "answering", totals["answering"])
+        kpi(c[3], "collected", totals["collected"])
+        st.plotly_chart(
+            charts.ranking_bar(asked.head(10), "topic", "questions", title=t("question_topics"), whole=True),
+            width="stretch",
+        )

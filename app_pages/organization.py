@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
-from dashboard.widgets import card, child_table, empty_state, kpi
+from dashboard.widgets import card, child_table, empty_state, kpi, table
 
 LEVEL_LABEL = {
     "street_committee": "street_committees",
@@ -17,7 +17,7 @@ LEVEL_LABEL = {
 
 with guarded():
     state = filters.current()
-    filters.header("organization", state)
+    period, _ = filters.header("organization", state)
     scope = state.scope
     orgs = data.party_org_counts(scope)
     if not empty_state(orgs):
@@ -109,4 +109,22 @@ with guarded():
                 mode="group",
             ),
             width="stretch",
+        )
+    st.subheader(t("projects"))
+    projects = data.projects(scope, period)
+    if not empty_state(projects, "no_projects"):
+        totals = projects[["projects", "projects_done", "in_progress", "planned"]].sum()
+        c = st.columns(4)
+        kpi(c[0], "projects", totals["projects"])
+        card(c[1], "project_completion_rate", totals, level=level)
+        for col, row in zip(c[2:], projects.itertuples()):
+            kpi(col, f"projects_{row.kind}", row.projects)
+        latest = data.recent_projects(scope)
+        table(
+            latest.assign(
+                kind=[t(f"project_{k}") for k in latest["kind"]], status=[t(f"status_{s}") for s in latest["status"]]
+            ),
+            ["name", "kind", "partner", "community", "status", "started_on", "finished_on"],
+            "projects",
+            "projects_table",
         )

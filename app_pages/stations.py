@@ -72,3 +72,12 @@ with guarded():
             "stations",
             "stations_table",
         )
+    st.subheader(t("service_items"))
+    items = data.service_items(scope)
+    if not empty_state(items, "no_service_items"):
+        c = st.columns(3)
+        kpi(c[0], "service_items_distinct", items["items"].sum())  # an item belongs to one category
+        kpi(c[1], "service_offers", items["offers"].sum())
+        kpi(c[2], "service_offers_at_station", items["at_station"].sum())
+        items["label"] = [t(f"svc_{k}") for k in items["category"]]
+        st.plotly_chart(charts.donut(items, "label", "offers", t("service_items_by_category")), width="stretch")

@@ -1,5 +1,7 @@
-"""Reads of the practices of migration 0019: property fees, the registry, responsibility zones, policy notices and
-governance-unit history. Each returns counts; the rates come from the catalogue (``indicators.derive``)."""
+"""Reads of the practices of migrations 0019 and 0020: property fees, the registry, responsibility zones, policy
+notices, governance-unit history, projects, service items and residents' questions. Each returns counts; the rates
+come from the catalogue (``indicators.derive``). These tables record places down to the community: a grid's scope
+reads nothing of them."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ import sqlalchemy as sa
 from data_access import indicators
 from data_access.queries import _child_key, _read
 from data_access.schema import CURRENT, NOTICE_LEVELS
-from data_access.scope import Scope
+from data_access.scope import Period, Scope
 
 
 def fee_years(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Property fees per year: compounds, fees_billed, fees_collected (万元) and the collection rate."""
-    w, p = scope.where()
+    w, p = scope.where(finest="community")
     df = _read(
         engine,
         f"""SELECT year, count(*) AS compounds, sum(billed)::float / 1e4 AS fees_billed,
@@ -29,7 +31,7 @@ def fee_takeovers(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Compounds a company with a party branch (红色物业) took over: their fees the year before and the first
     year after. One row per side (``side``: before / after) with compounds, fees_billed, fees_collected (万元)
     and the collection rate."""
-    w, p = scope.where("f")
+    w, p = scope.where("f", finest="community")
     df = _read(
         engine,
         f"""WITH taken AS (
@@ -53,7 +55,7 @@ def fee_takeovers(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
 def registry_and_zones(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Per child unit of the scope: houses and people known and entered (registry_total, registry_entered),
     responsibility zones, the households in them and in the compounds, with the entry rate and zone coverage."""
-    w, p = scope.where()
+    w, p = scope.where(finest="community")
     child = _child_key(scope, finest="community")
     df = _read(
         engine,
@@ -81,7 +83,7 @@ def _reform_day(engine: sa.Engine, scope: Scope):
 def notice_delivery(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Delivery of policy notices by level, before and after the last reform of the scope's micro-grids (when
     there was one): notices, deliveries, delivery_hours (their sum) and the mean delivery time."""
-    w, p = scope.where("d")
+    w, p = scope.where("d", finest="community")
     day = _reform_day(engine, scope)
     side = "CASE WHEN n.sent_at < :day THEN 'before' ELSE 'after' END" if day is not None else "'all'"
     df = _read(
@@ -128,3 +130,63 @@ def layouts(engine: sa.Engine, scope: Scope, at, level: str = "micro_grid") -> p
     df["unit_months"] = df["units"] * ((end - start).dt.days / 30.4375).clip(lower=0)
     df["coverage_change"] = indicators.change_percent(df["unit_area"], df["unit_area"].shift(-1)).to_numpy()
     return indicators.derive(df.drop(columns="first_issue"), ["unit_mean_area", "issues_per_unit_month"])
+
+
+def projects(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Projects started in the period by kind (joint / co_creation): projects, projects_done, in progress,
+    planned, partner units, with the completion rate."""
+    w, p = scope.where(finest="community")
+    pw, pp = period.where("started_on")
+    df = _read(
+        engine,
+        f"""SELECT kind, count(*) AS projects, count(*) FILTER (WHERE status = 'done') AS projects_done,
+                   count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
+                   count(*) FILTER (WHERE status = 'planned') AS planned,
+                   count(DISTINCT partner_unit_id) AS partners
+            FROM joint_project WHERE {w} AND {pw} GROUP BY kind ORDER BY kind DESC""",
+        {**p, **pp},
+    )
+    return indicators.derive(df, ["project_completion_rate"])
+
+
+def recent_projects(engine: sa.Engine, scope: Scope, limit: int = 200) -> pd.DataFrame:
+    """The scope's latest projects: code, name, kind, partner (its name), community, status, started, finished."""
+    w, p = scope.where("j", finest="community")
+    return _read(
+        engine,
+        f"""SELECT j.code, j.name, j.kind, u.name AS partner, c.name AS community, j.status, j.started_on,
+                   j.finished_on
+            FROM joint_project j JOIN community c ON c.code = j.community_code
+            LEFT JOIN partner_unit u ON u.id = j.partner_unit_id
+            WHERE {w} ORDER BY j.started_on DESC, j.code LIMIT :n""",
+        {**p, "n": limit},
+    )
+
+
+def service_items(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Service items residents can have done nearby, by category: items (distinct names), offers (community ×
+    item), communities offering, and offers at a station."""
+    w, p = scope.where(finest="community")
+    return _read(
+        engine,
+        f"""SELECT category, count(DISTINCT name) AS items, count(*) AS offers,
+                   count(DISTINCT community_code) AS communities, count(station_id) AS at_station
+            FROM service_item WHERE {w} GROUP BY category ORDER BY offers DESC""",
+        p,
+    )
+
+
+def questions(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
+    """Residents' questions raised in the period by topic, most raised first: questions, questions_resolved,
+    answering, collected (not yet answered), with the resolution rate."""
+    w, p = scope.where(finest="community")
+    pw, pp = period.where("raised_on")
+    df = _read(
+        engine,
+        f"""SELECT topic, count(*) AS questions, count(*) FILTER (WHERE status = 'resolved') AS questions_resolved,
+                   count(*) FILTER (WHERE status = 'answering') AS answering,
+                   count(*) FILTER (WHERE status = 'collected') AS collected
+            FROM resident_question WHERE {w} AND {pw} GROUP BY topic ORDER BY questions DESC, topic""",
+        {**p, **pp},
+    )
+    return indicators.derive(df, ["question_resolution_rate"])

@@ -740,6 +740,70 @@ notice_delivery = sa.Table(  # when a notice reached each unit of each level (ho
     sa.Index(None, "district_code", "level"),
 )
 
+# Projects, service items and residents' questions (0020).
+PROJECT_KINDS = ("joint", "co_creation")  # 共建项目 (with a partner unit) / 共同缔造实事项目
+PROJECT_STATUSES = ("planned", "in_progress", "done")
+SERVICE_CATEGORIES = ("social_security", "civil_affairs", "health", "housing", "employment", "elderly", "other")
+QUESTION_CHANNELS = ("door_to_door", "meeting", "online", "hotline")
+QUESTION_STATUSES = ("collected", "answering", "resolved")
+
+joint_project = sa.Table(  # 共建项目清单 / 共同缔造实事项目
+    "joint_project",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("partner_unit_id", sa.Integer, sa.ForeignKey("partner_unit.id")),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("started_on", sa.Date, nullable=False),
+    sa.Column("finished_on", sa.Date),
+    *_area_codes(),
+    _enum("kind", PROJECT_KINDS),
+    _enum("status", PROJECT_STATUSES),
+    sa.CheckConstraint(
+        "(status = 'done') = (finished_on IS NOT NULL) AND (finished_on IS NULL OR finished_on >= started_on)",
+        name="finished_when_done",
+    ),
+    sa.Index(None, "district_code", "started_on"),
+    sa.Index(None, "community_code"),
+)
+
+service_item = sa.Table(  # 居民可就近办理服务事项: what a community's residents can have done nearby
+    "service_item",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("station_id", sa.Integer, sa.ForeignKey("service_station.id")),  # where (NULL: the community office)
+    sa.Column("since", sa.Date, nullable=False),
+    *_area_codes(),
+    _enum("category", SERVICE_CATEGORIES),
+    sa.UniqueConstraint("community_code", "name"),
+    sa.Index(None, "district_code"),
+)
+
+resident_question = sa.Table(  # 征集群众关心问题: a question residents raised, and how it was handled
+    "resident_question",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False, unique=True),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("channel", sa.String(14), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("raised_on", sa.Date, nullable=False),
+    sa.Column("answered_on", sa.Date),
+    *_area_codes(),
+    _enum("channel", QUESTION_CHANNELS),
+    _enum("status", QUESTION_STATUSES),
+    sa.CheckConstraint(
+        "(status = 'collected') = (answered_on IS NULL) AND (answered_on IS NULL OR answered_on >= raised_on)",
+        name="answered_when_handled",
+    ),
+    sa.Index(None, "district_code", "raised_on"),
+    sa.Index(None, "community_code"),
+)
+
 layer_source = sa.Table(  # the source CRS and provenance of every loaded layer
     "layer_source",
     metadata,

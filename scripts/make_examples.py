@@ -11,7 +11,8 @@ file nests in the one before; the formats, encodings and CRSs vary on purpose, o
     compounds.geojson        GeoJSON in GCJ-02 (load with --crs GCJ-02)
 
 Tables: property-companies.csv (UTF-8 with BOM), grid-workers.xlsx (Excel), volunteers.csv (GBK),
-activities.csv (UTF-8), owners-committees.csv, property-fees.csv, housing-registry.csv, party-orgs.csv (GB18030).
+activities.csv (UTF-8), owners-committees.csv, property-fees.csv, housing-registry.csv, partner-units.csv,
+projects.csv, service-items.csv, questions.csv, party-orgs.csv (GB18030).
 
 Run: .venv/bin/python scripts/make_examples.py
 """
@@ -281,6 +282,80 @@ def main() -> None:
                 "已录入房屋(套)": 610,
                 "已录入人口(人)": 1200,
                 "更新日期": "2026-11-28",
+            },
+        ],
+    )
+    csv(
+        "partner-units.csv",
+        [
+            {"单位名称": "江岸区税务局党委", "社区代码": "420102001001", "区代码": "", "结对日期": "2023-03-01"},
+            {"单位名称": "武汉市第六医院党委", "社区代码": "", "区代码": "420102", "结对日期": "2022-09-15"},
+        ],
+    )
+    csv(
+        "projects.csv",
+        [
+            {
+                "项目编号": "JA-J-001",
+                "项目名称": "大智路老旧小区加装电梯",
+                "项目类型": "结对共建",
+                "共建单位": "江岸区税务局党委",
+                "社区代码": "420102001001",
+                "状态": "已完成",
+                "启动日期": "2025-04-01",
+                "完成日期": "2025-10-20",
+            },
+            {
+                "项目编号": "JA-J-002",
+                "项目名称": "百步亭口袋公园",
+                "项目类型": "共同缔造",
+                "共建单位": "",
+                "社区代码": "420102001001",
+                "状态": "实施中",
+                "启动日期": "2026-06-01",
+                "完成日期": "",
+            },
+        ],
+    )
+    csv(
+        "service-items.csv",
+        [
+            {
+                "事项名称": "社保卡申领",
+                "事项类别": "社会保障",
+                "社区代码": "420102001001",
+                "办理阵地编码": "",
+                "开办日期": "2024-01-01",
+            },
+            {
+                "事项名称": "老年人助餐",
+                "事项类别": "养老服务",
+                "社区代码": "420102001001",
+                "办理阵地编码": "",
+                "开办日期": "2024-05-01",
+            },
+        ],
+    )
+    csv(
+        "questions.csv",
+        [
+            {
+                "问题编号": "JA-Q-001",
+                "问题": "停车难",
+                "征集方式": "入户走访",
+                "社区代码": "420102001001",
+                "办理状态": "已解决",
+                "征集日期": "2026-09-02",
+                "答复日期": "2026-09-20",
+            },
+            {
+                "问题编号": "JA-Q-002",
+                "问题": "加装电梯",
+                "征集方式": "议事会",
+                "社区代码": "420102001001",
+                "办理状态": "待答复",
+                "征集日期": "2026-11-28",
+                "答复日期": "",
             },
         ],
     )

@@ -414,6 +414,9 @@ def test_the_practices_in_chromium(app_url, artifacts):
         "practice-zones": ("/organization?scope=210711", "党员责任区与房屋人口信息录入"),
         "practice-notices": ("/organization?scope=510903", "政策传达时效"),
         "practice-layouts": ("/map?scope=510903", "治理单元调整前后"),
+        "practice-projects": ("/organization?scope=420103", "共建项目完成率"),
+        "practice-service-items": ("/stations?scope=420103", "居民就近办理服务事项"),
+        "practice-questions": ("/issues?scope=420103", "群众最关心的问题"),
     }
     with chromium_page() as page:
         for name, (path, text) in views.items():

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -42,6 +43,10 @@ EXAMPLES = [
     ("owners-committees", "owners-committees.csv", []),
     ("property-fees", "property-fees.csv", []),
     ("housing-registry", "housing-registry.csv", []),
+    ("partner-units", "partner-units.csv", []),
+    ("projects", "projects.csv", []),
+    ("service-items", "service-items.csv", []),
+    ("questions", "questions.csv", []),
     ("party-orgs", "party-orgs.csv", []),
     ("grid-workers", "grid-workers.xlsx", []),
     ("volunteers", "volunteers.csv", []),
@@ -111,6 +116,24 @@ def test_examples_load_in_order_and_derive_their_keys(loaded):
     assert one(engine, "SELECT company_id FROM property_fee WHERE compound_code = 'JA-XQ-0002'").company_id is None
     reg = one(engine, "SELECT people_entered, community_code FROM housing_registry WHERE compound_code = 'JA-XQ-0002'")
     assert reg == (1200, "420102001001")
+    project = one(
+        engine,
+        "SELECT u.name, u.community_code, j.status, j.finished_on FROM joint_project j "
+        "JOIN partner_unit u ON u.id = j.partner_unit_id WHERE j.code = 'JA-J-001'",
+    )
+    assert project == ("江岸区税务局党委", "420102001001", "done", date(2025, 10, 20))
+    hospital = one(
+        engine, "SELECT community_code FROM partner_unit WHERE name = '武汉市第六医院党委' AND district_code = '420102'"
+    )
+    assert hospital.community_code is None  # a district's partner, no community
+    item = one(
+        engine,
+        "SELECT category, district_code FROM service_item "
+        "WHERE name = '老年人助餐' AND community_code = '420102001001'",
+    )
+    assert item == ("elderly", "420102")
+    q = one(engine, "SELECT status, answered_on, street_code FROM resident_question WHERE code = 'JA-Q-002'")
+    assert q == ("collected", None, "420102001")
     branch = one(
         engine,
         "SELECT b.branch_kind, b.community_code, p.code AS parent, pp.code AS grandparent FROM party_org b "
@@ -382,6 +405,20 @@ TABLE_CASES = {
     "housing-registry": (
         "小区编码,实有房屋(套),实有人口(人),已录入房屋(套),已录入人口(人),更新日期\nJA-XQ-0001,10,30,11,30,2026-11-30\n",
         "more entered than known (10)",
+    ),
+    "partner-units": ("单位名称,区代码\n某单位,420199\n", "unknown district code"),
+    "projects": (
+        "项目编号,项目名称,项目类型,共建单位,社区代码,状态,启动日期\n"
+        "BAD-J,某项目,结对共建,没有这个单位,420102001001,实施中,2026-01-01\n",
+        "no partner unit of this name in the district",
+    ),
+    "service-items": (
+        "事项名称,事项类别,社区代码,办理阵地编码,开办日期\n某事项,其他,420102001001,NO-STATION,2026-01-01\n",
+        "unknown station code",
+    ),
+    "questions": (
+        "问题编号,问题,征集方式,社区代码,办理状态,征集日期\nBAD-Q,停车难,线上,420102001001,已解决,2026-11-01\n",
+        "答复日期 is given exactly when the question is answered or resolved",
     ),
     "property-companies": (
         "统一社会信用代码,企业名称,区代码\n91420199MA0000000X,某物业,420199\n",

@@ -99,3 +99,32 @@ def test_the_practice_tables_are_read_within_the_area_only():
         assert conn.execute(sa.text("SELECT count(*) FROM notice_delivery")).scalar() > 0
         assert conn.execute(sa.text("DELETE FROM policy_notice")).rowcount == 0  # a reader deletes nothing
         conn.rollback()
+
+
+def test_projects_service_items_and_questions_on_their_pages(engine, last_12_months):
+    a, b = last_12_months
+    at = run("organization", scope=JIANGHAN)
+    assert not at.exception and not at.error
+    started = "district_code = :d AND started_on >= :a AND started_on < :b"
+    assert metric(at, "共建项目") == _scalar(
+        engine, f"SELECT count(*) FROM joint_project WHERE {started}", d=JIANGHAN, a=a, b=b
+    )
+    done = _scalar(
+        engine,
+        f"SELECT 100.0 * count(*) FILTER (WHERE status = 'done') / count(*) FROM joint_project WHERE {started}",
+        d=JIANGHAN,
+        a=a,
+        b=b,
+    )
+    assert _metric_text(at, "共建项目完成率") == f"{float(done):.1f}%"
+    listing = next(df.value for df in at.dataframe if "共建单位" in df.value.columns)
+    assert listing["启动日期"].is_monotonic_decreasing  # the latest first
+    at = run("stations", scope=JIANGHAN)
+    assert not at.exception and not at.error
+    distinct = _scalar(engine, "SELECT count(DISTINCT name) FROM service_item WHERE district_code = :d", d=JIANGHAN)
+    assert metric(at, "服务事项(项)") == distinct
+    at = run("issues", scope=JIANGHAN)
+    assert not at.exception and not at.error
+    raised = "district_code = :d AND raised_on >= :a AND raised_on < :b"
+    n = _scalar(engine, f"SELECT count(*) FROM resident_question WHERE {raised}", d=JIANGHAN, a=a, b=b)
+    assert metric(at, "征集群众关心问题") == n > 0

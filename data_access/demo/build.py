@@ -148,6 +148,9 @@ class DistrictBuilder:
         self._workers()
         self._volunteers()
         self.t.add("responsibility_zone", practices.responsibility_zones(self, self.volunteers), with_ids=True)
+        self.t.add("joint_project", practices.projects(self, self.partners), with_ids=True)
+        self.t.add("service_item", practices.service_items(self, self.stations), with_ids=True)
+        self.t.add("resident_question", practices.resident_questions(self), with_ids=True)
         self._issues()
         if "notices" in self.spec:
             n = self.spec["notices"]["per_year"] * self.spec["notices"]["years"]
@@ -506,7 +509,7 @@ class DistrictBuilder:
         )
         self.t.add("party_org", centers, with_ids=True, code_prefix="P")
         n_partner = t.get("partner_units", int(len(cm) * 0.8))
-        self.t.add(
+        self.partners = self.t.add(
             "partner_unit",
             pd.DataFrame(
                 {
@@ -516,6 +519,7 @@ class DistrictBuilder:
                     "paired_on": self.dates(n_partner, date(2018, 1, 1)),
                 }
             ),
+            with_ids=True,
         )
 
     # -- service stations ------------------------------------------------------------------------
@@ -583,6 +587,7 @@ class DistrictBuilder:
             st["construction"] = rng.choice(list(schema.CONSTRUCTION_KINDS), n, p=[0.3, 0.3, 0.2, 0.2])
         st["services"] = "议事协商;代办服务;志愿服务;文体活动"
         st = self.t.add("service_station", st, with_ids=True)
+        self.stations = st
         self.points_stores = st.loc[st["type"] == "points_store", "id"].to_numpy()
 
     def _grid_of(self, lon, lat) -> np.ndarray:
@@ -866,6 +871,21 @@ class DistrictBuilder:
         self.t.add("issue", df)
 
 
+# Tables whose ids the generator numbers (Tables.add with_ids): their sequences follow after a load, and a megacity
+# build numbers on from the store's highest.
+ID_TABLES = (
+    "property_company",
+    "party_org",
+    "partner_unit",
+    "service_station",
+    "volunteer_team",
+    "volunteer",
+    "responsibility_zone",
+    "joint_project",
+    "service_item",
+    "resident_question",
+    "policy_notice",
+)
 LOAD_ORDER = [
     "city",
     "district",
@@ -888,6 +908,9 @@ LOAD_ORDER = [
     "volunteer",
     "in_service_registration",
     "responsibility_zone",
+    "joint_project",
+    "service_item",
+    "resident_question",
     "volunteer_activity",
     "point_redemption",
     "issue_category",
@@ -977,18 +1000,10 @@ def write(engine: sa.Engine, tables: Tables) -> dict[str, int]:
                 if col.name in df and isinstance(col.type, sa.Integer) and df[col.name].dtype.kind in "fO":
                     df[col.name] = pd.to_numeric(df[col.name]).astype("Int64")
             counts[name] = copy_dataframe(conn, name, df)
-        for name, col in (
-            ("property_company", "id"),
-            ("party_org", "id"),
-            ("service_station", "id"),
-            ("volunteer_team", "id"),
-            ("volunteer", "id"),
-            ("responsibility_zone", "id"),
-            ("policy_notice", "id"),
-        ):
+        for name in ID_TABLES:
             conn.execute(
                 sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', '{col}'), COALESCE(MAX({col}), 0) + 1, false) "
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE(MAX(id), 0) + 1, false) "
                     f"FROM {name}"
                 )
             )

@@ -259,3 +259,145 @@ def reform_date(b) -> date | None:
     """The day the district's reform took effect (its spec: days before the as-of date), or None."""
     reform = b.spec.get("reform")
     return None if reform is None else b.as_of - timedelta(days=reform["days_before"])
+
+
+PROJECT_WORKS = (
+    "加装电梯",
+    "老旧小区微改造",
+    "口袋公园建设",
+    "社区食堂",
+    "新能源车充电桩",
+    "停车位改造",
+    "适老化改造",
+    "路灯维修",
+    "垃圾分类亭",
+    "文化长廊",
+    "儿童游乐场",
+    "雨污分流",
+    "屋面防水",
+    "健身步道",
+    "便民菜店",
+    "共享工具屋",
+)
+SERVICE_CATALOGUE = {
+    "social_security": ("社保卡申领", "养老保险参保登记", "医保参保登记", "灵活就业社保缴费", "退休人员资格认证"),
+    "civil_affairs": ("高龄津贴申请", "最低生活保障申请受理", "残疾人证办理", "临时救助申请", "婚姻登记预约"),
+    "health": ("家庭医生签约", "慢性病随访", "预防接种预约", "居民健康档案查询", "母子健康手册办理"),
+    "housing": ("公共租赁住房申请", "住房公积金查询", "加装电梯申请", "物业维修资金查询", "房屋安全鉴定申请"),
+    "employment": ("就业登记", "失业登记", "职业技能培训报名", "创业担保贷款申请", "公益性岗位申请"),
+    "elderly": ("老年人助餐", "居家养老上门服务", "老年人优待证办理", "长期护理保险申请", "适老化改造申请"),
+    "other": ("居住证办理", "法律咨询", "人民调解申请", "开具居住证明", "流动人口登记", "志愿服务证明"),
+}
+QUESTION_TOPICS = (
+    "停车难",
+    "加装电梯",
+    "噪音扰民",
+    "垃圾清运",
+    "路灯不亮",
+    "下水道堵塞",
+    "小区绿化",
+    "物业服务",
+    "老年人助餐",
+    "电动车充电",
+    "外墙脱落",
+    "违章搭建",
+    "宠物管理",
+    "健身设施",
+    "房屋漏水",
+    "消防通道占用",
+    "快递收发",
+    "农贸市场",
+    "子女入学",
+    "公交线路",
+    "高空抛物",
+    "油烟扰民",
+    "二次供水",
+    "道路破损",
+)
+
+
+def projects(b, partners: pd.DataFrame) -> pd.DataFrame:
+    """共建项目 with partner units and 共同缔造实事项目 with residents: about one of each per community a year."""
+    rng, cm = _rng(b, 6), b.communities
+    start = b.as_of - timedelta(days=3 * 365)
+    n = rng.poisson(2.2 * len(cm) * 3)
+    comm = rng.choice(cm["code"].to_numpy(), n)
+    kind = np.where(rng.random(n) < 0.6, "joint", "co_creation")
+    started = _days(rng, n, start, b.as_of)
+    age = (np.datetime64(b.as_of) - started).astype(int)
+    duration = rng.gamma(2.5, 60, n).astype(int)
+    done = duration < age
+    status = np.where(done, "done", np.where(rng.random(n) < 0.8, "in_progress", "planned"))
+    by_comm = partners.groupby("community_code")["id"].apply(np.asarray)
+    partner = [
+        rng.choice(by_comm[c])
+        if k == "joint" and c in by_comm.index
+        else (rng.choice(partners["id"]) if k == "joint" else None)
+        for c, k in zip(comm, kind)
+    ]
+    names = dict(zip(cm["code"], cm["name"]))
+    works = rng.choice(PROJECT_WORKS, n)
+    return pd.DataFrame(
+        {
+            "code": [f"J{b.code}{i:06d}" for i in range(1, n + 1)],
+            "name": [f"{names[c]}{w}" for c, w in zip(comm, works)],
+            "kind": kind,
+            "partner_unit_id": pd.array(partner, dtype="Int64"),
+            "status": status,
+            "started_on": started,
+            "finished_on": np.where(done, started + duration.astype("timedelta64[D]"), np.datetime64("NaT")),
+            "community_code": comm,
+            "street_code": pd.Series(comm).str[:9],
+            "district_code": b.code,
+        }
+    )
+
+
+def service_items(b, stations: pd.DataFrame) -> pd.DataFrame:
+    """Each community's list of items residents can have done nearby: 15–30 of the catalogue, each at a station
+    of the community (when it has one) or at the community office."""
+    rng, cm = _rng(b, 7), b.communities
+    catalogue = [(name, cat) for cat, names in SERVICE_CATALOGUE.items() for name in names]
+    at = stations.groupby("community_code")["id"].apply(np.asarray)
+    rows = []
+    for code in cm["code"]:
+        k = int(rng.integers(15, 31))
+        for i in rng.choice(len(catalogue), k, replace=False):
+            here = at.get(code)
+            rows.append(
+                (code, *catalogue[i], int(rng.choice(here)) if here is not None and rng.random() < 0.7 else None)
+            )
+    df = pd.DataFrame(rows, columns=["community_code", "name", "category", "station_id"])
+    df["station_id"] = df["station_id"].astype("Int64")
+    df["since"] = _days(rng, len(df), date(2019, 1, 1), b.as_of)
+    df["street_code"] = df["community_code"].str[:9]
+    df["district_code"] = b.code
+    return df
+
+
+def resident_questions(b) -> pd.DataFrame:
+    """Questions residents raised over two years (about one a month per community), a few topics far more often
+    than the rest; most answered or resolved within weeks."""
+    rng, cm = _rng(b, 8), b.communities
+    start = b.as_of - timedelta(days=2 * 365)
+    n = rng.poisson(len(cm) * 24 * b.spec.get("question_rate", 0.5))
+    weights = 1 / np.arange(1, len(QUESTION_TOPICS) + 1) ** 1.1
+    comm = rng.choice(cm["code"].to_numpy(), n)
+    raised = _days(rng, n, start, b.as_of)
+    wait = rng.gamma(1.5, 12, n).astype(int)
+    answered = raised + wait.astype("timedelta64[D]")
+    open_ = answered > np.datetime64(b.as_of)
+    status = np.where(open_, "collected", np.where(rng.random(n) < 0.78, "resolved", "answering"))
+    return pd.DataFrame(
+        {
+            "code": [f"Q{b.code}{i:06d}" for i in range(1, n + 1)],
+            "topic": rng.choice(QUESTION_TOPICS, n, p=weights / weights.sum()),
+            "channel": rng.choice(["door_to_door", "meeting", "online", "hotline"], n, p=[0.4, 0.25, 0.25, 0.1]),
+            "status": status,
+            "raised_on": raised,
+            "answered_on": np.where(open_, np.datetime64("NaT"), answered),
+            "community_code": comm,
+            "street_code": pd.Series(comm).str[:9],
+            "district_code": b.code,
+        }
+    )

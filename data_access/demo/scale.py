@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from data_access.demo.build import (
     DEFAULT_SEED,
+    ID_TABLES,
     DistrictBuilder,
     Tables,
     _geo_frame,
@@ -61,7 +62,7 @@ def scaled_spec(outline: dict, n: int) -> dict:
 
 def _next_ids(conn) -> dict[str, int]:
     out = {}
-    for table in ("property_company", "party_org", "service_station", "volunteer_team", "volunteer"):
+    for table in ID_TABLES:
         out[table] = conn.execute(sa.text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar()
     return out
 

@@ -451,6 +451,82 @@ _add(
         ),
     )
 )
+PROJECT_KINDS = {"结对共建": "joint", "共建项目": "joint", "共同缔造": "co_creation", "共同缔造实事项目": "co_creation"}
+PROJECT_STATUSES = {"计划中": "planned", "实施中": "in_progress", "已完成": "done"}
+SERVICE_CATEGORIES = {
+    "社会保障": "social_security",
+    "民政救助": "civil_affairs",
+    "医疗卫生": "health",
+    "住房物业": "housing",
+    "就业创业": "employment",
+    "养老服务": "elderly",
+    "其他": "other",
+}
+QUESTION_CHANNELS = {"入户走访": "door_to_door", "议事会": "meeting", "线上": "online", "热线": "hotline"}
+QUESTION_STATUSES = {"待答复": "collected", "已答复": "answering", "已解决": "resolved"}
+_add(
+    Kind(
+        "partner-units",
+        "partner_unit",
+        ("district_code", "name"),
+        (
+            Column("name", "单位名称", "text", True, ("共建单位", "结对单位", "unit")),
+            _community(),
+            Column("district_code", "区代码", "code", aliases=("区划代码", "district"), digits=(6, 6)),
+            Column("paired_on", "结对日期", "date", aliases=("paired",)),
+        ),
+    )
+)
+_add(
+    Kind(
+        "projects",
+        "joint_project",
+        ("code",),
+        (
+            Column("code", "项目编号", "text", True, ("编号", "project_code")),
+            Column("name", "项目名称", "text", True, ("名称", "project")),
+            Column("kind", "项目类型", "enum", True, ("类型",), labels=PROJECT_KINDS),
+            Column("partner", "共建单位", "text", aliases=("结对单位", "partner_unit")),
+            _community(True),
+            Column("status", "状态", "enum", True, ("进度",), labels=PROJECT_STATUSES),
+            Column("started_on", "启动日期", "date", True, ("started",)),
+            Column("finished_on", "完成日期", "date", aliases=("finished",)),
+        ),
+        enums={"kind": schema.PROJECT_KINDS, "status": schema.PROJECT_STATUSES},
+    )
+)
+_add(
+    Kind(
+        "service-items",
+        "service_item",
+        ("community_code", "name"),
+        (
+            Column("name", "事项名称", "text", True, ("事项", "item")),
+            Column("category", "事项类别", "enum", True, ("类别",), labels=SERVICE_CATEGORIES),
+            _community(True),
+            Column("station_code", "办理阵地编码", "text", aliases=("阵地编码", "station")),
+            Column("since", "开办日期", "date", True, ("since",)),
+        ),
+        enums={"category": schema.SERVICE_CATEGORIES},
+    )
+)
+_add(
+    Kind(
+        "questions",
+        "resident_question",
+        ("code",),
+        (
+            Column("code", "问题编号", "text", True, ("编号", "question_code")),
+            Column("topic", "问题", "text", True, ("关心问题", "topic")),
+            Column("channel", "征集方式", "enum", True, ("方式",), labels=QUESTION_CHANNELS),
+            _community(True),
+            Column("status", "办理状态", "enum", True, ("状态",), labels=QUESTION_STATUSES),
+            Column("raised_on", "征集日期", "date", True, ("raised",)),
+            Column("answered_on", "答复日期", "date", aliases=("answered",)),
+        ),
+        enums={"channel": schema.QUESTION_CHANNELS, "status": schema.QUESTION_STATUSES},
+    )
+)
 _add(
     Kind(
         "party-orgs",

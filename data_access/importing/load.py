@@ -475,6 +475,48 @@ def _resolve_registry(conn, kind, df, problems):
     _no_more_than(df, problems, "people_entered", "people", "已录入人口(人)", "entered_range")
 
 
+def _resolve_partners(conn, kind, df, problems):
+    """The district from the community when one is given, else the row's 区代码."""
+    given = df["district_code"].copy() if "district_code" in df.columns else None
+    _place(conn, kind, df, problems)
+    if given is not None:
+        df["district_code"] = df["district_code"].where(df["district_code"].notna(), given)
+        unknown = df["district_code"].notna() & ~df["district_code"].isin(_known(conn, "district", df["district_code"]))
+        _flag(problems, df, unknown, "区代码", df["district_code"], "unknown_ref", unit="district")
+    _needs_place(df, problems, "district_code")
+
+
+def _resolve_projects(conn, kind, df, problems):
+    """The place from the community; the partner unit by its name in the district (共建单位)."""
+    _place(conn, kind, df, problems)
+    _needs_place(df, problems)
+    wanted = df[["district_code", "partner"]].dropna()
+    units = pd.read_sql(
+        sa.text("SELECT id, district_code, name FROM partner_unit WHERE name = ANY(:n)"),
+        conn,
+        params={"n": sorted(set(wanted["partner"]))},
+    )
+    ids = units.set_index(["district_code", "name"])["id"]
+    keys = list(zip(df["district_code"], df["partner"]))
+    df["partner_unit_id"] = pd.array([ids.get(k) for k in keys], dtype="Int64")
+    unknown = df["partner"].notna() & df["district_code"].notna() & df["partner_unit_id"].isna()
+    _flag(problems, df, unknown, "共建单位", df["partner"], "unknown_partner")
+
+
+def _resolve_items(conn, kind, df, problems):
+    _place(conn, kind, df, problems)
+    _needs_place(df, problems)
+    stations = _ids(conn, "service_station", df["station_code"])
+    unknown = df["station_code"].notna() & ~df["station_code"].isin(stations.index)
+    _flag(problems, df, unknown, "办理阵地编码", df["station_code"], "unknown_ref", unit="station")
+    df["station_id"] = df["station_code"].map(stations["id"]).astype("Int64")
+
+
+def _resolve_questions(conn, kind, df, problems):
+    _place(conn, kind, df, problems)
+    _needs_place(df, problems)
+
+
 def _resolve_committees(conn, kind, df, problems):
     _compound_places(conn, df, problems)
     df["kind"] = df["kind"].fillna("owners_committee")
@@ -627,6 +669,10 @@ RESOLVE = {
     "owners-committees": _resolve_committees,
     "property-fees": _resolve_fees,
     "housing-registry": _resolve_registry,
+    "partner-units": _resolve_partners,
+    "projects": _resolve_projects,
+    "service-items": _resolve_items,
+    "questions": _resolve_questions,
     "party-orgs": _resolve_party_orgs,
     "compounds": _resolve_compounds,
 }
@@ -687,6 +733,8 @@ RULE_COLUMNS = {
     "members_range": "party_members",
     "amounts_valid": "collected",
     "entered_within": "houses_entered",
+    "finished_when_done": "finished_on",
+    "answered_when_handled": "answered_on",
     "hours_range": "hours",
     "lonlat_range": "lon",
 }

@@ -71,6 +71,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "members_range": ("more party members than members ({members})", "党员人数多于委员人数（{members}）"),
     "collected_range": ("more collected than billed ({whole})", "实收多于应收（{whole}）"),
     "entered_range": ("more entered than known ({whole})", "已录入数多于实有数（{whole}）"),
+    "unknown_partner": ("no partner unit of this name in the district", "该区没有此名称的共建单位"),
     "branch_kind": ("支部类型 is required for a 党支部 and only for it", "只有党支部须填写支部类型"),
     "level_place": ("this level of organisation needs {what}", "该层级的党组织须填写{what}"),
     "dates_order": ("earlier than 入职日期 ({joined})", "早于入职日期（{joined}）"),
@@ -226,6 +227,14 @@ RULES = {
     "members_range": ("party members must not outnumber the members", "党员人数不能多于委员人数"),
     "amounts_valid": ("实收 must not exceed 应收", "实收物业费不能多于应收物业费"),
     "entered_within": ("entered must not exceed the known count", "已录入数不能多于实有数"),
+    "finished_when_done": (
+        "完成日期 is given exactly when the project is 已完成, and not before 启动日期",
+        "已完成的项目须填写完成日期（且不早于启动日期），其他状态不填",
+    ),
+    "answered_when_handled": (
+        "答复日期 is given exactly when the question is answered or resolved, and not before 征集日期",
+        "已答复、已解决的问题须填写答复日期（且不早于征集日期），待答复的不填",
+    ),
 }
 UNITS = {
     "city": ("city", "城市"),
@@ -240,6 +249,7 @@ UNITS = {
     "worker": ("grid worker", "网格员"),
     "volunteer": ("volunteer", "志愿者"),
     "company": ("property company", "物业企业"),
+    "station": ("station", "服务阵地"),
     "party_org": ("party organisation", "党组织"),
     "category": ("level-3 category", "三级事件分类"),
 }
