@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,6 +22,12 @@ def _require(df: pd.DataFrame, columns) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"missing columns {missing}; have {list(df.columns)}")
+
+
+def _text(values) -> list:
+    """Labels from the data (a unit's or an imported topic's name) as plotly shows them: its text may carry
+    markup (<b>, <a href>), so < > & are written as entities, which it shows as the characters."""
+    return [html.escape(v, quote=False) if isinstance(v, str) else v for v in values]
 
 
 def _style(fig: go.Figure, title: str | None) -> go.Figure:
@@ -131,7 +139,7 @@ def ranking_bar(
     fig = go.Figure(
         go.Bar(
             x=d[value],
-            y=d[name],
+            y=_text(d[name]),
             orientation="h",
             marker_color=colours,
             customdata=d[code] if code else None,
@@ -154,7 +162,7 @@ def funnel(df: pd.DataFrame, stage: str, count: str, title: str | None = None) -
 
 def donut(df: pd.DataFrame, names: str, values: str, title: str | None = None) -> go.Figure:
     _require(df, [names, values])
-    fig = go.Figure(go.Pie(labels=df[names], values=df[values], hole=0.5, sort=False))
+    fig = go.Figure(go.Pie(labels=_text(df[names]), values=df[values], hole=0.5, sort=False))
     return _style(fig, title)
 
 

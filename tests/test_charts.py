@@ -46,6 +46,17 @@ def test_ranking_bar_sorts_and_colours_by_rag():
     assert list(bar.customdata) == ["2", "3", "1"]
 
 
+def test_names_from_the_data_reach_plotly_as_text_not_markup():
+    """An imported name is shown as written: plotly reads <b> and <a href> in labels, and shows entities as the
+    characters."""
+    df = pd.DataFrame({"name": ['<a href="https://x.example">停车</a>', "A&B"], "n": [2, 1]})
+    assert list(charts.ranking_bar(df, "name", "n").data[0].y) == [
+        "A&amp;B",
+        '&lt;a href="https://x.example"&gt;停车&lt;/a&gt;',
+    ]
+    assert list(charts.donut(df, "name", "n").data[0].labels)[1] == "A&amp;B"
+
+
 def test_funnel_and_donut():
     df = pd.DataFrame({"stage": ["上报", "受理", "结案"], "count": [100, 95, 90]})
     assert isinstance(charts.funnel(df, "stage", "count").data[0], go.Funnel)
