@@ -507,3 +507,28 @@ def test_summaries_after_every_kind_loaded_equal_a_full_rebuild(loaded):
     rebuilt = _tables(loaded)
     for table in summary.TABLES:
         pd.testing.assert_frame_equal(incremental[table], rebuilt[table], check_dtype=False)
+
+
+def test_a_re_division_keeps_the_old_micro_grid_and_refuses_two_current_layouts(loaded, tmp_path):
+    """停用日期 ends a micro-grid and 启用日期 starts the one drawn over it: no overlap between layouts of different
+    times; a unit without dates over a current one is refused; dates in the wrong order are refused."""
+    old = one(loaded, "SELECT code, name, households, geom FROM micro_grid WHERE code = '42010200100100101'")
+    shape_ = mapping(shapely.from_wkb(bytes(old.geom)))
+    ended = {"微网格代码": old.code, "名称": old.name, "户数": old.households, "停用日期": "2026-06-30"}
+    new = {"微网格代码": "42010200100100199", "名称": "重新划分的微网格", "户数": 180, "启用日期": "2026-06-30"}
+    report = import_file(loaded, "micro-grids", _geojson(tmp_path, [ended, new], [shape_, shape_]))
+    assert report.loaded, [p.line() for p in report.problems]
+    rows = {r.code: (r.valid_from, r.valid_to) for r in _all(loaded, "micro_grid WHERE code LIKE '420102001001001%'")}
+    assert rows[old.code] == (None, date(2026, 6, 30)) and rows[new["微网格代码"]] == (date(2026, 6, 30), None)
+    again = {"微网格代码": "42010200100100198", "名称": "又一个", "户数": 1}
+    report = import_file(loaded, "micro-grids", _geojson(tmp_path, [again], [shape_], name="again.geojson"))
+    lines = [p.line() for p in report.problems]
+    assert not report.loaded and any("overlaps micro-grid 42010200100100199" in line for line in lines), lines
+    backwards = {**again, "启用日期": "2026-07-01", "停用日期": "2026-01-01"}
+    out = cli("micro-grids", str(_geojson(tmp_path, [backwards], [shape_], name="backwards.geojson")))
+    assert out.returncode == 1 and "停用日期 must be after 启用日期" in out.stderr, out.stderr
+
+
+def _all(engine, table_where: str):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(f"SELECT code, valid_from, valid_to FROM {table_where}")).all()

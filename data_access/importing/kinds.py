@@ -219,7 +219,12 @@ _add(
         enums={"kind": schema.COMMUNITY_KINDS},
     )
 )
-_add(Kind("grids", "grid", ("code",), (_unit_code((15, 15), "网格代码"), _NAME), layer=True))
+# A layout's period (a re-division keeps the old units): 停用日期 ends a unit, 启用日期 starts its successor.
+_VALIDITY = (
+    Column("valid_from", "启用日期", "date", aliases=("valid_from",)),
+    Column("valid_to", "停用日期", "date", aliases=("valid_to",)),
+)
+_add(Kind("grids", "grid", ("code",), (_unit_code((15, 15), "网格代码"), _NAME, *_VALIDITY), layer=True))
 _add(
     Kind(
         "micro-grids",
@@ -229,6 +234,7 @@ _add(
             _unit_code((17, 20), "微网格代码"),
             _NAME,
             Column("households", "户数", "int", aliases=("hh",), min=0, max=100_000),
+            *_VALIDITY,
         ),
         layer=True,
     )

@@ -579,6 +579,17 @@ def _outside_parent(df, parents: pd.DataFrame, parent_col: str, unit: str, probl
             )
 
 
+def _periods(stored: pd.DataFrame, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Valid from and to of the stored units then the file's rows, in that order (no date: open-ended)."""
+
+    def days(column: str, default: str) -> np.ndarray:
+        values = [f[column] if column in f.columns else pd.Series(pd.NaT, index=f.index) for f in (stored, rows)]
+        out = pd.to_datetime(pd.concat(values, ignore_index=True)).to_numpy("datetime64[D]")
+        return np.where(np.isnat(out), np.datetime64(default), out)
+
+    return days("valid_from", "0001-01-01"), days("valid_to", "9999-12-31")
+
+
 def _overlaps(conn, level: str, df: pd.DataFrame, problems: list[Problem]) -> None:
     """Report boundaries that overlap another unit of their level, stored (other codes) or in the file.
 
@@ -594,13 +605,21 @@ def _overlaps(conn, level: str, df: pd.DataFrame, problems: list[Problem]) -> No
     if level != "district":
         where += " AND district_code = ANY(:d)"
         params["d"] = sorted({c[:6] for c in codes})
-    stored = _geoms(conn, level, where, params)
+    if level in ("grid", "micro_grid"):  # units with a layout period: only those valid at the same time clash
+        stored = _units(conn, level, params["d"]).drop(index=codes, errors="ignore")
+    else:
+        stored = _geoms(conn, level, where, params)
     others = np.concatenate([stored["g"].to_numpy(), mine]) if len(stored) else mine
     other_codes = np.concatenate([stored.index.to_numpy(), codes]) if len(stored) else codes
     a, b = shapely.STRtree(others).query(mine, predicate="intersects")
     within_file = b - len(stored)
     keep = (within_file < 0) | (within_file > a)  # each pair of the file's own once, and no unit with itself
     a, b = a[keep], b[keep]
+    if "valid_to" in stored.columns or "valid_to" in df.columns:
+        start, end = _periods(stored, df.loc[has])
+        n = len(stored)  # a: the file's rows (after the stored units), b: stored units, then the file's rows
+        same_time = (start[n + a] < end[b]) & (start[b] < end[n + a])  # a replaced layout does not clash
+        a, b = a[same_time], b[same_time]
     if not len(a):
         return
     share = shapely.area(shapely.intersection(mine[a], others[b])) / np.minimum(
@@ -735,6 +754,7 @@ RULE_COLUMNS = {
     "entered_within": "houses_entered",
     "finished_when_done": "finished_on",
     "answered_when_handled": "answered_on",
+    "validity_order": "valid_to",
     "hours_range": "hours",
     "lonlat_range": "lon",
 }

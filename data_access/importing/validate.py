@@ -227,6 +227,7 @@ RULES = {
     "members_range": ("party members must not outnumber the members", "党员人数不能多于委员人数"),
     "amounts_valid": ("实收 must not exceed 应收", "实收物业费不能多于应收物业费"),
     "entered_within": ("entered must not exceed the known count", "已录入数不能多于实有数"),
+    "validity_order": ("停用日期 must be after 启用日期", "停用日期须晚于启用日期"),
     "finished_when_done": (
         "完成日期 is given exactly when the project is 已完成, and not before 启动日期",
         "已完成的项目须填写完成日期（且不早于启动日期），其他状态不填",
