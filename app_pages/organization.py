@@ -92,10 +92,11 @@ with guarded():
     st.subheader(t("notices"))
     nd = data.notice_delivery(scope)
     if not empty_state(nd, "no_notices"):
-        home = nd[nd["level"] == "household"].set_index("side")
-        now = home.loc["after"] if "after" in home.index else home.iloc[0]
+        home = nd[nd["level"] == "household"].set_index("side")  # the time to reach the households
         left, right = st.columns([1, 3])
-        card(left, "notice_hours", now, home.loc["before"] if "before" in home.index else None, level)
+        if len(home):
+            now = home.loc["after"] if "after" in home.index else home.iloc[0]
+            card(left, "notice_hours", now, home.loc["before"] if "before" in home.index else None, level)
         sent = t("notices_sent", n=int(nd.groupby("side")["notices"].max().sum()))
         left.caption(sent + (t("vs_before_reform") if "before" in home.index else ""))
         hours = nd.pivot(index="level", columns="side", values="notice_hours").reindex(nd["level"].unique())

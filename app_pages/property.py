@@ -81,8 +81,10 @@ with guarded():
         )
         with right:
             latest = fees.iloc[-1]
-            card(st, "fee_collection_rate", latest, fees.iloc[-3] if len(fees) > 2 else None, level)
-            st.caption(t("fee_vs", year=int(latest["year"]), before=int(latest["year"]) - 2))
+            year = int(latest["year"])
+            earlier = fees[fees["year"] == year - 2]  # the change on two years before, as 江汉区 reports it
+            card(st, "fee_collection_rate", latest, earlier.iloc[0] if len(earlier) else None, level)
+            st.caption(t("fee_vs", year=year, before=year - 2) if len(earlier) else t("fee_year", year=year))
             taken = data.fee_takeovers(scope)
             if len(taken) == 2:  # before and after a 红色物业 company took over
                 st.markdown(f"**{t('fee_takeover')}**")

@@ -76,7 +76,7 @@ with guarded():
     items = data.service_items(scope)
     if not empty_state(items, "no_service_items"):
         c = st.columns(3)
-        kpi(c[0], "service_items_distinct", items["items"].sum())  # an item belongs to one category
+        kpi(c[0], "service_items_distinct", items["all_items"].iloc[0])
         kpi(c[1], "service_offers", items["offers"].sum())
         kpi(c[2], "service_offers_at_station", items["at_station"].sum())
         items["label"] = [t(f"svc_{k}") for k in items["category"]]

@@ -86,7 +86,8 @@ def _end_provider_session() -> None:
     """Send the browser to the provider to end its session too, and stop the run. st.logout's redirect is lost
     when a rerun follows before it reached the browser (Streamlit clears the queue: st.rerun after it, or a click
     while the page still loads), so the mark stays and every run of this session sends it again until the
-    browser has left."""
+    browser has left (a session whose browser never follows stays on an empty page until it reloads, which
+    starts a new session)."""
     if st.session_state.get(OIDC_SIGN_OUT):
         st.logout()
         st.stop()

@@ -202,14 +202,16 @@ micro_grid_stats = reader(metrics.micro_grid_stats)
 overlay_counts = reader(metrics.overlay_counts)
 
 
-def units(level: str, parent: str | None) -> pd.DataFrame:
-    return _units(area(), version(), level, parent)
+def units(level: str, parent: str | None, current: bool = True) -> pd.DataFrame:
+    """Code and name of the units (``current``: of today's layout, for selectors; else every layout's, to name
+    the units a period's figures fall on)."""
+    return _units(area(), version(), level, parent, current)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _units(area_prefix: str, data_ver: int, level: str, parent: str | None) -> pd.DataFrame:
+def _units(area_prefix: str, data_ver: int, level: str, parent: str | None, current: bool) -> pd.DataFrame:
     with acting(area_prefix):
-        return queries.units(read_engine(), level, parent)
+        return queries.units(read_engine(), level, parent, current)
 
 
 def place_overview(start, end) -> pd.DataFrame:

@@ -423,6 +423,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "fees_collected": ("实收物业费(万元)", "Fees collected (10k yuan)"),
     "fee_trend": ("物业费收缴年度趋势", "Fee collection by year"),
     "fee_vs": ("{year}年，较{before}年", "{year}, against {before}"),
+    "fee_year": ("{year}年", "{year}"),
     "fee_takeover": ("红色物业接管前后（接管前一年与接管当年）", "Before and after a 红色物业 company took over"),
     "fee_takeovers": ("红色物业接管前后", "Takeovers"),
     "side": ("时段", "Period"),

@@ -462,7 +462,7 @@ def child_names(state) -> dict[str, str]:
     if place.code is None:
         df = data.units("city", None)
     else:
-        df = data.units(place.child_level, place.code)
+        df = data.units(place.child_level, place.code, current=False)  # a re-division's old units have figures too
     return dict(zip(df["code"], df["name"]))
 
 

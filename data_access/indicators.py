@@ -696,6 +696,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "unit_area",
         "units",
         "mean",
+        higher_is_better=False,  # finer units (细化微网格): each within a short walk
         domain="maps",
         decimals=2,
     ),

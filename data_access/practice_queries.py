@@ -74,25 +74,21 @@ def registry_and_zones(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     return indicators.derive(df, ["registry_entry_rate", "zone_coverage"])
 
 
-def _reform_day(engine: sa.Engine, scope: Scope):
-    """The day of the scope's last micro-grid reform (a layout's end), or None."""
-    w, p = scope.where()
-    return _read(engine, f"SELECT max(valid_to) AS day FROM micro_grid WHERE {w}", p)["day"].iloc[0]
-
-
 def notice_delivery(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
-    """Delivery of policy notices by level, before and after the last reform of the scope's micro-grids (when
-    there was one): notices, deliveries, delivery_hours (their sum) and the mean delivery time."""
+    """Delivery of policy notices by level, before and after the last micro-grid reform of each notice's district
+    (``side``: before / after; all, in a district never re-divided): notices, deliveries, delivery_hours (their
+    sum) and the mean delivery time."""
     w, p = scope.where("d", finest="community")
-    day = _reform_day(engine, scope)
-    side = "CASE WHEN n.sent_at < :day THEN 'before' ELSE 'after' END" if day is not None else "'all'"
     df = _read(
         engine,
-        f"""SELECT {side} AS side, d.level, count(DISTINCT d.notice_id) AS notices, count(*) AS deliveries,
+        f"""WITH r AS (SELECT district_code, max(valid_to) AS day FROM micro_grid WHERE NOT {CURRENT} GROUP BY 1)
+            SELECT CASE WHEN r.day IS NULL THEN 'all' WHEN n.sent_at < r.day THEN 'before' ELSE 'after' END AS side,
+                   d.level, count(DISTINCT d.notice_id) AS notices, count(*) AS deliveries,
                    sum(extract(epoch FROM d.reached_at - n.sent_at) / 3600)::float AS delivery_hours
             FROM notice_delivery d JOIN policy_notice n ON n.id = d.notice_id
+            LEFT JOIN r ON r.district_code = n.district_code
             WHERE {w} GROUP BY 1, 2""",
-        {**p, "day": day},
+        p,
     )
     df["level"] = pd.Categorical(df["level"], NOTICE_LEVELS, ordered=True)
     df = df.sort_values(["side", "level"], ascending=[False, True]).reset_index(drop=True)
@@ -101,27 +97,28 @@ def notice_delivery(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
 
 
 def layouts(engine: sa.Engine, scope: Scope, at, level: str = "micro_grid") -> pd.DataFrame:
-    """The layouts of a level's units in the scope, current first (``valid_to`` NaT): units, unit_area (km²
-    covered), households, the issues reported in them while they were valid and the months of that window
-    (unit_issues, unit_months: units × months), with the mean area, the issues per unit a month and the
-    coverage's change against the layout before. Empty when the scope never had another layout."""
+    """The layouts of a level's units in the scope's re-divided districts, current first (``valid_to`` NaT):
+    units, unit_area (km² covered), households, the issues reported in them (unit_issues) and the months of their
+    window (unit_months: units × months), with the mean area, the issues per unit a month and the coverage's
+    change against the layout before. Empty when no district of the scope was re-divided."""
     if level not in ("grid", "micro_grid"):
         raise ValueError(f"{level} has no layouts")
-    w, p = scope.where()
-    if not _read(engine, f"SELECT EXISTS (SELECT 1 FROM {level} WHERE {w} AND NOT {CURRENT}) AS x", p)["x"].iloc[0]:
+    uw, p = scope.where_unit(level, "u") if level == "grid" else scope.where("u")
+    reformed = _read(engine, f"SELECT DISTINCT u.district_code FROM {level} u WHERE {uw} AND NOT u.{CURRENT}", p)
+    if reformed.empty:
         return pd.DataFrame()
+    w, _ = scope.where()
     col = f"{level}_code"
-    # Only the districts that had a reform: a city's other districts would swamp the comparison.
-    w = f"{w} AND district_code IN (SELECT district_code FROM {level} WHERE {w} AND NOT {CURRENT})"
     df = _read(
         engine,
-        f"""WITH n AS (SELECT {col} AS code, count(*) AS issues, min(reported_at) AS first
-                       FROM issue WHERE {w} AND {col} IS NOT NULL AND reported_at <= :at GROUP BY 1)
+        f"""WITH n AS (SELECT {col} AS code, count(*) AS issues, min(reported_at) AS first FROM issue
+                       WHERE {w} AND district_code = ANY(:reformed) AND {col} IS NOT NULL AND reported_at <= :at
+                       GROUP BY 1)
             SELECT u.valid_to, count(*) AS units, sum(u.area_km2) AS unit_area, sum(u.households) AS households,
                    coalesce(sum(n.issues), 0)::bigint AS unit_issues, min(n.first) AS first_issue
-            FROM {level} u LEFT JOIN n USING (code) WHERE {w.replace("district_code", "u.district_code")}
+            FROM {level} u LEFT JOIN n USING (code) WHERE {uw} AND u.district_code = ANY(:reformed)
             GROUP BY u.valid_to ORDER BY u.valid_to DESC NULLS FIRST""",
-        {**p, "at": at},
+        {**p, "at": at, "reformed": reformed["district_code"].tolist()},
     )
     df["valid_to"] = pd.to_datetime(df["valid_to"])
     start = df["valid_to"].shift(-1).fillna(pd.to_datetime(df["first_issue"]).min())  # the layout before ended
@@ -165,12 +162,14 @@ def recent_projects(engine: sa.Engine, scope: Scope, limit: int = 200) -> pd.Dat
 
 def service_items(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Service items residents can have done nearby, by category: items (distinct names), offers (community ×
-    item), communities offering, and offers at a station."""
+    item), communities offering, offers at a station, and ``all_items``: the distinct names of every category (a
+    name may stand in two)."""
     w, p = scope.where(finest="community")
     return _read(
         engine,
         f"""SELECT category, count(DISTINCT name) AS items, count(*) AS offers,
-                   count(DISTINCT community_code) AS communities, count(station_id) AS at_station
+                   count(DISTINCT community_code) AS communities, count(station_id) AS at_station,
+                   (SELECT count(DISTINCT name) FROM service_item WHERE {w}) AS all_items
             FROM service_item WHERE {w} GROUP BY category ORDER BY offers DESC""",
         p,
     )

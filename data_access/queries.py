@@ -48,12 +48,12 @@ def _current(level: str) -> str:
     return schema.CURRENT if level in ("grid", "micro_grid") else "TRUE"
 
 
-def units(engine: sa.Engine, level: str, parent: str | None = None) -> pd.DataFrame:
-    """Code and name of the units of ``level`` (under ``parent`` when given, of the current layout), for
-    selectors."""
+def units(engine: sa.Engine, level: str, parent: str | None = None, current: bool = True) -> pd.DataFrame:
+    """Code and name of the units of ``level`` (under ``parent`` when given), of the current layout (for
+    selectors) or of every layout (``current=False``: to name units a period's figures fall on)."""
     if level not in _UNIT_TABLE:
         raise ValueError(f"unknown level {level!r}")
-    table, now = _UNIT_TABLE[level], _current(level)
+    table, now = _UNIT_TABLE[level], _current(level) if current else "TRUE"
     if parent is None or level == "city":
         return _read(engine, f"SELECT code, name FROM {table} WHERE {now} ORDER BY code")
     return _read(

@@ -45,13 +45,13 @@ EXAMPLES = [
     ("housing-registry", "housing-registry.csv", []),
     ("partner-units", "partner-units.csv", []),
     ("projects", "projects.csv", []),
-    ("service-items", "service-items.csv", []),
-    ("questions", "questions.csv", []),
     ("party-orgs", "party-orgs.csv", []),
     ("grid-workers", "grid-workers.xlsx", []),
     ("volunteers", "volunteers.csv", []),
     ("activities", "activities.csv", []),
     ("stations", "stations.csv", []),
+    ("service-items", "service-items.csv", []),
+    ("questions", "questions.csv", []),
     ("issues", "issues.csv", []),
 ]
 
@@ -520,6 +520,17 @@ def test_a_re_division_keeps_the_old_micro_grid_and_refuses_two_current_layouts(
     assert report.loaded, [p.line() for p in report.problems]
     rows = {r.code: (r.valid_from, r.valid_to) for r in _all(loaded, "micro_grid WHERE code LIKE '420102001001001%'")}
     assert rows[old.code] == (None, date(2026, 6, 30)) and rows[new["微网格代码"]] == (date(2026, 6, 30), None)
+    # The old unit again without the date columns (its households corrected): it stays ended, and no clash.
+    report = import_file(
+        loaded,
+        "micro-grids",
+        _geojson(tmp_path, [{"微网格代码": old.code, "名称": old.name, "户数": 181}], [shape_], name="update.geojson"),
+    )
+    assert report.loaded, [p.line() for p in report.problems]
+    assert one(loaded, f"SELECT valid_to, households FROM micro_grid WHERE code = '{old.code}'") == (
+        date(2026, 6, 30),
+        181,
+    )
     again = {"微网格代码": "42010200100100198", "名称": "又一个", "户数": 1}
     report = import_file(loaded, "micro-grids", _geojson(tmp_path, [again], [shape_], name="again.geojson"))
     lines = [p.line() for p in report.problems]

@@ -91,6 +91,23 @@ def test_a_point_is_placed_on_the_micro_grid_of_its_day(engine):
     assert load._locate(units, pt[1:])[0] == after  # no day given: today's layout
 
 
+def test_a_street_sees_the_notices_of_its_district_and_the_map_compares_only_re_divided_districts(engine):
+    with acting(f"{CHUANSHAN}001"), app_engine().connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM policy_notice")).scalar() > 0
+        assert conn.execute(sa.text("SELECT count(DISTINCT district_code) FROM policy_notice")).scalar() == 1
+    from data_access import practice_queries
+    from data_access.scope import Scope
+
+    from data_access.store import data_as_of
+
+    with engine.connect() as conn:
+        at = data_as_of(conn)
+    whole = practice_queries.layouts(engine, Scope(), at)  # every district: only 船山区 was re-divided
+    assert whole["units"].tolist() == [1072, 446]
+    street = practice_queries.notice_delivery(engine, Scope("street", f"{CHUANSHAN}001"))
+    assert set(street["side"]) == {"before", "after"} and (street["deliveries"] > 0).all()
+
+
 def test_the_practice_tables_are_read_within_the_area_only():
     with acting(CHUANSHAN), app_engine().connect() as conn:
         for table in ("property_fee", "housing_registry", "responsibility_zone", "notice_delivery", "policy_notice"):

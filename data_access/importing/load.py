@@ -476,14 +476,24 @@ def _resolve_registry(conn, kind, df, problems):
 
 
 def _resolve_partners(conn, kind, df, problems):
-    """The district from the community when one is given, else the row's 区代码."""
-    given = df["district_code"].copy() if "district_code" in df.columns else None
+    """The district from the community when one is given, else the row's 区代码 (both: they must agree)."""
+    given = df["district_code"].copy()
     _place(conn, kind, df, problems)
-    if given is not None:
-        df["district_code"] = df["district_code"].where(df["district_code"].notna(), given)
-        unknown = df["district_code"].notna() & ~df["district_code"].isin(_known(conn, "district", df["district_code"]))
-        _flag(problems, df, unknown, "区代码", df["district_code"], "unknown_ref", unit="district")
-    _needs_place(df, problems, "district_code")
+    clash = given.notna() & df["community_code"].notna() & (df["community_code"].str[:6] != given)
+    for i in df.index[clash.to_numpy(dtype=bool)]:  # the community's code names another district
+        problems.append(
+            Problem(
+                _row(i),
+                "区代码",
+                given[i],
+                "not_in_parent",
+                {"unit": "district", "code": df.at[i, "community_code"][:6]},
+            )
+        )
+    df["district_code"] = df["district_code"].where(df["district_code"].notna(), given)
+    unknown = df["district_code"].notna() & ~df["district_code"].isin(_known(conn, "district", df["district_code"]))
+    _flag(problems, df, unknown, "区代码", df["district_code"], "unknown_ref", unit="district")
+    _flag(problems, df, df["district_code"].isna(), "区代码", df["district_code"].fillna(""), "needs_district")
 
 
 def _resolve_projects(conn, kind, df, problems):
@@ -631,9 +641,26 @@ def _overlaps(conn, level: str, df: pd.DataFrame, problems: list[Problem]) -> No
             problems.append(Problem(_row(rows[i]), "geometry", f"{s:.0%}", "overlaps", params))
 
 
+def _kept_validity(conn, level: str, df: pd.DataFrame) -> None:
+    """A grid or micro-grid file without 启用日期/停用日期 keeps the stored dates of the units it updates (it does
+    not revive an ended unit, nor clash with the layout that replaced it)."""
+    absent = [c for c in ("valid_from", "valid_to") if c in df.attrs.get("absent", ())]
+    if not absent:
+        return
+    stored = pd.read_sql(
+        sa.text(f"SELECT code, valid_from, valid_to FROM {level} WHERE code = ANY(:c)"),
+        conn,
+        params={"c": sorted(set(df["code"].dropna()))},
+    ).set_index("code")
+    for col in absent:
+        df[col] = df["code"].map(stored[col])
+
+
 def _resolve_units(conn, kind, df, problems):
     """Districts, streets, communities, grids and micro-grids: the parent is the code's prefix."""
     level = kind.table
+    if level in ("grid", "micro_grid"):
+        _kept_validity(conn, level, df)
     _overlaps(conn, level, df, problems)
     if level == "district":
         df["city_code"] = df["city_code"].where(df["city_code"].notna(), df["code"].str[:4] + "00")
@@ -672,6 +699,7 @@ def _resolve_compounds(conn, kind, df, problems):
     df["district_code"] = df["community_code"].str[:6]
     df["property_company_id"] = _company_ids(conn, df, problems)
     grids = _units(conn, "grid", set(df["district_code"].dropna()))
+    grids = grids[grids["valid_to"].isna()]  # today's layout
     placed = df["g"].notna().to_numpy()
     rel = classify_compounds(to_albers(df.loc[placed, "g"].to_numpy()), to_albers(grids["g"].to_numpy()), grids.index)
     df["grid_code"], df["grid_relation"] = None, None

@@ -51,6 +51,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "outside_parent": ("{share}% of the area lies outside {unit} {code}", "{share}% 的面积在{unit} {code} 之外"),
     "nowhere": ("the point lies in no {unit} of the store", "该点不在库中任何{unit}内"),
     "needs_place": ("give 经度/纬度, 社区代码 or 所属社区", "请填写经度/纬度、社区代码或所属社区"),
+    "needs_district": ("give 社区代码 or 区代码", "请填写社区代码或区代码"),
     "needs_category": ("give 事件分类代码 or 事件分类", "请填写事件分类代码或事件分类"),
     "new_departments": (
         "{n} departments not yet in the store will be created: {names}",
@@ -627,6 +628,7 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
     if kind.name == "issues":
         problems += _check_lifecycle(out, kind)
     problems += _duplicates(out, kind)
+    out.attrs["absent"] = tuple(c.name for c in kind.columns if c.name not in df.columns)  # no such header
     return out, problems
 
 

@@ -28,8 +28,8 @@ APP_ROLE = "ggc_app"
 P = "(SELECT ggc_prefix())"
 ADMIN = "((SELECT ggc_role()) = 'admin' AND (SELECT ggc_area()) = '*')"
 TABLES = ("property_fee", "housing_registry", "responsibility_zone", "policy_notice", "notice_delivery")
-READ = {
-    "policy_notice": f"starts_with(district_code, {P})",
+READ = {  # a notice: by its district's users and by those of the streets and communities in it
+    "policy_notice": f"starts_with(district_code, {P}) OR starts_with((SELECT ggc_area()), district_code)",
     "notice_delivery": f"starts_with(coalesce(community_code, street_code, district_code), {P})",
 }
 VALIDITY = "valid_to IS NULL OR valid_from IS NULL OR valid_to > valid_from"
