@@ -97,7 +97,6 @@ def test_a_street_sees_the_notices_of_its_district_and_the_map_compares_only_re_
         assert conn.execute(sa.text("SELECT count(DISTINCT district_code) FROM policy_notice")).scalar() == 1
     from data_access import practice_queries
     from data_access.scope import Scope
-
     from data_access.store import data_as_of
 
     with engine.connect() as conn:
