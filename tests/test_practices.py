@@ -11,8 +11,11 @@ import numpy as np
 import shapely
 import sqlalchemy as sa
 
+from data_access import practice_queries
 from data_access.engine import acting, app_engine
 from data_access.importing import load
+from data_access.scope import Scope
+from data_access.store import data_as_of
 from tests.test_pages import metric, run
 
 JIANGHAN, TAIHE, CHUANSHAN = "420103", "210711", "510903"
@@ -95,9 +98,6 @@ def test_a_street_sees_the_notices_of_its_district_and_the_map_compares_only_re_
     with acting(f"{CHUANSHAN}001"), app_engine().connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM policy_notice")).scalar() > 0
         assert conn.execute(sa.text("SELECT count(DISTINCT district_code) FROM policy_notice")).scalar() == 1
-    from data_access import practice_queries
-    from data_access.scope import Scope
-    from data_access.store import data_as_of
 
     with engine.connect() as conn:
         at = data_as_of(conn)
