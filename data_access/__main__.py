@@ -74,11 +74,10 @@ def _cmd_figures(args) -> dict:
         ).scalar()
         if code is None:
             raise LookupError(f"no district named {args.place!r} in the store")
-        wanted = None
+        # The place's published figures (the reference file beside the project, else the copy the demo ships).
         ref = PROJECT_ROOT.parent / "shared" / "reference" / "seed_figures.csv"
-        if ref.exists():
-            rows = [r for r in seed_rows(ref) if r["adcode"] == code and expressible(r)[0]]
-            wanted = list(dict.fromkeys(r["figure"] for r in rows)) or None
+        rows = seed_rows(ref if ref.exists() else PROJECT_ROOT / "data_access" / "demo" / "seed_figures.csv")
+        wanted = list(dict.fromkeys(r["figure"] for r in rows if r["adcode"] == code and expressible(r)[0]))
         return compute(conn, code, wanted or list(FIGURES))
 
 
