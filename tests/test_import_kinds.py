@@ -535,9 +535,27 @@ def test_a_re_division_keeps_the_old_micro_grid_and_refuses_two_current_layouts(
     report = import_file(loaded, "micro-grids", _geojson(tmp_path, [again], [shape_], name="again.geojson"))
     lines = [p.line() for p in report.problems]
     assert not report.loaded and any("overlaps micro-grid 42010200100100199" in line for line in lines), lines
+    # Issues with a point there: placed on the micro-grid of their day, the old one before the re-division.
+    p = shapely.point_on_surface(shapely.from_wkb(bytes(old.geom)))
+    path = tmp_path / "issues.csv"
+    path.write_text(
+        "工单编号,事件分类代码,社区代码,经度,纬度,上报时间\n"
+        f"JA-EARLY,010101,420102001001,{p.x},{p.y},2026-05-01 09:00\n"
+        f"JA-LATE,010101,420102001001,{p.x},{p.y},2026-11-01 09:00\n",
+        "utf-8",
+    )
+    out = cli("issues", str(path))
+    assert out.returncode == 0, out.stderr
+    placed = dict(_codes(loaded, "SELECT code, micro_grid_code FROM issue WHERE code LIKE 'JA-%'"))
+    assert placed == {"JA-EARLY": old.code, "JA-LATE": new["微网格代码"]}
     backwards = {**again, "启用日期": "2026-07-01", "停用日期": "2026-01-01"}
     out = cli("micro-grids", str(_geojson(tmp_path, [backwards], [shape_], name="backwards.geojson")))
     assert out.returncode == 1 and "停用日期 must be after 启用日期" in out.stderr, out.stderr
+
+
+def _codes(engine, sql: str):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql)).all()
 
 
 def _all(engine, table_where: str):
