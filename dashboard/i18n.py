@@ -86,6 +86,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "domain_stations": ("服务阵地", "Stations"),
     "domain_volunteers": ("志愿服务", "Volunteers"),
     "domain_maps": ("地图指标", "Map"),
+    "domain_requests": ("群众关心问题", "Residents' questions"),
     "standard_indicators": ("标准考核指标", "Standard indicators"),
     "stage_times": ("各环节用时（小时）", "Stage times (hours)"),
     "median_hours": ("中位用时(小时)", "Median hours"),
