@@ -404,11 +404,16 @@ def _resolve_workers(conn, kind, df, problems):
     _flag(problems, df, early, "离职日期", df["left_on"], "dates_order", joined="")
 
 
+def _ref_ids(conn, df, problems, table: str, column: str, label: str, unit: str) -> pd.Series:
+    """The id of the ``table`` row each row names by code in ``column`` (an unknown code is a problem)."""
+    rows = _ids(conn, table, df[column])
+    unknown = df[column].notna() & ~df[column].isin(rows.index)
+    _flag(problems, df, unknown, label, df[column], "unknown_ref", unit=unit)
+    return df[column].map(rows["id"]).astype("Int64")
+
+
 def _team_ids(conn, df, problems):
-    teams = _ids(conn, "volunteer_team", df["team_code"])
-    unknown = df["team_code"].notna() & ~df["team_code"].isin(teams.index)
-    _flag(problems, df, unknown, "队伍编码", df["team_code"], "unknown_ref", unit="team")
-    df["team_id"] = df["team_code"].map(teams["id"]).astype("Int64")
+    df["team_id"] = _ref_ids(conn, df, problems, "volunteer_team", "team_code", "队伍编码", "team")
 
 
 def _resolve_volunteers(conn, kind, df, problems):
@@ -456,11 +461,8 @@ def _no_more_than(df, problems, part: str, whole: str, label: str, key: str) -> 
 
 
 def _company_ids(conn, df, problems) -> pd.Series:
-    """The id of each row's property company (by its credit code; an unknown one is a problem)."""
-    companies = _ids(conn, "property_company", df["property_company_code"])
-    unknown = df["property_company_code"].notna() & ~df["property_company_code"].isin(companies.index)
-    _flag(problems, df, unknown, "物业企业代码", df["property_company_code"], "unknown_ref", unit="company")
-    return df["property_company_code"].map(companies["id"]).astype("Int64")
+    """The id of each row's property company (by its credit code)."""
+    return _ref_ids(conn, df, problems, "property_company", "property_company_code", "物业企业代码", "company")
 
 
 def _resolve_fees(conn, kind, df, problems):
@@ -516,10 +518,7 @@ def _resolve_projects(conn, kind, df, problems):
 def _resolve_items(conn, kind, df, problems):
     _place(conn, kind, df, problems)
     _needs_place(df, problems)
-    stations = _ids(conn, "service_station", df["station_code"])
-    unknown = df["station_code"].notna() & ~df["station_code"].isin(stations.index)
-    _flag(problems, df, unknown, "办理阵地编码", df["station_code"], "unknown_ref", unit="station")
-    df["station_id"] = df["station_code"].map(stations["id"]).astype("Int64")
+    df["station_id"] = _ref_ids(conn, df, problems, "service_station", "station_code", "办理阵地编码", "station")
 
 
 def _resolve_questions(conn, kind, df, problems):
