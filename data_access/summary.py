@@ -107,6 +107,39 @@ _ROLLUPS = {
     ),
 }
 TABLES = (*_SPECS, *_ROLLUPS, "volunteer_days")
+# The issue summaries keep month rows only: a period's edge days are counted from the raw issues when read
+# (:func:`_source`), a few weeks at most. Day rows were about one per issue, as large as the issues themselves.
+MONTHS_ONLY = ("issue_summary", "issue_category_summary", "team_summary")
+
+
+def _edge_days(table: str) -> str:
+    """SQL: ``table``'s rows (span 'd') of the period's edge days (``spans``' parameters), from the raw issues."""
+    summed, keys, _ = _ROLLUPS.get(table, (table, None, None))
+    raw, when, places, extra, measures, _ = _SPECS[summed]
+    keys = ["district_code", *keys] if keys is not None else [*places, *extra]
+    r_keys = ", ".join(_RAW_KEY.get(k, f"r.{k}") for k in keys)
+    if table in _ROLLUPS:  # a rollup sums the measure columns its summary has
+        measures = _ISSUE_MEASURES if summed == "issue_summary" else indicators.raw_counts("r", indicators.STORED)
+    day = f"r.{when}::date"
+    return (
+        f"SELECT 'd', {day}, {r_keys}, {measures.replace(':at', ':s_ever')} FROM {raw} r "
+        f"WHERE (r.{when} >= :s_d0 AND r.{when} < :s_m0) OR (r.{when} >= :s_m1 AND r.{when} < :s_d1) "
+        f"GROUP BY {day}, {r_keys}"
+    )
+
+
+def _source(table: str) -> str:
+    """What a read sums for ``table``: the table itself, or for a months-only summary (and its rollup) its
+    month rows and the period's edge days counted from the raw rows, under the table's name."""
+    summed = _ROLLUPS.get(table, (table,))[0]
+    if summed not in MONTHS_ONLY:
+        return table
+    _, _, places, extra, _, cols = _SPECS[summed]
+    if table in _ROLLUPS:
+        _, extra, cols = _ROLLUPS[table]
+        places = ("district_code",)
+    columns = ", ".join(["span", "bucket", *places, *extra, *cols])
+    return f"(SELECT {columns} FROM {table} UNION ALL {_edge_days(table)}) AS {table}"
 
 
 def _touched_pairs(alias: str, place: str, column: str) -> tuple[str, str]:
@@ -136,6 +169,16 @@ def _rebuild(conn: sa.Connection, table: str, touched: bool) -> None:
     r_keys = ", ".join(_RAW_KEY.get(k, f"r.{k}") for k in [*places, *extra])
     s_keys = ", ".join(f"s.{k}" for k in [*places, *extra])
     col_list = ", ".join(cols)
+    if table in MONTHS_ONLY:
+        month = f"date_trunc('month', r.{when})::date"
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {table} (span, bucket, {keys}, {col_list}) SELECT 'm', {month}, {r_keys}, {measures} "
+                f"FROM {raw} r {_join_touched('r', place, when) if touched else ''} GROUP BY {month}, {r_keys}"
+            ),
+            {"at": EVER},
+        )
+        return
     conn.execute(
         sa.text(
             f"INSERT INTO {table} (span, bucket, {keys}, {col_list}) "
@@ -298,7 +341,7 @@ def spans(period: Period, alias: str = "") -> tuple[str, dict]:
         f"(({a}span = 'm' AND {a}bucket >= :s_m0 AND {a}bucket < :s_m1) OR ({a}span = 'd' AND "
         f"(({a}bucket >= :s_d0 AND {a}bucket < :s_m0) OR ({a}bucket >= :s_m1 AND {a}bucket < :s_d1))))"
     )
-    return sql, {"s_m0": first, "s_m1": last, "s_d0": period.start, "s_d1": period.end}
+    return sql, {"s_m0": first, "s_m1": last, "s_d0": period.start, "s_d1": period.end, "s_ever": EVER}
 
 
 def _next_month(d: date) -> date:
@@ -340,7 +383,7 @@ def _table(table: str, scope: Scope, *sql: str | None) -> str:
     unless its grouping or filters (``sql``) need a street or community."""
     rollup = next((r for r, (summed, _, _) in _ROLLUPS.items() if summed == table), None)
     finer = any(s and ("street_code" in s or "community_code" in s) for s in sql)
-    return rollup if rollup and scope.level == "city" and not finer else table
+    return _source(rollup if rollup and scope.level == "city" and not finer else table)
 
 
 def _sum(cols) -> str:
@@ -504,7 +547,7 @@ def team_ranking(engine: sa.Engine, scope: Scope, period: Period, limit: int) ->
     top = _read(
         engine,
         f"""SELECT team_id, sum(activities)::bigint AS activities, sum(hours)::float AS hours
-            FROM team_summary WHERE {w} AND {sw} AND team_id <> 0
+            FROM {_source("team_summary")} WHERE {w} AND {sw} AND team_id <> 0
             GROUP BY 1 ORDER BY hours DESC, team_id LIMIT :limit""",
         {**p, **sp, "limit": limit},
     )
