@@ -40,6 +40,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "wrole_building_head": ("楼栋长", "Building head"),
     "wrole_grid_leader": ("网格长", "Grid leader"),
     "wrole_sunk_staff": ("下沉干部", "Seconded cadre"),
+    "wrole_community_worker": ("社区工作者", "Community worker"),
     "worker_pick_street": (
         "选择街道或社区后显示每位网格员的上报、有效上报率和自行处置。",
         "Choose a street or community to list each grid worker's reports.",

@@ -40,7 +40,16 @@ PROPERTY_PARTY_FORMS = ("branch", "instructor", "none")
 COMMITTEE_KINDS = ("owners_committee", "management_committee")  # 业委会 / 物管会
 STATION_TYPES = ("party_center", "compound_station", "convenience_point", "points_store", "neighbourhood_center")
 CONSTRUCTION_KINDS = ("new", "renovated", "shared", "existing")
-WORKER_ROLES = ("full_time", "part_time", "dedicated", "micro_grid", "building_head", "grid_leader", "sunk_staff")
+WORKER_ROLES = (
+    "full_time",
+    "part_time",
+    "dedicated",
+    "micro_grid",
+    "building_head",
+    "grid_leader",
+    "sunk_staff",
+    "community_worker",  # 社区工作者: staff of the community office (0021)
+)
 TEAM_KINDS = ("neighbourhood", "party", "professional", "specialty")
 VOLUNTEER_KINDS = ("resident", "party_member", "in_service_party_member")
 ACTIVITY_TYPES = (
@@ -154,7 +163,9 @@ community = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("kind", sa.String(10), nullable=False),
     *_geometry_columns(),
+    sa.Column("residents", sa.Integer),  # 常住人口 (0021)
     _enum("kind", COMMUNITY_KINDS),
+    sa.CheckConstraint("residents IS NULL OR residents >= 0", name="residents_nonneg"),
     sa.CheckConstraint("code ~ '^[0-9]{12}$' AND left(code, 9) = street_code", name="code_format"),
     sa.Index(None, "street_code"),
     sa.Index(None, "district_code"),
@@ -375,7 +386,7 @@ grid_worker = sa.Table(
     sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
     sa.Column("code", sa.String(32), nullable=False, unique=True),
     sa.Column("name", sa.Text, nullable=False),
-    sa.Column("role", sa.String(14), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
     sa.Column("party_member", sa.Boolean, nullable=False),
     _code("district_code", 6, "district.code"),
     _code("street_code", 9, "street.code"),
