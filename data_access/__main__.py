@@ -49,6 +49,13 @@ def _cmd_demo(args) -> dict:
     return result
 
 
+def _cmd_remove_district(args) -> dict:
+    from data_access.engine import get_engine
+    from data_access.store import remove_district
+
+    return {"district": args.code, "deleted": remove_district(get_engine(), args.code)}
+
+
 def _cmd_refresh(args) -> dict:
     import time
 
@@ -230,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--replace", action="store_true", help="empty a non-empty store first")
     p.add_argument("--scale", type=int, default=0, help="add megacity bulk, 1..10 (10 ≈ 10 million issues)")
     p.add_argument("--scale-only", action="store_true", help="add bulk to an existing demo")
+    p = sub.add_parser("remove-district", help="delete one district and all its rows (to load your own instead)")
+    p.add_argument("code", help="区划代码, six digits")
     sub.add_parser("refresh", help="rebuild the summary tables from the raw tables")
     p = sub.add_parser("figures", help="computed figures of one place, keyed as in seed_figures.csv")
     p.add_argument("--place", required=True)
@@ -290,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo": _cmd_demo,
         "refresh": _cmd_refresh,
         "figures": _cmd_figures,
+        "remove-district": _cmd_remove_district,
         "status": _cmd_status,
         "user": _cmd_user,
         "briefing": _cmd_briefing,

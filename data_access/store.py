@@ -40,6 +40,30 @@ def load_demo(engine: sa.Engine, as_of: date | None = None, seed: int | None = N
             "alerts": fired}  # fmt: skip
 
 
+def remove_district(engine: sa.Engine, code: str) -> dict[str, int]:
+    """Delete one district and every row in it (its summaries too), in one transaction: how a district that
+    adopts the product replaces the demo's generated one with its own files, and how the megacity build replaces
+    a light district with a heavy one. Accounts stay. Returns the rows deleted per table."""
+    deleted = {}
+    with engine.begin() as conn:
+        if not conn.execute(sa.text("SELECT 1 FROM district WHERE code = :d"), {"d": code}).scalar():
+            raise StoreError(f"区划代码 {code}: the store holds no such district")
+        for table in reversed(schema.metadata.sorted_tables):
+            if table.name == "property_credit_rating":  # the one table placed through its company only
+                where = "company_id IN (SELECT id FROM property_company WHERE district_code = :d)"
+            elif table.name == "district":
+                where = "code = :d"
+            elif "district_code" in table.c:
+                where = "district_code = :d"
+            else:
+                continue
+            n = conn.execute(sa.text(f'DELETE FROM "{table.name}" WHERE {where}'), {"d": code}).rowcount
+            if n:
+                deleted[table.name] = n
+        bump_data_version(conn)
+    return deleted
+
+
 ACCOUNT_TABLES = ("app_user", "audit_log", "user_session", "login_failure", "api_token")  # who may sign in, how it went
 
 

@@ -42,7 +42,8 @@ def ensure_store(build: bool = True) -> sa.Engine:
     engine = get_engine()
     with engine.connect() as conn:
         districts = conn.execute(sa.text("SELECT count(*) FROM district")).scalar()
-    if districts < 18 and build:
+        scale = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_scale'")).scalar()
+    if scale != "10" and build:
         env = os.environ.copy()
         run = [sys.executable, "-m", "data_access", "demo"]
         if districts == 0:

@@ -1,4 +1,5 @@
-"""Write the example import files of examples/ for a district the demo does not hold (江岸区, 420102).
+"""Write the example import files of examples/ for 江岸区 (420102): its own files, which replace the demo's generated
+江岸区 (python -m data_access remove-district 420102 first).
 
 Boundaries are cut from the real district outline (data_access/demo/outlines.geojson) so that each
 file nests in the one before; the formats, encodings and CRSs vary on purpose, one per file:

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from data_access import schema, summary
 from data_access.bulk import copy_dataframe
 from data_access.categories import default_tree
+from data_access.demo import city, practices
 from data_access.demo import issues as issue_gen
-from data_access.demo import practices
 from data_access.demo.layout import allocate, layout
 from data_access.demo.names import NameMaker, person_names, work_units
 from data_access.demo.spec import CITIES, SEED_DISTRICTS
@@ -114,8 +114,11 @@ class DistrictBuilder:
         self.streets = streets
         self.t.add("street", _geo_frame(streets[["code", "district_code", "name", "kind", "geom"]]))
         comm = lay["community"].rename(columns={"parent": "street_code"}).assign(district_code=self.code)
+        comm["residents"] = practices.community_residents(self, comm)
         self.communities = comm
-        self.t.add("community", _geo_frame(comm[["code", "street_code", "district_code", "name", "kind", "geom"]]))
+        self.t.add(
+            "community", _geo_frame(comm[["code", "street_code", "district_code", "name", "kind", "residents", "geom"]])
+        )
         grids = lay["grid"].rename(columns={"parent": "community_code"})
         grids["street_code"] = grids["community_code"].str[:9]
         grids["district_code"] = self.code
@@ -146,6 +149,7 @@ class DistrictBuilder:
         self._party()
         self._stations()
         self._workers()
+        self.t.add("grid_worker", practices.community_workers(self))
         self._volunteers()
         self.t.add("responsibility_zone", practices.responsibility_zones(self, self.volunteers), with_ids=True)
         self.t.add("joint_project", practices.projects(self, self.partners), with_ids=True)
@@ -709,6 +713,10 @@ class DistrictBuilder:
         n_teams = self.spec["teams"]
         teams = pd.DataFrame({"community_code": rng.choice(cm["code"].to_numpy(), n_teams)})
         teams["kind"] = rng.choice(list(schema.TEAM_KINDS), n_teams, p=[0.45, 0.25, 0.15, 0.15])
+        if "team_kinds" in t:  # exact counts of the kinds named, the rest party or specialty teams
+            named = [k for k, m in t["team_kinds"].items() for _ in range(m)]
+            rest = rng.choice(["party", "specialty"], n_teams - len(named))
+            teams["kind"] = rng.permutation(np.concatenate([named, rest]))
         tc = cm.set_index("code")["name"]
         kind_cn = {
             "neighbourhood": "近邻志愿服务队",
@@ -925,8 +933,10 @@ LOAD_ORDER = [
 
 def generate(as_of: date, seed: int = DEFAULT_SEED, districts: dict | None = None) -> tuple[Tables, dict]:
     """Generate every row of the demo (nothing is written)."""
-    districts = districts or SEED_DISTRICTS
     outlines = {o["code"]: o for o in load_outlines()}
+    light = [] if districts else city.light_codes(list(outlines.values()))  # whole Wuhan in the default demo
+    districts = dict(districts or SEED_DISTRICTS)
+    districts.update({code: None for code in light})  # specs once the seed districts are generated
     tables = Tables()
     used = {outlines[c]["city_code"] for c in districts}
     tables.add(
@@ -946,6 +956,9 @@ def generate(as_of: date, seed: int = DEFAULT_SEED, districts: dict | None = Non
     tables.add("district", _geo_frame(dist))
     timings = {}
     for code in districts:
+        if districts[code] is None:
+            seeds = [c for c in districts if outlines[c]["city_code"] == city.WUHAN and districts[c] is not None]
+            districts.update(city.light_specs(tables, seeds, light, as_of))
         rng = np.random.default_rng([seed, int(code)])
         b = DistrictBuilder(outlines[code], districts[code], tables, rng, as_of)
         b.build()

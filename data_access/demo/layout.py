@@ -171,6 +171,7 @@ def _compounds(grids: pd.DataFrame, spec: dict, rng, names: NameMaker) -> pd.Dat
         for cell in partition(geoms[g], pts):
             rows.append((comm[g], shrink(cell, rng.uniform(0.45, 0.8))))
     out = pd.DataFrame(rows, columns=["parent", "geom"])
+    out = out[~shapely.is_empty(out["geom"].to_numpy())]  # a sliver shrunk to nothing
     out = out.sort_values("parent", kind="stable").reset_index(drop=True)
     out["code"] = out["parent"] + "C" + (out.groupby("parent").cumcount() + 1).map("{:03d}".format)
     out["name"] = [names.compound() for _ in range(len(out))]

@@ -21,6 +21,8 @@ import pandas as pd
 import shapely
 
 from data_access.demo.layout import allocate
+from data_access.demo.names import person_names
+from geo.measure import from_albers
 
 FEE_YEARS = 5  # complete years of fees before the as-of year
 NOTICE_TOPICS = ("防汛抢险", "森林防火", "安全生产", "医保参保", "疫苗接种", "惠民补贴", "燃气安全", "征兵宣传")
@@ -45,9 +47,14 @@ def property_fees(b, companies: pd.DataFrame) -> pd.DataFrame:
     years = np.arange(b.as_of.year - FEE_YEARS, b.as_of.year)
     n = len(managed)
     takeover = np.full(n, years[0] - 1)  # managed by its company throughout
-    late = (managed["management_mode"] == "bundled").to_numpy() | (
-        (managed["type"] == "old").to_numpy() & (rng.random(n) < 0.5)
-    )
+    old = (managed["type"] == "old").to_numpy()
+    late = (managed["management_mode"] == "bundled").to_numpy() | (old & (rng.random(n) < 0.5))
+    k = b.spec.get("targets", {}).get("old_takeovers")
+    if k is not None:  # exactly k old compounds came under a company during these years
+        if k > old.sum():
+            raise ValueError(f"district {b.code}: {k} takeovers but only {old.sum()} managed old compounds")
+        late = np.zeros(n, dtype=bool)
+        late[rng.choice(np.flatnonzero(old), k, replace=False)] = True
     takeover[late] = rng.integers(years[0] + 1, years[-1] + 1, late.sum())
     fee = np.where(managed["type"] == "old", 600.0, 1500.0) * rng.uniform(0.85, 1.15, n)  # yuan a household a year
     lift = b.spec.get("targets", {}).get("fee_lift")
@@ -318,12 +325,26 @@ QUESTION_TOPICS = (
 
 def projects(b, partners: pd.DataFrame) -> pd.DataFrame:
     """共建项目 with partner units and 共同缔造实事项目 with residents: about one of each per community a year."""
-    rng, cm = _rng(b, 6), b.communities
+    rng, cm, t = _rng(b, 6), b.communities, b.spec.get("targets", {})
     start = b.as_of - timedelta(days=3 * 365)
-    n = rng.poisson(2.2 * len(cm) * 3)
-    comm = rng.choice(cm["code"].to_numpy(), n)
-    kind = np.where(rng.random(n) < 0.6, "joint", "co_creation")
-    started = _days(rng, n, start, b.as_of)
+    if "joint_projects" in t:  # exact: 共建项目 in all, and 共同缔造实事项目 started this year (and as many before)
+        jan1 = date(b.as_of.year, 1, 1)
+        n_joint, n_now = t["joint_projects"], t["co_creation_this_year"]
+        kind = np.array(["joint"] * n_joint + ["co_creation"] * 2 * n_now)
+        started = np.concatenate(
+            [
+                _days(rng, n_joint, start, b.as_of),
+                _days(rng, n_now, jan1, b.as_of),
+                _days(rng, n_now, start, jan1 - timedelta(days=1)),
+            ]
+        )
+        comm = rng.choice(cm["code"].to_numpy(), len(kind))
+    else:
+        n = rng.poisson(2.2 * len(cm) * 3)
+        comm = rng.choice(cm["code"].to_numpy(), n)
+        kind = np.where(rng.random(n) < 0.6, "joint", "co_creation")
+        started = _days(rng, n, start, b.as_of)
+    n = len(kind)
     age = (np.datetime64(b.as_of) - started).astype(int)
     duration = rng.gamma(2.5, 60, n).astype(int)
     done = duration < age
@@ -353,16 +374,56 @@ def projects(b, partners: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# A city's fuller list (武汉市: 694 items): what a service is, and what can be done about it nearby.
+SERVICE_SUBJECTS = {
+    "social_security": ("养老保险", "医疗保险", "失业保险", "工伤保险", "生育保险", "社会保障卡", "城乡居民医保",
+                        "退休待遇", "被征地农民社保", "大病保险"),
+    "civil_affairs": ("低保", "特困供养", "临时救助", "残疾人补贴", "高龄津贴", "殡葬补贴", "婚姻登记", "收养登记",
+                      "孤儿基本生活费", "困境儿童保障", "社会组织登记"),
+    "health": ("家庭医生签约", "预防接种", "母婴保健", "计划生育奖励", "独生子女父母奖励", "慢病管理", "健康体检",
+               "出生医学证明", "心理健康服务", "健康档案"),
+    "housing": ("公共租赁住房", "住房公积金", "住房维修资金", "房屋租赁备案", "加装电梯", "不动产登记", "燃气开户",
+                "水电过户", "老旧小区改造", "物业纠纷"),
+    "employment": ("就业登记", "失业登记", "职业技能培训", "创业补贴", "灵活就业", "公益性岗位", "就业困难人员认定",
+                   "劳动争议", "人才引进"),
+    "elderly": ("养老服务补贴", "老年人优待证", "居家养老服务", "长期护理保险", "老年助餐", "适老化改造",
+                "老年人能力评估", "家庭养老床位"),
+    "other": ("居住证", "户籍", "流动人口", "法律援助", "人民调解", "退役军人优待", "志愿服务", "学生资助", "犬只登记",
+              "消防安全", "个体工商户", "门前三包", "文化场馆预约", "城市管理"),
+}  # fmt: skip
+SERVICE_ACTIONS = ("申请", "变更", "查询", "补办", "注销", "资格认证", "证明开具", "政策咨询", "材料预审", "进度查询")
+
+
+def city_service_catalogue() -> list[tuple[str, str]]:
+    """The fuller list a big city's communities draw on: the base catalogue first, then subject × action."""
+    base = [(name, cat) for cat, names in SERVICE_CATALOGUE.items() for name in names]
+    seen = {name for name, _ in base}
+    more = [(subj + act, cat) for act in SERVICE_ACTIONS for cat, subjs in SERVICE_SUBJECTS.items() for subj in subjs]
+    return base + [(name, cat) for name, cat in more if name not in seen and not seen.add(name)]
+
+
 def service_items(b, stations: pd.DataFrame) -> pd.DataFrame:
     """Each community's list of items residents can have done nearby: 15–30 of the catalogue, each at a station
-    of the community (when it has one) or at the community office."""
+    of the community (when it has one) or at the community office. With the target ``service_items`` (names), the
+    district draws on the city's fuller list and offers each of those names somewhere."""
     rng, cm = _rng(b, 7), b.communities
-    catalogue = [(name, cat) for cat, names in SERVICE_CATALOGUE.items() for name in names]
+    must = b.spec.get("targets", {}).get("service_items")
+    if must is None:
+        catalogue = [(name, cat) for cat, names in SERVICE_CATALOGUE.items() for name in names]
+    else:
+        keep = {name for names in SERVICE_CATALOGUE.values() for name in names} | set(must)
+        catalogue = [(n, c) for n, c in city_service_catalogue() if n in keep]
+    index = {name: i for i, (name, _) in enumerate(catalogue)}
     at = stations.groupby("community_code")["id"].apply(np.asarray)
+    codes = cm["code"].to_numpy()
+    assigned = {code: [] for code in codes}
+    for j, name in enumerate(must or []):  # each named item in some community, round the district
+        assigned[codes[j % len(codes)]].append(index[name])
     rows = []
-    for code in cm["code"]:
+    for code in codes:
         k = int(rng.integers(15, 31))
-        for i in rng.choice(len(catalogue), k, replace=False):
+        draw = [i for i in rng.choice(len(catalogue), k, replace=False) if i not in assigned[code]]
+        for i in assigned[code] + draw:
             here = at.get(code)
             rows.append(
                 (code, *catalogue[i], int(rng.choice(here)) if here is not None and rng.random() < 0.7 else None)
@@ -375,15 +436,63 @@ def service_items(b, stations: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def community_residents(b, comm: pd.DataFrame) -> np.ndarray:
+    """常住人口 per community; with the target ``residents``, scaled to that district total."""
+    rng = _rng(b, 9)
+    village = (comm["kind"] == "village").to_numpy()
+    people = np.where(village, rng.uniform(1500, 4500, len(comm)), rng.uniform(5000, 13000, len(comm)))
+    total = b.spec.get("targets", {}).get("residents")
+    if total is not None:
+        return allocate(total, people, minimum=0)
+    return people.astype(int)
+
+
+def community_workers(b) -> pd.DataFrame:
+    """社区工作者 at each community office, about 18 per 10,000 residents; with the target ``community_workers``,
+    exactly that many in the district."""
+    rng, cm = _rng(b, 10), b.communities
+    want = cm["residents"].to_numpy() * 18 / 10000 * rng.uniform(0.85, 1.15, len(cm))
+    total = b.spec.get("targets", {}).get("community_workers")
+    per = allocate(total, want, minimum=0) if total is not None else np.maximum(1, np.round(want)).astype(int)
+    idx = np.repeat(np.arange(len(cm)), per)
+    n = len(idx)
+    at = shapely.point_on_surface(from_albers(cm["geom"].to_numpy()))
+    return pd.DataFrame(
+        {
+            "code": [f"W{b.code}C{i:05d}" for i in range(1, n + 1)],
+            "name": person_names(rng, n),
+            "role": "community_worker",
+            "community_code": cm["code"].to_numpy()[idx],
+            "street_code": cm["street_code"].to_numpy()[idx],
+            "district_code": b.code,
+            "lon": shapely.get_x(at)[idx],
+            "lat": shapely.get_y(at)[idx],
+            "party_member": rng.random(n) < 0.6,
+            "joined_on": _days(rng, n, date(2012, 1, 1), b.as_of - timedelta(days=30)),
+            "commended": False,
+        }
+    )
+
+
 def resident_questions(b) -> pd.DataFrame:
     """Questions residents raised over two years (about one a month per community), a few topics far more often
     than the rest; most answered or resolved within weeks."""
     rng, cm = _rng(b, 8), b.communities
     start = b.as_of - timedelta(days=2 * 365)
-    n = rng.poisson(len(cm) * 24 * b.spec.get("question_rate", 0.5))
     weights = 1 / np.arange(1, len(QUESTION_TOPICS) + 1) ** 1.1
-    comm = rng.choice(cm["code"].to_numpy(), n)
-    raised = _days(rng, n, start, b.as_of)
+    per_topic = b.spec.get("targets", {}).get("questions_this_year")  # exact counts this year, topic by topic
+    if per_topic is not None:
+        jan1 = date(b.as_of.year, 1, 1)
+        topics = np.repeat(np.array(QUESTION_TOPICS), per_topic)
+        k = len(topics)
+        topics = np.concatenate([topics, rng.choice(QUESTION_TOPICS, k, p=weights / weights.sum())])
+        raised = np.concatenate([_days(rng, k, jan1, b.as_of), _days(rng, k, start, jan1 - timedelta(days=1))])
+        n = len(topics)
+        comm = rng.choice(cm["code"].to_numpy(), n)
+    else:
+        n = rng.poisson(len(cm) * 24 * b.spec.get("question_rate", 0.5))
+        comm = rng.choice(cm["code"].to_numpy(), n)
+        raised = _days(rng, n, start, b.as_of)
     wait = rng.gamma(1.5, 12, n).astype(int)
     answered = raised + wait.astype("timedelta64[D]")
     open_ = answered > np.datetime64(b.as_of)
@@ -391,7 +500,7 @@ def resident_questions(b) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "code": [f"Q{b.code}{i:06d}" for i in range(1, n + 1)],
-            "topic": rng.choice(QUESTION_TOPICS, n, p=weights / weights.sum()),
+            "topic": topics if per_topic is not None else rng.choice(QUESTION_TOPICS, n, p=weights / weights.sum()),
             "channel": rng.choice(["door_to_door", "meeting", "online", "hotline"], n, p=[0.4, 0.25, 0.25, 0.1]),
             "status": status,
             "raised_on": raised,

@@ -2,9 +2,10 @@
 
 At N = 10 the store reaches DESIGN.md's megacity: 18 districts, ~170 streets, ~1,500
 communities, ~12,000 grids, ~50,000 micro-grids, ~6,000 compounds, ~150,000 volunteers and
-about 10 million issue and 10 million volunteer activity records. Each district is
-generated and loaded (COPY) on its own to keep memory flat; rerunning skips districts
-already present.
+about 10 million issue and 10 million volunteer activity records. The default demo holds these
+districts at light volume (data_access.demo.city); each is removed and generated again at scale,
+and loaded (COPY) on its own to keep memory flat. Rerunning skips districts already scaled
+(store_meta ``demo_scaled``). The city-wide published figures hold for the light demo only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from data_access.demo.build import (
     load_outlines,
     write,
 )
+from data_access.store import remove_district
 from geo.measure import to_albers
 
 MAX_SCALE = 10
@@ -74,15 +76,19 @@ def build_scale(engine: sa.Engine, n: int, seed: int = DEFAULT_SEED) -> dict:
     with engine.connect() as conn:
         as_of_text = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
         present = {r[0] for r in conn.execute(sa.text("SELECT code FROM district"))}
+        scaled = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_scaled'")).scalar()
+    scaled = set(scaled.split(",")) if scaled else set()
     if as_of_text is None:
         raise ValueError("load the demo city first (python -m data_access demo)")
     as_of = date.fromisoformat(as_of_text)
     timings = {}
     for outline in load_outlines():
         code = outline["code"]
-        if outline["seed"] or code in present:
+        if outline["seed"] or code in scaled:
             continue
         t0 = time.perf_counter()
+        if code in present:  # the light district of the default demo
+            remove_district(engine, code)
         spec = scaled_spec(outline, n)
         with engine.connect() as conn:
             tables = Tables(next_id=_next_ids(conn))
@@ -110,12 +116,18 @@ def build_scale(engine: sa.Engine, n: int, seed: int = DEFAULT_SEED) -> dict:
             "issues": rows.get("issue", 0),
             "activities": rows.get("volunteer_activity", 0),
         }
+        scaled.add(code)
+        _note(engine, "demo_scaled", ",".join(sorted(scaled)))
+    _note(engine, "demo_scale", str(n))
+    return timings
+
+
+def _note(engine: sa.Engine, key: str, value: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO store_meta (key, value) VALUES ('demo_scale', :v) "
+                "INSERT INTO store_meta (key, value) VALUES (:k, :v) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
             ),
-            {"v": str(n)},
+            {"k": key, "v": value},
         )
-    return timings

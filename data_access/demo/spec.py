@@ -243,3 +243,26 @@ SEED_DISTRICTS: dict[str, dict] = {
         ),
     ),
 }
+
+# 武汉市's city-wide figures (seed 004): the eleven districts beyond 江汉区 and 武昌区 are generated so that the
+# whole city reproduces them (data_access.demo.city). Counts exact; "this year" counts from 1 January.
+CITY_TARGETS = dict(
+    communities=1525,  # 社区党组织: one per community or village
+    compound_stations=2348,  # 小区党群驿站
+    compound_branches=5879,  # 小区党组织
+    building_groups=30142,  # 楼栋党小组
+    community_workers=21294,  # 社区工作者
+    workers_per_10k=18,  # 社区工作者配置标准, per 10,000 permanent residents
+    in_service=156000,  # 报到党员
+    partner_units=1899,  # 结对单位党组织
+    joint_projects=3152,  # 共建项目清单
+    professional_teams=8015,  # 专业服务团队
+    neighbourhood_teams=6443,  # 小区邻里服务队
+    co_creation_this_year=1762,  # 共同缔造实事项目
+    service_items=694,  # 居民可就近办理服务事项 (distinct items)
+    questions_this_year=3674,  # 征集群众关心问题
+    frequent_topics=20,  # 高频问题
+    old_takeovers=913,  # 老旧小区物业转为企业接管
+)
+# 高频问题: a topic residents raised at least this many times in the year (the place's questions).
+HIGH_FREQUENCY = 50
