@@ -213,11 +213,12 @@ with guarded():
     asked = data.questions(scope, period)
     if not empty_state(asked, "no_questions"):
         totals = asked[["questions", "questions_resolved", "answering", "collected"]].sum()
-        c = st.columns(4)
+        c = st.columns(5)
         kpi(c[0], "questions", totals["questions"])
         card(c[1], "question_resolution_rate", totals, level=level)
-        kpi(c[2], "answering", totals["answering"])
-        kpi(c[3], "collected", totals["collected"])
+        kpi(c[2], "frequent_topics", int(asked["frequent"].sum()), label_args={"n": indicators.FREQUENT_TOPIC})
+        kpi(c[3], "answering", totals["answering"])
+        kpi(c[4], "collected", totals["collected"])
         st.plotly_chart(
             charts.ranking_bar(asked.head(10), "topic", "questions", title=t("question_topics"), whole=True),
             width="stretch",

@@ -89,6 +89,23 @@ with guarded():
             "zones_table",
             rag_columns=("registry_entry_rate", "zone_coverage"),
         )
+    st.subheader(t("community_staff"))
+    cs = data.community_staff(scope)
+    if not empty_state(cs):
+        totals = cs[["communities", "residents", "community_workers"]].sum()
+        c = st.columns(4)
+        kpi(c[0], "communities", totals["communities"])
+        kpi(c[1], "residents", totals["residents"])
+        kpi(c[2], "community_workers", totals["community_workers"])
+        card(c[3], "community_worker_ratio", totals, level=level)
+        child_table(
+            state,
+            cs,
+            ["communities", "residents", "community_workers", "community_worker_ratio"],
+            "community_staff",
+            "staff_table",
+            rag_columns=("community_worker_ratio",),
+        )
     st.subheader(t("notices"))
     nd = data.notice_delivery(scope)
     if not empty_state(nd, "no_notices"):

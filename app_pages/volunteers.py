@@ -61,6 +61,12 @@ with guarded():
             "top_teams",
             "teams_table",
         )
+    kinds = data.team_kinds(scope)
+    if not kinds.empty:  # 专业服务团队, 邻里服务队 …: the teams there are, not only the busiest
+        st.subheader(t("team_kinds"))
+        c = st.columns(len(kinds))
+        for col, (_, row) in zip(c, kinds.iterrows()):
+            kpi(col, f"tkind_{row['kind']}", row["teams"])
     daily = data.volunteer_daily(scope, period)
     if not empty_state(daily):
         st.plotly_chart(charts.calendar_heatmap(daily, "day", "activities", t("calendar")), width="stretch")

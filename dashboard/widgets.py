@@ -97,9 +97,11 @@ def catalogue_rows(values: dict, level: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def kpi(col, label_key: str, value, previous=None, fmt: str | None = None, inverse: bool = False) -> None:
+def kpi(
+    col, label_key: str, value, previous=None, fmt: str | None = None, inverse: bool = False, label_args=None
+) -> None:
     """A card for a plain figure (not an indicator of the catalogue) with its change: a count (万 when large)
-    unless ``fmt`` says otherwise."""
+    unless ``fmt`` says otherwise; ``label_args`` fill the label's placeholders."""
     show = (lambda v: formats.count(v, short=True)) if fmt is None else fmt.format
     shown = formats.MISSING if value is None or value != value else show(value)
     delta = None
@@ -107,7 +109,7 @@ def kpi(col, label_key: str, value, previous=None, fmt: str | None = None, inver
         delta = formats.signed(value - previous) if fmt is None else fmt.format(value - previous)
         if not delta.startswith(("-", "+")):
             delta = "+" + delta
-    col.metric(t(label_key), shown, delta, delta_color="inverse" if inverse else "normal")
+    col.metric(t(label_key, **(label_args or {})), shown, delta, delta_color="inverse" if inverse else "normal")
 
 
 def empty_state(df: pd.DataFrame | None, key: str = "empty_scope") -> bool:

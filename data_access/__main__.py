@@ -77,10 +77,14 @@ def _cmd_figures(args) -> dict:
     engine = get_engine()
     with engine.connect() as conn:
         code = conn.execute(
-            sa.text("SELECT code FROM district WHERE name = :n OR code = :n"), {"n": args.place}
+            sa.text(
+                "SELECT code FROM district WHERE name = :n OR code = :n "
+                "UNION ALL SELECT code FROM city WHERE name = :n OR code = :n"
+            ),
+            {"n": args.place},
         ).scalar()
         if code is None:
-            raise LookupError(f"no district named {args.place!r} in the store")
+            raise LookupError(f"no district or city named {args.place!r} in the store")
         # The place's published figures (the reference file beside the project, else the copy the demo ships).
         ref = PROJECT_ROOT.parent / "shared" / "reference" / "seed_figures.csv"
         rows = seed_rows(ref if ref.exists() else PROJECT_ROOT / "data_access" / "demo" / "seed_figures.csv")
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("remove-district", help="delete one district and all its rows (to load your own instead)")
     p.add_argument("code", help="区划代码, six digits")
     sub.add_parser("refresh", help="rebuild the summary tables from the raw tables")
-    p = sub.add_parser("figures", help="computed figures of one place, keyed as in seed_figures.csv")
+    p = sub.add_parser("figures", help="computed figures of one district or city, keyed as in seed_figures.csv")
     p.add_argument("--place", required=True)
     sub.add_parser("indicators", help="print the indicator catalogue as Markdown (docs/indicators.md)")
     p = sub.add_parser("status", help="embedded or external, schema revision, rows per table")

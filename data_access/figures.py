@@ -15,7 +15,6 @@ import sqlalchemy as sa
 
 from data_access import indicators, schema
 from data_access.categories import DISPUTES, EMERGENCIES, PROPERTY
-from data_access.demo.spec import HIGH_FREQUENCY
 from data_access.store import data_as_of
 
 
@@ -184,9 +183,10 @@ FIGURES.update(
         "小区党群驿站": FIGURES["小区党群服务驿站"],
         "社区党组织": _count("party_org", "level = 'community_committee'"),
         "社区工作者": _count("grid_worker", f"role = 'community_worker' AND {_ACTIVE}"),
-        "社区工作者配置标准": "SELECT round(10000.0 * (SELECT count(*) FROM grid_worker WHERE district_code = ANY(:ds) "
-        f"AND role = 'community_worker' AND {_ACTIVE}) / nullif(sum(residents), 0)) FROM community "
-        "WHERE district_code = ANY(:ds)",
+        # the catalogue's community_worker_ratio, rounded to the published whole number
+        "社区工作者配置标准": f"SELECT round({indicators.get('community_worker_ratio').scale} * (SELECT count(*) "
+        f"FROM grid_worker WHERE district_code = ANY(:ds) AND role = 'community_worker' AND {_ACTIVE}) "
+        "/ nullif(sum(residents), 0)) FROM community WHERE district_code = ANY(:ds)",
         "结对单位党组织": _count("partner_unit"),
         "共建项目清单": _count("joint_project", "kind = 'joint'"),
         "共同缔造实事项目": _count("joint_project", "kind = 'co_creation' AND " + _THIS_YEAR.format(col="started_on")),
@@ -194,9 +194,9 @@ FIGURES.update(
         "小区邻里服务队": _count("volunteer_team", "kind = 'neighbourhood'"),
         "居民可就近办理服务事项": "SELECT count(DISTINCT name) FROM service_item WHERE district_code = ANY(:ds)",
         "征集群众关心问题": _count("resident_question", _THIS_YEAR.format(col="raised_on")),
-        # 高频问题: a topic raised HIGH_FREQUENCY times or more this year
+        # 高频问题: a topic raised indicators.FREQUENT_TOPIC times or more this year
         "高频问题": "SELECT count(*) FROM (SELECT topic FROM resident_question WHERE district_code = ANY(:ds) AND "
-        f"{_THIS_YEAR.format(col='raised_on')} GROUP BY topic HAVING count(*) >= {HIGH_FREQUENCY}) t",
+        f"{_THIS_YEAR.format(col='raised_on')} GROUP BY topic HAVING count(*) >= {indicators.FREQUENT_TOPIC}) t",
         # an old compound whose fees name a company for the first time after a year with none
         "老旧小区物业转为企业接管": "SELECT count(DISTINCT f.compound_code) FROM property_fee f "
         "JOIN compound c ON c.code = f.compound_code JOIN property_fee p ON p.compound_code = f.compound_code "

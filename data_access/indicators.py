@@ -200,7 +200,7 @@ class Indicator:
     standard: str
     numerator: str  # a count key
     denominator: str | None = None  # a count key (None: the indicator is the count itself)
-    kind: str = "ratio"  # "ratio" (percent), "mean" (sum / count), "count", "per_1000"
+    kind: str = "ratio"  # "ratio" (percent), "mean" (sum / count), "count", "per_1000", "per_10000"
     higher_is_better: bool = True
     green: float | None = None  # at or above (below, when lower is better) this value: green
     amber: float | None = None
@@ -211,7 +211,7 @@ class Indicator:
 
     @property
     def scale(self) -> float:
-        return {"ratio": 100.0, "per_1000": 1000.0}.get(self.kind, 1.0)
+        return {"ratio": 100.0, "per_1000": 1000.0, "per_10000": 10000.0}.get(self.kind, 1.0)
 
 
 _GBT = "GB/T 30428.4 数字化城市管理信息系统 第4部分：绩效评价（案件评价）"
@@ -788,7 +788,23 @@ INDICATORS: tuple[Indicator, ...] = (
         "per_1000",
         domain="maps",
     ),
+    Indicator(
+        "community_worker_ratio",
+        "社区工作者配备",
+        "Community workers per 10,000 residents",
+        "人/万人",
+        "在岗社区工作者人数与社区常住人口之比（每万人）。",
+        "种子文章：按每万城镇常住人口18人的标准配备社区工作者",
+        "community_workers",
+        "residents",
+        "per_10000",
+        green=18.0,
+        amber=15.0,
+        domain="organisation",
+    ),
 )
+# 高频问题: a topic residents raised at least this many times in the period (the place's questions).
+FREQUENT_TOPIC = 50
 CATALOGUE = {i.key: i for i in INDICATORS}
 # The names the rate columns had before the catalogue (kept: pages, exports and tests read them).
 ALIASES = {
@@ -973,8 +989,8 @@ def markdown() -> str:
         formula = i.numerator if i.denominator is None else f"{i.numerator} / {i.denominator}"
         if i.kind == "ratio":
             formula += " × 100"
-        elif i.kind == "per_1000":
-            formula += " × 1000"
+        elif i.kind in ("per_1000", "per_10000"):
+            formula += f" × {i.scale:.0f}"
         tg = "—" if i.green is None else f"{i.green:g} / {i.amber:g}"
         better = "higher" if i.higher_is_better else "lower"
         cells = [f"`{i.key}`", i.zh, i.en, i.unit, i.definition, f"`{formula}`", i.standard, tg, better]

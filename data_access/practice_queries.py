@@ -74,6 +74,24 @@ def registry_and_zones(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     return indicators.derive(df, ["registry_entry_rate", "zone_coverage"])
 
 
+def community_staff(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Per child unit of the scope: communities (and villages), their permanent residents and the community
+    workers in post, with the catalogue's community_worker_ratio."""
+    uw, p = scope.where_unit("community", "cm")
+    w, _ = scope.where("w", finest="community")
+    key = _child_key(scope, "cm", finest="community").replace("cm.community_code", "cm.code")
+    df = _read(
+        engine,
+        f"""WITH k AS (SELECT community_code, count(*) AS community_workers FROM grid_worker w
+                       WHERE {w} AND w.role = 'community_worker' AND w.left_on IS NULL GROUP BY 1)
+            SELECT {key} AS code, count(*) AS communities, coalesce(sum(cm.residents), 0)::bigint AS residents,
+                   coalesce(sum(k.community_workers), 0)::bigint AS community_workers
+            FROM community cm LEFT JOIN k ON k.community_code = cm.code WHERE {uw} GROUP BY 1 ORDER BY 1""",
+        p,
+    )
+    return indicators.derive(df, ["community_worker_ratio"])
+
+
 def notice_delivery(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Delivery of policy notices by level, before and after the last micro-grid reform of each notice's district
     (``side``: before / after; all, in a district never re-divided): notices, deliveries, delivery_hours (their
@@ -188,4 +206,19 @@ def questions(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
             FROM resident_question WHERE {w} AND {pw} GROUP BY topic ORDER BY questions DESC, topic""",
         {**p, **pp},
     )
-    return indicators.derive(df, ["question_resolution_rate"])
+    df = indicators.derive(df, ["question_resolution_rate"])
+    df["frequent"] = df["questions"] >= indicators.FREQUENT_TOPIC  # 高频问题
+    return df
+
+
+def team_kinds(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
+    """Volunteer teams by kind (专业服务团队, 邻里服务队 …): teams, and volunteers registered in them."""
+    w, p = scope.where("t", finest="community")
+    return _read(
+        engine,
+        f"""SELECT t.kind, count(*) AS teams, coalesce(sum(v.n), 0)::bigint AS volunteers
+            FROM volunteer_team t LEFT JOIN (SELECT team_id, count(*) AS n FROM volunteer GROUP BY 1) v
+                 ON v.team_id = t.id
+            WHERE {w} GROUP BY 1 ORDER BY teams DESC, kind""",
+        p,
+    )

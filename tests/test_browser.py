@@ -408,7 +408,7 @@ def test_the_alerts_page_in_chromium(app_url, artifacts):
 
 @pytest.mark.browser
 def test_the_practices_in_chromium(app_url, artifacts):
-    """The views of migration 0019's practices, each at a district that has its data (screenshots: practice-*)."""
+    """The views of the practices, each at a place that has their data (screenshots: practice-*, wuhan-*)."""
     views = {
         "practice-fees": ("/property?scope=420103", "物业费收缴"),
         "practice-zones": ("/organization?scope=210711", "党员责任区与房屋人口信息录入"),
@@ -417,6 +417,10 @@ def test_the_practices_in_chromium(app_url, artifacts):
         "practice-projects": ("/organization?scope=420103", "共建项目完成率"),
         "practice-service-items": ("/stations?scope=420103", "居民就近办理服务事项"),
         "practice-questions": ("/issues?scope=420103", "群众最关心的问题"),
+        # whole Wuhan (issue 22): the city's community workers, its teams by kind, its frequent topics
+        "wuhan-community-workers": ("/organization?scope=420100", "社区工作者配备"),
+        "wuhan-team-kinds": ("/volunteers?scope=420100", "志愿服务队伍"),
+        "wuhan-questions": ("/issues?scope=420100", "高频问题"),
     }
     with chromium_page() as page:
         for name, (path, text) in views.items():

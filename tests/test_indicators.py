@@ -443,7 +443,7 @@ def test_the_catalogue_is_well_formed():
     for i in indicators.INDICATORS:
         for attr in ("zh", "en", "definition", "standard"):
             assert isinstance(getattr(i, attr), str) and getattr(i, attr).strip(), (i.key, attr)
-        assert i.kind in ("ratio", "mean", "count", "per_1000"), (i.key, i.kind)
+        assert i.kind in ("ratio", "mean", "count", "per_1000", "per_10000"), (i.key, i.kind)
         assert (i.denominator is None) == (i.kind == "count"), (i.key, i.kind, i.denominator)
         assert (i.green is None) == (i.amber is None), i.key
         if i.domain == "issues":

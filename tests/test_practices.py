@@ -144,3 +144,32 @@ def test_projects_service_items_and_questions_on_their_pages(engine, last_12_mon
     raised = "district_code = :d AND raised_on >= :a AND raised_on < :b"
     n = _scalar(engine, f"SELECT count(*) FROM resident_question WHERE {raised}", d=JIANGHAN, a=a, b=b)
     assert metric(at, "征集群众关心问题") == n > 0
+
+
+def test_whole_wuhan_community_workers_team_kinds_and_frequent_topics(engine, last_12_months):
+    """武汉市 (all 13 districts): community workers against residents on /organization, teams by kind on
+    /volunteers, the frequent topics of the period on /issues, each as the raw rows give them."""
+    from data_access import indicators
+
+    wuhan = "district_code LIKE '4201%'"
+    at = run("organization", scope="420100")
+    assert not at.exception and not at.error
+    workers = _scalar(engine, f"SELECT count(*) FROM grid_worker WHERE {wuhan} AND role = 'community_worker'")
+    residents = _scalar(engine, f"SELECT sum(residents) FROM community WHERE {wuhan}")
+    assert metric(at, "社区工作者") == workers == 21294
+    assert _metric_text(at, "社区工作者配备") == f"{10000 * workers / residents:.1f}" == "18.0"
+    at = run("volunteers", scope="420100")
+    assert not at.exception and not at.error
+    assert metric(at, "专业服务团队") == 8015 and metric(at, "邻里服务队") == 6443
+    a, b = last_12_months
+    frequent = _scalar(
+        engine,
+        f"SELECT count(*) FROM (SELECT topic FROM resident_question WHERE {wuhan} AND raised_on >= :a "
+        "AND raised_on < :b GROUP BY topic HAVING count(*) >= :n) t",
+        a=a,
+        b=b,
+        n=indicators.FREQUENT_TOPIC,
+    )
+    at = run("issues", scope="420100")
+    assert not at.exception and not at.error
+    assert metric(at, f"高频问题（≥{indicators.FREQUENT_TOPIC}次）") == frequent > 0

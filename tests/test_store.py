@@ -170,6 +170,68 @@ def test_figures_command_prints_the_place_figures(engine):
     assert "物业费收缴率提升" not in figs  # not a 岳阳楼区 figure, and not expressible anyway
 
 
+def test_figures_command_computes_a_city_from_its_districts_rows(engine):
+    out = _cli("figures", "--place", "武汉市", "--json")
+    assert out.returncode == 0, out.stderr
+    figs = json.loads(out.stdout)
+    with engine.connect() as conn:
+        districts = conn.execute(sa.text("SELECT count(*) FROM district WHERE city_code = '420100'")).scalar()
+        workers = conn.execute(
+            sa.text("SELECT count(*) FROM grid_worker WHERE role = 'community_worker' AND district_code LIKE '4201%'")
+        ).scalar()
+    assert districts == 13  # the whole of Wuhan
+    assert figs["社区工作者"] == workers == 21294 and figs["社区工作者配置标准"] == 18
+    assert figs["报到党员"] == 156000 and figs["高频问题"] == 20
+
+
+def test_remove_district_deletes_every_row_of_one_district_and_nothing_else(engine):
+    from data_access.store import StoreError, remove_district
+    from tests.conftest import writable_copy
+
+    tables = [t.name for t in schema.metadata.sorted_tables if "district_code" in t.c]
+
+    def per_district(conn) -> dict:
+        return {
+            t: dict(conn.execute(sa.text(f"SELECT district_code, count(*) FROM {t} GROUP BY 1")).all()) for t in tables
+        }
+
+    cross = (
+        "UPDATE volunteer SET team_id = {team} "
+        "WHERE id = (SELECT min(id) FROM volunteer WHERE district_code = '420112')"
+    )
+    with writable_copy("cockpit_test_remove") as copy:
+        with copy.begin() as conn:  # a volunteer of 汉南区's neighbour in a team of 汉南区: the removal must refuse
+            kept = conn.execute(sa.text("SELECT team_id FROM volunteer WHERE district_code = '420112' ORDER BY id"))
+            kept = kept.first()[0]
+            conn.execute(
+                sa.text(cross.format(team="(SELECT min(id) FROM volunteer_team WHERE district_code = '420113')"))
+            )
+        with pytest.raises(StoreError, match="volunteer"):
+            remove_district(copy, "420113")
+        with copy.begin() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM issue WHERE district_code = '420113'")).scalar() > 0
+            conn.execute(sa.text(cross.format(team=":t")), {"t": kept})
+        with copy.connect() as conn:
+            before = per_district(conn)
+        deleted = remove_district(copy, "420113")
+        with copy.connect() as conn:
+            after = per_district(conn)
+            gone = conn.execute(sa.text("SELECT count(*) FROM district WHERE code = '420113'")).scalar()
+            ratings = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM property_credit_rating r "
+                    "LEFT JOIN property_company c ON c.id = r.company_id WHERE c.id IS NULL"
+                )
+            ).scalar()
+        assert gone == 0 and ratings == 0
+        assert deleted["issue"] == before["issue"]["420113"] > 0
+        for t in tables:
+            assert "420113" not in after[t], t
+            assert after[t] == {d: n for d, n in before[t].items() if d != "420113"}, t  # the others untouched
+        with pytest.raises(StoreError, match="420113"):
+            remove_district(copy, "420113")  # no longer there: one clear message
+
+
 def test_cli_errors_are_one_line_and_non_zero(engine):
     out = _cli("figures", "--place", "不存在区", "--json")
     assert out.returncode == 1

@@ -999,8 +999,9 @@ def generate(as_of: date, seed: int = DEFAULT_SEED, districts: dict | None = Non
     return tables, timings
 
 
-def write(engine: sa.Engine, tables: Tables) -> dict[str, int]:
-    """Load generated rows into an empty store, in one transaction."""
+def write(engine: sa.Engine, tables: Tables, compact: bool = False) -> dict[str, int]:
+    """Load generated rows into an empty store, in one transaction. ``compact`` rebuilds the indexes after the
+    load (about 8 s): filled row by row during COPY they take about a quarter more space (the demo: 53 MB)."""
     counts = {}
     with engine.begin() as conn:
         for name in LOAD_ORDER:
@@ -1030,6 +1031,9 @@ def write(engine: sa.Engine, tables: Tables) -> dict[str, int]:
         if "district" in tables.frames:
             codes = pd.concat(tables.frames["district"])["code"].tolist()
             counts.update(summary.refresh(conn, districts=codes))
+        if compact:
+            for name in [*(n for n in LOAD_ORDER if n in tables.frames), *summary.TABLES]:
+                conn.execute(sa.text(f'REINDEX TABLE "{name}"'))  # our own table names
         for name in summary.TABLES:
             conn.execute(sa.text(f'ANALYZE "{name}"'))
         bump_data_version(conn)  # caches of running pages renew; /healthz tells when the data last changed

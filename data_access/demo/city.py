@@ -17,7 +17,8 @@ import pandas as pd
 
 from data_access.demo import practices
 from data_access.demo.layout import allocate
-from data_access.demo.spec import CITY_TARGETS, HIGH_FREQUENCY
+from data_access.demo.spec import CITY_TARGETS
+from data_access.indicators import FREQUENT_TOPIC
 
 WUHAN = "420100"
 RURAL = {"420112", "420113", "420114", "420115", "420116", "420117"}  # districts with towns and villages
@@ -148,15 +149,15 @@ def light_specs(tables, seed_codes: list[str], codes: list[str], as_of: date) ->
 
 def _topic_counts(seed: np.ndarray, rest: int) -> np.ndarray:
     """This year's questions the eleven districts add, topic by topic, so that exactly CITY_TARGETS'
-    ``frequent_topics`` topics reach HIGH_FREQUENCY city-wide: the most frequent in the seed districts."""
+    ``frequent_topics`` topics reach FREQUENT_TOPIC city-wide: the most frequent in the seed districts."""
     k = CITY_TARGETS["frequent_topics"]
     order = np.argsort(-seed, kind="stable")
     high, low = order[:k], order[k:]
-    if (seed[low] >= HIGH_FREQUENCY).any():
+    if (seed[low] >= FREQUENT_TOPIC).any():
         raise ValueError("the seed districts already raise more topics than the city's frequent ones")
     add = np.zeros(len(seed), dtype=int)
-    add[high] = np.maximum(HIGH_FREQUENCY - seed[high], 0)
-    add[low] = np.minimum(HIGH_FREQUENCY - 1 - seed[low], 8)
+    add[high] = np.maximum(FREQUENT_TOPIC - seed[high], 0)
+    add[low] = np.minimum(FREQUENT_TOPIC - 1 - seed[low], 8)
     left = rest - add.sum()
     if left < 0:
         raise ValueError("too few questions this year for the frequent topics")

@@ -69,8 +69,9 @@ def _next_ids(conn) -> dict[str, int]:
     return out
 
 
-def build_scale(engine: sa.Engine, n: int, seed: int = DEFAULT_SEED) -> dict:
-    """Add the synthetic districts at scale ``n`` to a store holding the demo city."""
+def build_scale(engine: sa.Engine, n: int, seed: int = DEFAULT_SEED, codes: list[str] | None = None) -> dict:
+    """Generate Wuhan's eleven non-seed districts (or ``codes`` of them) at scale ``n`` in a store holding the
+    demo city, each replacing the light district of the same code."""
     if not 1 <= n <= MAX_SCALE:
         raise ValueError(f"--scale must be between 1 and {MAX_SCALE}, got {n}")
     with engine.connect() as conn:
@@ -84,7 +85,7 @@ def build_scale(engine: sa.Engine, n: int, seed: int = DEFAULT_SEED) -> dict:
     timings = {}
     for outline in load_outlines():
         code = outline["code"]
-        if outline["seed"] or code in scaled:
+        if outline["seed"] or code in scaled or (codes is not None and code not in codes):
             continue
         t0 = time.perf_counter()
         if code in present:  # the light district of the default demo
@@ -118,7 +119,8 @@ def build_scale(engine: sa.Engine, n: int, seed: int = DEFAULT_SEED) -> dict:
         }
         scaled.add(code)
         _note(engine, "demo_scaled", ",".join(sorted(scaled)))
-    _note(engine, "demo_scale", str(n))
+    if scaled >= {o["code"] for o in load_outlines() if not o["seed"]}:  # every one of the eleven
+        _note(engine, "demo_scale", str(n))
     return timings
 
 

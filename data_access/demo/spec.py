@@ -264,5 +264,3 @@ CITY_TARGETS = dict(
     frequent_topics=20,  # 高频问题
     old_takeovers=913,  # 老旧小区物业转为企业接管
 )
-# 高频问题: a topic residents raised at least this many times in the year (the place's questions).
-HIGH_FREQUENCY = 50

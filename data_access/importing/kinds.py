@@ -108,6 +108,7 @@ WORKER_ROLES = {
     "楼栋长": "building_head",
     "网格长": "grid_leader",
     "下沉干部": "sunk_staff",
+    "社区工作者": "community_worker",
 }
 VOLUNTEER_KINDS = {"居民": "resident", "党员": "party_member", "在职党员": "in_service_party_member"}
 ACTIVITY_TYPES = {
@@ -214,6 +215,7 @@ _add(
             _unit_code((12, 12), "社区代码"),
             _NAME,
             Column("kind", "类型", "enum", aliases=("社区类型",), labels=COMMUNITY_KINDS),
+            Column("residents", "常住人口", "int", aliases=("residents",), min=0, max=2_000_000),
         ),
         layer=True,
         enums={"kind": schema.COMMUNITY_KINDS},

@@ -640,14 +640,18 @@ def _overlaps(conn, level: str, df: pd.DataFrame, problems: list[Problem]) -> No
             problems.append(Problem(_row(rows[i]), "geometry", f"{s:.0%}", "overlaps", params))
 
 
-def _kept_validity(conn, level: str, df: pd.DataFrame) -> None:
-    """A grid or micro-grid file without 启用日期/停用日期 keeps the stored dates of the units it updates (it does
-    not revive an ended unit, nor clash with the layout that replaced it)."""
-    absent = [c for c in ("valid_from", "valid_to") if c in df.attrs.get("absent", ())]
+# Columns a unit file may leave out and keep: a grid's or micro-grid's period (a file without 启用日期/停用日期 does
+# not revive an ended unit, nor clash with the layout that replaced it), a community's 常住人口.
+_KEPT = {"grid": ("valid_from", "valid_to"), "micro_grid": ("valid_from", "valid_to"), "community": ("residents",)}
+
+
+def _kept_columns(conn, level: str, df: pd.DataFrame) -> None:
+    """The stored values of the units a file updates, for the _KEPT columns the file has no header for."""
+    absent = [c for c in _KEPT.get(level, ()) if c in df.attrs.get("absent", ())]
     if not absent:
         return
     stored = pd.read_sql(
-        sa.text(f"SELECT code, valid_from, valid_to FROM {level} WHERE code = ANY(:c)"),
+        sa.text(f"SELECT code, {', '.join(absent)} FROM {level} WHERE code = ANY(:c)"),
         conn,
         params={"c": sorted(set(df["code"].dropna()))},
     ).set_index("code")
@@ -658,8 +662,7 @@ def _kept_validity(conn, level: str, df: pd.DataFrame) -> None:
 def _resolve_units(conn, kind, df, problems):
     """Districts, streets, communities, grids and micro-grids: the parent is the code's prefix."""
     level = kind.table
-    if level in ("grid", "micro_grid"):
-        _kept_validity(conn, level, df)
+    _kept_columns(conn, level, df)
     _overlaps(conn, level, df, problems)
     if level == "district":
         df["city_code"] = df["city_code"].where(df["city_code"].notna(), df["code"].str[:4] + "00")
