@@ -6,9 +6,10 @@ row per (span, bucket, place[, category and department, activity type or team]):
 'm' rows one calendar month; the place is the community for issue_summary, the street for the others
 (nothing ranks those below a street). schema.volunteer_days keeps each volunteer's active days for
 distinct counts. A period reads its whole months from 'm' rows and its edge days from 'd' rows, so
-twelve months at city scope read about 12 × communities rows instead of every issue. The two issue
-summaries have district rollups (issue_district_summary, issue_category_district_summary), built from them:
-a city-scope read sums those.
+twelve months at city scope read about 12 × communities rows instead of every issue. The issue and team
+summaries keep 'd' rows for the last year only (RECENT_DAYS); older edge days are counted from the raw rows.
+The two issue summaries have district rollups (issue_district_summary, issue_category_district_summary),
+built from them: a city-scope read sums those.
 
 Freshness: a load marks the (community, month) pairs it touches (before and after the upsert, so an
 issue that moved is taken out of its old place) and :func:`refresh_touched` recomputes just those in the
@@ -107,13 +108,35 @@ _ROLLUPS = {
     ),
 }
 TABLES = (*_SPECS, *_ROLLUPS, "volunteer_days")
-# The issue summaries keep month rows only: a period's edge days are counted from the raw issues when read
-# (:func:`_source`), a few weeks at most. Day rows were about one per issue, as large as the issues themselves.
-MONTHS_ONLY = ("issue_summary", "issue_category_summary", "team_summary")
+# These summaries keep day rows for the recent months only (from DAYS_FROM: the first day of the latest data
+# month a year before, in store_meta): a period's edge days before it are counted from the raw
+# rows when read (:func:`_source`), two part-months at most. Day rows are about one per issue, as large as the
+# issues themselves: kept for all six years of the demo they were 300 MB of it.
+RECENT_DAYS = ("issue_summary", "issue_category_summary", "activity_summary", "team_summary")
+DAYS_FROM = "coalesce((SELECT value::date FROM store_meta WHERE key = 'summary_days_from'), '-infinity'::date)"
+
+
+def _days_from(conn: sa.Connection) -> date:
+    """The first day with day rows, set on the first build from the latest data (a full refresh sets it anew)."""
+    kept = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'summary_days_from'")).scalar()
+    if kept:
+        return date.fromisoformat(kept)
+    latest = conn.execute(
+        sa.text(
+            "SELECT greatest((SELECT max(reported_at) FROM issue), (SELECT max(activity_date) FROM volunteer_activity))"
+        )
+    ).scalar()
+    month = (latest or datetime.now()).date().replace(day=1)
+    first = month.replace(year=month.year - 1)  # a year of day rows: "the last 12 months" reads no raw rows
+    conn.execute(
+        sa.text("INSERT INTO store_meta (key, value) VALUES ('summary_days_from', :v)"), {"v": first.isoformat()}
+    )
+    return first
 
 
 def _edge_days(table: str) -> str:
-    """SQL: ``table``'s rows (span 'd') of the period's edge days (``spans``' parameters), from the raw issues."""
+    """SQL: ``table``'s rows (span 'd') of the period's edge days (``spans``' parameters) before DAYS_FROM, from the
+    raw rows."""
     summed, keys, _ = _ROLLUPS.get(table, (table, None, None))
     raw, when, places, extra, measures, _ = _SPECS[summed]
     keys = ["district_code", *keys] if keys is not None else [*places, *extra]
@@ -123,23 +146,27 @@ def _edge_days(table: str) -> str:
     day = f"r.{when}::date"
     return (
         f"SELECT 'd', {day}, {r_keys}, {measures.replace(':at', ':s_ever')} FROM {raw} r "
-        f"WHERE (r.{when} >= :s_d0 AND r.{when} < :s_m0) OR (r.{when} >= :s_m1 AND r.{when} < :s_d1) "
-        f"GROUP BY {day}, {r_keys}"
+        f"WHERE ((r.{when} >= :s_d0 AND r.{when} < :s_m0) OR (r.{when} >= :s_m1 AND r.{when} < :s_d1)) "
+        f"AND r.{when} < {DAYS_FROM} GROUP BY {day}, {r_keys}"
     )
 
 
 def _source(table: str) -> str:
-    """What a read sums for ``table``: the table itself, or for a months-only summary (and its rollup) its
-    month rows and the period's edge days counted from the raw rows, under the table's name."""
+    """What a read sums for ``table``: the table itself, or for a RECENT_DAYS summary (and its rollup) its
+    month rows, its day rows from DAYS_FROM on and the edge days before counted from the raw rows, under the
+    table's name."""
     summed = _ROLLUPS.get(table, (table,))[0]
-    if summed not in MONTHS_ONLY:
+    if summed not in RECENT_DAYS:
         return table
     _, _, places, extra, _, cols = _SPECS[summed]
     if table in _ROLLUPS:
         _, extra, cols = _ROLLUPS[table]
         places = ("district_code",)
     columns = ", ".join(["span", "bucket", *places, *extra, *cols])
-    return f"(SELECT {columns} FROM {table} UNION ALL {_edge_days(table)}) AS {table}"
+    return (
+        f"(SELECT {columns} FROM {table} WHERE span = 'm' OR bucket >= {DAYS_FROM} "
+        f"UNION ALL {_edge_days(table)}) AS {table}"
+    )
 
 
 def _touched_pairs(alias: str, place: str, column: str) -> tuple[str, str]:
@@ -169,15 +196,19 @@ def _rebuild(conn: sa.Connection, table: str, touched: bool) -> None:
     r_keys = ", ".join(_RAW_KEY.get(k, f"r.{k}") for k in [*places, *extra])
     s_keys = ", ".join(f"s.{k}" for k in [*places, *extra])
     col_list = ", ".join(cols)
-    if table in MONTHS_ONLY:
-        month = f"date_trunc('month', r.{when})::date"
-        conn.execute(
-            sa.text(
-                f"INSERT INTO {table} (span, bucket, {keys}, {col_list}) SELECT 'm', {month}, {r_keys}, {measures} "
-                f"FROM {raw} r {_join_touched('r', place, when) if touched else ''} GROUP BY {month}, {r_keys}"
-            ),
-            {"at": EVER},
-        )
+    if table in RECENT_DAYS:  # day rows of the recent months, month rows of all, both from the raw rows
+        join = _join_touched("r", place, when) if touched else ""
+        for span, bucket, cond in (
+            ("d", f"r.{when}::date", f"r.{when} >= :h"),
+            ("m", f"date_trunc('month', r.{when})::date", "TRUE"),
+        ):
+            conn.execute(
+                sa.text(
+                    f"INSERT INTO {table} (span, bucket, {keys}, {col_list}) SELECT '{span}', {bucket}, {r_keys}, "
+                    f"{measures} FROM {raw} r {join} WHERE {cond} GROUP BY {bucket}, {r_keys}"
+                ),
+                {"at": EVER, "h": _days_from(conn)},
+            )
         return
     conn.execute(
         sa.text(
@@ -242,6 +273,7 @@ def refresh(conn: sa.Connection, districts: list[str] | None = None) -> dict[str
     if districts is None:
         for table in TABLES:
             conn.execute(sa.text(f"TRUNCATE {table}"))
+        conn.execute(sa.text("DELETE FROM store_meta WHERE key = 'summary_days_from'"))  # set anew from the data
         for table in _SPECS:
             _rebuild(conn, table, touched=False)
         for rollup in _ROLLUPS:
@@ -456,7 +488,7 @@ def activity_types(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFr
     w, p = scope.where()
     sw, sp = spans(period)
     sql = f"""SELECT activity_type AS key, sum(activities)::bigint AS activities, sum(hours)::float AS hours
-              FROM activity_summary WHERE {w} AND {sw} GROUP BY 1 ORDER BY 2 DESC"""
+              FROM {_source("activity_summary")} WHERE {w} AND {sw} GROUP BY 1 ORDER BY 2 DESC"""
     return _read(engine, sql, {**p, **sp})
 
 
@@ -464,8 +496,15 @@ def activity_by_day(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataF
     """Volunteer activities and hours per day of the period."""
     w, p = scope.where()
     pw, pp = period.where("bucket")
+    days = f"""(SELECT bucket, district_code, street_code, activities, hours FROM activity_summary
+                WHERE span = 'd' AND bucket >= {DAYS_FROM}
+                UNION ALL  -- the days before the day rows, from the raw activities
+                SELECT r.activity_date, r.district_code, r.street_code, count(*), coalesce(sum(r.hours), 0)
+                FROM volunteer_activity r
+                WHERE r.activity_date < {DAYS_FROM} AND {pw.replace("bucket", "r.activity_date")}
+                GROUP BY 1, 2, 3) AS activity_summary"""
     sql = f"""SELECT bucket AS day, sum(activities)::bigint AS activities, sum(hours)::float AS hours
-              FROM activity_summary WHERE {w} AND span = 'd' AND {pw} GROUP BY 1 ORDER BY 1"""
+              FROM {days} WHERE {w} AND {pw} GROUP BY 1 ORDER BY 1"""
     return _read(engine, sql, {**p, **pp})
 
 
@@ -492,7 +531,8 @@ def activity_totals(engine: sa.Engine, scope: Scope, period: Period) -> pd.Serie
     w, p = scope.where()
     sw, sp = spans(period)
     sql = f"""SELECT coalesce(sum(activities), 0)::bigint AS activities, coalesce(sum(hours), 0) AS hours,
-                     coalesce(sum(points), 0)::bigint AS points_earned FROM activity_summary WHERE {w} AND {sw}"""
+                     coalesce(sum(points), 0)::bigint AS points_earned FROM {_source("activity_summary")}
+                     WHERE {w} AND {sw}"""
     return _read(engine, sql, {**p, **sp}).iloc[0]
 
 
@@ -503,7 +543,7 @@ def activity_monthly(engine: sa.Engine, scope: Scope, period: Period) -> pd.Data
     sw, sp = spans(period)
     sums = f"""SELECT date_trunc('month', bucket)::date AS month, sum(activities)::bigint AS activities,
                       sum(hours)::float AS hours, sum(points)::bigint AS points_earned
-               FROM activity_summary WHERE {w} AND {sw} GROUP BY 1"""
+               FROM {_source("activity_summary")} WHERE {w} AND {sw} GROUP BY 1"""
     return _read(engine, sums, {**p, **sp}).merge(_active_by_month(engine, scope, period), on="month", how="outer")
 
 

@@ -268,3 +268,29 @@ def test_city_scope_reads_by_street_sum_the_street_rows(engine, at):
             ).all()
         )
     assert len(raw) > 1 and {c: int(n) for c, n in df["reported"].items() if n} == raw
+
+
+def test_a_period_across_the_first_day_with_day_rows_counts_each_day_once(engine, at):
+    """Day rows are kept from summary_days_from on; a period around that day reads the days before it from the raw
+    rows and the days after from the day rows (a read of either twice, or neither, would differ from raw)."""
+    from datetime import timedelta
+
+    with engine.connect() as conn:
+        first = date.fromisoformat(
+            conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'summary_days_from'")).scalar()
+        )
+        older = sum(
+            conn.execute(sa.text(f"SELECT count(*) FROM {t} WHERE span = 'd' AND bucket < :f"), {"f": first}).scalar()
+            for t in summary.RECENT_DAYS
+        )
+    assert older == 0 and first.day == 1  # no day rows before it
+    period = Period(first - timedelta(days=10), first + timedelta(days=10))
+    for scope in (Scope(), Scope("city", "420100"), Scope("street", "420106001")):
+        same(metrics.issue_kpis(engine, scope, period, at), metrics.issue_kpis(engine, scope, period, at, raw=True))
+        same(
+            queries.top_teams(engine, scope, period, 10),
+            queries.top_teams(engine, scope, period, 10, raw=True),
+            ["name"],
+        )
+        for read in (queries.volunteer_daily, queries.activity_types, queries.volunteer_monthly):
+            same(read(engine, scope, period), read(engine, scope, period, raw=True))

@@ -25,6 +25,13 @@ RURAL = {"420112", "420113", "420114", "420115", "420116", "420117"}  # district
 RURAL_COMMUNITIES = 40  # in a rural district's streets; the rest of its share are villages
 
 
+# City-wide counts the eleven districts share out as targets of the same name: evenly, or by their compounds.
+TARGETS = ("compound_stations", "in_service", "partner_units", "joint_projects", "co_creation_this_year")
+SHARED_EVENLY = (*TARGETS, "old_takeovers", "professional_teams", "neighbourhood_teams")
+SHARED_BY_COMPOUNDS = ("compound_branches", "building_groups")
+TARGETS = (*TARGETS, *SHARED_BY_COMPOUNDS)
+
+
 def light_codes(outlines: list[dict]) -> list[str]:
     return [o["code"] for o in outlines if o["city_code"] == WUHAN and not o["seed"]]
 
@@ -96,7 +103,9 @@ def light_specs(tables, seed_codes: list[str], codes: list[str], as_of: date) ->
     residents_total = round(want["community_workers"] * 10000 / want["workers_per_10k"])
     residents = allocate(residents_total - have["residents"], places, minimum=0)
     workers = share("community_workers", residents)
-    takeovers = share("old_takeovers")
+    counts = {key: share(key) for key in SHARED_EVENLY}
+    counts.update({key: share(key, compounds) for key in SHARED_BY_COMPOUNDS})
+    takeovers = counts["old_takeovers"]
     eligible = (compounds * 0.75).astype(int)
     # 服务事项: the city's fuller list, each item offered somewhere; the seed districts use the base catalogue.
     base = {name for names in practices.SERVICE_CATALOGUE.values() for name in names}
@@ -104,7 +113,7 @@ def light_specs(tables, seed_codes: list[str], codes: list[str], as_of: date) ->
     extra = extra[: want["service_items"] - len(base | have["service_items"])]
     topics = _topic_counts(have["topics"], want["questions_this_year"] - int(have["topics"].sum()))
     per_topic = np.array([allocate(int(k), even, minimum=0) for k in topics]).T  # district × topic
-    prof, neigh = share("professional_teams"), share("neighbourhood_teams")
+    prof, neigh = counts["professional_teams"], counts["neighbourhood_teams"]
     specs = {}
     for i, code in enumerate(codes):
         specs[code] = dict(
@@ -121,25 +130,21 @@ def light_specs(tables, seed_codes: list[str], codes: list[str], as_of: date) ->
             core_weight=0.5,
             households=(200, 900),
             old_compounds=300,
-            issues_per_year=500,
-            volunteers=800,
+            issues_per_year=300,
+            volunteers=500,
+            service_items_per_community=(4, 10),
             activity_rate=0.5,
             teams=int(prof[i] + neigh[i] + 40),
             targets=dict(
                 residents=int(residents[i]),
                 community_workers=int(workers[i]),
-                compound_stations=int(share("compound_stations")[i]),
-                compound_branches=int(share("compound_branches", compounds)[i]),
-                building_groups=int(share("building_groups", compounds)[i]),
-                in_service=int(share("in_service")[i]),
-                partner_units=int(share("partner_units")[i]),
-                joint_projects=int(share("joint_projects")[i]),
-                co_creation_this_year=int(share("co_creation_this_year")[i]),
+                **{key: int(counts[key][i]) for key in TARGETS},
                 team_kinds={"professional": int(prof[i]), "neighbourhood": int(neigh[i])},
                 service_items=extra[i::n],
                 questions_this_year=per_topic[i],
                 bundled_old=int(takeovers[i]),
                 old_takeovers=int(takeovers[i]),
+                center_households=int(counts["building_groups"][i] // 2),  # none published: a light share
                 committee_eligible=int(eligible[i]),
                 committees_formed=math.ceil(0.8 * eligible[i]),
             ),

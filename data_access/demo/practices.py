@@ -403,9 +403,10 @@ def city_service_catalogue() -> list[tuple[str, str]]:
 
 
 def service_items(b, stations: pd.DataFrame) -> pd.DataFrame:
-    """Each community's list of items residents can have done nearby: 15–30 of the catalogue, each at a station
-    of the community (when it has one) or at the community office. With the target ``service_items`` (names), the
-    district draws on the city's fuller list and offers each of those names somewhere."""
+    """Each community's list of items residents can have done nearby: 15–30 of the catalogue (or the spec's
+    ``service_items_per_community``), each at a station of the community (when it has one) or at the community
+    office. With the target ``service_items`` (names), the district draws on the city's fuller list and offers
+    each of those names somewhere."""
     rng, cm = _rng(b, 7), b.communities
     must = b.spec.get("targets", {}).get("service_items")
     if must is None:
@@ -421,7 +422,7 @@ def service_items(b, stations: pd.DataFrame) -> pd.DataFrame:
         assigned[codes[j % len(codes)]].append(index[name])
     rows = []
     for code in codes:
-        k = int(rng.integers(15, 31))
+        k = int(rng.integers(*b.spec.get("service_items_per_community", (15, 31))))
         draw = [i for i in rng.choice(len(catalogue), k, replace=False) if i not in assigned[code]]
         for i in assigned[code] + draw:
             here = at.get(code)
