@@ -6,7 +6,7 @@ row per (span, bucket, place[, category and department, activity type or team]):
 'm' rows one calendar month; the place is the community for issue_summary, the street for the others
 (nothing ranks those below a street). schema.volunteer_days keeps each volunteer's active days for
 distinct counts. A period reads its whole months from 'm' rows and its edge days from 'd' rows, so
-twelve months at city scope read about 12 × communities rows instead of every issue. The issue and team
+twelve months at city scope read about 12 × communities rows instead of every issue. The issue, activity and team
 summaries keep 'd' rows for the last year only (RECENT_DAYS); older edge days are counted from the raw rows.
 The two issue summaries have district rollups (issue_district_summary, issue_category_district_summary),
 built from them: a city-scope read sums those.

@@ -563,3 +563,25 @@ def _codes(engine, sql: str):
 def _all(engine, table_where: str):
     with engine.connect() as conn:
         return conn.execute(sa.text(f"SELECT code, valid_from, valid_to FROM {table_where}")).all()
+
+
+def test_community_residents_and_community_workers_load_and_a_file_without_residents_keeps_them(loaded, tmp_path):
+    """常住人口 on a communities file and 社区工作者 on a grid-workers file: what 社区工作者配备 divides."""
+    engine = loaded
+    communities = gpd.read_file(EX / "communities.gpkg").to_crs(4326)
+    communities["常住人口"] = [8200 + i for i in range(len(communities))]
+    with_people = tmp_path / "communities.geojson"
+    communities.to_file(with_people, driver="GeoJSON")
+    assert cli("communities", str(with_people)).returncode == 0
+    code = communities.iloc[0]["社区代码"]
+    assert one(engine, "SELECT residents FROM community WHERE code = :c", c=code).residents == 8200
+    assert cli("communities", str(EX / "communities.gpkg")).returncode == 0  # no 常住人口 column: kept
+    assert one(engine, "SELECT residents FROM community WHERE code = :c", c=code).residents == 8200
+    workers = tmp_path / "workers.csv"
+    workers.write_text(
+        f"人员编号,姓名,岗位,是否党员,社区代码,入职日期\nJA-SG-01,何敏,社区工作者,是,{code},2020-03-01\n", "utf-8"
+    )
+    out = cli("grid-workers", str(workers))
+    assert out.returncode == 0, out.stderr
+    w = one(engine, "SELECT role, community_code, grid_code FROM grid_worker WHERE code = 'JA-SG-01'")
+    assert (w.role, w.community_code, w.grid_code) == ("community_worker", code, None)

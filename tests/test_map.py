@@ -291,7 +291,7 @@ def test_rates_on_few_cases_are_grey_and_dark_is_worse(engine):
 
 
 def test_units_far_apart_are_marked_with_their_values(engine):
-    """At the top of the demo (districts in seven cities) each district is a point with its name and value."""
+    """At the top of the demo (districts in six cities) each district is a point with its name and value."""
     import sqlalchemy as sa
 
     _, spec = _deck(None)

@@ -28,7 +28,8 @@ def test_a_light_district_is_replaced_at_scale_and_the_rest_stays():
             after = _counts(conn)
             meta = dict(conn.execute(sa.text("SELECT key, value FROM store_meta")).all())
             summed = conn.execute(
-                sa.text("SELECT sum(reported) FROM issue_summary WHERE district_code = :d"), {"d": CAIDIAN}
+                sa.text("SELECT sum(reported) FROM issue_summary WHERE district_code = :d AND span = 'm'"),
+                {"d": CAIDIAN},
             ).scalar()
         assert list(timings) == [CAIDIAN]
         assert after[CAIDIAN] == timings[CAIDIAN]["issues"] > 10 * before[CAIDIAN]  # light → scale 1

@@ -87,13 +87,15 @@ def light_specs(tables, seed_codes: list[str], codes: list[str], as_of: date) ->
     """The eleven districts' layout, volumes and targets, given what the seed districts hold."""
     have, want = held(tables, seed_codes, as_of), CITY_TARGETS
     n = len(codes)
-    even = np.ones(n)
+    rng = np.random.default_rng(int(WUHAN))  # districts differ, a little: no two alike in a ranking
 
-    def share(key: str, weights=even) -> np.ndarray:
+    def share(key: str, weights=None) -> np.ndarray:
+        """The rest of the city's ``key``: by ``weights`` (a district's compounds: what it can hold), else about
+        evenly."""
         rest = want[key] - have[key]
         if rest < 0:
             raise ValueError(f"the seed districts already hold {have[key]} of {key}, above the city's {want[key]}")
-        return allocate(rest, weights, minimum=0)
+        return allocate(rest, rng.uniform(0.8, 1.2, n) if weights is None else weights, minimum=0)
 
     places = share("communities")
     rural = np.array([c in RURAL for c in codes])
@@ -101,8 +103,8 @@ def light_specs(tables, seed_codes: list[str], codes: list[str], as_of: date) ->
     villages = places - communities
     compounds = np.where(rural, 460, 560)
     residents_total = round(want["community_workers"] * 10000 / want["workers_per_10k"])
-    residents = allocate(residents_total - have["residents"], places, minimum=0)
-    workers = share("community_workers", residents)
+    residents = allocate(residents_total - have["residents"], places * rng.uniform(0.8, 1.2, n), minimum=0)
+    workers = share("community_workers", residents * rng.uniform(0.85, 1.15, n))
     counts = {key: share(key) for key in SHARED_EVENLY}
     counts.update({key: share(key, compounds) for key in SHARED_BY_COMPOUNDS})
     takeovers = counts["old_takeovers"]
@@ -112,7 +114,7 @@ def light_specs(tables, seed_codes: list[str], codes: list[str], as_of: date) ->
     extra = [name for name, _ in practices.city_service_catalogue() if name not in base | have["service_items"]]
     extra = extra[: want["service_items"] - len(base | have["service_items"])]
     topics = _topic_counts(have["topics"], want["questions_this_year"] - int(have["topics"].sum()))
-    per_topic = np.array([allocate(int(k), even, minimum=0) for k in topics]).T  # district × topic
+    per_topic = np.array([allocate(int(k), rng.uniform(0.8, 1.2, n), minimum=0) for k in topics]).T  # district×topic
     prof, neigh = counts["professional_teams"], counts["neighbourhood_teams"]
     specs = {}
     for i, code in enumerate(codes):
