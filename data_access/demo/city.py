@@ -132,7 +132,7 @@ def light_specs(tables, seed_codes: list[str], codes: list[str], as_of: date) ->
             core_weight=0.5,
             households=(200, 900),
             old_compounds=300,
-            issues_per_year=300,
+            issues_per_year=200,
             volunteers=500,
             service_items_per_community=(4, 10),
             activity_rate=0.5,
