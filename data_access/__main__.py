@@ -50,10 +50,12 @@ def _cmd_demo(args) -> dict:
 
 
 def _cmd_remove_district(args) -> dict:
+    import getpass
+
     from data_access.engine import get_engine
     from data_access.store import remove_district
 
-    return {"district": args.code, "deleted": remove_district(get_engine(), args.code)}
+    return {"district": args.code, "deleted": remove_district(get_engine(), args.code, f"cli:{getpass.getuser()}")}
 
 
 def _cmd_refresh(args) -> dict:

@@ -40,10 +40,11 @@ def load_demo(engine: sa.Engine, as_of: date | None = None, seed: int | None = N
             "alerts": fired}  # fmt: skip
 
 
-def remove_district(engine: sa.Engine, code: str) -> dict[str, int]:
+def remove_district(engine: sa.Engine, code: str, by: str = "system") -> dict[str, int]:
     """Delete one district and every row in it (its summaries too), in one transaction: how a district that
     adopts the product replaces the demo's generated one with its own files, and how the megacity build replaces
-    a light district with a heavy one. Accounts stay. Returns the rows deleted per table."""
+    a light district with a heavy one. Accounts stay; the audit log records who (``by``) and how many rows.
+    Returns the rows deleted per table."""
     deleted = {}
     with engine.begin() as conn:
         if not conn.execute(sa.text("SELECT 1 FROM district WHERE code = :d"), {"d": code}).scalar():
@@ -65,6 +66,7 @@ def remove_district(engine: sa.Engine, code: str) -> dict[str, int]:
                 deleted[table.name] = n
         if bulk:
             _check_references(conn, deleted)
+        accounts.audit(conn, by, "remove_district", code, rows=sum(deleted.values()))
         bump_data_version(conn)
     return deleted
 

@@ -223,7 +223,10 @@ def test_remove_district_deletes_every_row_of_one_district_and_nothing_else(engi
                     "LEFT JOIN property_company c ON c.id = r.company_id WHERE c.id IS NULL"
                 )
             ).scalar()
-        assert gone == 0 and ratings == 0
+            audited = conn.execute(
+                sa.text("SELECT detail->>'rows' FROM audit_log WHERE event = 'remove_district' AND area = '420113'")
+            ).scalar()
+        assert gone == 0 and ratings == 0 and int(audited) == sum(deleted.values())
         assert deleted["issue"] == before["issue"]["420113"] > 0
         for t in tables:
             assert "420113" not in after[t], t

@@ -89,7 +89,7 @@ def build_scale(engine: sa.Engine, n: int, seed: int = DEFAULT_SEED, codes: list
             continue
         t0 = time.perf_counter()
         if code in present:  # the light district of the default demo
-            remove_district(engine, code)
+            remove_district(engine, code, by=f"demo --scale {n}")
         spec = scaled_spec(outline, n)
         with engine.connect() as conn:
             tables = Tables(next_id=_next_ids(conn))
