@@ -283,7 +283,7 @@ def overdue_issues(
     # one row past the units' row-level security and sorted all open issues (megacity: 33 s, not 4 ms).
     sql = f"""
         SELECT i.code AS order_no, i.reported_at, i.due_at,
-               round(extract(epoch FROM :at - i.due_at) / 3600) AS hours_overdue, c.name AS category,
+               round(extract(epoch FROM :at - i.due_at) / 3600)::int AS hours_overdue, c.name AS category,
                c.name_en AS category_en, i.source_channel, s.name AS street, m.name AS community,
                d.name AS department
         FROM (SELECT * FROM issue i WHERE {w} AND {indicators.condition(indicators.OVERDUE, "i")} {page} {dept}
