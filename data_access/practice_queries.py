@@ -212,13 +212,10 @@ def questions(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
 
 
 def team_kinds(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
-    """Volunteer teams by kind (专业服务团队, 邻里服务队 …): teams, and volunteers registered in them."""
+    """Volunteer teams by kind (专业服务团队, 邻里服务队 …): how many teams of each."""
     w, p = scope.where("t", finest="community")
     return _read(
         engine,
-        f"""SELECT t.kind, count(*) AS teams, coalesce(sum(v.n), 0)::bigint AS volunteers
-            FROM volunteer_team t LEFT JOIN (SELECT team_id, count(*) AS n FROM volunteer GROUP BY 1) v
-                 ON v.team_id = t.id
-            WHERE {w} GROUP BY 1 ORDER BY teams DESC, kind""",
+        f"SELECT t.kind, count(*) AS teams FROM volunteer_team t WHERE {w} GROUP BY 1 ORDER BY teams DESC, kind",
         p,
     )
