@@ -7,23 +7,22 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, formats
 from dashboard import screen as sc
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
-from data_access import accounts, alerts, sessions, tokens
+from data_access import accounts, alerts, clock, sessions, tokens
 from data_access.engine import get_engine
 from data_access.schema import ROLES
 
 
 def readable(df):
-    """Times to the minute in this machine's zone, and nothing (not "None") where there is none."""
-    out, zone = df.copy(), datetime.now().astimezone().tzinfo
+    """Times to the minute in the clock's zone, and nothing (not "None") where there is none."""
+    out = formats.wall_times(df)
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
-            local = out[c].dt.tz_convert(zone) if out[c].dt.tz is not None else out[c]
-            out[c] = local.dt.strftime("%Y-%m-%d %H:%M").fillna("")
+            out[c] = out[c].dt.strftime("%Y-%m-%d %H:%M").fillna("")
     return out.fillna("")
 
 
@@ -163,7 +162,7 @@ with guarded():
     a, b, c = st.columns(3)
     user = a.text_input(t("username"), key="audit_user")
     event = b.selectbox(t("audit_event"), ["", *accounts.EVENTS], format_func=lambda e: e or t("all"))
-    since = c.date_input(t("audit_since"), datetime.now().date() - timedelta(days=30))
+    since = c.date_input(t("audit_since"), clock.today() - timedelta(days=30))
     with auth.admin_connection() as conn:
         entries = accounts.audit_entries(
             conn, username=user.strip(), event=event, since=datetime.combine(since, time()) if since else None

@@ -14,9 +14,7 @@ COLUMNS = ["alert_state", "alert_rule", "alert_unit", "alert_subject", "alert_va
            "alert_first_seen", "alert_last_seen", "alert_cleared_at", "alert_delivered"]  # fmt: skip
 
 
-def when(v) -> str:
-    """A stored time (UTC) at the server's local time, to the minute."""
-    return formats.MISSING if pd.isna(v) else pd.Timestamp(v).to_pydatetime().astimezone().strftime("%Y-%m-%d %H:%M")
+when = formats.moment  # a stored instant as wall time in the clock's zone, to the minute
 
 
 def rows(df: pd.DataFrame, rules: alerts.Rules) -> pd.DataFrame:

@@ -55,7 +55,7 @@ with guarded():
     now, before, *_ = data.gather(
         (data.issue_kpis, scope, period, at),
         (data.issue_kpis, scope, previous, at),
-        (data.backlog_by_age, scope, period, at),
+        (data.backlog_by_age, scope, at),
         (data.issues_by_category, scope, period),
         (data.issues_by_category, scope, previous),
         (data.issue_mix, scope, period, "source_channel"),
@@ -103,7 +103,7 @@ with guarded():
             "funnel",
             "funnel_table",
         )
-    backlog = data.backlog_by_age(scope, period, at)
+    backlog = data.backlog_by_age(scope, at)
     backlog["bucket"] = [t(f"age_{b}") for b in backlog["bucket"]]
     left, right = st.columns(2)
     series = {"in_time": t("in_time"), "overdue": t("overdue"), "suspended": t("suspended_open")}
@@ -163,10 +163,10 @@ with guarded():
     st.plotly_chart(
         charts.trend(
             trend,
-            "month",
+            "bucket",
             {"reported": t("reported"), "closed": t("closed")},
             rate_series={"on_time_rate": t("on_time_rate"), "satisfaction_rate": t("satisfaction_rate")},
-            **trend_options(period),
+            **trend_options(period, at),
         ),
         width="stretch",
     )

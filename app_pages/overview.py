@@ -102,16 +102,16 @@ with guarded():
         st.plotly_chart(
             charts.trend(
                 trend,
-                "month",
+                "bucket",
                 {"reported": t("reported"), "closed": t("closed")},
                 rate_series={"on_time_rate": t("on_time_rate")},
-                **trend_options(period),
+                **trend_options(period, at),
             ),
             width="stretch",
         )
     if state.scope is None:
         st.subheader(t("places_title"))
-        places = data.place_overview(period.start, period.end)
+        places = data.place_overview(period.start, period.end, at)
         cols = [
             "name",
             "city",

@@ -100,10 +100,10 @@ with guarded():
         st.plotly_chart(
             charts.trend(
                 trend,
-                "month",
+                "bucket",
                 {"reported": t("reported"), "closed": t("closed")},
                 rate_series={"satisfaction_rate": t("satisfaction_rate")},
-                **trend_options(period),
+                **trend_options(period, at),
             ),
             width="stretch",
         )

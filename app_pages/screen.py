@@ -2,7 +2,6 @@
 data with a banner while the database is unreachable. Configured by URL (see dashboard/screen.py)."""
 
 import logging
-from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -11,8 +10,8 @@ from dashboard import auth, data, formats, mapview
 from dashboard import screen as sc
 from dashboard.i18n import lang, localised, t
 from dashboard.widgets import ranked
-from data_access import alerts, indicators
-from data_access.scope import CODE_LENGTH, Period, Scope
+from data_access import alerts, clock, indicators, periods
+from data_access.scope import CODE_LENGTH, Scope
 from data_access.settings import get_settings
 from geo import mapping
 
@@ -34,7 +33,7 @@ def _alerted() -> tuple[str | None, str]:
     """A child unit holding an alert first seen within the last ALERT_WINDOW_MIN minutes (rotating among them),
     and the banner saying which rule fired there."""
     fresh = data.alert_listing(config.scope, True, 30, 500)
-    since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(minutes=ALERT_WINDOW_MIN)
+    since = pd.Timestamp(clock.seconds(), unit="s", tz="UTC") - pd.Timedelta(minutes=ALERT_WINDOW_MIN)
     fresh = fresh[fresh["first_seen"] >= since]
     child = Scope.from_code(config.scope).child_level if config.scope else "district"
     width = CODE_LENGTH[child]
@@ -75,7 +74,7 @@ def _map_height() -> int:
 def _map_deck(snap: dict, at, height: int):
     """The 30-day closure rate of the child units with today's issues on top, and its legend; read with the rest
     of the snapshot so that a screen showing its last data touches no database."""
-    month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
+    month = periods.period_of("30d", at.date())
     deck, legend = mapview.build(
         data, snap["code"], month, at, MAP_METRIC, ["layer_boundaries"], t, get_settings(), height
     )
@@ -96,7 +95,7 @@ def _kpis(snap: dict) -> None:
 
     cards = [
         (t("screen_today_of", name=t("reported")), formats.indicator("reported", k["reported"]), ""),
-        (t("screen_today_of", name=t("closed")), formats.indicator("closed", k["closed"]), ""),
+        (t("screen_today_closed"), formats.indicator("closed", k["closed"]), ""),
         (t("overdue_open"), formats.indicator("overdue_open", k30["overdue_open"]), colour("overdue_open", k30)),
         (
             t("screen_30_of", name=t("closure_rate")),
@@ -128,7 +127,8 @@ def _watch(snap: dict, height: int) -> str:
          t(f"screen_tag_{r.kind}"), value_class[r.kind])
         for r in shown.itertuples()
     ]  # fmt: skip
-    note = t("screen_suspended_note", n=formats.count(snap["suspended"])) if snap["suspended"] else ""
+    held = int(snap["kpis"]["suspended_open"].iloc[0])  # the stock at the as-of, as every page counts it
+    note = t("screen_suspended_note", n=formats.count(held)) if held else ""
     return sc.rows_panel(t("screen_overdue"), rows, t("screen_none"), height, note, "overdue")
 
 
@@ -223,7 +223,7 @@ def wall() -> None:
         if config.alert and Scope.from_code(config.scope).level != "grid":
             alerted, banner = _alerted()
             code = alerted or code
-        snap = {**sc.snapshot(data, code, at), "code": code, "at": at}
+        snap = {**sc.snapshot(data, code, at), "code": code, "at": at, "loaded": data.loaded_at()}
         snap["deck"] = _map_deck(snap, at, _map_height()) if "map" in config.panels else (None, {})
         last["snap"] = snap
     except Exception:  # the store is unreachable: keep the last data, say so, try again next tick
@@ -239,9 +239,10 @@ def wall() -> None:
     place = " · ".join(path["name"]) if len(path) else t("all_places")
     period = t("screen_today", day=snap["at"].strftime("%Y-%m-%d"))
     left, right = st.columns([4, 1])
-    left.markdown(sc.strip(place, period, snap["read_at"]), unsafe_allow_html=True)
+    left.markdown(sc.strip(place, period, snap["read_at"], snap.get("loaded")), unsafe_allow_html=True)
     with right:
-        st.iframe(sc.clock(config.theme, "en-GB" if lang() == "en" else "zh-CN", config.scale), height=config.px(56))
+        locale = "en-GB" if lang() == "en" else "zh-CN"
+        st.iframe(sc.clock_frame(config.theme, locale, config.scale), height=config.px(56))
     _panels(snap, snap["at"])
 
 

@@ -10,12 +10,12 @@ from dashboard.widgets import child_table, empty_state, kpi, table, trend_option
 with guarded():
     state = filters.current()
     period, previous = filters.header("volunteers_page", state)
-    scope = state.scope
+    scope, at = state.scope, data.as_of()
     # The page's reads at once (each below then comes from the cache).
     now, before, *_ = data.gather(
         (data.volunteer_kpis, scope, period),
         (data.volunteer_kpis, scope, previous),
-        (data.volunteer_monthly, scope, period),
+        (data.volunteer_trend, scope, period),
         (data.activity_types, scope, period),
         (data.top_teams, scope, period),
         (data.volunteer_daily, scope, period),
@@ -28,24 +28,24 @@ with guarded():
     c = st.columns(6)
     for col, key in zip(c, ["registered", "active", "activities", "hours", "points_earned", "points_redeemed"]):
         kpi(col, key, float(now[key]), float(before[key]))
-    monthly = data.volunteer_monthly(scope, period)
+    monthly = data.volunteer_trend(scope, period)
     left, right = st.columns(2)
     left.plotly_chart(
         charts.trend(
             monthly,
-            "month",
+            "bucket",
             {"active": t("active"), "registrations": t("registrations")},
             t("trend"),
-            **trend_options(period),
+            **trend_options(period, at),
         ),
         width="stretch",
     )
     right.plotly_chart(
         charts.trend(
             monthly,
-            "month",
+            "bucket",
             {"points_earned": t("points_earned"), "points_redeemed": t("points_redeemed"), "hours": t("hours")},
-            **trend_options(period),
+            **trend_options(period, at),
         ),
         width="stretch",
     )

@@ -31,9 +31,8 @@ from starlette.routing import Route
 
 from dashboard import limits, telemetry
 from dashboard.i18n import text_in
-from dashboard.state import RANGES, ViewState, period_of
 from dashboard.widgets import FORMULA_START, ranked
-from data_access import accounts, indicators, metrics, queries, tokens
+from data_access import accounts, clock, indicators, metrics, periods, queries, tokens
 from data_access.engine import Principal, acting_as, read_engine
 from data_access.scope import LEVELS, Scope
 from data_access.store import data_version
@@ -43,7 +42,7 @@ BASE = "/api/v1"
 CACHE_TTL_S, CACHE_SIZE = 600, 512
 MAX_LIMIT = 500
 log = logging.getLogger(__name__)
-_PERIOD = ("range", "from", "to")
+_PERIOD = ("range", "from", "to", "compare")
 _ISSUE_RATES = tuple(i.key for i in indicators.INDICATORS if i.domain == "issues")
 
 
@@ -98,16 +97,19 @@ def _date(params: dict, key: str) -> date:
 
 
 def _period(params: dict, as_of: datetime):
-    rng = _choice(params, "range", RANGES, "12m")
+    """(the period, its comparison), as the pages compute them (data_access.periods)."""
+    rng = periods.ALIASES.get(params.get("range"), params.get("range"))
+    rng = _choice({"range": rng} if rng else {}, "range", periods.RANGES, periods.DEFAULT_RANGE)
+    compare = _choice(params, "compare", periods.COMPARES, "prev")
     if rng != "custom":
         for key in ("from", "to"):
             if key in params:
                 raise Problem(400, "bad_parameter", "from and to are for range=custom", key)
-        return period_of(ViewState(range=rng), as_of.date())
+        return periods.periods(rng, as_of.date(), compare)
     start, end = _date(params, "from"), _date(params, "to")
     if end < start:
         raise Problem(400, "bad_parameter", "to is before from", "to")
-    return period_of(ViewState(range="custom", start=start, end=end), as_of.date())
+    return periods.periods(rng, as_of.date(), compare, start, end)
 
 
 def _cursor(value: str | None) -> tuple | None:
@@ -180,18 +182,24 @@ def _place(engine, scope: Scope) -> dict:
     return {"code": scope.code, "name": path.iloc[-1]["name"], "level": scope.level}
 
 
-def _header(engine, scope: Scope, at: datetime, period=None) -> dict:
-    out = {"place": _place(engine, scope), "as_of": at.isoformat()}
-    if period is not None:
-        out["period"] = {"start": period.start.isoformat(), "end": (period.end - pd.Timedelta(days=1)).isoformat()}
+def _span(period) -> dict:
+    return {"start": period.start.isoformat(), "end": (period.end - pd.Timedelta(days=1)).isoformat()}
+
+
+def _header(engine, scope: Scope, at: datetime, periods_=None) -> dict:
+    """The place, the figures' moment (wall time in the clock's zone, to the minute) and the period with its
+    comparison."""
+    out = {"place": _place(engine, scope), "as_of": at.isoformat(timespec="minutes")}
+    if periods_ is not None:
+        out["period"], out["comparison"] = _span(periods_[0]), _span(periods_[1])
     return out
 
 
 def indicators_of(engine, who: Principal, params: dict) -> dict:
     language, scope = params.get("lang", "zh"), _scope(params, who)
-    at = metrics.as_of(engine)
-    period = _period(params, at)
-    head = _header(engine, scope, at, period)
+    at = clock.as_of()
+    period, previous = _period(params, at)
+    head = _header(engine, scope, at, (period, previous))
     values = {
         **metrics.issue_kpis(engine, scope, period, at).iloc[0].to_dict(),
         **metrics.coverage_rates(engine, scope).iloc[0].to_dict(),
@@ -205,9 +213,9 @@ def ranking(engine, who: Principal, params: dict) -> dict:
     key = _choice(params, "indicator", _ISSUE_RATES, "on_time_rate")
     if scope.level == "grid":
         raise Problem(400, "bad_parameter", "a grid has no child units to rank", "scope")
-    at = metrics.as_of(engine)
-    period = _period(params, at)
-    head = _header(engine, scope, at, period)
+    at = clock.as_of()
+    period, previous = _period(params, at)
+    head = _header(engine, scope, at, (period, previous))
     units = queries.children(engine, scope)
     counts = queries.issue_by_child(engine, scope, period, at)
     df = ranked(units.merge(counts, on="code", how="left"), key)
@@ -232,7 +240,7 @@ def overdue(engine, who: Principal, params: dict) -> dict:
     if not 1 <= limit <= MAX_LIMIT:
         raise Problem(400, "bad_parameter", f"a whole number from 1 to {MAX_LIMIT}", "limit")
     after = _cursor(params.get("after"))
-    at = metrics.as_of(engine)
+    at = clock.as_of()
     head = _header(engine, scope, at)
     df = queries.overdue_issues(engine, scope, at, limit=limit + 1, after=after)
     more = len(df) > limit
@@ -251,7 +259,7 @@ def units(engine, who: Principal, params: dict) -> dict:
     if not below:
         raise Problem(400, "bad_parameter", "a grid has no units below it with outlines", "scope")
     level = _choice(params, "level", below, below[0])
-    head = _header(engine, scope, metrics.as_of(engine))
+    head = _header(engine, scope, clock.as_of())
     df = queries.unit_geoms(engine, scope, level)
     df["level"] = level
     collection = feature_collection(df, geoms_of(df, level), ["code", "name", "level"]) if len(df) else {
@@ -317,7 +325,8 @@ def _answer(name: str, request: Request) -> tuple[Principal, object]:
         _choice(params, "lang", ("zh", "en"), "zh")
         with acting_as(who):
             engine = read_engine()
-            key = (who.prefix, who.role, name, tuple(sorted(params.items())), data_version(engine))
+            at = clock.as_of()  # answers move with the figures' minute and the data's version
+            key = (who.prefix, who.role, name, tuple(sorted(params.items())), data_version(engine), at)
             return who, _cached(key, lambda: fn(engine, who, params))
     except Problem as problem:
         return who, problem

@@ -30,8 +30,9 @@ import shapely
 
 from dashboard import charts, formats
 from dashboard.widgets import ranked
-from data_access import indicators, metrics, queries
-from data_access.scope import Period, Scope, last_complete_day
+from data_access import clock, indicators, metrics, periods, queries
+from data_access.periods import last_complete_day
+from data_access.scope import Period, Scope
 from geo.mapping import geoms_of
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -109,24 +110,24 @@ def parse_period(text: str) -> BriefingPeriod:
         if not 1 <= mo <= 12:
             raise ValueError(f"no month {mo} in {text}")
         start = date(y, mo, 1)
-        end = date(y + mo // 12, mo % 12 + 1, 1)
-        prev = date(y - (mo == 1), (mo - 2) % 12 + 1, 1)
-        return BriefingPeriod("month", f"{y}-{mo:02d}", Period(start, end), Period(prev, start))
+        return _calendar("month", f"{y}-{mo:02d}", Period(start, periods.shift_month_start(start, 1)))
     if m := re.fullmatch(r"(\d{4})-W(\d{1,2})", text):
         y, wk = int(m[1]), int(m[2])
         try:
             start = date.fromisocalendar(y, wk, 1)
         except ValueError:
             raise ValueError(f"no week {wk} in {y}") from None
-        end = start + timedelta(days=7)
-        return BriefingPeriod("week", f"{y}-W{wk:02d}", Period(start, end), Period(start - timedelta(days=7), start))
+        return _calendar("week", f"{y}-W{wk:02d}", Period(start, start + timedelta(days=7)))
     if m := re.fullmatch(r"(\d{4})-Q([1-4])", text):
         y, q = int(m[1]), int(m[2])
         start = date(y, 3 * q - 2, 1)
-        end = date(y + q // 4, (3 * q) % 12 + 1, 1)
-        prev = date(y - (q == 1), (3 * q - 6) % 12 + 1, 1)
-        return BriefingPeriod("quarter", f"{y}-Q{q}", Period(start, end), Period(prev, start))
+        return _calendar("quarter", f"{y}-Q{q}", Period(start, periods.shift_month_start(start, 3)))
     raise ValueError(f"not a period: {text!r} (expected 2026-11, 2026-W48 or 2026-Q4)")
+
+
+def _calendar(kind: str, text: str, period: Period) -> BriefingPeriod:
+    """A whole week, month or quarter and its previous one, as the pages compare them (data_access.periods)."""
+    return BriefingPeriod(kind, text, period, periods.comparison(periods.Named(period, kind, False)))
 
 
 def last_complete(kind: str, as_of: date | datetime) -> str:
@@ -242,7 +243,7 @@ def _sibling_rank(engine, scope: Scope, period: Period, at: datetime, key: str) 
 def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: datetime | None = None) -> Briefing:
     """Everything one briefing says, read as the engine's account (row-level security applies)."""
     bp = parse_period(period_text)
-    at = at or metrics.as_of(engine)
+    at = at or clock.as_of()
     if bp.period.start > at.date():
         raise ValueError(f"{bp.text} begins after the data's as-of day {at.date()}")
     path = queries.place_path(engine, scope)
@@ -277,7 +278,7 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
     )
     rising = rising[rising["change"] > 0].head(LISTED)
     trend_start = ((bp.period.end - timedelta(days=1)).replace(day=1) - pd.DateOffset(months=5)).date()
-    trend = queries.issue_trend(engine, scope, Period(trend_start, bp.period.end), at)
+    trend = queries.issue_trend(engine, scope, Period(trend_start, bp.period.end), at, grain="month")
     return Briefing(
         scope=scope,
         place=place,
@@ -285,7 +286,7 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
         period=bp,
         as_of=at,
         generated_by=generated_by,
-        generated_at=datetime.now().replace(microsecond=0),
+        generated_at=clock.now(),
         counts=now,
         headline=headline,
         ranking=ranking,
@@ -478,7 +479,7 @@ def _plain(fig: go.Figure, title: str) -> go.Figure:
 
 def trend_figure(b: Briefing) -> go.Figure:
     df = b.trend.copy()
-    df["label"] = [f"{pd.Timestamp(m).month}月" for m in df["month"]]
+    df["label"] = [f"{pd.Timestamp(m).month}月" for m in df["bucket"]]
     series = {"reported": _w("charts", "trend_reported"), "closed": _w("charts", "trend_closed")}
     fig = go.Figure(
         [
@@ -791,7 +792,7 @@ def write(
     engine, scope: Scope, period: str, fmt: str, out_dir: Path, children: bool = False, who: str = ""
 ) -> list[Path]:
     """The briefing of ``scope`` (and with ``children`` one per child unit) written into ``out_dir``."""
-    at = metrics.as_of(engine)
+    at = clock.as_of()
     period = period_text(period, at)
     scopes = [scope]
     if children:

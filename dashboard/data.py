@@ -32,11 +32,11 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from dashboard import telemetry
 from dashboard.i18n import lang, t
-from data_access import alerts, metrics, practice_queries, queries, words
+from data_access import alerts, clock, metrics, practice_queries, queries, read, words
 from data_access.engine import acting, read_engine
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
-from data_access.store import data_version
+from data_access.store import data_version, last_load
 
 CACHE_TTL_S = 600
 VERSION_TTL_S = 5
@@ -66,16 +66,23 @@ def clear() -> None:
     """Drop every cached read and map (after a load in this process)."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    read.clear()
 
 
 def as_of() -> datetime:
-    return _as_of(area(), version())
+    """The moment the figures are computed at: now, to the minute (data_access.clock)."""
+    return clock.as_of()
+
+
+def loaded_at() -> datetime | None:
+    """When the data the account sees last changed (an import, a refresh, the demo's build)."""
+    return _loaded_at(area(), version())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _as_of(area_prefix: str, data_ver: int) -> datetime:
-    with acting(area_prefix):
-        return metrics.as_of(read_engine())
+def _loaded_at(area_prefix: str, data_ver: int) -> datetime | None:
+    with acting(area_prefix), read_engine().connect() as conn:
+        return last_load(conn)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
@@ -84,7 +91,7 @@ def _call(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *a
     fn = READERS[name]
     telemetry.CACHE_MISSES.inc()
     t0 = time.perf_counter()
-    with acting(area_prefix):
+    with acting(area_prefix), read.cached(area_prefix, data_ver):
         out = fn(read_engine(), Scope.from_code(scope_code), *args)
     took = time.perf_counter() - t0
     if took > SLOW_S:
@@ -148,13 +155,12 @@ issue_search = reader(queries.issue_search)
 repeat_requests = reader(queries.repeat_requests)
 request_words = reader(words.request_words)
 watch_list = reader(queries.watch_list)
-suspended_open = reader(queries.suspended_open)
 issues_by_category = reader(queries.issues_by_category)
 issue_mix = reader(queries.issue_mix)
 
 # -- volunteers
 volunteer_kpis = reader(metrics.volunteer_kpis)
-volunteer_monthly = reader(queries.volunteer_monthly)
+volunteer_trend = reader(queries.volunteer_trend)
 volunteer_daily = reader(queries.volunteer_daily)
 activity_types = reader(queries.activity_types)
 top_teams = reader(queries.top_teams)
@@ -216,14 +222,14 @@ def _units(area_prefix: str, data_ver: int, level: str, parent: str | None, curr
         return queries.units(read_engine(), level, parent, current)
 
 
-def place_overview(start, end) -> pd.DataFrame:
-    return _place_overview(area(), version(), start, end)
+def place_overview(start, end, at) -> pd.DataFrame:
+    return _place_overview(area(), version(), start, end, at)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
-def _place_overview(area_prefix: str, data_ver: int, start, end) -> pd.DataFrame:
-    with acting(area_prefix):
-        return metrics.place_overview(read_engine(), Period(start, end))
+def _place_overview(area_prefix: str, data_ver: int, start, end, at) -> pd.DataFrame:
+    with acting(area_prefix), read.cached(area_prefix, data_ver):
+        return metrics.place_overview(read_engine(), Period(start, end), at)
 
 
 def names_of(level: str, parent: str | None) -> dict[str, str]:

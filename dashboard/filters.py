@@ -4,24 +4,17 @@ comparison and language, and the breadcrumb. All state lives in the URL query st
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
 from dashboard import auth, data
 from dashboard.i18n import t
 from dashboard.safe import md
-from dashboard.state import (
-    COMPARES,
-    FIRST_DAY,
-    RANGES,
-    ViewState,
-    comparison_of,
-    from_params,
-    period_of,
-    to_params,
-)
+from dashboard.state import FIRST_DAY, ViewState, from_params, periods_of, to_params
 from dashboard.widgets import export_context
+from data_access import clock
+from data_access.periods import COMPARES, RANGES
 from data_access.scope import CODE_LENGTH, LEVELS, Period
 
 
@@ -91,7 +84,7 @@ def time_selector(state: ViewState) -> None:
         default = (min(start, today), min(end, today))  # the data may end before the link's dates
         picked = st.date_input(t("custom_dates"), value=default, min_value=FIRST_DAY, max_value=today)
         if not (isinstance(picked, tuple) and len(picked) == 2):  # one date picked so far: say what is shown
-            shown = period_of(state, today)
+            shown, _ = periods_of(state, today)
             st.caption(
                 t("custom_incomplete", start=shown.start.isoformat(), end=(shown.end - timedelta(days=1)).isoformat())
             )
@@ -133,8 +126,8 @@ def sidebar(pages: list, who) -> ViewState:
 
 
 def periods(state: ViewState) -> tuple[Period, Period]:
-    period = period_of(state, data.as_of().date())
-    return period, comparison_of(period, state.compare)
+    """(the period, its comparison) the URL selects at the figures' as-of (data_access.periods)."""
+    return periods_of(state, data.as_of().date())
 
 
 def breadcrumb(state: ViewState) -> None:
@@ -156,19 +149,35 @@ def header(title_key: str, state: ViewState) -> tuple[Period, Period]:
     st.title(t(title_key))
     breadcrumb(state)
     export_context(t(title_key), _place(state), period, previous, data.as_of())
-    fmt = date.isoformat
-    day = timedelta(days=1)
-    st.caption(
-        t(
-            "period_caption",
-            start=fmt(period.start),
-            end=fmt(period.end - day),
-            cstart=fmt(previous.start),
-            cend=fmt(previous.end - day),
-            as_of=fmt(data.as_of().date()),
-        )
-    )
+    st.caption(caption(state, period, previous))
     return period, previous
+
+
+def span(period: Period) -> str:
+    """2026-11-01 至 2026-11-30 (one day: the day alone)."""
+    last = period.end - timedelta(days=1)
+    if last == period.start:
+        return period.start.isoformat()
+    return t("period_span", start=period.start.isoformat(), end=last.isoformat())
+
+
+def caption(state: ViewState, period: Period, previous: Period) -> str:
+    """The period and what it is compared with, the figures' moment and when the data last changed (with how long
+    ago, when that is more than a day)."""
+    loaded = data.loaded_at()
+    loaded_text = clock.written(loaded) if loaded else "—"
+    if loaded:
+        mins, unit = clock.age_text(loaded)
+        if unit == "days":
+            loaded_text += t("age_ago", age=t("age_days", n=mins // (24 * 60)))
+    return t(
+        "period_caption",
+        period=span(period),
+        cmp=t(f"cmp_{state.compare}_short"),
+        previous=span(previous),
+        now=clock.written(data.as_of()),
+        loaded=loaded_text,
+    )
 
 
 def _place(state: ViewState) -> str:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
+
 from dashboard.i18n import lang, text_in
-from data_access import indicators
+from data_access import clock, indicators
 
 MISSING = "—"
 SHORT_FROM = 100_000  # a count from this size on is written in 万 (亿 from 100 million) where space is short
@@ -65,6 +67,22 @@ def day(d, language: str | None = None) -> str:
         return MISSING
     d = d.date() if isinstance(d, datetime) else d
     return f"{d.year}年{d.month}月{d.day}日" if (language or lang()) == "zh" and isinstance(d, date) else str(d)
+
+
+def moment(v) -> str:
+    """A time as a person reads it: 2026-12-07 08:30, wall time in the clock's zone (a stored instant converted),
+    no offset."""
+    return MISSING if _missing(v) else clock.written(pd.Timestamp(v).to_pydatetime())
+
+
+def wall_times(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its zoned time columns (instants the store stamped: sign-ins, audit, alerts) as wall time in the
+    clock's zone, without the zone (Excel and the tables hold no zones)."""
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
+            out[c] = out[c].dt.tz_convert(clock.zone()).dt.tz_localize(None)
+    return out
 
 
 def indicator(key: str, v, short: bool = False) -> str:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dashboard.api import BASE, ENDPOINTS, MAX_LIMIT
-from dashboard.state import RANGES
 from data_access import indicators
+from data_access.periods import COMPARES, RANGES
 
 _PARAMETERS = {
     "scope": ("A place code (6/9/12/15 digits; default: the token's area)", {"type": "string", "pattern": "^[0-9]+$"}),
-    "range": ("The period, ending with the data's as-of day", {"type": "string", "enum": list(RANGES)}),
+    "range": (
+        "The period: today, this week (so far), last week, this month (so far), last month, this quarter (so far), "
+        "last quarter, this year (so far), last year, the last 7 or 30 days, the last 12 months (default), or custom",
+        {"type": "string", "enum": list(RANGES)},
+    ),
+    "compare": (
+        "What the period is compared with: prev (环比, the previous period of the same kind; a period so far "
+        "against the same days of the previous one) or yoy (同比, the same days a year before)",
+        {"type": "string", "enum": list(COMPARES)},
+    ),
     "from": ("First day of a custom range (range=custom)", {"type": "string", "format": "date"}),
     "to": ("Last day of a custom range (range=custom)", {"type": "string", "format": "date"}),
     "lang": ("Language of names", {"type": "string", "enum": ["zh", "en"]}),

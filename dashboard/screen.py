@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from string import Template
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.i18n import t
-from data_access.scope import Period, Scope
+from data_access import clock, periods
+from data_access.scope import Scope
 
 MIN_SECONDS = 3
 DESIGN_HEIGHT = 1080  # design pixels; the screen's own height is scaled to it
@@ -132,13 +132,8 @@ def current(places: list[str], every: int, now: float | None = None) -> str | No
     """The place shown now: rotation by the wall clock, so every screen with the same URL agrees."""
     if not places:
         return None
-    now = time.time() if now is None else now
+    now = clock.seconds() if now is None else now
     return places[int(now // every) % len(places)]
-
-
-def today(at: datetime) -> Period:
-    start = at.date()
-    return Period(start, start + timedelta(days=1))
 
 
 def arrangement(config: ScreenConfig) -> tuple[str | None, list[list[str]], int, int]:
@@ -157,8 +152,8 @@ def arrangement(config: ScreenConfig) -> tuple[str | None, list[list[str]], int,
 def snapshot(read, code: str | None, at: datetime) -> dict:
     """Every panel's data for one place, read now by ``read`` (dashboard.data or data.direct(engine));
     raises when the store is unreachable."""
-    day = today(at)
-    month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
+    day = periods.period_of("today", at.date())
+    month = periods.period_of("30d", at.date())
     scope = Scope.from_code(code)
     snap = {
         "path": read.place_path(code),
@@ -167,7 +162,6 @@ def snapshot(read, code: str | None, at: datetime) -> dict:
         "funnel": read.issue_funnel(code, day, at),
         "categories": read.issues_by_category(code, day),
         "watch": read.watch_list(code, at, 10),
-        "suspended": read.suspended_open(code, at),
         "volunteers": read.volunteer_kpis(code, day),
         "activity": read.activity_types(code, day),
         "points": read.issue_points(code, day),
@@ -175,7 +169,7 @@ def snapshot(read, code: str | None, at: datetime) -> dict:
         "ranking": read.issue_by_child(code, month, at) if scope.level != "grid" else pd.DataFrame(),
         "children": read.children(code) if scope.level != "grid" else pd.DataFrame(),
     }
-    snap["read_at"] = datetime.now()
+    snap["read_at"] = clock.now()
     return snap
 
 
@@ -244,13 +238,20 @@ def css(theme: str, scale: float = 1.0) -> str:
     return _scaled(design, scale)
 
 
-def strip(place: str, period: str, read_at: datetime) -> str:
-    """The caption strip: area and period, the time the data was read, a live clock."""
+def strip(place: str, period: str, read_at: datetime, loaded: datetime | None = None) -> str:
+    """The caption strip: area and period, when the data last changed (its day too, when not today) and when the
+    screen read it; a live clock beside it."""
+    changed = ""
+    if loaded is not None:
+        when = loaded.strftime("%H:%M" if loaded.date() == read_at.date() else "%Y-%m-%d %H:%M")
+        changed = (
+            f'<span class="ggc-sub" data-testid="screen-loaded">{html.escape(t("screen_loaded", time=when))}</span>'
+        )
     return (
         '<div class="ggc-strip"><div>'
         f'<span class="ggc-title" data-testid="screen-place">{html.escape(place)}</span>'
-        f'<span class="ggc-sub">{html.escape(period)}</span>'
-        f'<span class="ggc-sub">{html.escape(t("screen_read_at", time=read_at.strftime("%H:%M:%S")))}</span>'
+        f'<span class="ggc-sub">{html.escape(period)}</span>{changed}'
+        f'<span class="ggc-sub">{html.escape(t("screen_read_at", time=read_at.strftime("%H:%M")))}</span>'
         "</div></div>"
     )
 
@@ -264,7 +265,7 @@ CLOCK = """
   font-variant-numeric: tabular-nums; background: $bg; height: 52px; line-height: 52px"></div>
 <script>
 const c = document.getElementById('c');
-const tick = () => { c.textContent = new Date().toLocaleString('$locale', {hour12: false}); };
+const tick = () => { c.textContent = new Date().toLocaleString('$locale', {hour12: false, timeZone: '$zone'}); };
 tick(); setInterval(tick, 1000);
 const top_ = window.parent;
 const fit = () => {
@@ -280,8 +281,10 @@ fit(); top_.onresize = () => { clearTimeout(top_.ggcFit); top_.ggcFit = setTimeo
 """
 
 
-def clock(theme: str, locale: str = "zh-CN", scale: float = 1.0) -> str:
-    html_ = Template(CLOCK).substitute(**THEMES[theme], locale=locale, design=DESIGN_HEIGHT)
+def clock_frame(theme: str, locale: str = "zh-CN", scale: float = 1.0) -> str:
+    """The screen's live clock, in the clock's zone whatever the browser's (a wall PC set to UTC shows China time)."""
+    zone = clock.zone().key
+    html_ = Template(CLOCK).substitute(**THEMES[theme], locale=locale, design=DESIGN_HEIGHT, zone=zone)
     return _scaled(html_, scale)
 
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
+from data_access import clock, periods
+from data_access.periods import COMPARES, DEFAULT_RANGE, RANGES
 from data_access.scope import Period, Scope
 
-RANGES = ("month", "quarter", "year", "12m", "custom")
-COMPARES = ("prev", "yoy")
 LANGS = ("zh", "en")
 
 
 @dataclass(frozen=True)
 class ViewState:
     scope: str | None = None  # a place code (city, district, street, community or grid)
-    range: str = "12m"
+    range: str = DEFAULT_RANGE
     start: date | None = None  # custom range, inclusive
     end: date | None = None
     compare: str = "prev"
@@ -52,12 +52,13 @@ def from_params(params) -> ViewState:
         scope = scope if scope and re.fullmatch(r"[0-9]{6,15}", scope) and Scope.from_code(scope) else None
     except ValueError:
         scope = None
-    rng = get("range") if get("range") in RANGES else "12m"
+    rng = periods.ALIASES.get(get("range"), get("range"))
+    rng = rng if rng in RANGES else DEFAULT_RANGE
     start, end = _date(get("from")), _date(get("to"))
     if start and end:  # a hostile or mistyped link (1900-01-01 … 2999-12-31) is clamped, never an error
-        start, end = (min(max(d, FIRST_DAY), date.today()) for d in (start, end))
+        start, end = (min(max(d, FIRST_DAY), clock.today()) for d in (start, end))
     if rng == "custom" and not (start and end and start <= end):
-        rng, start, end = "12m", None, None
+        rng, start, end = DEFAULT_RANGE, None, None
     return ViewState(
         scope=scope,
         range=rng,
@@ -73,7 +74,7 @@ def to_params(state: ViewState) -> dict[str, str]:
     out = {}
     if state.scope:
         out["scope"] = state.scope
-    if state.range != "12m":
+    if state.range != DEFAULT_RANGE:
         out["range"] = state.range
     if state.range == "custom":
         out["from"], out["to"] = state.start.isoformat(), state.end.isoformat()
@@ -84,37 +85,6 @@ def to_params(state: ViewState) -> dict[str, str]:
     return out
 
 
-def _shift_year(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
-
-
-def period_of(state: ViewState, as_of: date) -> Period:
-    """The half-open period the state selects, ending with the data's as-of day."""
-    end = as_of + timedelta(days=1)
-    if state.range == "month":
-        return Period(as_of.replace(day=1), end)
-    if state.range == "quarter":
-        return Period(date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1), end)
-    if state.range == "year":
-        return Period(date(as_of.year, 1, 1), end)
-    if state.range == "custom":
-        return Period(state.start, state.end + timedelta(days=1))
-    return Period(_shift_year(end, -1), end)
-
-
-def partial_months(period: Period) -> list[date]:
-    """The months the period covers only in part (their counts are not a whole month's), first day each."""
-    first, last = period.start.replace(day=1), (period.end - timedelta(days=1)).replace(day=1)
-    after_last = (last + timedelta(days=32)).replace(day=1)
-    return sorted({m for m, whole in ((first, period.start == first), (last, period.end == after_last)) if not whole})
-
-
-def comparison_of(period: Period, compare: str) -> Period:
-    """The previous period of equal length, or the same period a year earlier."""
-    if compare == "yoy":
-        return Period(_shift_year(period.start, -1), _shift_year(period.end, -1))
-    length = period.end - period.start
-    return Period(period.start - length, period.start)
+def periods_of(state: ViewState, today: date) -> tuple[Period, Period]:
+    """(the period the state selects on ``today``, what it is compared with): data_access.periods."""
+    return periods.periods(state.range, today, state.compare, state.start, state.end)

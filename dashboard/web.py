@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from dashboard import api, auth, limits, telemetry
 from dashboard.i18n import text_in
-from data_access import accounts, sessions
+from data_access import accounts, clock, sessions
 from data_access.engine import transaction
 
 log = logging.getLogger(__name__)
@@ -271,12 +271,10 @@ class Hardening:
 def _health() -> dict:
     with transaction("", "", "") as conn:
         revision, version, changed = conn.execute(sa.text("SELECT * FROM ggc_health()")).one()
-        now = conn.execute(sa.text("SELECT now()")).scalar()
-    age = None
-    if changed:
-        age = round((now - datetime.fromisoformat(changed)).total_seconds())
-    return {"status": "ok", "schema_revision": revision, "data_version": version or 0, "data_changed_at": changed,
-            "data_age_s": age}  # fmt: skip
+    changed = clock.local(datetime.fromisoformat(changed)) if changed else None
+    age = round((clock.now() - changed).total_seconds()) if changed else None
+    return {"status": "ok", "schema_revision": revision, "data_version": version or 0,
+            "data_changed_at": changed.isoformat() if changed else None, "data_age_s": age}  # fmt: skip
 
 
 async def healthz(request: Request) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import auth, formats
 from dashboard.i18n import lang, t
-from data_access import accounts, indicators
+from data_access import accounts, clock, indicators, periods
 
 _RAG_CSS = {
     "green": "background-color: #d8f0dc",
@@ -159,7 +159,7 @@ def _context_rows(who) -> list[tuple[str, str]]:
             (t("export_scope"), ctx["place"]),
             (t("export_period"), f"{formats.day(p.start)} — {formats.day(p.end - day)}"),
             (t("export_compare"), f"{formats.day(c.start)} — {formats.day(c.end - day)}"),
-            (t("export_as_of"), formats.day(ctx["as_of"])),
+            (t("export_as_of"), formats.moment(ctx["as_of"])),
         ]
     return [*rows, (t("export_by"), (who.display_name or who.username) if who is not None else "—")]
 
@@ -185,10 +185,11 @@ def _text_columns(df: pd.DataFrame) -> list:
 
 def for_csv(df: pd.DataFrame) -> pd.DataFrame:
     """Text that a spreadsheet would read as a formula (``=cmd|' /C calc'!A0``, ``+SUM(…)``, ``@SUM``, a tab or CR
-    first) gets a leading apostrophe: opened in Excel it is shown as the text it is."""
-    out = df.copy()
-    for c in _text_columns(df):
-        out[c] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in df[c]]
+    first) gets a leading apostrophe: opened in Excel it is shown as the text it is. Times with a zone are written
+    as wall time in the clock's zone."""
+    out = formats.wall_times(df)
+    for c in _text_columns(out):
+        out[c] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in out[c]]
     return out
 
 
@@ -200,13 +201,12 @@ def _clean(v):
 
 
 def for_excel(df: pd.DataFrame) -> pd.DataFrame:
-    """Cells a workbook holds: text cleaned, times with a zone written as Beijing time (Excel has no zones)."""
-    out = df.copy()
-    for c in _text_columns(df):
-        if isinstance(df[c].dtype, pd.DatetimeTZDtype):
-            out[c] = df[c].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-        else:
-            out[c] = [_clean(v) for v in df[c]]
+    """Cells a workbook holds: text cleaned, times with a zone written as wall time in the clock's zone (Excel has
+    no zones)."""
+    out = formats.wall_times(df)
+    for c in _text_columns(out):
+        if not pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = [_clean(v) for v in out[c]]
     return out
 
 
@@ -255,7 +255,7 @@ def export(who, name: str, fmt: str, df: pd.DataFrame, plain=()):
     stamp = t("export_at")
     write = {
         "csv": lambda: for_csv(df).to_csv(index=False).encode("utf-8-sig"),
-        "xlsx": lambda: to_excel(df, sheet, [*context, (stamp, f"{datetime.now():%Y-%m-%d %H:%M}")], plain),
+        "xlsx": lambda: to_excel(df, sheet, [*context, (stamp, clock.written(clock.now()))], plain),
     }[fmt]
 
     def build() -> bytes:
@@ -289,11 +289,15 @@ def downloads(df: pd.DataFrame, name: str, key: str, plain=()) -> None:
     )
 
 
-def trend_options(period) -> dict:
-    """charts.trend's marks of a period's incomplete months and its month ticks, in the interface language."""
-    from dashboard.state import partial_months
-
-    return {"partial": partial_months(period), "partial_label": t("partial_note"), "month_format": t("month_format")}
+def trend_options(period, at, grain: str | None = None) -> dict:
+    """charts.trend's marks of the period's incomplete buckets (cut by its edges, or holding today at ``at``) and
+    its ticks, by ``grain`` (default: the period's, data_access.periods.grain), in the interface language."""
+    grain = grain or periods.grain(period)
+    return {
+        "partial": sorted(periods.partial(period, grain, at.date())),
+        "partial_label": t(f"partial_note_{grain}"),
+        "month_format": t(f"{grain}_format"),
+    }
 
 
 def header(column: str) -> str:

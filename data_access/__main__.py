@@ -11,8 +11,13 @@ import json
 import logging
 import sys
 import warnings
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+
+
+def _moment(text: str) -> date | datetime:
+    """A day (2026-12-07) or a moment (2026-12-07T08:30)."""
+    return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
 
 
 def _cmd_setup(args) -> dict:
@@ -238,7 +243,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("revision", nargs="?", default="head")
     p.add_argument("--down", action="store_true", help="downgrade to REVISION")
     p = sub.add_parser("demo", help="build the demo city")
-    p.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of history (default today)")
+    p.add_argument(
+        "--as-of",
+        type=_moment,
+        default=None,
+        help="the moment generated up to: 2026-12-07T08:30, or a day for its end (default: now, by the clock)",
+    )
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--replace", action="store_true", help="empty a non-empty store first")
     p.add_argument("--scale", type=int, default=0, help="add megacity bulk, 1..10 (10 ≈ 10 million issues)")

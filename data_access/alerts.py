@@ -27,8 +27,9 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import indicators, metrics, queries
-from data_access.scope import Period, Scope, last_complete_day
+from data_access import clock, indicators, queries
+from data_access.periods import last_complete_day
+from data_access.scope import Period, Scope
 from data_access.store import bump_data_version
 
 RULES_FILE = Path(__file__).with_name("alerts.toml")
@@ -322,7 +323,7 @@ def evaluate(engine, rules: Rules | None = None, at: datetime | None = None, del
     key = lambda r: (r["rule"], r["unit_code"], r["subject"])  # noqa: E731
     with engine.begin() as conn:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('ggc_alert_evaluation'))"))
-        at = at or metrics.as_of(engine)
+        at = at or clock.as_of()
         current = {key(f): f for f in firings(engine, rules, at)}
         open_rows = conn.execute(
             sa.text("SELECT id, rule, unit_code, subject FROM alert_event WHERE cleared_at IS NULL")

@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import logging
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlalchemy as sa
 
+from data_access import clock
 from data_access.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -135,8 +135,10 @@ def get_engine() -> sa.Engine:
 
 def _timeouts(connect_s: int, statement_s: int) -> dict:
     """libpq's connect timeout and the session's statement timeout: no silent hang on a store that does not
-    answer or a table locked for long (0 turns either off)."""
-    return {"connect_timeout": connect_s, "options": f"-c statement_timeout={statement_s * 1000}"}
+    answer or a table locked for long (0 turns either off). The session's zone is the clock's: instants the server
+    stamps (sign-ins, the audit log) come back as wall time there, whatever the server's own zone."""
+    zone = get_settings().timezone  # an IANA name the settings checked: no space, nothing to quote
+    return {"connect_timeout": connect_s, "options": f"-c statement_timeout={statement_s * 1000} -c TimeZone={zone}"}
 
 
 def reset_engine() -> None:
@@ -235,7 +237,7 @@ def sign_context(area: str, role: str, user: str, key: bytes | None = None, now:
     """``app.context`` for a transaction as this area, role and user (migration 0011 checks it): '' for none."""
     if not (area or role or user):
         return ""
-    expiry = int((time.time() if now is None else now) + CONTEXT_TTL_S)
+    expiry = int((clock.seconds() if now is None else now) + CONTEXT_TTL_S)
     key = _signing_key() if key is None else key
     message = f"{area}|{role}|{expiry}|{user}".encode()
     signature = hashlib.sha256(key + hashlib.sha256(key + message).digest()).hexdigest()

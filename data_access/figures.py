@@ -13,9 +13,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from data_access import indicators, schema
+from data_access import clock, indicators, schema
 from data_access.categories import DISPUTES, EMERGENCIES, PROPERTY
-from data_access.store import data_as_of
 
 
 def _count(table: str, cond: str = "TRUE") -> str:
@@ -222,7 +221,7 @@ def expressible(row: dict) -> tuple[bool, str]:
 
 def compute(conn: sa.Connection, place: str, figures=None) -> dict[str, object]:
     """Compute figures for one district, or a city (its districts' rows together); returns {figure: value}."""
-    as_of = data_as_of(conn)
+    as_of = clock.as_of()
     codes = [place]
     if place.endswith("00"):
         codes = conn.execute(sa.text("SELECT code FROM district WHERE city_code = :c"), {"c": place}).scalars().all()

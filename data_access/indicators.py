@@ -110,7 +110,11 @@ ISSUE_COUNTS: tuple[Count, ...] = (
         _filter(f"{{a}}closed_at IS NULL AND {SUSPENDED} AND {PAST_DUE}"),
         stored=False,
     ),
-    # From summaries: closed + overdue_open + suspended_due.
+    # The period's open issues past their limit, suspended or not (with closed: due).
+    Count(
+        "open_past_due", "超期在办数", "Open past due", _filter(f"{{a}}closed_at IS NULL AND {PAST_DUE}"), stored=False
+    ),
+    # From summaries: closed + open_past_due.
     Count("due", "应办结数", "Due", _filter(DUE), stored=False),
     Count("reworked", "返工数", "Reworked", _filter("{a}closed_at <= :at AND {a}reworked_count > 0")),
     Count("returned", "回退数", "Returned", _filter("{a}dispatched_at <= :at AND {a}returned_count > 0")),
@@ -162,7 +166,10 @@ ISSUE_COUNTS: tuple[Count, ...] = (
 )
 COUNTS = {c.key: c for c in ISSUE_COUNTS}
 STORED = tuple(c.key for c in ISSUE_COUNTS if c.stored)  # the summaries' additive columns, in this order
-LIVE = ("overdue_open", "suspended_open", "suspended_due")  # read live from open issues beside the summaries
+# Stocks at the as-of time, whatever the period (超期未结, 挂账): every page, the screen, briefings and the API show
+# the same number for one place at one moment. They have no value for a previous period.
+STOCKS = ("overdue_open", "suspended_open", "suspended_due")
+LIVE = (*STOCKS, "open_past_due")  # read live from the open issues at :at (summary.live_counts), never stored
 
 
 def raw_counts(alias: str = "", keys=None) -> str:
@@ -181,6 +188,7 @@ def open_states(alias: str = "") -> dict[str, str]:
     limit, overdue (超期未结), suspended (挂账), and suspended past its limit (still due)."""
     past, held, free = (condition(c, alias) for c in (PAST_DUE, SUSPENDED, NOT_SUSPENDED))
     return {
+        "past_due": past,
         "in_time": f"NOT {past} AND {free}",
         "overdue_open": f"{past} AND {free}",
         "suspended_open": held,
@@ -309,7 +317,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "超期未结",
         "Overdue open",
         "件",
-        "截至数据时点已超过办理时限仍未结案的事件数。",
+        "截至统计时点已超过办理时限、仍未结案且未挂账的事件数，不论上报时间（存量：各页面、大屏、简报与接口同一地点同一时点同一数字）。",
         _GBT,
         "overdue_open",
         kind="count",
@@ -322,7 +330,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "挂账",
         "Suspended",
         "件",
-        "截至数据时点经审批挂账（暂缓办理、注明原因）、尚未结案的事件数；挂账事件仍计入应办结，不计入超期未结。",
+        "截至统计时点经审批挂账（暂缓办理、注明原因）、尚未结案的事件数，不论上报时间（存量）；挂账事件仍计入应办结，"
+        "不计入超期未结。",
         _GBT,
         "suspended_open",
         kind="count",
@@ -873,13 +882,21 @@ def change_percent(now, before):
     return 100.0 * (now - before) / before.where(before > 0)
 
 
-def with_due(df: pd.DataFrame) -> pd.DataFrame:
-    """Summary rows: ``due`` = closed + open past deadline, overdue or suspended (the same set as ``DUE`` on
-    raw rows)."""
-    df = df.copy()
-    for live in LIVE:
-        df[live] = df[live].fillna(0).astype("int64")
-    df["due"] = df["closed"] + df["overdue_open"] + df["suspended_due"]
+def with_live(stored: pd.DataFrame, live: pd.DataFrame, keyed: bool) -> pd.DataFrame:
+    """Stored counts (summaries, or raw rows counted to the end of time) with the live counts beside them (one row,
+    or by ``code``), and ``due`` = closed + the period's open issues past their limit (the same set as ``DUE`` on
+    raw rows at :at)."""
+    if keyed:  # a unit with old open issues and no report in the period is still in the stocks
+        df = stored.merge(live, on="code", how="outer")
+        for col in stored.columns.drop("code"):
+            df[col] = df[col].fillna(0).astype(stored[col].dtype)
+    else:
+        df = stored.copy()
+        for col in LIVE:
+            df[col] = live[col].iloc[0]
+    for col in LIVE:
+        df[col] = df[col].fillna(0).astype("int64")
+    df["due"] = df["closed"] + df["open_past_due"]
     return df
 
 

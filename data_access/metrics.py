@@ -13,22 +13,12 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import indicators, queries, summary
+from data_access import clock, indicators, queries, summary
+from data_access.read import run
 from data_access.schema import CURRENT
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
-from data_access.store import data_as_of
 from geo.coverage import greedy_sites, walk_radius_m, within_reach
-
-
-def _read(engine: sa.Engine, sql: str, params: dict) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return pd.read_sql(sa.text(sql), conn, params=params)
-
-
-def as_of(engine: sa.Engine) -> datetime:
-    with engine.connect() as conn:
-        return data_as_of(conn)
 
 
 def hierarchy_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
@@ -47,7 +37,7 @@ def hierarchy_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
           (SELECT count(*) FROM compound WHERE {w}) AS compounds,
           (SELECT coalesce(sum(households), 0) FROM micro_grid WHERE {w} AND {CURRENT}) AS households
     """
-    return _read(engine, sql, p)
+    return run(engine, sql, p)
 
 
 def party_org_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
@@ -55,7 +45,7 @@ def party_org_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     w, p = scope.where()
     sql = f"""SELECT level, coalesce(branch_kind, '') AS branch_kind, count(*) AS orgs, sum(members) AS members
               FROM party_org WHERE {w} GROUP BY level, branch_kind ORDER BY min(id)"""
-    return _read(engine, sql, p)
+    return run(engine, sql, p)
 
 
 def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
@@ -90,7 +80,7 @@ def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
           (SELECT count(*) FROM rated) AS rated_companies
         FROM compound c WHERE {w}
     """
-    return indicators.derive(_read(engine, sql, p))
+    return indicators.derive(run(engine, sql, p))
 
 
 def _radius(minutes: float) -> float:
@@ -101,7 +91,7 @@ def _radius(minutes: float) -> float:
 def _compounds(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Compounds of the scope: codes, name, community name, households and centroid."""
     w, p = scope.where("x")
-    return _read(
+    return run(
         engine,
         f"""SELECT x.code, x.name, c.name AS community, x.district_code, x.street_code,
                              x.community_code, x.grid_code, x.households, x.centroid_lon AS lon,
@@ -115,7 +105,7 @@ def _points(engine: sa.Engine, scope: Scope, table: str) -> pd.DataFrame:
     """Locations of service stations or of active grid workers in the scope."""
     w, p = scope.where()
     active = "AND left_on IS NULL AND lon IS NOT NULL" if table == "grid_worker" else ""
-    return _read(engine, f"SELECT lon, lat FROM {table} WHERE {w} {active}", p)
+    return run(engine, f"SELECT lon, lat FROM {table} WHERE {w} {active}", p)
 
 
 def _reached(comp: pd.DataFrame, sites: pd.DataFrame, minutes: float) -> np.ndarray:
@@ -146,7 +136,7 @@ def issue_kpis(
 ) -> pd.DataFrame:
     """Every issue count and indicator of the catalogue for the issues reported in ``period``, at time
     ``at`` (default: the data's as-of), one row; from the summaries where they cover the scope."""
-    at = at or as_of(engine)
+    at = at or clock.as_of()
     return indicators.derive(queries.issue_counts(engine, scope, period, at, raw=raw))
 
 
@@ -164,7 +154,7 @@ def stage_medians(engine: sa.Engine, scope: Scope, period: Period, at: datetime)
         if ind.median
         for b, a in [ind.median]
     )
-    return _read(engine, f"SELECT {cols} FROM issue WHERE {w} AND {pw} AND reported_at <= :at", {**p, **pp, "at": at})
+    return run(engine, f"SELECT {cols} FROM issue WHERE {w} AND {pw} AND reported_at <= :at", {**p, **pp, "at": at})
 
 
 def volunteer_kpis(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
@@ -180,7 +170,7 @@ def volunteer_kpis(engine: sa.Engine, scope: Scope, period: Period, raw: bool = 
                (SELECT count(*) FROM in_service_registration WHERE {w} AND registered_on < :p_end)
                  AS in_service_registered"""
     if not raw and summary.covers(scope):
-        df = _read(engine, f"SELECT {people}", {**p, **pp})
+        df = run(engine, f"SELECT {people}", {**p, **pp})
         df["active"] = summary.active_volunteers(engine, scope, period)
         for key, value in summary.activity_totals(engine, scope, period).items():
             df[key] = value
@@ -190,10 +180,10 @@ def volunteer_kpis(engine: sa.Engine, scope: Scope, period: Period, raw: bool = 
                coalesce(sum(hours), 0) AS hours, coalesce(sum(points), 0) AS points_earned
         FROM volunteer_activity WHERE {w} AND {pw}
     """
-    return _read(engine, sql, {**p, **pp})
+    return run(engine, sql, {**p, **pp})
 
 
-def place_overview(engine: sa.Engine, period: Period, scope: Scope | None = None) -> pd.DataFrame:
+def place_overview(engine: sa.Engine, period: Period, at: datetime, scope: Scope | None = None) -> pd.DataFrame:
     """One row per district in the scope with its key figures (the first page)."""
     scope = scope or Scope()
     w, p = scope.where("d")
@@ -213,8 +203,8 @@ def place_overview(engine: sa.Engine, period: Period, scope: Scope | None = None
         WHERE {w_district}
         ORDER BY d.code
     """
-    df = _read(engine, sql, p)
-    issues = summary.issue_counts(engine, scope, period, as_of(engine), "district_code")
+    df = run(engine, sql, p)
+    issues = summary.issue_counts(engine, scope, period, at, "district_code")
     counts = ["reported", "due", "closed", "on_time"]
     df = df.merge(issues[["code", *counts]], on="code", how="left").fillna({c: 0 for c in counts})
     return indicators.derive(df, ["closure_rate", "on_time_rate"])
@@ -224,8 +214,8 @@ def worker_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Active grid workers by role, with how many are party members."""
     w, p = scope.where()
     sql = f"""SELECT role, count(*) AS workers, count(*) FILTER (WHERE party_member) AS party_members
-              FROM grid_worker WHERE {w} AND left_on IS NULL GROUP BY role ORDER BY workers DESC"""
-    return _read(engine, sql, p)
+              FROM grid_worker WHERE {w} AND left_on IS NULL GROUP BY role ORDER BY workers DESC, role"""
+    return run(engine, sql, p)
 
 
 def station_coverage_by(engine: sa.Engine, scope: Scope, level: str, minutes: float = 15) -> pd.DataFrame:
@@ -285,7 +275,7 @@ def micro_grid_stats(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
                      (SELECT count(*) FROM grid_worker WHERE {w} AND left_on IS NULL AND micro_grid_code IS NOT NULL)
                        ::float / nullif(count(*), 0) AS workers_per_micro_grid
               FROM micro_grid WHERE {w} AND {CURRENT}"""
-    return _read(engine, sql, p)
+    return run(engine, sql, p)
 
 
 def overlay_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
@@ -295,4 +285,4 @@ def overlay_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
                      count(*) FILTER (WHERE grid_relation = 'larger') AS larger,
                      count(*) FILTER (WHERE grid_relation = 'smaller') AS smaller, count(*) AS compounds
               FROM compound WHERE {w} GROUP BY 1 ORDER BY 1"""
-    return _read(engine, sql, p)
+    return run(engine, sql, p)

@@ -9,7 +9,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import indicators
-from data_access.queries import _child_key, _read
+from data_access.queries import _child_key
+from data_access.read import run
 from data_access.schema import CURRENT, NOTICE_LEVELS
 from data_access.scope import Period, Scope
 
@@ -17,7 +18,7 @@ from data_access.scope import Period, Scope
 def fee_years(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Property fees per year: compounds, fees_billed, fees_collected (万元) and the collection rate."""
     w, p = scope.where(finest="community")
-    df = _read(
+    df = run(
         engine,
         f"""SELECT year, count(*) AS compounds, sum(billed)::float / 1e4 AS fees_billed,
                    sum(collected)::float / 1e4 AS fees_collected
@@ -32,7 +33,7 @@ def fee_takeovers(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     year after. One row per side (``side``: before / after) with compounds, fees_billed, fees_collected (万元)
     and the collection rate."""
     w, p = scope.where("f", finest="community")
-    df = _read(
+    df = run(
         engine,
         f"""WITH taken AS (
                 SELECT f.compound_code, min(f.year) AS year FROM property_fee f
@@ -57,7 +58,7 @@ def registry_and_zones(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     responsibility zones, the households in them and in the compounds, with the entry rate and zone coverage."""
     w, p = scope.where(finest="community")
     child = _child_key(scope, finest="community")
-    df = _read(
+    df = run(
         engine,
         f"""WITH c AS (SELECT {child} AS code, sum(households) AS households FROM compound WHERE {w} GROUP BY 1),
                  r AS (SELECT {child} AS code, sum(houses + people) AS registry_total,
@@ -80,7 +81,7 @@ def community_staff(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     uw, p = scope.where_unit("community", "cm")
     w, _ = scope.where("w", finest="community")
     key = _child_key(scope, "cm", finest="community").replace("cm.community_code", "cm.code")
-    df = _read(
+    df = run(
         engine,
         f"""WITH k AS (SELECT community_code, count(*) AS community_workers FROM grid_worker w
                        WHERE {w} AND w.role = 'community_worker' AND w.left_on IS NULL GROUP BY 1)
@@ -97,7 +98,7 @@ def notice_delivery(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     (``side``: before / after; all, in a district never re-divided): notices, deliveries, delivery_hours (their
     sum) and the mean delivery time."""
     w, p = scope.where("d", finest="community")
-    df = _read(
+    df = run(
         engine,
         f"""WITH r AS (SELECT district_code, max(valid_to) AS day FROM micro_grid WHERE NOT {CURRENT} GROUP BY 1)
             SELECT CASE WHEN r.day IS NULL THEN 'all' WHEN n.sent_at < r.day THEN 'before' ELSE 'after' END AS side,
@@ -122,12 +123,12 @@ def layouts(engine: sa.Engine, scope: Scope, at, level: str = "micro_grid") -> p
     if level not in ("grid", "micro_grid"):
         raise ValueError(f"{level} has no layouts")
     uw, p = scope.where_unit(level, "u") if level == "grid" else scope.where("u")
-    reformed = _read(engine, f"SELECT DISTINCT u.district_code FROM {level} u WHERE {uw} AND NOT u.{CURRENT}", p)
+    reformed = run(engine, f"SELECT DISTINCT u.district_code FROM {level} u WHERE {uw} AND NOT u.{CURRENT}", p)
     if reformed.empty:
         return pd.DataFrame()
     w, _ = scope.where()
     col = f"{level}_code"
-    df = _read(
+    df = run(
         engine,
         f"""WITH n AS (SELECT {col} AS code, count(*) AS issues, min(reported_at) AS first FROM issue
                        WHERE {w} AND district_code = ANY(:reformed) AND {col} IS NOT NULL AND reported_at <= :at
@@ -152,7 +153,7 @@ def projects(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
     planned, partner units, with the completion rate."""
     w, p = scope.where(finest="community")
     pw, pp = period.where("started_on")
-    df = _read(
+    df = run(
         engine,
         f"""SELECT kind, count(*) AS projects, count(*) FILTER (WHERE status = 'done') AS projects_done,
                    count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
@@ -167,7 +168,7 @@ def projects(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
 def recent_projects(engine: sa.Engine, scope: Scope, limit: int = 200) -> pd.DataFrame:
     """The scope's latest projects: code, name, kind, partner (its name), community, status, started, finished."""
     w, p = scope.where("j", finest="community")
-    return _read(
+    return run(
         engine,
         f"""SELECT j.code, j.name, j.kind, u.name AS partner, c.name AS community, j.status, j.started_on,
                    j.finished_on
@@ -183,12 +184,12 @@ def service_items(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     item), communities offering, offers at a station, and ``all_items``: the distinct names of every category (a
     name may stand in two)."""
     w, p = scope.where(finest="community")
-    return _read(
+    return run(
         engine,
         f"""SELECT category, count(DISTINCT name) AS items, count(*) AS offers,
                    count(DISTINCT community_code) AS communities, count(station_id) AS at_station,
                    (SELECT count(DISTINCT name) FROM service_item WHERE {w}) AS all_items
-            FROM service_item WHERE {w} GROUP BY category ORDER BY offers DESC""",
+            FROM service_item WHERE {w} GROUP BY category ORDER BY offers DESC, category""",
         p,
     )
 
@@ -198,7 +199,7 @@ def questions(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
     answering, collected (not yet answered), with the resolution rate."""
     w, p = scope.where(finest="community")
     pw, pp = period.where("raised_on")
-    df = _read(
+    df = run(
         engine,
         f"""SELECT topic, count(*) AS questions, count(*) FILTER (WHERE status = 'resolved') AS questions_resolved,
                    count(*) FILTER (WHERE status = 'answering') AS answering,
@@ -214,7 +215,7 @@ def questions(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
 def team_kinds(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Volunteer teams by kind (专业服务团队, 邻里服务队 …): how many teams of each."""
     w, p = scope.where("t", finest="community")
-    return _read(
+    return run(
         engine,
         f"SELECT t.kind, count(*) AS teams FROM volunteer_team t WHERE {w} GROUP BY 1 ORDER BY teams DESC, kind",
         p,

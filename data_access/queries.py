@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import indicators, schema, summary
+from data_access import indicators, periods, schema, summary
 from data_access.categories import PROPERTY
+from data_access.read import run
 from data_access.schema import FUNNEL_STEPS
 from data_access.scope import CODE_LENGTH, LEVELS, Period, Scope
 
@@ -38,11 +39,6 @@ _CHILD_COLUMN = {
 }
 
 
-def _read(engine: sa.Engine, sql: str, params: dict | None = None) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return pd.read_sql(sa.text(sql), conn, params=params or {})
-
-
 def _current(level: str) -> str:
     """The condition for the current layout of a level's units (grids and micro-grids keep old layouts)."""
     return schema.CURRENT if level in ("grid", "micro_grid") else "TRUE"
@@ -55,8 +51,8 @@ def units(engine: sa.Engine, level: str, parent: str | None = None, current: boo
         raise ValueError(f"unknown level {level!r}")
     table, now = _UNIT_TABLE[level], _current(level) if current else "TRUE"
     if parent is None or level == "city":
-        return _read(engine, f"SELECT code, name FROM {table} WHERE {now} ORDER BY code")
-    return _read(
+        return run(engine, f"SELECT code, name FROM {table} WHERE {now} ORDER BY code")
+    return run(
         engine,
         f"SELECT code, name FROM {table} WHERE {_PARENT_COLUMN[level]} = :p AND {now} ORDER BY code",
         {"p": parent},
@@ -69,8 +65,8 @@ def place_path(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
         return pd.DataFrame(columns=["level", "code", "name"])
     rows = []
     if scope.level == "city":
-        return _read(engine, "SELECT 'city' AS level, code, name FROM city WHERE code = :c", {"c": scope.code})
-    city = _read(
+        return run(engine, "SELECT 'city' AS level, code, name FROM city WHERE code = :c", {"c": scope.code})
+    city = run(
         engine,
         "SELECT 'city' AS level, c.code, c.name FROM city c JOIN district d ON d.city_code = c.code WHERE d.code = :c",
         {"c": scope.code[:6]},
@@ -79,7 +75,7 @@ def place_path(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     for level in LEVELS[1 : LEVELS.index(scope.level) + 1]:
         code = scope.code[: CODE_LENGTH[level]]
         rows.append(
-            _read(
+            run(
                 engine,
                 f"SELECT :lv AS level, code, name FROM {_UNIT_TABLE[level]} WHERE code = :c",
                 {"lv": level, "c": code},
@@ -110,7 +106,8 @@ def _child_key(scope: Scope, alias: str = "", finest: str = "grid") -> str:
     return f"{a}{level}_code"
 
 
-_BY = ("child", "month", "department")
+_BY = ("child", "day", "week", "month", "department")
+_BUCKET = {"day": "{}::date", "week": "date_trunc('week', {})::date", "month": "date_trunc('month', {})::date"}
 
 
 def issue_counts(
@@ -123,18 +120,20 @@ def issue_counts(
     raw: bool = False,
 ) -> pd.DataFrame:
     """The catalogue's issue counts (data_access.indicators.COUNTS) of the issues reported in ``period``,
-    at time ``at``: one row, or one per child unit, report month or handling department (``by``) as
-    ``code`` (``month`` for months; '' for issues not dispatched to a department).
+    at time ``at``: one row, or one per child unit, report day, week or month, or handling department (``by``) as
+    ``code`` (``bucket`` for times; '' for issues not dispatched to a department). The stocks (超期未结, 挂账) are
+    the scope's at ``at`` whatever the period (by time: of the period's issues reported then).
 
     From the summary tables where they cover the scope (``raw`` forces the raw rows); the same columns
     either way.
     """
     if by is not None and by not in _BY:
         raise ValueError(f"cannot count issues by {by!r}")
-    month = "date_trunc('month', {})::date"
     child = _child_key(scope, finest="micro_grid")
-    # The grouping over raw rows (also the summaries' live overdue count) and over summary rows.
-    key = {"child": child, "month": month.format("reported_at"), "department": "coalesce(department_code, '')"}.get(by)
+    # The grouping over raw rows (also the live counts) and over summary rows.
+    key = {"child": child, "department": "coalesce(department_code, '')"}.get(by)
+    key = _BUCKET[by].format("reported_at") if by in _BUCKET else key
+    timed = by in _BUCKET
     if not raw and summary.covers(scope):
         table = "issue_category_summary" if (category_l1 or by == "department") else "issue_summary"
         df = summary.issue_counts(
@@ -142,25 +141,33 @@ def issue_counts(
             scope,
             period,
             at,
-            {"child": child, "month": month.format("bucket"), "department": "department_code"}.get(by),
+            _BUCKET[by].format("bucket") if timed else {"child": child, "department": "department_code"}.get(by),
             table,
             "category_l1 = :l1" if category_l1 else "TRUE",
             "category_code LIKE :cat" if category_l1 else "TRUE",
             {"cat": f"{category_l1}%", "l1": category_l1},
             key,
+            in_period=timed,
+            days_only=by in ("day", "week"),
         )
     else:
         w, p = scope.where()
         pw, pp = period.where("reported_at")
         cat = "AND category_l1 = :l1" if category_l1 else ""
         group = f"{key} AS code, " if key else ""
-        # Aliased: the repeat-request count looks up earlier issues of the same table.
+        # Aliased: the repeat-request count looks up earlier issues of the same table. Counted to the end of time,
+        # as the summaries count (no event is stored after now); the clock's counts are read live beside them.
         grouped = f"AND {key} IS NOT NULL GROUP BY 1" if key else ""
-        sql = f"""SELECT {group}{indicators.raw_counts("i")} FROM issue i
-                  WHERE {w} AND {pw} AND reported_at <= :at {cat} {grouped}"""
-        df = _read(engine, sql, {**p, **pp, "at": at, "l1": category_l1})
-    if by == "month":
-        df = df.rename(columns={"code": "month"}).sort_values("month").reset_index(drop=True)
+        sql = f"""SELECT {group}{indicators.raw_counts("i", indicators.STORED)} FROM issue i
+                  WHERE {w} AND {pw} {cat} {grouped}"""
+        stored = run(engine, sql, {**p, **pp, "at": summary.EVER, "l1": category_l1})
+        live = summary.live_counts(
+            engine, scope, period, at, key, "category_l1 = :l1" if category_l1 else "TRUE", {"l1": category_l1},
+            in_period=timed,
+        )  # fmt: skip
+        df = indicators.with_live(stored, live, bool(key))
+    if timed:
+        df = df.rename(columns={"code": "bucket"}).sort_values("bucket").reset_index(drop=True)
     return df
 
 
@@ -176,9 +183,7 @@ def issue_by_department(
     issues in the scope; issues not dispatched to one are left out."""
     df = issue_counts(engine, scope, period, at, "department", raw=raw)
     df = df[df["code"] != ""]
-    names = _read(
-        engine, "SELECT code, name, kind FROM department WHERE code = ANY(:codes)", {"codes": list(df["code"])}
-    )
+    names = run(engine, "SELECT code, name, kind FROM department WHERE code = ANY(:codes)", {"codes": list(df["code"])})
     df = names.merge(df, on="code", how="right")
     df["name"] = df["name"].fillna(df["code"])  # a department the account may not see: its code
     df["kind"] = df["kind"].fillna("other")
@@ -202,15 +207,23 @@ def issue_by_worker(engine: sa.Engine, scope: Scope, period: Period, at: datetim
         JOIN grid_worker k ON k.code = n.reporter_code LEFT JOIN community m ON m.code = k.community_code
         ORDER BY n.worker_reported DESC, k.code
     """
-    df = _read(engine, sql, {**p, **pp, "at": at, "limit": limit}).drop(columns=["reporter_code"])
+    df = run(engine, sql, {**p, **pp, "at": at, "limit": limit}).drop(columns=["reporter_code"])
     return indicators.derive(df)
 
 
 def issue_trend(
-    engine: sa.Engine, scope: Scope, period: Period, at: datetime, category_l1: str | None = None, raw: bool = False
+    engine: sa.Engine,
+    scope: Scope,
+    period: Period,
+    at: datetime,
+    category_l1: str | None = None,
+    raw: bool = False,
+    grain: str | None = None,
 ) -> pd.DataFrame:
-    """Monthly issue counts and indicators by report month, optionally of one level-1 category."""
-    return indicators.derive(issue_counts(engine, scope, period, at, "month", category_l1, raw))
+    """Issue counts and indicators by report day, week or month (``grain``; default: what the period's length
+    calls for, data_access.periods.grain), optionally of one level-1 category: ``bucket`` is the first day."""
+    grain = grain or periods.grain(period)
+    return indicators.derive(issue_counts(engine, scope, period, at, grain, category_l1, raw))
 
 
 def issue_funnel(engine: sa.Engine, scope: Scope, period: Period, at: datetime, raw: bool = False) -> pd.DataFrame:
@@ -232,11 +245,10 @@ def funnel_of(counts) -> pd.DataFrame:
 AGE_BUCKETS = (("0-1d", 1), ("1-3d", 3), ("3-7d", 7), ("7-30d", 30), ("30d+", None))  # (bucket, up to days)
 
 
-def backlog_by_age(engine: sa.Engine, scope: Scope, period: Period, at: datetime) -> pd.DataFrame:
-    """The period's open issues at ``at`` by age bucket (AGE_BUCKETS): in time, overdue (indicators.OVERDUE: the
-    same set as the 超期未结 count) and suspended (挂账)."""
+def backlog_by_age(engine: sa.Engine, scope: Scope, at: datetime) -> pd.DataFrame:
+    """The scope's open issues at ``at``, whatever their report date, by age bucket (AGE_BUCKETS): in time, overdue
+    (indicators.OVERDUE: the stock 超期未结 counts) and suspended (挂账, the stock)."""
     w, p = scope.where()
-    pw, pp = period.where("reported_at")
     state = indicators.open_states()
     states = {"in": state["in_time"], "od": state["overdue_open"], "sp": state["suspended_open"]}
     counts, lower = [], None
@@ -249,8 +261,8 @@ def backlog_by_age(engine: sa.Engine, scope: Scope, period: Period, at: datetime
         )
         counts += [f"count(*) FILTER (WHERE {age} AND {cond}) AS {s}_{i}" for s, cond in states.items()]
         lower = days
-    sql = f"SELECT {', '.join(counts)} FROM issue WHERE {w} AND {pw} AND closed_at IS NULL AND reported_at <= :at"
-    row = _read(engine, sql, {**p, **pp, "at": at}).iloc[0]
+    sql = f"SELECT {', '.join(counts)} FROM issue WHERE {w} AND closed_at IS NULL AND reported_at <= :at"
+    row = run(engine, sql, {**p, "at": at}).iloc[0]
     n = range(len(AGE_BUCKETS))
     return pd.DataFrame(
         {
@@ -295,7 +307,7 @@ def overdue_issues(
     """
     after_due, after_code = after or (None, None)
     params = {**p, "at": at, "limit": limit, "after_due": after_due, "after_code": after_code, "dept": department}
-    return _read(engine, sql, params)
+    return run(engine, sql, params)
 
 
 def issues_by_category(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
@@ -309,9 +321,9 @@ def issues_by_category(engine: sa.Engine, scope: Scope, period: Period, raw: boo
                c3.name_en AS l3_en, c3.code, count(*) AS issues
         FROM issue i JOIN issue_category c3 ON c3.code = i.category_code
         JOIN issue_category c2 ON c2.code = c3.parent_code JOIN issue_category c1 ON c1.code = c2.parent_code
-        WHERE {w} AND {pw} GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY issues DESC
+        WHERE {w} AND {pw} GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY issues DESC, c3.code
     """
-    return _read(engine, sql, {**p, **pp})
+    return run(engine, sql, {**p, **pp})
 
 
 def rising_categories(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
@@ -336,8 +348,8 @@ def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str, raw:
     w, p = scope.where()
     pw, pp = period.where("reported_at")
     sql = f"""SELECT {column} AS key, count(*) AS issues FROM issue WHERE {w} AND {pw} AND {column} IS NOT NULL
-              GROUP BY 1 ORDER BY 2 DESC"""
-    return _read(engine, sql, {**p, **pp})
+              GROUP BY 1 ORDER BY 2 DESC, 1"""
+    return run(engine, sql, {**p, **pp})
 
 
 def org_by_child(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
@@ -352,10 +364,10 @@ def org_by_child(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
                            WHERE oc.compound_code = c.code AND oc.kind = 'owners_committee')) AS committees
         FROM compound c WHERE {w} GROUP BY 1
     """
-    comp = _read(engine, sql, p)
+    comp = run(engine, sql, p)
     wo, _ = scope.where()
     okey = _child_key(scope)
-    orgs = _read(
+    orgs = run(
         engine,
         f"""SELECT {okey} AS code,
         count(*) FILTER (WHERE level = 'branch') AS branches,
@@ -371,11 +383,11 @@ def org_by_child(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
 
 def secretary_mix(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     w, p = scope.where()
-    return _read(
+    return run(
         engine,
         f"""SELECT secretary_background AS key, count(*) AS branches FROM party_org
                              WHERE {w} AND level = 'branch' AND secretary_background IS NOT NULL
-                             GROUP BY 1 ORDER BY 2 DESC""",
+                             GROUP BY 1 ORDER BY 2 DESC, 1""",
         p,
     )
 
@@ -383,7 +395,7 @@ def secretary_mix(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
 def stations(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Service stations of the scope (points with type and opening date)."""
     w, p = scope.where("s")
-    return _read(
+    return run(
         engine,
         f"""SELECT s.code, s.name, s.type, s.lon, s.lat, s.opened_on, s.floor_area_m2,
                              s.construction, c.name AS community FROM service_station s
@@ -395,7 +407,7 @@ def stations(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
 def compounds(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     """Compounds of the scope with households, centroid and community name."""
     w, p = scope.where("x")
-    return _read(
+    return run(
         engine,
         f"""SELECT x.code, x.name, x.type, x.households, x.centroid_lon AS lon,
                              x.centroid_lat AS lat, x.management_mode, c.name AS community
@@ -404,33 +416,38 @@ def compounds(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     )
 
 
-def volunteer_monthly(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
-    """Per month: active volunteers, activities, hours, points earned and redeemed, new registrations."""
+def volunteer_trend(
+    engine: sa.Engine, scope: Scope, period: Period, raw: bool = False, grain: str | None = None
+) -> pd.DataFrame:
+    """Per day, week or month (``grain``; default: the period's, data_access.periods.grain) from ``bucket``, its first
+    day: active volunteers, activities, hours, points earned and redeemed, new registrations."""
+    grain = grain or periods.grain(period)
+    bucket = _BUCKET[grain]
     w, p = scope.where(finest="community")
     pw, pp = period.where("activity_date")
     rw, _ = period.where("redeemed_on")
     vw, _ = period.where("registered_on")
-    other = f"""r AS (SELECT date_trunc('month', redeemed_on)::date AS month, sum(points) AS points_redeemed
+    other = f"""r AS (SELECT {bucket.format("redeemed_on")} AS bucket, sum(points) AS points_redeemed
                      FROM point_redemption WHERE {w} AND {rw} GROUP BY 1),
-               v AS (SELECT date_trunc('month', registered_on)::date AS month, count(*) AS registrations
+               v AS (SELECT {bucket.format("registered_on")} AS bucket, count(*) AS registrations
                      FROM volunteer WHERE {w} AND {vw} GROUP BY 1)"""
-    columns = ["month", "active", "activities", "hours", "points_earned", "points_redeemed", "registrations"]
+    columns = ["bucket", "active", "activities", "hours", "points_earned", "points_redeemed", "registrations"]
     if not raw and summary.covers(scope):
-        rv = _read(engine, f"WITH {other} SELECT * FROM r FULL JOIN v USING (month)", {**p, **pp})
-        df = summary.activity_monthly(engine, scope, period).merge(rv, on="month", how="outer")
+        rv = run(engine, f"WITH {other} SELECT * FROM r FULL JOIN v USING (bucket)", {**p, **pp})
+        df = summary.activity_trend(engine, scope, period, grain).merge(rv, on="bucket", how="outer")
         df = df.fillna({c: 0 for c in columns[1:]}).astype({c: "int64" for c in columns[1:] if c != "hours"})
-        return df.astype({"hours": float}).sort_values("month").reset_index(drop=True)[columns]
+        return df.astype({"hours": float}).sort_values("bucket").reset_index(drop=True)[columns]
     sql = f"""
-        WITH a AS (SELECT date_trunc('month', activity_date)::date AS month, count(DISTINCT volunteer_id) AS active,
+        WITH a AS (SELECT {bucket.format("activity_date")} AS bucket, count(DISTINCT volunteer_id) AS active,
                           count(*) AS activities, sum(hours) AS hours, sum(points) AS points_earned
                    FROM volunteer_activity WHERE {w} AND {pw} GROUP BY 1),
              {other}
-        SELECT month, coalesce(active, 0) AS active, coalesce(activities, 0) AS activities,
+        SELECT bucket, coalesce(active, 0) AS active, coalesce(activities, 0) AS activities,
                coalesce(hours, 0)::float AS hours, coalesce(points_earned, 0) AS points_earned,
                coalesce(points_redeemed, 0) AS points_redeemed, coalesce(registrations, 0) AS registrations
-        FROM a FULL JOIN r USING (month) FULL JOIN v USING (month) ORDER BY month
+        FROM a FULL JOIN r USING (bucket) FULL JOIN v USING (bucket) ORDER BY bucket
     """
-    return _read(engine, sql, {**p, **pp})
+    return run(engine, sql, {**p, **pp})
 
 
 def volunteer_daily(engine: sa.Engine, scope: Scope, period: Period, raw: bool = False) -> pd.DataFrame:
@@ -438,7 +455,7 @@ def volunteer_daily(engine: sa.Engine, scope: Scope, period: Period, raw: bool =
         return summary.activity_by_day(engine, scope, period)
     w, p = scope.where(finest="community")
     pw, pp = period.where("activity_date")
-    return _read(
+    return run(
         engine,
         f"""SELECT activity_date AS day, count(*) AS activities, sum(hours)::float AS hours
                              FROM volunteer_activity WHERE {w} AND {pw} GROUP BY 1 ORDER BY 1""",
@@ -451,10 +468,10 @@ def activity_types(engine: sa.Engine, scope: Scope, period: Period, raw: bool = 
         return summary.activity_types(engine, scope, period)
     w, p = scope.where(finest="community")
     pw, pp = period.where("activity_date")
-    return _read(
+    return run(
         engine,
         f"""SELECT activity_type AS key, count(*) AS activities, sum(hours)::float AS hours
-                             FROM volunteer_activity WHERE {w} AND {pw} GROUP BY 1 ORDER BY 2 DESC""",
+                             FROM volunteer_activity WHERE {w} AND {pw} GROUP BY 1 ORDER BY 2 DESC, 1""",
         {**p, **pp},
     )
 
@@ -465,7 +482,7 @@ def top_teams(engine: sa.Engine, scope: Scope, period: Period, limit: int = 10, 
         return summary.team_ranking(engine, scope, period, limit)
     w, p = scope.where("a", finest="community")
     pw, pp = period.where("a.activity_date")
-    return _read(
+    return run(
         engine,
         f"""SELECT t.name, count(*) AS activities, sum(a.hours)::float AS hours,
                              count(DISTINCT a.volunteer_id) AS volunteers
@@ -487,7 +504,7 @@ def in_service_by_child(engine: sa.Engine, scope: Scope, period: Period) -> pd.D
                                 WHERE a.volunteer_id = r.volunteer_id AND {pw})) AS in_service_active
         FROM in_service_registration r WHERE {w} GROUP BY 1
     """
-    df = _read(engine, sql, {**p, **pp})
+    df = run(engine, sql, {**p, **pp})
     return indicators.derive(df, ["in_service_active_rate"], {"in_service_active_rate": "active_rate"})
 
 
@@ -500,14 +517,14 @@ def property_companies(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
                (SELECT r.score FROM property_credit_rating r WHERE r.company_id = pc.id
                 ORDER BY r.year DESC LIMIT 1)::float AS credit_score
         FROM compound x JOIN property_company pc ON pc.id = x.property_company_id
-        WHERE {w} GROUP BY pc.id ORDER BY compounds DESC
+        WHERE {w} GROUP BY pc.id ORDER BY compounds DESC, pc.id
     """
-    return _read(engine, sql, p)
+    return run(engine, sql, p)
 
 
 def committees(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     w, p = scope.where(finest="community")
-    return _read(
+    return run(
         engine,
         f"""SELECT kind, count(*) AS committees, sum(members) AS members,
                              sum(party_members) AS party_members,
@@ -520,7 +537,7 @@ def committees(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
 
 def satisfaction_surveys(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     w, p = scope.where(finest="community")
-    return _read(
+    return run(
         engine,
         f"""SELECT extract(year FROM surveyed_on)::int AS year, sum(respondents) AS respondents,
                              sum(satisfied) AS survey_satisfied
@@ -562,7 +579,7 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
         uw, p = scope.where()
     else:
         uw, p = scope.where_unit(level)
-    units = _read(engine, f"SELECT code, name, geom FROM {table} WHERE {uw} AND {_current(level)} ORDER BY code", p)
+    units = run(engine, f"SELECT code, name, geom FROM {table} WHERE {uw} AND {_current(level)} ORDER BY code", p)
     if units.empty:
         return units
     w, _ = scope.where()
@@ -570,14 +587,14 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
         issues = summary.issue_counts(engine, scope, period, at, col)
     else:
         pw, pp = period.where("reported_at")
-        issues = _read(
+        issues = run(
             engine,
             f"""SELECT {col} AS code, {indicators.raw_counts(keys=["reported", "due", "closed", "on_time"])}
                 FROM issue WHERE {w} AND {pw} AND reported_at <= :at GROUP BY 1""",
             {**p, **pp, "at": at},
         )
     hh_col = "code" if level == "micro_grid" else col
-    hh = _read(
+    hh = run(
         engine,
         f"SELECT {hh_col} AS code, sum(households) AS households FROM micro_grid WHERE {w} AND {schema.CURRENT} "
         "GROUP BY 1",
@@ -587,7 +604,7 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
     df["reported"] = df["reported"].fillna(0)
     df["issues"] = df["reported"]
     if level != "micro_grid":
-        comp = _read(
+        comp = run(
             engine,
             f"""
             SELECT {col} AS code, sum(residents) AS residents, count(*) AS compounds,
@@ -598,7 +615,7 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
         )
         df = df.merge(comp, on="code", how="left")
         if level in ("district", "street", "community"):
-            vols = _read(engine, f"SELECT {col} AS code, count(*) AS volunteers FROM volunteer WHERE {w} GROUP BY 1", p)
+            vols = run(engine, f"SELECT {col} AS code, count(*) AS volunteers FROM volunteer WHERE {w} GROUP BY 1", p)
             df = df.merge(vols, on="code", how="left")
             df["volunteers"] = df["volunteers"].fillna(0)
     df = indicators.derive(
@@ -619,28 +636,28 @@ def unit_geoms(engine: sa.Engine, scope: Scope, level: str) -> pd.DataFrame:
         w = w.replace("district_code", "code")
     else:
         w, p = scope.where_unit(level)
-    return _read(
+    return run(
         engine, f"SELECT code, name, geom FROM {_UNIT_TABLE[level]} WHERE {w} AND {_current(level)} ORDER BY code", p
     )
 
 
 def compound_geoms(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     w, p = scope.where()
-    return _read(engine, f"SELECT code, name, grid_relation, geom FROM compound WHERE {w}", p)
+    return run(engine, f"SELECT code, name, grid_relation, geom FROM compound WHERE {w}", p)
 
 
 def issue_points(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
     """Locations of the issues reported in the period (for server-side binning)."""
     w, p = scope.where()
     pw, pp = period.where("reported_at")
-    return _read(engine, f"SELECT lon, lat FROM issue WHERE {w} AND {pw} AND lon IS NOT NULL", {**p, **pp})
+    return run(engine, f"SELECT lon, lat FROM issue WHERE {w} AND {pw} AND lon IS NOT NULL", {**p, **pp})
 
 
 def watch_list(engine: sa.Engine, scope: Scope, at: datetime, limit: int = 8) -> pd.DataFrame:
     """A wall screen's 超期预警, what is new first: open issues that fell overdue in the 24 hours before ``at``
     (latest first), then those falling due in the next 24 hours (soonest first), then the longest overdue; at most
     ``limit`` rows. ``kind`` is new, due_soon or overdue; ``hours`` is past the deadline (negative: still to go).
-    Suspended issues (挂账) are not in it: :func:`suspended_open` counts them."""
+    Suspended issues (挂账) are not in it: the catalogue's ``suspended_open`` counts them."""
     w, p = scope.where("i")
     overdue, free = (indicators.condition(c, "i") for c in (indicators.OVERDUE, indicators.NOT_SUSPENDED))
     parts = (
@@ -664,15 +681,7 @@ def watch_list(engine: sa.Engine, scope: Scope, at: datetime, limit: int = 8) ->
     """
     day = timedelta(hours=24)
     params = {**p, "at": at, "day_before": at - day, "day_after": at + day, "limit": limit}
-    return _read(engine, sql, params)
-
-
-def suspended_open(engine: sa.Engine, scope: Scope, at: datetime) -> int:
-    """Open issues suspended (挂账) at ``at``, of any report date."""
-    w, p = scope.where("i")
-    held = indicators.condition(indicators.SUSPENDED, "i")
-    sql = f"SELECT count(*) AS n FROM issue i WHERE {w} AND i.closed_at IS NULL AND {held}"
-    return int(_read(engine, sql, {**p, "at": at})["n"].iloc[0])
+    return run(engine, sql, params)
 
 
 SEARCH_TERMS = 5  # words of a keyword search, all required
@@ -706,7 +715,7 @@ def issue_search(engine: sa.Engine, scope: Scope, period: Period, words: str, at
         ORDER BY i.reported_at DESC, i.code
     """
     params = {**p, **pp, **{f"t{k}": _like(term) for k, term in enumerate(terms)}, "at": at, "limit": limit}
-    return _read(engine, sql, params)
+    return run(engine, sql, params)
 
 
 # Where a request text says where (an address inside it): a road before a number, and a door, building or unit.
@@ -733,7 +742,7 @@ def request_texts(engine: sa.Engine, scope: Scope, period: Period, limit: int = 
             FROM issue i WHERE {w} AND {pw} AND i.request_text IS NOT NULL
         ) x GROUP BY 1 ORDER BY n DESC, text LIMIT :limit
     """
-    return _read(engine, sql, {**p, **pp, "road": ROAD_IN_TEXT, "number": NUMBER_IN_TEXT, "limit": limit})
+    return run(engine, sql, {**p, **pp, "road": ROAD_IN_TEXT, "number": NUMBER_IN_TEXT, "limit": limit})
 
 
 def repeat_requests(engine: sa.Engine, scope: Scope, period: Period, limit: int = 100) -> pd.DataFrame:
@@ -759,9 +768,9 @@ def repeat_requests(engine: sa.Engine, scope: Scope, period: Period, limit: int 
         GROUP BY r.compound_code, r.address_key, r.community_code, r.category_code, k.name, m.name, c.name, c.name_en
         ORDER BY repeats DESC, last_reported DESC, last_order_no LIMIT :limit
     """
-    return _read(engine, sql, {**p, **pp, "limit": limit})
+    return run(engine, sql, {**p, **pp, "limit": limit})
 
 
 def category_names(engine: sa.Engine) -> list[str]:
     """The names of the category tree's nodes."""
-    return _read(engine, "SELECT name FROM issue_category")["name"].tolist()
+    return run(engine, "SELECT name FROM issue_category")["name"].tolist()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
 LEVELS = ("city", "district", "street", "community", "grid")
 CODE_LENGTH = {"city": 6, "district": 6, "street": 9, "community": 12, "grid": 15}
@@ -105,11 +105,3 @@ class Period:
             "p_start": self.start.isoformat(),
             "p_end": self.end.isoformat(),
         }
-
-
-def last_complete_day(at: date | datetime) -> date:
-    """The last whole day of data at the as-of time ``at``: its own day only from 23:59:59 on (a demo built for a
-    day, or data loaded at night); a date is taken as complete."""
-    if isinstance(at, datetime):
-        return (at + timedelta(seconds=1)).date() - timedelta(days=1)
-    return at

@@ -9,8 +9,10 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,6 +34,8 @@ class Settings:
     statement_timeout_s: int = 30  # the dashboard's (ggc_app's) longest query; a locked table fails after it
     owner_statement_timeout_s: int = 1800  # imports, refreshes and migrations (the store owner's engine)
     context_secret: str | None = None  # signs each transaction's area; None: the key setup made in the store
+    timezone: str = "Asia/Shanghai"  # the zone stored times are wall times of, and every time shown is written in
+    now: datetime | None = None  # a pinned "now" (wall time in ``timezone``): tests, demos of a chosen moment
 
     @property
     def embedded(self) -> bool:
@@ -56,6 +60,16 @@ def get_settings() -> Settings:
     embedded_db = pick("GGC_DB_NAME", "cockpit")
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", embedded_db):
         raise ValueError(f"GGC_DB_NAME must be a lower-case identifier, got {embedded_db!r}")
+    zone = pick("GGC_TIMEZONE", "Asia/Shanghai")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"GGC_TIMEZONE must be an IANA time zone such as Asia/Shanghai, got {zone!r}") from None
+    pinned = pick("GGC_NOW")
+    try:
+        pinned = datetime.fromisoformat(pinned).replace(tzinfo=None, microsecond=0) if pinned else None
+    except ValueError:
+        raise ValueError(f"GGC_NOW must be a date and time such as 2026-12-07T08:30, got {pinned!r}") from None
     return Settings(
         database_url=pick("DATABASE_URL"),
         data_dir=Path(pick("GGC_DATA_DIR", PROJECT_ROOT / ".data")),
@@ -72,4 +86,6 @@ def get_settings() -> Settings:
         statement_timeout_s=int(pick("GGC_STATEMENT_TIMEOUT_S", 30)),
         owner_statement_timeout_s=int(pick("GGC_OWNER_STATEMENT_TIMEOUT_S", 1800)),
         context_secret=pick("GGC_CONTEXT_SECRET"),
+        timezone=zone,
+        now=pinned,
     )

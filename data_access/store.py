@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime
-from datetime import time as dtime
 
 import sqlalchemy as sa
 
-from data_access import accounts, migrate, schema, summary
+from data_access import accounts, clock, migrate, schema, summary
 from data_access.engine import APP_ROLE, StoreError, context_key, get_engine
 from data_access.settings import get_settings
 
@@ -18,8 +17,11 @@ def is_empty(engine: sa.Engine) -> bool:
         return conn.execute(sa.text("SELECT NOT EXISTS (SELECT 1 FROM district)")).scalar()
 
 
-def load_demo(engine: sa.Engine, as_of: date | None = None, seed: int | None = None, replace: bool = False) -> dict:
-    """Generate the demo city and load it. Refuses a non-empty store unless ``replace``."""
+def load_demo(
+    engine: sa.Engine, as_of: date | datetime | None = None, seed: int | None = None, replace: bool = False
+) -> dict:
+    """Generate the demo city up to ``as_of`` (default: now, by the clock; a date: the end of that day) and load
+    it. Refuses a non-empty store unless ``replace``."""
     from data_access.demo.build import DEFAULT_SEED, generate, write
 
     if not is_empty(engine):
@@ -27,7 +29,7 @@ def load_demo(engine: sa.Engine, as_of: date | None = None, seed: int | None = N
             raise StoreError("the store already holds data; use --replace to rebuild the demo")
         clear(engine)
     t0 = time.perf_counter()
-    tables, timings = generate(as_of or date.today(), seed or DEFAULT_SEED)
+    tables, timings = generate(as_of or clock.now(), seed or DEFAULT_SEED)
     t1 = time.perf_counter()
     counts = write(engine, tables, compact=True)
     t2 = time.perf_counter()
@@ -162,12 +164,24 @@ def refresh_summaries(engine: sa.Engine) -> dict[str, int]:
     return counts
 
 
-def data_as_of(conn: sa.Connection) -> datetime:
-    """The moment the figures are computed at: the demo's build day (end of day), else now."""
-    value = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
-    if value:
-        return datetime.combine(date.fromisoformat(value), dtime(23, 59, 59))
-    return datetime.now().replace(microsecond=0)
+def demo_moment(conn: sa.Connection) -> datetime | None:
+    """The moment the demo was generated up to (None: the store holds no demo)."""
+    rows = dict(
+        conn.execute(sa.text("SELECT key, value FROM store_meta WHERE key IN ('demo_built_at', 'demo_as_of')")).all()
+    )
+    if "demo_built_at" in rows:
+        return datetime.fromisoformat(rows["demo_built_at"])
+    if "demo_as_of" in rows:  # a demo built before the clock: the end of its day
+        return datetime.combine(date.fromisoformat(rows["demo_as_of"]), datetime.max.time()).replace(microsecond=0)
+    return None
+
+
+def last_load(conn: sa.Connection) -> datetime | None:
+    """When the data last changed (an import, a refresh, the demo's build): wall time in the clock's zone."""
+    value = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'data_changed_at'")).scalar()
+    if not value:
+        return None
+    return clock.local(datetime.fromisoformat(value))
 
 
 def bump_data_version(conn: sa.Connection) -> None:
@@ -180,9 +194,10 @@ def bump_data_version(conn: sa.Connection) -> None:
     )
     conn.execute(
         sa.text(
-            "INSERT INTO store_meta (key, value) VALUES ('data_changed_at', now()::text) ON CONFLICT (key) "
-            "DO UPDATE SET value = now()::text"
-        )
+            "INSERT INTO store_meta (key, value) VALUES ('data_changed_at', :at) ON CONFLICT (key) "
+            "DO UPDATE SET value = EXCLUDED.value"
+        ),
+        {"at": clock.now().isoformat(sep=" ")},
     )
 
 

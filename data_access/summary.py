@@ -28,14 +28,16 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import indicators
+from data_access import clock, indicators
+from data_access.periods import buckets
+from data_access.read import run
 from data_access.schema import ESCALATION_LEVELS, SOURCE_CHANNELS
 from data_access.scope import CODE_LENGTH, Period, Scope
 
 SUMMARISED = ("city", "district", "street")
 RAW_TABLES = ("issue", "volunteer_activity")  # the raw tables the summaries are computed from
 # Summaries count what happened by the time they are built: the catalogue's counts at the end of time.
-EVER = datetime(9999, 12, 31)
+EVER = clock.EVER
 _ISSUE_MEASURES = ", ".join(
     [
         indicators.raw_counts("r", indicators.STORED),
@@ -126,7 +128,7 @@ def _days_from(conn: sa.Connection) -> date:
             "SELECT greatest((SELECT max(reported_at) FROM issue), (SELECT max(activity_date) FROM volunteer_activity))"
         )
     ).scalar()
-    month = (latest or datetime.now()).date().replace(day=1)
+    month = (latest or clock.now()).date().replace(day=1)
     first = month.replace(year=month.year - 1)  # a year of day rows: "the last 12 months" reads no raw rows
     conn.execute(
         sa.text("INSERT INTO store_meta (key, value) VALUES ('summary_days_from', :v)"), {"v": first.isoformat()}
@@ -351,7 +353,7 @@ def _mark_fresh(conn: sa.Connection) -> None:
             "INSERT INTO store_meta (key, value) VALUES ('summaries_at', :v) "
             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
         ),
-        {"v": datetime.now().isoformat(timespec="seconds")},
+        {"v": clock.now().isoformat(timespec="seconds")},
     )
 
 
@@ -362,12 +364,13 @@ def is_built(conn: sa.Connection) -> bool:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def spans(period: Period, alias: str = "") -> tuple[str, dict]:
-    """SQL condition selecting the summary rows that add up to ``period``: whole months, then edge days."""
+def spans(period: Period, alias: str = "", days_only: bool = False) -> tuple[str, dict]:
+    """SQL condition selecting the summary rows that add up to ``period``: whole months, then edge days (every
+    day, ``days_only``: to count by day or week)."""
     a = f"{alias}." if alias else ""
     first = period.start if period.start.day == 1 else _next_month(period.start)
     last = period.end.replace(day=1)
-    if first >= last:  # no whole month inside: days only
+    if first >= last or days_only:  # no whole month inside: days only
         first = last = period.start
     sql = (
         f"(({a}span = 'm' AND {a}bucket >= :s_m0 AND {a}bucket < :s_m1) OR ({a}span = 'd' AND "
@@ -380,12 +383,7 @@ def _next_month(d: date) -> date:
     return (d.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def _read(engine: sa.Engine, sql: str, params: dict) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return pd.read_sql(sa.text(sql), conn, params=params)
-
-
-def _overdue(
+def live_counts(
     engine: sa.Engine,
     scope: Scope,
     period: Period,
@@ -393,21 +391,30 @@ def _overdue(
     key: str | None = None,
     where: str = "TRUE",
     params: dict | None = None,
+    in_period: bool = False,
 ) -> pd.DataFrame:
-    """The live counts (indicators.LIVE) of the period's open issues at ``at``: overdue, suspended, suspended
-    and past due (the clock, not the data, moves issues into them)."""
+    """The counts the clock moves, read from the open issues at ``at`` (indicators.LIVE): the stocks 超期未结, 挂账
+    and 挂账应办结 of the scope (indicators.STOCKS: whatever the report date, so that every page, period and the
+    screen say the same of one place at one moment), and ``open_past_due``, the period's open issues past their
+    limit (with ``closed``, the period's ``due``). ``in_period``: the stocks too of the period's issues only (a
+    trend by report time). One row, or one per ``key`` (an SQL expression over issue columns) as ``code``."""
     w, p = scope.where()
     pw, pp = period.where("reported_at")
     group = f"{key} AS code, " if key else ""
     state = indicators.open_states()
-    counts = ", ".join(f"count(*) FILTER (WHERE {state[c]}) AS {c}" for c in indicators.LIVE)
+    counts = ", ".join(
+        [f"count(*) FILTER (WHERE {pw} AND {state['past_due']}) AS open_past_due"]
+        + [f"count(*) FILTER (WHERE {state[c]}) AS {c}" for c in indicators.STOCKS]
+    )
     # closed_at in the WHERE, not in a FILTER: the partial index on open issues answers alone (it holds
     # due_at and suspended_at; a FILTER on closed_at forced heap reads: megacity city scope 2.4 s, not 0.1 s).
     sql = (
-        f"SELECT {group}{counts} FROM issue WHERE {w} AND {pw} AND {where} AND closed_at IS NULL "
-        f"AND NOT ({state['in_time']}){' GROUP BY 1' if key else ''}"
+        f"SELECT {group}{counts} FROM issue WHERE {w} AND {where} AND closed_at IS NULL AND reported_at <= :at "
+        f"AND NOT ({state['in_time']}){f' AND {pw}' if in_period else ''}"
+        f"{f' AND {key} IS NOT NULL GROUP BY 1' if key else ''}"
     )
-    return _read(engine, sql, {**p, **pp, **(params or {}), "at": at})
+    df = run(engine, sql, {**p, **pp, **(params or {}), "at": at})
+    return df if key else df.reindex(range(1)).fillna(0)
 
 
 def _table(table: str, scope: Scope, *sql: str | None) -> str:
@@ -433,26 +440,22 @@ def issue_counts(
     where: str = "TRUE",
     params: dict | None = None,
     live_key: str | None = None,
+    in_period: bool = False,
+    days_only: bool = False,
 ) -> pd.DataFrame:
     """The catalogue's issue counts of the period (``due`` and the live counts included): one row, or one
     row per ``key`` (an SQL expression over the summary's columns) as ``code``. The live counts are
-    read from raw issues grouped by ``live_key`` (default: ``key``, when the columns are the same).
-    ``where`` filters the summary rows and ``live_where`` the raw rows the same way."""
+    read from raw issues grouped by ``live_key`` (default: ``key``, when the columns are the same), of the
+    period's issues only with ``in_period`` (see :func:`live_counts`). ``where`` filters the summary rows and
+    ``live_where`` the raw rows the same way; ``days_only`` sums day rows only (a trend by day or week)."""
     w, p = scope.where()
-    sw, sp = spans(period)
+    sw, sp = spans(period, days_only=days_only)
     group = f"{key} AS code, " if key else ""
     source = _table(table, scope, key, where)
     sql = f"SELECT {group}{_sum(indicators.STORED)} FROM {source} WHERE {w} AND {sw} AND {where}"
-    params = {**p, **sp, **(params or {})}
-    if key:
-        df = _read(engine, sql + " GROUP BY 1", params)
-        live = _overdue(engine, scope, period, at, live_key or key, live_where, params)
-        return indicators.with_due(df.merge(live, on="code", how="left"))
-    df = _read(engine, sql, params)
-    live = _overdue(engine, scope, period, at, where=live_where, params=params).iloc[0]
-    for col in indicators.LIVE:
-        df[col] = live[col]
-    return indicators.with_due(df)
+    df = run(engine, sql + (" GROUP BY 1" if key else ""), {**p, **sp, **(params or {})})
+    live = live_counts(engine, scope, period, at, live_key or key, live_where, params, in_period)
+    return indicators.with_live(df, live, bool(key))
 
 
 def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> pd.DataFrame:
@@ -462,9 +465,10 @@ def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> p
     w, p = scope.where()
     sw, sp = spans(period)
     sums = _sum(prefix + k for k in keys)
-    row = _read(engine, f"SELECT {sums} FROM {_table('issue_summary', scope)} WHERE {w} AND {sw}", {**p, **sp})
+    row = run(engine, f"SELECT {sums} FROM {_table('issue_summary', scope)} WHERE {w} AND {sw}", {**p, **sp})
     df = pd.DataFrame({"key": list(keys), "issues": [int(row[prefix + k].iloc[0]) for k in keys]})
-    return df[df["issues"] > 0].sort_values("issues", ascending=False).reset_index(drop=True)
+    df = df[df["issues"] > 0].sort_values(["issues", "key"], ascending=[False, True])
+    return df.reset_index(drop=True)
 
 
 def issues_by_category(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
@@ -480,7 +484,7 @@ def issues_by_category(engine: sa.Engine, scope: Scope, period: Period) -> pd.Da
         JOIN issue_category c2 ON c2.code = c3.parent_code JOIN issue_category c1 ON c1.code = c2.parent_code
         ORDER BY s.issues DESC, c3.code
     """
-    return _read(engine, sql, {**p, **sp})
+    return run(engine, sql, {**p, **sp})
 
 
 def activity_types(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
@@ -488,8 +492,8 @@ def activity_types(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFr
     w, p = scope.where()
     sw, sp = spans(period)
     sql = f"""SELECT activity_type AS key, sum(activities)::bigint AS activities, sum(hours)::float AS hours
-              FROM {_source("activity_summary")} WHERE {w} AND {sw} GROUP BY 1 ORDER BY 2 DESC"""
-    return _read(engine, sql, {**p, **sp})
+              FROM {_source("activity_summary")} WHERE {w} AND {sw} GROUP BY 1 ORDER BY 2 DESC, 1"""
+    return run(engine, sql, {**p, **sp})
 
 
 def activity_by_day(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
@@ -505,7 +509,7 @@ def activity_by_day(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataF
                 GROUP BY 1, 2, 3) AS activity_summary"""
     sql = f"""SELECT bucket AS day, sum(activities)::bigint AS activities, sum(hours)::float AS hours
               FROM {days} WHERE {w} AND {pw} GROUP BY 1 ORDER BY 1"""
-    return _read(engine, sql, {**p, **pp})
+    return run(engine, sql, {**p, **pp})
 
 
 def _active(alias: str = "", start: str = ":a_start", end: str = ":a_end") -> str:
@@ -533,32 +537,33 @@ def activity_totals(engine: sa.Engine, scope: Scope, period: Period) -> pd.Serie
     sql = f"""SELECT coalesce(sum(activities), 0)::bigint AS activities, coalesce(sum(hours), 0) AS hours,
                      coalesce(sum(points), 0)::bigint AS points_earned FROM {_source("activity_summary")}
                      WHERE {w} AND {sw}"""
-    return _read(engine, sql, {**p, **sp}).iloc[0]
+    return run(engine, sql, {**p, **sp}).iloc[0]
 
 
-def activity_monthly(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
-    """Per month of the period: active volunteers (in the period's part of the month), activities, hours
-    and points earned."""
+def activity_trend(engine: sa.Engine, scope: Scope, period: Period, grain: str) -> pd.DataFrame:
+    """Per day, week or month (``grain``) of the period, from ``bucket``, its first day: active volunteers (in the
+    period's part of the bucket), activities, hours and points earned."""
     w, p = scope.where()
-    sw, sp = spans(period)
-    sums = f"""SELECT date_trunc('month', bucket)::date AS month, sum(activities)::bigint AS activities,
+    sw, sp = spans(period, days_only=grain != "month")
+    bucket = {"day": "bucket", "week": "date_trunc('week', bucket)::date", "month": "date_trunc('month', bucket)::date"}
+    sums = f"""SELECT {bucket[grain]} AS bucket, sum(activities)::bigint AS activities,
                       sum(hours)::float AS hours, sum(points)::bigint AS points_earned
                FROM {_source("activity_summary")} WHERE {w} AND {sw} GROUP BY 1"""
-    return _read(engine, sums, {**p, **sp}).merge(_active_by_month(engine, scope, period), on="month", how="outer")
+    active = _active_by_bucket(engine, scope, period, grain)
+    return run(engine, sums, {**p, **sp}).merge(active, on="bucket", how="outer")
 
 
-def _active_by_month(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
-    """Volunteers active in each month's part of the period (months with none left out), in one pass over
-    volunteer_days: a flag per month on each row, OR-ed per volunteer, then counted (a join of months and
+def _active_by_bucket(engine: sa.Engine, scope: Scope, period: Period, grain: str) -> pd.DataFrame:
+    """Volunteers active in each bucket's part of the period (buckets with none left out), in one pass over
+    volunteer_days: a flag per bucket on each row, OR-ed per volunteer, then counted (a join of months and
     rows with count(DISTINCT) sorted 800,000 pairs at megacity city scope: 0.8 s)."""
     wv, p = scope.where("v")
-    months, m = [], period.start.replace(day=1)
-    while m < period.end:
-        months.append((m, max(m, period.start), min(_next_month(m), period.end)))
-        m = _next_month(m)
+    starts = buckets(period, grain)
+    ends = [*starts[1:], period.end]
+    spans_ = [(b, max(b, period.start), min(e, period.end)) for b, e in zip(starts, ends)]
     out = []
-    for first in range(0, len(months), 62):  # a bigint holds 62 months' flags
-        chunk = months[first : first + 62]
+    for first in range(0, len(spans_), 62):  # a bigint holds 62 buckets' flags
+        chunk = spans_[first : first + 62]
         flags = " | ".join(
             f"(CASE WHEN {_active('v', f':s{j}', f':e{j}')} THEN {1 << j}::bigint ELSE 0 END)"
             for j in range(len(chunk))
@@ -573,9 +578,9 @@ def _active_by_month(engine: sa.Engine, scope: Scope, period: Period) -> pd.Data
             **{f"s{j}": s for j, (_, s, _) in enumerate(chunk)},
             **{f"e{j}": e for j, (_, _, e) in enumerate(chunk)},
         }
-        row = _read(engine, sql, {**p, **bounds}).iloc[0]
-        out += [(month, int(row[f"m{j}"])) for j, (month, _, _) in enumerate(chunk)]
-    df = pd.DataFrame(out, columns=["month", "active"]).astype({"active": "int64"})
+        row = run(engine, sql, {**p, **bounds}).iloc[0]
+        out += [(bucket, int(row[f"m{j}"])) for j, (bucket, _, _) in enumerate(chunk)]
+    df = pd.DataFrame(out, columns=["bucket", "active"]).astype({"active": "int64"})
     return df[df["active"] > 0]
 
 
@@ -584,14 +589,14 @@ def team_ranking(engine: sa.Engine, scope: Scope, period: Period, limit: int) ->
     w, p = scope.where()
     wv, _ = scope.where("v")
     sw, sp = spans(period)
-    top = _read(
+    top = run(
         engine,
         f"""SELECT team_id, sum(activities)::bigint AS activities, sum(hours)::float AS hours
             FROM {_source("team_summary")} WHERE {w} AND {sw} AND team_id <> 0
             GROUP BY 1 ORDER BY hours DESC, team_id LIMIT :limit""",
         {**p, **sp, "limit": limit},
     )
-    people = _read(
+    people = run(
         engine,
         f"""SELECT v.team_id, t.name, count(DISTINCT v.volunteer_id) AS volunteers
             FROM volunteer_days v JOIN volunteer_team t ON t.id = v.team_id

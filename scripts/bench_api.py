@@ -14,7 +14,6 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from data_access import tokens  # noqa: E402
+from data_access import clock, tokens  # noqa: E402
 from data_access.engine import get_engine  # noqa: E402
 from scripts.bench_pages import machine, write_section  # noqa: E402
 from tests.browser import chromium_page, open_signed_in, streamlit_server  # noqa: E402
@@ -101,7 +100,7 @@ def main() -> int:
             conn.execute(sa.text("UPDATE api_token SET revoked_at = now() WHERE label = 'bench-api'"))
     text = f"""{MARK}
 
-`make bench-api` ({datetime.now():%Y-%m-%d}), the demo store, one server (`serve.py`) on this machine: {machine()}.
+`make bench-api` ({clock.now():%Y-%m-%d}), the demo store, one server (`serve.py`) on this machine: {machine()}.
 
 | what | time |
 | --- | --- |

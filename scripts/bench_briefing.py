@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 import streamlit.logger  # noqa: E402
 
 from dashboard import briefing  # noqa: E402
-from data_access import metrics  # noqa: E402
+from data_access import clock  # noqa: E402
 from data_access.engine import get_engine  # noqa: E402
 from data_access.scope import Scope  # noqa: E402
 from scripts.bench_pages import machine, write_section  # noqa: E402
@@ -89,7 +88,7 @@ def main() -> int:
     args = parser.parse_args()
     streamlit.logger.set_log_level("error")
     engine = get_engine()
-    month = briefing.last_complete("month", metrics.as_of(engine).date())
+    month = briefing.last_complete("month", clock.as_of().date())
     pdfs = street_pdfs(engine, month)
     children = children_run(month)
     demo = evaluation(None)
@@ -104,7 +103,7 @@ def main() -> int:
 
     text = f"""{MARK}
 
-`make bench-briefing` ({datetime.now():%Y-%m-%d}), the briefing of {month}, on this machine: {machine()}.
+`make bench-briefing` ({clock.now():%Y-%m-%d}), the briefing of {month}, on this machine: {machine()}.
 
 | what | time | target |
 | --- | --- | --- |

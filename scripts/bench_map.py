@@ -15,17 +15,17 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dashboard import data, mapview  # noqa: E402
-from dashboard.state import ViewState, period_of  # noqa: E402
-from data_access import metrics  # noqa: E402
+from data_access import clock
 from data_access.engine import get_engine  # noqa: E402
+from data_access.periods import DEFAULT_RANGE, period_of  # noqa: E402
 from data_access.settings import get_settings  # noqa: E402
 from geo.mapping import payload_bytes  # noqa: E402
 
 
 def main(repeats: int = 3) -> None:
     engine = get_engine()
-    at = metrics.as_of(engine)
-    period = period_of(ViewState(), at.date())
+    at = clock.as_of()
+    period = period_of(DEFAULT_RANGE, at.date())
     with engine.connect() as conn:
         street = conn.execute(sa.text("SELECT code FROM street WHERE district_code = '420106' LIMIT 1")).scalar()
 

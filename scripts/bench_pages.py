@@ -20,12 +20,13 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+
+from data_access import clock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -64,14 +65,12 @@ def scopes(engine) -> dict[str, str]:
 def page_times(page: str, code: str, repeats: int, warmup: int = 1) -> tuple[list[float], list[float]]:
     """Cold and warm times of ``repeats`` runs, after ``warmup`` runs not counted (the first run of a page
     in a process also imports its modules and compiles its script: a server does that once)."""
-    import streamlit as st
-
+    from dashboard import data
     from tests.apptest import app_test
 
     cold, warm = [], []
     for _ in range(warmup + repeats):
-        st.cache_data.clear()  # cold: no cached read or map
-        st.cache_resource.clear()
+        data.clear()  # cold: no cached read, statement or map
         at = app_test("city", timeout=600)  # the city leadership's demo account: the whole store
         at.query_params["scope"] = code
         at.switch_page(f"app_pages/{page}.py")
@@ -169,14 +168,13 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=1, help="runs of each page not counted first")
     ap.add_argument("--no-baselines", action="store_true", help="time the pages only")
     args = ap.parse_args()
-    from dashboard.state import ViewState, period_of
-    from data_access import metrics
+    from data_access.periods import DEFAULT_RANGE, period_of
 
     engine = ensure_store(build=not args.no_build)
     with engine.connect() as conn:
         issues = conn.execute(sa.text("SELECT count(*) FROM issue")).scalar()
-    at = metrics.as_of(engine)
-    period = period_of(ViewState(), at.date())
+    at = clock.as_of()
+    period = period_of(DEFAULT_RANGE, at.date())
     rows, ratios = [], []
     for level, code in scopes(engine).items():
         for page in args.pages.split(","):
@@ -203,7 +201,7 @@ def main() -> int:
     speedup = "| scope | (a) SQL on raw ÷ summaries | (b) pandas on raw ÷ summaries |\n| --- | --- | --- |\n"
     speedup += "".join(f"| {' | '.join(r)} |\n" for r in ratios)
     text = (
-        f"{MARK}\n\n`make bench` on {datetime.now():%Y-%m-%d %H:%M}: {machine()}; store with {issues:,} issues; "
+        f"{MARK}\n\n`make bench` on {clock.now():%Y-%m-%d %H:%M}: {machine()}; store with {issues:,} issues; "
         f"period: the last 12 months; {args.repeats} runs each. The last three rows of each scope time only "
         f"the issue page's figures (KPIs, funnel, ranking, trend, categories, two mixes), no page.\n\n{table}\n"
         f"Issue figures, median times compared:\n\n{speedup}"

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from data_access import clock  # noqa: E402
 from scripts.bench_pages import ensure_store, issue_figures, machine, scopes, timed, write_section  # noqa: E402
 
 MARK = "## Row-level security"
 
 
 def main() -> int:
-    from data_access import metrics
     from data_access.engine import acting, app_engine
     from data_access.scope import Period
     from data_access.store import status
@@ -36,7 +35,7 @@ def main() -> int:
     args = ap.parse_args()
     owner = ensure_store(build=False)
     app = app_engine()
-    at = metrics.as_of(owner)
+    at = clock.as_of()
     period = Period(at.date().replace(year=at.year - 1), at.date())
     rows = []
     for level, code in scopes(owner).items():
@@ -59,7 +58,7 @@ def main() -> int:
         "own area ÷ owner |\n| --- | --- | --- | --- | --- | --- |\n" + "".join(f"| {' | '.join(r)} |\n" for r in rows)
     )
     text = (
-        f"{MARK}\n\n`scripts/bench_rls.py` on {datetime.now():%Y-%m-%d %H:%M}: {machine()}; store with {issues:,} "
+        f"{MARK}\n\n`scripts/bench_rls.py` on {clock.now():%Y-%m-%d %H:%M}: {machine()}; store with {issues:,} "
         f"issues; the issue page's seven figures for the last 12 months, median of {args.repeats} runs, read "
         "as the owner and through `ggc_app` with the policies of migration 0004 (own area: the scope's code "
         "as `app.area`, the whole store for the city scope).\n\n" + table

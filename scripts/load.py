@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -30,6 +29,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from data_access import clock  # noqa: E402
 from scripts.bench_pages import machine, write_section  # noqa: E402
 from scripts.soak import rss_mb  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORDS, free_port  # noqa: E402
@@ -211,7 +211,7 @@ def main() -> int:
 
         issues = status(get_engine())["tables"]["issue"]
         text = (
-            f"{MARK}\n\n`make load` on {datetime.now():%Y-%m-%d %H:%M}: {machine()}; store with {issues:,} issues; "
+            f"{MARK}\n\n`make load` on {clock.now():%Y-%m-%d %H:%M}: {machine()}; store with {issues:,} issues; "
             f"{args.sessions} concurrent Chromium sessions (one browser, a context each) for {args.minutes:g} "
             "minutes against one Streamlit server, the browser on the same 2 cores.\n\n"
             "| updates | p50 | p95 | max | p95 by action | errors | server RSS max | target |\n"

@@ -30,7 +30,6 @@ import time
 from collections import defaultdict
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -44,6 +43,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from data_access import clock  # noqa: E402
 
 PAGES = ("", "organization", "stations", "volunteers", "issues", "property", "map")
 RANGES = ("month", "quarter", "year", "12m")
@@ -355,7 +355,7 @@ def main(argv=None) -> int:
     label = args.label or f"{os.environ.get('GGC_DB_NAME', 'cockpit')}, {'one process' if not args.url else args.url}"
     print(json.dumps(r, ensure_ascii=False, indent=2) if args.json else row(label, r))
     if args.write:
-        write_row(row(f"{label} ({datetime.now():%Y-%m-%d})", r))
+        write_row(row(f"{label} ({clock.now():%Y-%m-%d})", r))
     return 0 if not r["errors"] else 1
 
 

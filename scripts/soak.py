@@ -20,13 +20,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from data_access import clock  # noqa: E402
 from data_access.accounts import DEMO_SCREEN_TOKEN  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 
@@ -87,7 +87,7 @@ def main() -> int:
 
     out_dir = ROOT / "test-artifacts"
     out_dir.mkdir(exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
     log_path = out_dir / f"soak-{stamp}.log"
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true"]

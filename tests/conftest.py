@@ -2,6 +2,10 @@
 
 The session copies the set-up store (migrated, demo loaded by `make test`) into a test
 database with CREATE DATABASE ... TEMPLATE, so tests never touch the working store.
+
+The clock is pinned (``GGC_NOW``) to the moment the demo was built: the tests see the store as its first user
+sees it, whatever the hour and day they run. To test another moment, build a store at it:
+``GGC_DB_NAME=cockpit_jan1 GGC_NOW=2027-01-01T00:30 make test``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,16 @@ import sqlalchemy as sa
 from data_access import engine as eng
 from data_access.settings import PROJECT_ROOT, get_settings
 
-TEST_DB = "cockpit_test"
+SOURCE_DB = get_settings().embedded_db  # the set-up store the tests copy; its copies are named after it
+TEST_DB = f"{SOURCE_DB}_test"
+
+
+def local_name(name: str) -> str:
+    """A scratch database's name beside this run's store (cockpit_x: cockpit_jan1_x when the store is cockpit_jan1),
+    so that runs on stores of different moments do not collide."""
+    return SOURCE_DB + name.removeprefix("cockpit") if name.startswith("cockpit") else name
+
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
@@ -36,6 +49,7 @@ def _point_settings_at(database: str) -> None:
 
 
 def create_database(name: str, template: str | None = None) -> None:
+    name = local_name(name)
     admin = _admin()
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -55,6 +69,7 @@ def create_database(name: str, template: str | None = None) -> None:
 
 
 def drop_database(name: str) -> None:
+    name = local_name(name)
     admin = _admin()
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -64,9 +79,21 @@ def drop_database(name: str) -> None:
 @pytest.fixture(scope="session")
 def engine() -> sa.Engine:
     """The test store: a copy of the set-up store with the demo city."""
-    from data_access.store import ensure_ready
+    from data_access.store import demo_moment, ensure_ready
 
     ensure_ready()
+    with eng.get_engine().connect() as conn:
+        built = demo_moment(conn)
+    pinned = get_settings().now
+    if built is None:
+        pytest.exit("the store holds no demo: the tests run on the demo city (make setup loads it)", returncode=2)
+    if pinned is not None and pinned != built:
+        pytest.exit(
+            f"GGC_NOW={pinned.isoformat()} but the store's demo was built at {built.isoformat()}: build one at that "
+            f"moment (GGC_DB_NAME=another_name GGC_NOW={pinned.isoformat()} make test)",
+            returncode=2,
+        )
+    os.environ["GGC_NOW"] = built.isoformat()  # the app processes the tests start inherit it
     source = sa.make_url(eng.server_url()).database
     eng.reset_engine()
     create_database(TEST_DB, template=source)
@@ -81,7 +108,7 @@ def writable_copy(name: str):
     from data_access.engine import get_engine
 
     create_database(name, template=TEST_DB)
-    _point_settings_at(name)
+    _point_settings_at(local_name(name))
     try:
         yield get_engine()
     finally:

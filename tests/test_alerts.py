@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import sqlalchemy as sa
 
-from data_access import alerts, indicators, metrics
+from data_access import alerts, clock, indicators, metrics
 from data_access.scope import Scope
 from data_access.settings import PROJECT_ROOT
 from data_access.store import bump_data_version
@@ -100,7 +100,7 @@ def _move(conn, issues, compound, category):
 def test_an_alert_fires_once_holds_quietly_clears_and_reaches_the_webhook(copy, receiver, tmp_path):
     url, got = receiver
     rules = alerts.parse(REPEAT_RULE.format(url=url, kind="wecom"))
-    at = metrics.as_of(copy)
+    at = clock.as_of()
     with copy.connect() as conn:
         community, compound, category, issues = _quiet_compound(conn, at)
         original = conn.execute(
@@ -182,7 +182,7 @@ def test_names_in_a_message_are_escaped_for_markdown():
 
 def test_the_threshold_rules_agree_with_the_catalogue_read_per_unit(engine):
     rules = alerts.load(alerts.RULES_FILE)
-    at = metrics.as_of(engine)
+    at = clock.as_of()
     rule = rules.by_name["on_time_below_target"]
     fired = {f["unit_code"]: f for f in alerts.firings(engine, alerts.Rules((rule,)), at)}
     months = alerts._months(at, rule.periods)

@@ -4,13 +4,15 @@ OpenAPI document. Against a real server (serve.py) on the test store."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import requests
 import sqlalchemy as sa
 
 from dashboard.api import ENDPOINTS
-from dashboard.state import ViewState, period_of
-from data_access import accounts, indicators, metrics, queries, tokens
+from data_access import accounts, clock, indicators, metrics, periods, queries, tokens
+from data_access.periods import DEFAULT_RANGE, period_of
 from data_access.scope import Scope
 from tests.browser import streamlit_server
 
@@ -39,8 +41,8 @@ def get(api, token, endpoint, **params):
 
 
 def _expected_indicators(engine, scope: Scope, rng: str) -> dict:
-    at = metrics.as_of(engine)
-    period = period_of(ViewState(range=rng), at.date())
+    at = clock.as_of()
+    period = period_of(rng, at.date())
     values = {
         **metrics.issue_kpis(engine, scope, period, at).iloc[0].to_dict(),
         **metrics.coverage_rates(engine, scope).iloc[0].to_dict(),
@@ -74,6 +76,23 @@ def test_indicators_equal_the_catalogues_for_each_role(api, token, engine, role)
     assert rate["unit"] == "%" and rate["name"] == indicators.get("on_time_rate").zh
 
 
+def test_periods_and_their_comparison_are_the_pages(api, token, engine):
+    """上月 against 前月, 同比 against the same days a year before, as data_access.periods gives the pages; the as-of
+    moment is wall time to the minute, without an offset."""
+    at = clock.as_of()
+    for rng, compare in (("last_month", "prev"), ("month", "yoy"), ("today", "prev")):
+        body = get(api, token["district"], "indicators", scope="430602", range=rng, compare=compare).json()
+        period, previous = periods.periods(rng, at.date(), compare)
+        span = {"start": period.start.isoformat(), "end": (period.end - timedelta(days=1)).isoformat()}
+        before = {"start": previous.start.isoformat(), "end": (previous.end - timedelta(days=1)).isoformat()}
+        assert (body["period"], body["comparison"]) == (span, before), rng
+        assert body["as_of"] == at.isoformat(timespec="minutes")
+        reported = next(r["value"] for r in body["indicators"] if r["key"] == "reported")
+        assert reported == metrics.issue_kpis(engine, Scope.from_code("430602"), period, at)["reported"].iloc[0]
+    bad = get(api, token["district"], "indicators", scope="430602", range="last_month", compare="mom")
+    assert bad.status_code == 400 and bad.json()["error"]["parameter"] == "compare"
+
+
 def test_the_csv_is_the_json_as_a_table_that_excel_reads(api, token):
     as_json = get(api, token["district"], "indicators", scope="430602", range="month").json()["indicators"]
     answer = get(api, token["district"], "indicators", scope="430602", range="month", format="csv")
@@ -91,8 +110,8 @@ def test_the_ranking_is_the_child_units_worst_first_with_their_catalogue_values(
     body = answer.json()
     assert body["indicator"]["key"] == "closure_rate" and body["indicator"]["name"] == indicators.get("closure_rate").zh
     scope = Scope.from_code("430602")
-    at = metrics.as_of(engine)
-    df = queries.issue_by_child(engine, scope, period_of(ViewState(), at.date()), at).set_index("code")
+    at = clock.as_of()
+    df = queries.issue_by_child(engine, scope, period_of(DEFAULT_RANGE, at.date()), at).set_index("code")
     streets = queries.children(engine, scope)
     units = body["units"]
     assert [u["code"] for u in units if u["code"]] and {u["code"] for u in units} == set(streets["code"])
@@ -107,7 +126,7 @@ def test_the_ranking_is_the_child_units_worst_first_with_their_catalogue_values(
 def test_overdue_pages_follow_each_other_without_gaps_or_repeats(api, token, engine):
     first = get(api, token["district"], "overdue", scope="430602", limit=7).json()
     second = get(api, token["district"], "overdue", scope="430602", limit=7, after=first["next"]).json()
-    at = metrics.as_of(engine)
+    at = clock.as_of()
     direct = queries.overdue_issues(engine, Scope.from_code("430602"), at, limit=14)
     assert [i["order_no"] for i in first["items"] + second["items"]] == direct["order_no"].tolist()
     assert len(first["items"]) == 7 and first["next"] and first["items"][0]["category"]
@@ -141,7 +160,7 @@ def test_another_areas_place_is_refused_and_no_rows_leave(api, token, role, scop
 
 BAD = [
     ("indicators", {"scope": "4306"}, "scope"),
-    ("indicators", {"range": "week"}, "range"),
+    ("indicators", {"range": "fortnight"}, "range"),
     ("indicators", {"range": "custom", "from": "2026-13-01", "to": "2026-12-01"}, "from"),
     ("indicators", {"range": "custom", "from": "2026-02-01"}, "to"),
     ("indicators", {"range": "custom", "from": "2026-03-01", "to": "2026-02-01"}, "to"),

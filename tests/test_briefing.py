@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from dashboard import briefing, formats
 from dashboard.widgets import ranked
-from data_access import indicators, metrics, queries
+from data_access import clock, indicators, metrics, queries
 from data_access.scope import Scope
 from data_access.settings import PROJECT_ROOT
 from tests.apptest import app_test
@@ -26,7 +26,7 @@ DISTRICT, STREET = "430602", "430602001"
 
 @pytest.fixture(scope="module")
 def month(engine) -> str:
-    return briefing.last_complete("month", metrics.as_of(engine).date())
+    return briefing.last_complete("month", clock.as_of().date())
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def docx_text(body: bytes, tmp: Path) -> str:
 def expected(engine, scope: Scope, month: str) -> dict[str, str]:
     """The headline figures as the catalogue gives them for the scope and the month, written as the pages write."""
     p = briefing.parse_period(month).period
-    at = metrics.as_of(engine)
+    at = clock.as_of()
     values = metrics.issue_kpis(engine, scope, p, at).iloc[0].to_dict()
     values.update(metrics.coverage_rates(engine, scope).iloc[0].to_dict())
     values["station_coverage"] = metrics.station_coverage(engine, scope).set_index("minutes").loc[15, "coverage"]
@@ -63,7 +63,7 @@ def expected(engine, scope: Scope, month: str) -> dict[str, str]:
 def worst_child(engine, scope: Scope, month: str) -> str:
     p = briefing.parse_period(month).period
     units = queries.children(engine, scope)
-    df = ranked(units.merge(queries.issue_by_child(engine, scope, p, metrics.as_of(engine)), on="code"),
+    df = ranked(units.merge(queries.issue_by_child(engine, scope, p, clock.as_of()), on="code"),
                 briefing.RANKED_BY)  # fmt: skip
     return df.iloc[0]["name"]
 
@@ -114,7 +114,7 @@ def test_the_first_page_is_rendered_for_a_look(district, artifacts, tmp_path):
 
 
 def test_a_street_and_a_community_and_a_week_and_a_quarter(engine):
-    at = metrics.as_of(engine).date()
+    at = clock.as_of().date()
     for code, period in (
         (STREET, briefing.last_complete("week", at)),
         ("430602001001", briefing.last_complete("quarter", at)),

@@ -181,7 +181,7 @@ def test_table_downloads_are_written_when_clicked(app_url, artifacts):
 
     ws = openpyxl.load_workbook(book).active
     labels = [ws.cell(row=r, column=1).value for r in range(1, 7)]
-    assert labels == ["范围", "统计期", "对比期", "数据截至", "导出人", "导出时间"]
+    assert labels == ["范围", "统计期", "对比期", "统计时点", "导出人", "导出时间"]
     assert ws.cell(row=1, column=2).value == "岳阳楼区" and f"_{ws.title}_" in name  # the sheet: the table's name
 
 

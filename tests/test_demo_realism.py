@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from dashboard import data
 from dashboard import screen as sc
-from data_access import metrics, queries
+from data_access import clock, metrics, queries
 from data_access.scope import Period, Scope
 
 
 @pytest.fixture(scope="module")
 def at(engine):
-    return metrics.as_of(engine)
+    return clock.as_of()
 
 
 def test_no_case_stays_open_for_months_unless_suspended(engine, at):
@@ -53,8 +54,36 @@ def test_every_district_counts_the_same_overdue_cases_on_the_kpi_the_backlog_and
     read = data.direct(engine)
     for code in districts:
         kpi = int(metrics.issue_kpis(engine, Scope("district", code), month, at)["overdue_open"].iloc[0])
-        backlog = int(queries.backlog_by_age(engine, Scope("district", code), month, at)["overdue"].sum())
+        backlog = int(queries.backlog_by_age(engine, Scope("district", code), at)["overdue"].sum())
         shown = int(sc.snapshot(read, code, at)["kpis_30"]["overdue_open"].iloc[0])
         assert kpi == backlog == shown, code
         raw = int(metrics.issue_kpis(engine, Scope("district", code), month, at, raw=True)["overdue_open"].iloc[0])
         assert raw == kpi, code
+
+
+# What a resident or a grid worker did (not deadlines, which lie ahead): none after the moment the demo was built.
+EVENTS = {
+    "issue": ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at",
+              "evaluated_at", "suspended_at"),
+    "policy_notice": ("sent_at",),
+    "notice_delivery": ("reached_at",),
+    "volunteer_activity": ("activity_date",),
+    "point_redemption": ("redeemed_on",),
+    "volunteer": ("registered_on",),
+    "resident_question": ("raised_on", "answered_on"),
+    "joint_project": ("started_on", "finished_on"),
+    "in_service_registration": ("registered_on",),
+}  # fmt: skip
+
+
+def test_nothing_happens_after_the_moment_the_demo_was_built(engine):
+    from data_access.store import demo_moment
+
+    with engine.connect() as conn:
+        built = demo_moment(conn)
+        assert built == clock.now()  # the tests' pinned clock
+        for table, columns in EVENTS.items():
+            for col in columns:
+                late = conn.execute(sa.text(f"SELECT max({col}) FROM {table}")).scalar()
+                late = late if late is None or hasattr(late, "hour") else pd.Timestamp(late).to_pydatetime()
+                assert late is None or late <= built, f"{table}.{col}: {late} after the build at {built}"

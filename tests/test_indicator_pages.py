@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from dashboard.state import ViewState, period_of
-from data_access import indicators, metrics
+from data_access import clock, indicators, metrics
+from data_access.periods import DEFAULT_RANGE, period_of
 from data_access.scope import Period, Scope
 from tests.apptest import app_test
 
@@ -51,8 +51,8 @@ def screen_card(at, label: str) -> tuple[str, str]:
 
 @pytest.fixture()
 def kpis(engine):
-    at = metrics.as_of(engine)
-    period = period_of(ViewState(), at.date())
+    at = clock.as_of()
+    period = period_of(DEFAULT_RANGE, at.date())
     return metrics.issue_kpis(engine, Scope.from_code(SCOPE), period, at).iloc[0], at
 
 
@@ -120,13 +120,13 @@ def test_a_departments_overdue_list_holds_its_own_work_orders_only(engine):
 
     from data_access import queries
 
-    at = metrics.as_of(engine)
+    at = clock.as_of()
     with engine.connect() as conn:
         code, name = conn.execute(
             sa.text(
                 "SELECT d.code, d.name FROM issue i JOIN department d ON d.code = i.department_code "
-                "WHERE i.district_code = :d AND i.closed_at IS NULL AND i.due_at <= :at "
-                "GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1"
+                f"WHERE i.district_code = :d AND {indicators.condition(indicators.OVERDUE, 'i')} "
+                "GROUP BY 1, 2 ORDER BY count(*) DESC, 1 LIMIT 1"
             ),
             {"d": SCOPE, "at": at},
         ).one()

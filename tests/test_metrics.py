@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import metrics, queries
+from data_access import clock, metrics, queries
 from data_access.scope import Period, Scope
 
 PERIOD = None
@@ -17,7 +17,7 @@ PERIOD = None
 
 @pytest.fixture(scope="module")
 def period(engine):
-    at = metrics.as_of(engine).date()
+    at = clock.as_of().date()
     return Period(date(at.year - 1, at.month, 1), date(at.year, at.month, 1))
 
 
@@ -50,7 +50,7 @@ def _raw_issues(engine, scope: Scope, period: Period) -> pd.DataFrame:
 
 @pytest.mark.parametrize("scope", SCOPES, ids=lambda s: f"{s.level}-{s.code}")
 def test_issue_kpis_match_raw_rows(engine, period, scope):
-    at = metrics.as_of(engine)
+    at = clock.as_of()
     got = metrics.issue_kpis(engine, scope, period).iloc[0]
     raw = _raw_issues(engine, scope, period)
     closed = raw["closed_at"].notna()
@@ -136,7 +136,7 @@ def test_coverage_rates_are_percentages(engine):
 
 
 def test_place_overview_lists_every_district(engine, period):
-    df = metrics.place_overview(engine, period)
+    df = metrics.place_overview(engine, period, clock.as_of())
     with engine.connect() as conn:
         names = conn.execute(sa.text("SELECT name FROM district")).scalars().all()
     assert len(names) == 18 and sorted(df["name"]) == sorted(names)  # the seven seed districts and all of Wuhan

@@ -6,12 +6,11 @@ independently in SQL for that scope of the demo data.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from data_access import clock
 from data_access.settings import PROJECT_ROOT
 from tests.apptest import app_test
 
@@ -135,8 +134,8 @@ def test_time_range_and_comparison_in_the_url(engine):
     assert not at.exception
     caption = at.caption[0].value
     year = _scalar(engine, "SELECT value FROM store_meta WHERE key = 'demo_as_of'")[:4]
-    assert caption.startswith(f"{year}-01-01")
-    assert f"{int(year) - 1}-01-01" in caption
+    assert caption.startswith(f"统计期 {year}-01-01 至 ")
+    assert f"同比 {int(year) - 1}-01-01 至 " in caption
 
 
 def test_an_error_shows_a_reference_not_a_traceback(engine, monkeypatch, caplog):
@@ -185,7 +184,7 @@ def test_a_hostile_range_is_clamped_to_the_data_without_an_error(engine):
     at = run("overview", scope=SCOPES["district"], range="custom", **{"from": "1900-01-01", "to": "2999-12-31"})
     assert not at.exception and not at.error
     start, end = at.date_input[0].value
-    assert start == FIRST_DAY and FIRST_DAY < end <= date.today()
+    assert start == FIRST_DAY and FIRST_DAY < end <= clock.today()
     assert any(b.label == "退出登录" for b in at.sidebar.button)
 
 

@@ -11,11 +11,10 @@ import numpy as np
 import shapely
 import sqlalchemy as sa
 
-from data_access import practice_queries
+from data_access import clock, practice_queries
 from data_access.engine import acting, app_engine
 from data_access.importing import load
 from data_access.scope import Scope
-from data_access.store import data_as_of
 from tests.test_pages import metric, run
 
 JIANGHAN, TAIHE, CHUANSHAN = "420103", "210711", "510903"
@@ -100,7 +99,7 @@ def test_a_street_sees_the_notices_of_its_district_and_the_map_compares_only_re_
         assert conn.execute(sa.text("SELECT count(DISTINCT district_code) FROM policy_notice")).scalar() == 1
 
     with engine.connect() as conn:
-        at = data_as_of(conn)
+        at = clock.as_of()
     whole = practice_queries.layouts(engine, Scope(), at)  # every district: only 船山区 was re-divided
     assert whole["units"].tolist() == [1072, 446]
     street = practice_queries.notice_delivery(engine, Scope("street", f"{CHUANSHAN}001"))

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import screen
+from data_access import clock
 from data_access.accounts import DEMO_SCREEN_TOKEN
 from data_access.settings import get_settings
 from tests.apptest import app_test
@@ -197,7 +198,7 @@ def test_each_wall_is_readable_from_the_back_of_the_room_and_worst_first(
     wall, engine, artifacts, width, height, theme, layout
 ):
     from dashboard.widgets import ranked
-    from data_access import indicators, metrics, queries
+    from data_access import indicators, queries
     from data_access.scope import Period, Scope
     from tests.browser import chromium_page
 
@@ -241,7 +242,7 @@ def test_each_wall_is_readable_from_the_back_of_the_room_and_worst_first(
         title = page.locator("[data-panel='ranking'] h3").inner_text()
         key = next(k for k in screen.RANKED if indicators.get(k).zh in title)
         first = page.locator("[data-panel='ranking'] .ggc-row span").first.inner_text()
-    at = metrics.as_of(engine)
+    at = clock.as_of()
     month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
     scope = Scope.from_code("430602")
     table = ranked(

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from dashboard.state import ViewState, comparison_of, from_params, partial_months, period_of, to_params
+from dashboard.state import ViewState, from_params, periods_of, to_params
 from data_access.scope import Period
 
 AS_OF = date(2026, 11, 22)
@@ -43,33 +43,19 @@ def test_invalid_values_fall_back_to_defaults(params, expected):
         ("12m", date(2025, 11, 23)),
     ],
 )
-def test_periods_end_with_the_as_of_day(rng, start):
-    p = period_of(ViewState(range=rng), AS_OF)
+def test_periods_to_date_end_with_the_as_of_day(rng, start):
+    p, _ = periods_of(ViewState(range=rng), AS_OF)
     assert p == Period(start, date(2026, 11, 23))
 
 
-def test_comparison_periods():
-    p = Period(date(2026, 10, 1), date(2026, 11, 23))
-    assert comparison_of(p, "yoy") == Period(date(2025, 10, 1), date(2025, 11, 23))
-    prev = comparison_of(p, "prev")
-    assert prev.end == p.start and prev.end - prev.start == p.end - p.start
-    leap = Period(date(2024, 2, 29), date(2024, 3, 1))
-    assert comparison_of(leap, "yoy").start == date(2023, 2, 28)
+def test_new_ranges_and_old_links_read_from_the_url():
+    assert from_params({"range": "last_month"}).range == "last_month"
+    assert from_params({"range": "this_month"}).range == "month"
+    assert from_params({"range": "fortnight"}) == ViewState()
+    p, previous = periods_of(from_params({"range": "last_month"}), AS_OF)
+    assert (p, previous) == (Period(date(2026, 10, 1), date(2026, 11, 1)), Period(date(2026, 9, 1), date(2026, 10, 1)))
 
 
 def test_custom_period_includes_its_last_day():
-    p = period_of(ViewState(range="custom", start=date(2026, 1, 1), end=date(2026, 1, 31)), AS_OF)
+    p, _ = periods_of(ViewState(range="custom", start=date(2026, 1, 1), end=date(2026, 1, 31)), AS_OF)
     assert p == Period(date(2026, 1, 1), date(2026, 2, 1))
-
-
-@pytest.mark.parametrize(
-    "start,end,partial",
-    [
-        (date(2025, 12, 2), date(2026, 12, 2), [date(2025, 12, 1), date(2026, 12, 1)]),  # the last 12 months
-        (date(2026, 1, 1), date(2026, 12, 1), []),  # whole months
-        (date(2026, 11, 1), date(2026, 11, 18), [date(2026, 11, 1)]),  # this month so far
-        (date(2026, 2, 1), date(2026, 3, 1), []),
-    ],
-)
-def test_partial_months_are_those_the_period_covers_in_part(start, end, partial):
-    assert partial_months(Period(start, end)) == partial

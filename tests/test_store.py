@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 
 from data_access import migrate, schema
 from data_access.settings import PROJECT_ROOT
-from tests.conftest import create_database, drop_database
+from tests.conftest import create_database, drop_database, local_name
 
 
 @pytest.fixture()
@@ -24,7 +24,7 @@ def empty_engine(engine):
 
     name = "cockpit_test_migrations"
     create_database(name)
-    e = sa.create_engine(server_url(name))
+    e = sa.create_engine(server_url(local_name(name)))
     yield e
     e.dispose()
     drop_database(name)

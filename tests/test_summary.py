@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import metrics, queries, summary
+from data_access import clock, metrics, queries, summary
 from data_access.importing.load import import_file
 from data_access.scope import Period, Scope
 from data_access.settings import PROJECT_ROOT
@@ -41,7 +41,7 @@ def same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str] | None = None) -> Non
 
 @pytest.fixture(scope="module")
 def at(engine):
-    return metrics.as_of(engine)
+    return clock.as_of()
 
 
 def test_covers_city_district_and_street_scopes_only():
@@ -109,13 +109,13 @@ def test_volunteering_from_summaries_equals_the_raw_rows(engine, scope, period):
     kpis = metrics.volunteer_kpis(engine, scope, period)
     same(kpis, metrics.volunteer_kpis(engine, scope, period, raw=True))
     assert kpis["active"].iloc[0] > 0 or period.end - period.start < pd.Timedelta(days=2)
-    same(queries.volunteer_monthly(engine, scope, period), queries.volunteer_monthly(engine, scope, period, raw=True))
+    same(queries.volunteer_trend(engine, scope, period), queries.volunteer_trend(engine, scope, period, raw=True))
     same(queries.top_teams(engine, scope, period), queries.top_teams(engine, scope, period, raw=True))
 
 
 def test_the_overview_table_of_districts_matches_the_raw_counts(engine, at):
     period = PERIODS[0]
-    df = metrics.place_overview(engine, period).set_index("code")
+    df = metrics.place_overview(engine, period, at).set_index("code")
     for code in ("430602", "420106"):
         raw = metrics.issue_kpis(engine, Scope("district", code), period, at, raw=True).iloc[0]
         assert (df.loc[code, "reported"], df.loc[code, "due"], df.loc[code, "closed"]) == (
@@ -220,7 +220,7 @@ def test_refresh_command_rebuilds_the_summaries_and_bumps_the_data_version(engin
         assert out.returncode == 0, out.stderr
         assert data_version(copy) == version + 1
         scope, period = Scope("district", "430602"), PERIODS[0]
-        at = metrics.as_of(copy)
+        at = clock.as_of()
         same(metrics.issue_kpis(copy, scope, period, at), metrics.issue_kpis(copy, scope, period, at, raw=True))
 
 
@@ -292,5 +292,5 @@ def test_a_period_across_the_first_day_with_day_rows_counts_each_day_once(engine
             queries.top_teams(engine, scope, period, 10, raw=True),
             ["name"],
         )
-        for read in (queries.volunteer_daily, queries.activity_types, queries.volunteer_monthly):
+        for read in (queries.volunteer_daily, queries.activity_types, queries.volunteer_trend):
             same(read(engine, scope, period), read(engine, scope, period, raw=True))

@@ -78,13 +78,13 @@ def _geo_frame(df: pd.DataFrame) -> pd.DataFrame:
 class DistrictBuilder:
     """Generates every table's rows for one district."""
 
-    def __init__(self, outline: dict, spec: dict, tables: Tables, rng: np.random.Generator, as_of: date):
+    def __init__(self, outline: dict, spec: dict, tables: Tables, rng: np.random.Generator, now: datetime):
         self.o, self.spec, self.t, self.rng = outline, spec, tables, rng
         self.code = outline["code"]
         self.targets = spec.get("targets", {})
-        self.as_of = as_of
-        self.as_of_ts = datetime.combine(as_of, datetime.min.time()) + timedelta(hours=20)
-        self.start = history_start(as_of)
+        self.as_of = now.date()  # today: dated facts (activities, registrations) reach it
+        self.as_of_ts = now  # the build moment: no event is generated after it
+        self.start = history_start(self.as_of)
         self.names = NameMaker(rng)
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -931,8 +931,18 @@ LOAD_ORDER = [
 ]
 
 
-def generate(as_of: date, seed: int = DEFAULT_SEED, districts: dict | None = None) -> tuple[Tables, dict]:
-    """Generate every row of the demo (nothing is written)."""
+def build_moment(at: date | datetime) -> datetime:
+    """The moment a demo is generated up to, to the minute (the figures' as-of is a minute: data_access.clock): a
+    date stands for its last minute."""
+    if isinstance(at, datetime):
+        return at.replace(second=0, microsecond=0)
+    return datetime.combine(at, datetime.min.time()) + timedelta(days=1, minutes=-1)
+
+
+def generate(at: date | datetime, seed: int = DEFAULT_SEED, districts: dict | None = None) -> tuple[Tables, dict]:
+    """Generate every row of the demo up to the moment ``at`` (a date: the end of that day; nothing is written)."""
+    now = build_moment(at)
+    as_of = now.date()
     outlines = {o["code"]: o for o in load_outlines()}
     light = [] if districts else city.light_codes(list(outlines.values()))  # whole Wuhan in the default demo
     districts = dict(districts or SEED_DISTRICTS)
@@ -960,7 +970,7 @@ def generate(as_of: date, seed: int = DEFAULT_SEED, districts: dict | None = Non
             seeds = [c for c in districts if outlines[c]["city_code"] == city.WUHAN and districts[c] is not None]
             districts.update(city.light_specs(tables, seeds, light, as_of))
         rng = np.random.default_rng([seed, int(code)])
-        b = DistrictBuilder(outlines[code], districts[code], tables, rng, as_of)
+        b = DistrictBuilder(outlines[code], districts[code], tables, rng, now)
         b.build()
         timings[code] = b.timing
     tables.add("issue_category", default_tree())
@@ -991,6 +1001,7 @@ def generate(as_of: date, seed: int = DEFAULT_SEED, districts: dict | None = Non
         pd.DataFrame(
             [
                 {"key": "demo_as_of", "value": as_of.isoformat()},
+                {"key": "demo_built_at", "value": now.isoformat(sep=" ")},
                 {"key": "demo_seed", "value": str(seed)},
                 {"key": "demo_districts", "value": ",".join(districts)},
             ]

@@ -11,7 +11,6 @@ and loaded (COPY) on its own to keep memory flat. Rerunning skips districts alre
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -26,7 +25,7 @@ from data_access.demo.build import (
     load_outlines,
     write,
 )
-from data_access.store import remove_district
+from data_access.store import demo_moment, remove_district
 from geo.measure import to_albers
 
 MAX_SCALE = 10
@@ -75,13 +74,12 @@ def build_scale(engine: sa.Engine, n: int, seed: int = DEFAULT_SEED, codes: list
     if not 1 <= n <= MAX_SCALE:
         raise ValueError(f"--scale must be between 1 and {MAX_SCALE}, got {n}")
     with engine.connect() as conn:
-        as_of_text = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
+        built = demo_moment(conn)
         present = {r[0] for r in conn.execute(sa.text("SELECT code FROM district"))}
         scaled = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_scaled'")).scalar()
     scaled = set(scaled.split(",")) if scaled else set()
-    if as_of_text is None:
+    if built is None:
         raise ValueError("load the demo city first (python -m data_access demo)")
-    as_of = date.fromisoformat(as_of_text)
     timings = {}
     for outline in load_outlines():
         code = outline["code"]
@@ -108,7 +106,7 @@ def build_scale(engine: sa.Engine, n: int, seed: int = DEFAULT_SEED, codes: list
                 )
             ),
         )
-        DistrictBuilder(outline, spec, tables, np.random.default_rng([seed, int(code)]), as_of).build()
+        DistrictBuilder(outline, spec, tables, np.random.default_rng([seed, int(code)]), built).build()
         t1 = time.perf_counter()
         rows = write(engine, tables)
         timings[code] = {

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data_access import schema
+from data_access import clock, schema
 from data_access.importing.encodings import EncodingProblem, decode
 from data_access.importing.kinds import TABLE_SUFFIXES, Kind
 from data_access.schema import LIFECYCLE
@@ -542,7 +542,7 @@ def _number_range(kind: Kind, col) -> tuple[float, float]:
 
 def _date_range(col) -> tuple[date, date]:
     """From the earliest date a value may hold to the first day it may not (tomorrow, or later for deadlines)."""
-    return EARLIEST[col.type], date.today() + timedelta(days=2 + FUTURE_DAYS.get(col.name, 0))
+    return EARLIEST[col.type], clock.today() + timedelta(days=2 + FUTURE_DAYS.get(col.name, 0))
 
 
 def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFrame, list[Problem]]:
