@@ -264,10 +264,11 @@ _LABELS: dict[str, tuple[str, str]] = {
     "state": ("状态", "State"),
     "top_words": ("诉求高频词", "Words residents use most"),
     "top_words_note": (
-        "每个词计提到它的事件数（一件事件只计一次）；已去掉地名、门牌和常用虚词。",
-        "Each word counts the issues whose request uses it (once an issue); places, door numbers and common "
-        "words are left out.",
+        "每个词计提到它的事件数（一件事件只计一次），按上报月份统计，含 {months} 各月全部事件；已去掉地名、门牌和常用虚词。",
+        "Each word counts the issues whose request uses it (once an issue), by report month: every issue of {months}; "
+        "places, door numbers and common words are left out.",
     ),
+    "months_span": ("{first} 至 {last}", "{first} to {last}"),
     "no_request_texts": (
         "统计期内的事件没有诉求内容（导入的工单带“诉求内容”列时才有）。",
         "The period's issues carry no request texts (imported work orders with 诉求内容 do).",

@@ -3,6 +3,8 @@ use most, and the repeat requests behind the catalogue's 重复诉求率."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from dashboard import charts, data, formats
@@ -39,7 +41,8 @@ def section(state, period, at, now, before) -> None:
             charts.ranking_bar(top.head(WORDS_SHOWN), "word", "issues", title=t("top_words"), whole=True),
             width="stretch",
         )
-        left.caption(t("top_words_note"))
+        months = t("months_span", first=f"{period.start:%Y-%m}", last=f"{period.end - timedelta(days=1):%Y-%m}")
+        left.caption(t("top_words_note", months=months))
     with right:
         card(st, "repeat_rate", now, before, level)
         repeats = data.repeat_requests(scope, period, REPEATS_SHOWN)

@@ -253,7 +253,7 @@ def accounts(conn) -> pd.DataFrame:
         f"AND f.at > now() - interval '{LOCK_MINUTES} min') AS recent_failures FROM app_user u "
         "ORDER BY role, area, username"
     )
-    return pd.read_sql(sa.text(sql), conn)
+    return pd.read_sql_query(sa.text(sql), conn)
 
 
 def audit_entries(
@@ -265,7 +265,7 @@ def audit_entries(
         WHERE (:u = '' OR username = :u) AND (:e = '' OR event = :e) AND (CAST(:s AS timestamptz) IS NULL OR at >= :s)
         ORDER BY at DESC, id DESC LIMIT :n
     """
-    return pd.read_sql(sa.text(sql), conn, params={"u": username, "e": event, "s": since, "n": limit})
+    return pd.read_sql_query(sa.text(sql), conn, params={"u": username, "e": event, "s": since, "n": limit})
 
 
 # The demo's sample accounts (README): one per role, on 岳阳楼区 and its first street and community.

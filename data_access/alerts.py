@@ -271,7 +271,7 @@ def _spike(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
         GROUP BY 1, 2, 3, 4
     """
     with engine.connect() as conn:
-        df = pd.read_sql(sa.text(sql), conn, params={"at": at, "weeks": rule.weeks})
+        df = pd.read_sql_query(sa.text(sql), conn, params={"at": at, "weeks": rule.weeks})
     out = []
     for (unit, category, name), g in df.groupby(["unit", "category", "category_name"]):
         counts = dict(zip(g["week"], g["n"]))
@@ -294,7 +294,7 @@ def _repeat(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
         GROUP BY 1, 2, 3 HAVING count(*) >= :n
     """
     with engine.connect() as conn:
-        df = pd.read_sql(sa.text(sql), conn, params={"at": at, "days": rule.days, "n": rule.at_least})
+        df = pd.read_sql_query(sa.text(sql), conn, params={"at": at, "days": rule.days, "n": rule.at_least})
     return [
         {"unit_code": r.unit, "subject": r.subject, "subject_name": r.subject_name, "value": float(r.n),
          "threshold": float(rule.at_least)}
@@ -391,7 +391,7 @@ def listing(engine, scope: Scope, open_only: bool = True, days: int = 30, limit:
         ORDER BY a.cleared_at IS NOT NULL, a.first_seen DESC, a.id DESC LIMIT :limit
     """
     with engine.connect() as conn:
-        return pd.read_sql(sa.text(sql), conn, params={"scope": scope.code, "limit": limit, "days": days})
+        return pd.read_sql_query(sa.text(sql), conn, params={"scope": scope.code, "limit": limit, "days": days})
 
 
 def value_text(rule: Rule | None, v: float) -> str:
@@ -424,7 +424,7 @@ def message(rules: Rules, rows: pd.DataFrame, total: int) -> dict:
         what = f"{_md(r.unit)}" + (f" · {_md(r.subject_name)}" if r.subject_name else "")
         lines.append(
             f"> {_md(title)}：{what}，当前值 {value_text(rule, r.value)}（阈值 {value_text(rule, r.threshold)}），"
-            f"首次出现 {pd.Timestamp(r.first_seen).to_pydatetime().astimezone():%Y-%m-%d %H:%M}"
+            f"首次出现 {clock.written(pd.Timestamp(r.first_seen).to_pydatetime())}"
         )
     if total > LISTED:
         lines.append(f"另有 {total - LISTED} 条，见驾驶舱“预警”页。")
@@ -461,7 +461,7 @@ def deliver_pending(engine, rules: Rules) -> bool | None:
     if not url:
         return None
     with engine.connect() as conn:
-        rows = pd.read_sql(
+        rows = pd.read_sql_query(
             sa.text(f"""SELECT a.*, coalesce(u.name, a.unit_code) AS unit FROM alert_event a {_UNIT_NAME}
                         WHERE a.cleared_at IS NULL AND a.delivered_at IS NULL
                           AND a.first_seen > now() - make_interval(hours => :h)

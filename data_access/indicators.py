@@ -39,16 +39,21 @@ SATISFIED = "{a}satisfaction IN ('satisfied', 'basically_satisfied')"
 SELF_SETTLED = "{a}escalation_level IN ('compound', 'community')"
 REPEAT_DAYS = 30
 # A repeat request (重复诉求): an earlier issue of the same level-3 category within 30 days at the same compound,
-# or at the same address (schema.ADDRESS_KEY: normalised, naming a number) in the same community.
+# or at the same address (schema.ADDRESS_KEY: normalised, naming a number) in the same community. REPEAT_OF is the
+# latest such earlier issue's id (NULL: none), which summary.mark_repeats stores as ``issue.repeat_of`` when issues
+# load; everything else counts the stored reference (REPEAT).
 _EARLIER = (
     "p.category_code = {a}category_code AND p.reported_at < {a}reported_at "
     f"AND p.reported_at >= {{a}}reported_at - interval '{REPEAT_DAYS} days'"
 )
-REPEAT = (
-    "(({a}compound_code IS NOT NULL AND EXISTS (SELECT 1 FROM issue p WHERE p.compound_code = {a}compound_code "
-    f"AND {_EARLIER})) OR ({{a}}address_key IS NOT NULL AND EXISTS (SELECT 1 FROM issue p "
-    f"WHERE p.address_key = {{a}}address_key AND p.community_code = {{a}}community_code AND {_EARLIER})))"
+REPEAT_OF = (
+    "(SELECT x.id FROM ((SELECT p.id, p.reported_at FROM issue p WHERE {a}compound_code IS NOT NULL "
+    f"AND p.compound_code = {{a}}compound_code AND {_EARLIER} ORDER BY p.reported_at DESC, p.id DESC LIMIT 1) "
+    "UNION ALL (SELECT p.id, p.reported_at FROM issue p WHERE {a}address_key IS NOT NULL "
+    f"AND p.address_key = {{a}}address_key AND p.community_code = {{a}}community_code AND {_EARLIER} "
+    "ORDER BY p.reported_at DESC, p.id DESC LIMIT 1)) x ORDER BY x.reported_at DESC, x.id DESC LIMIT 1)"
 )
+REPEAT = "{a}repeat_of IS NOT NULL"
 MIN_CASES = 20  # a rate on fewer cases is shown with its count and never coloured
 
 

@@ -718,33 +718,6 @@ def issue_search(engine: sa.Engine, scope: Scope, period: Period, words: str, at
     return run(engine, sql, params)
 
 
-# Where a request text says where (an address inside it): a road before a number, and a door, building or unit.
-ROAD_IN_TEXT = "[一-龥]{1,4}(大道|路|街|巷)(?=[0-9０-９])"
-NUMBER_IN_TEXT = "[0-9０-９一二三四五六七八九十]+ *(号楼|号院|号|栋|幢|单元|楼|层|室|弄)"
-
-
-def request_texts(engine: sa.Engine, scope: Scope, period: Period, limit: int = 50_000) -> pd.DataFrame:
-    """The request texts of the period's issues without their places (the issue's compound and community names,
-    roads, doors and buildings), distinct (``text``), with how many issues said each (``n``), the most said first,
-    at most ``limit`` of them.
-
-    The names come from one index lookup per issue: joined, the planner, which cannot estimate how many issues
-    row-level security leaves, looped over every compound for each issue (1.5 s for a district's year through
-    the app role, against 0.3 s)."""
-    w, p = scope.where("i")
-    pw, pp = period.where("i.reported_at")
-    compound = "coalesce((SELECT k.name FROM compound k WHERE k.code = i.compound_code), '')"
-    community = "coalesce((SELECT m.name FROM community m WHERE m.code = i.community_code), '')"
-    sql = f"""
-        SELECT t AS text, count(*) AS n FROM (
-            SELECT regexp_replace(regexp_replace(replace(replace(i.request_text, {compound}, ' '), {community}, ' '),
-                   :road, ' ', 'g'), :number, ' ', 'g') AS t
-            FROM issue i WHERE {w} AND {pw} AND i.request_text IS NOT NULL
-        ) x GROUP BY 1 ORDER BY n DESC, text LIMIT :limit
-    """
-    return run(engine, sql, {**p, **pp, "road": ROAD_IN_TEXT, "number": NUMBER_IN_TEXT, "limit": limit})
-
-
 def repeat_requests(engine: sa.Engine, scope: Scope, period: Period, limit: int = 100) -> pd.DataFrame:
     """重复诉求 of the period by place and category: the repeat requests (indicators.REPEAT) grouped by their
     compound (or, without one, their address) and level-3 category, the most repeated first, with the
@@ -769,8 +742,3 @@ def repeat_requests(engine: sa.Engine, scope: Scope, period: Period, limit: int 
         ORDER BY repeats DESC, last_reported DESC, last_order_no LIMIT :limit
     """
     return run(engine, sql, {**p, **pp, "limit": limit})
-
-
-def category_names(engine: sa.Engine) -> list[str]:
-    """The names of the category tree's nodes."""
-    return run(engine, "SELECT name FROM issue_category")["name"].tolist()

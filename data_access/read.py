@@ -63,7 +63,7 @@ def run(engine: sa.Engine, sql: str, params: dict | None = None) -> pd.DataFrame
                 _cache.move_to_end(key)
                 return hit.copy()
     with engine.connect() as conn:
-        df = pd.read_sql(sa.text(sql), conn, params=params)
+        df = pd.read_sql_query(sa.text(sql), conn, params=params)
     if key is not None:
         with _lock:
             _cache[key] = (time.monotonic(), df.copy())

@@ -603,6 +603,9 @@ issue = sa.Table(
     # 0014: the address as repeat requests compare it (indicators.REPEAT): width forms, case, spaces and
     # punctuation dropped, 幢/号楼 read as 栋; only an address naming a number (a door, a building) has one.
     sa.Column("address_key", sa.Text, sa.Computed(ADDRESS_KEY, persisted=True)),
+    # 0022: the earlier issue this one repeats (重复诉求, indicators.REPEAT_OF), set when issues load
+    # (summary.mark_repeats): pages count and list repeats without looking up earlier issues.
+    sa.Column("repeat_of", sa.BigInteger),
     _enum("source_channel", SOURCE_CHANNELS),
     sa.CheckConstraint(_lifecycle_order, name="lifecycle_order"),
     sa.CheckConstraint("due_at > reported_at", name="due_after_report"),
@@ -647,6 +650,13 @@ issue = sa.Table(
         postgresql_where=sa.text("address_key IS NOT NULL"),
     ),
     sa.Index("ix_issue_open_due", "district_code", "due_at", postgresql_where=sa.text("closed_at IS NULL")),
+    # The repeat requests of a place and period (0022).
+    sa.Index(
+        "ix_issue_repeats",
+        "district_code",
+        "reported_at",
+        postgresql_where=sa.text("repeat_of IS NOT NULL"),
+    ),
     # The longest-overdue work orders of several districts, in keyset order (0003).
     sa.Index("ix_issue_open_due_code", "due_at", "code", postgresql_where=sa.text("closed_at IS NULL")),
     # Open issues by report time, covering what the live overdue counts beside the summaries read (0003).
@@ -1043,6 +1053,18 @@ team_summary = sa.Table(  # volunteer activities by day/month × street × team 
     sa.PrimaryKeyConstraint("street_code", "span", "bucket", "team_id"),
     _enum("span", ("d", "m")),
     sa.Index(None, "district_code", "span", "bucket"),
+)
+
+# The words residents use (0022): per district and report month, the issues whose request text uses each word
+# (data_access.words), counted when issues load.
+word_district_summary = sa.Table(
+    "word_district_summary",
+    metadata,
+    sa.Column("bucket", sa.Date, nullable=False),
+    sa.Column("district_code", sa.String(6), nullable=False),
+    sa.Column("word", sa.Text, nullable=False),
+    sa.Column("issues", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("district_code", "bucket", "word"),
 )
 
 volunteer_days = sa.Table(  # the days each volunteer was active, per community and team: distinct counts

@@ -102,7 +102,7 @@ def active(conn) -> pd.DataFrame:
         FROM user_session WHERE ended_at IS NULL AND expires_at > now() AND last_seen_at > now() - :idle
         ORDER BY last_seen_at DESC
     """
-    return pd.read_sql(sa.text(sql), conn, params={"idle": IDLE})
+    return pd.read_sql_query(sa.text(sql), conn, params={"idle": IDLE})
 
 
 def end_by_admin(conn, session: str) -> int:

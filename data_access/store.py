@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from data_access import accounts, clock, migrate, schema, summary
+from data_access import accounts, clock, migrate, schema, summary, words
 from data_access.engine import APP_ROLE, StoreError, context_key, get_engine
 from data_access.settings import get_settings
 
@@ -126,8 +126,26 @@ def ensure_ready(load_demo_if_empty: bool = True) -> dict:
             built = summary.is_built(conn) or is_empty(engine)
         if not built:
             result["summaries"] = refresh_summaries(engine)
+        else:
+            result.update(_count_words(engine))
     _prepare_access(engine)
     return result
+
+
+def _count_words(engine: sa.Engine) -> dict:
+    """The words of the issues' texts, on a store that has summaries but no word counts yet (one migrated to 0022)."""
+    with engine.begin() as conn:
+        missing = conn.execute(
+            sa.text(
+                "SELECT NOT EXISTS (SELECT 1 FROM word_district_summary) "
+                "AND EXISTS (SELECT 1 FROM issue WHERE request_text IS NOT NULL)"
+            )
+        ).scalar()
+        if not missing:
+            return {}
+        rows = words.refresh(conn)
+        bump_data_version(conn)
+    return {"words": rows}
 
 
 def _prepare_access(engine: sa.Engine) -> None:

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import clock, indicators
+from data_access import clock, indicators, words
 from data_access.periods import buckets
 from data_access.read import run
 from data_access.schema import ESCALATION_LEVELS, SOURCE_CHANNELS
@@ -109,13 +109,13 @@ _ROLLUPS = {
         list(indicators.STORED),
     ),
 }
-TABLES = (*_SPECS, *_ROLLUPS, "volunteer_days")
-# These summaries keep day rows for the recent months only (from DAYS_FROM: the first day of the latest data
-# month a year before, in store_meta): a period's edge days before it are counted from the raw
-# rows when read (:func:`_source`), two part-months at most. Day rows are about one per issue, as large as the
+WORDS = ("word_district_summary",)  # data_access.words
+TABLES = (*_SPECS, *_ROLLUPS, "volunteer_days", *WORDS)
+# These summaries keep day rows for the recent months only (from the first day of the latest data month a year
+# before: summary_days_from in store_meta, :func:`first_day_rows`): a period's edge days before it are counted from
+# the raw rows when read (:func:`_summed`), two part-months at most. Day rows are about one per issue, as large as the
 # issues themselves: kept for all six years of the demo they were 300 MB of it.
 RECENT_DAYS = ("issue_summary", "issue_category_summary", "activity_summary", "team_summary")
-DAYS_FROM = "coalesce((SELECT value::date FROM store_meta WHERE key = 'summary_days_from'), '-infinity'::date)"
 
 
 def _days_from(conn: sa.Connection) -> date:
@@ -137,38 +137,61 @@ def _days_from(conn: sa.Connection) -> date:
 
 
 def _edge_days(table: str) -> str:
-    """SQL: ``table``'s rows (span 'd') of the period's edge days (``spans``' parameters) before DAYS_FROM, from the
-    raw rows."""
+    """SQL: ``table``'s rows (span 'd') of the period's edge days before the first day with day rows, from the raw
+    rows (:func:`_summed`'s parameters: [r_d0, r_e0) and [r_d1, r_e1), already cut at that day)."""
     summed, keys, _ = _ROLLUPS.get(table, (table, None, None))
     raw, when, places, extra, measures, _ = _SPECS[summed]
     keys = ["district_code", *keys] if keys is not None else [*places, *extra]
     r_keys = ", ".join(_RAW_KEY.get(k, f"r.{k}") for k in keys)
     if table in _ROLLUPS:  # a rollup sums the measure columns its summary has
         measures = _ISSUE_MEASURES if summed == "issue_summary" else indicators.raw_counts("r", indicators.STORED)
-    day = f"r.{when}::date"
+    # Bounds cast to the column's own type: row-level security lets an index take a leakproof operator only, and
+    # timestamp >= date is not one (a city's summary read scanned all 365,000 issues of the demo).
+    kind = "timestamp" if raw == "issue" else "date"
+    lo0, hi0, lo1, hi1 = (f"CAST(:{k} AS {kind})" for k in ("r_d0", "r_e0", "r_d1", "r_e1"))
     return (
-        f"SELECT 'd', {day}, {r_keys}, {measures.replace(':at', ':s_ever')} FROM {raw} r "
-        f"WHERE ((r.{when} >= :s_d0 AND r.{when} < :s_m0) OR (r.{when} >= :s_m1 AND r.{when} < :s_d1)) "
-        f"AND r.{when} < {DAYS_FROM} GROUP BY {day}, {r_keys}"
+        f"SELECT 'd', r.{when}::date, {r_keys}, {measures.replace(':at', ':s_ever')} FROM {raw} r "
+        f"WHERE (r.{when} >= {lo0} AND r.{when} < {hi0}) OR (r.{when} >= {lo1} AND r.{when} < {hi1}) "
+        f"GROUP BY r.{when}::date, {r_keys}"
     )
 
 
 def _source(table: str) -> str:
-    """What a read sums for ``table``: the table itself, or for a RECENT_DAYS summary (and its rollup) its
-    month rows, its day rows from DAYS_FROM on and the edge days before counted from the raw rows, under the
-    table's name."""
+    """``table``'s rows with the raw rows of the period's edge days before its day rows (:func:`_edge_days`) beside
+    them, under the table's name."""
     summed = _ROLLUPS.get(table, (table,))[0]
-    if summed not in RECENT_DAYS:
-        return table
     _, _, places, extra, _, cols = _SPECS[summed]
     if table in _ROLLUPS:
         _, extra, cols = _ROLLUPS[table]
         places = ("district_code",)
     columns = ", ".join(["span", "bucket", *places, *extra, *cols])
-    return (
-        f"(SELECT {columns} FROM {table} WHERE span = 'm' OR bucket >= {DAYS_FROM} "
-        f"UNION ALL {_edge_days(table)}) AS {table}"
-    )
+    return f"(SELECT {columns} FROM {table} UNION ALL {_edge_days(table)}) AS {table}"
+
+
+def first_day_rows(engine: sa.Engine) -> date:
+    """The first day the RECENT_DAYS summaries keep day rows for (store_meta; a page's read takes it from the
+    statement cache)."""
+    kept = run(engine, "SELECT value FROM store_meta WHERE key = 'summary_days_from'")
+    return date.fromisoformat(kept["value"].iloc[0]) if len(kept) else date.min
+
+
+def _summed(
+    engine: sa.Engine, table: str, period: Period, scope: Scope | None = None, *sql: str | None, days_only=False
+) -> tuple[str, str, dict]:
+    """What a read of ``period`` sums for ``table``: (its source, the condition selecting its rows, their
+    parameters). The source is the table, or at city scope its district rollup unless the read's grouping or
+    filters (``sql``) need a street or community; with, for a RECENT_DAYS summary, the raw rows of the period's edge
+    days that come before its day rows, only when the period has such days (two part-months at most)."""
+    rollup = next((r for r, (summed, _, _) in _ROLLUPS.items() if summed == table), None)
+    finer = any(s and ("street_code" in s or "community_code" in s) for s in sql)
+    name = rollup if rollup and scope is not None and scope.level == "city" and not finer else table
+    sw, sp = spans(period, days_only=days_only)
+    if table not in RECENT_DAYS:
+        return name, sw, sp
+    first = first_day_rows(engine)
+    edges = {"r_d0": sp["s_d0"], "r_e0": min(sp["s_m0"], first), "r_d1": sp["s_m1"], "r_e1": min(sp["s_d1"], first)}
+    raw = edges["r_d0"] < edges["r_e0"] or edges["r_d1"] < edges["r_e1"]
+    return (_source(name) if raw else name), sw, {**sp, **edges}
 
 
 def _touched_pairs(alias: str, place: str, column: str) -> tuple[str, str]:
@@ -267,6 +290,19 @@ def _rebuild_days(conn: sa.Connection, touched: bool) -> None:
     )
 
 
+def mark_repeats(conn: sa.Connection, touched: bool) -> int:
+    """Set ``issue.repeat_of`` (indicators.REPEAT_OF) of every issue, or of those in the (community, month) pairs of
+    ``_touched`` (a load notes the next month too: an issue can make a later one a repeat). Returns the rows changed."""
+    pairs, cond = _touched_pairs("c", "community_code", "reported_at")
+    only = f"JOIN {pairs} ON {cond}" if touched else ""
+    return conn.execute(
+        sa.text(
+            f"UPDATE issue i SET repeat_of = x.prev FROM (SELECT c.id, {indicators.REPEAT_OF.format(a='c.')} AS prev "
+            f"FROM issue c {only}) x WHERE i.id = x.id AND i.repeat_of IS DISTINCT FROM x.prev"
+        )
+    ).rowcount
+
+
 def refresh(conn: sa.Connection, districts: list[str] | None = None) -> dict[str, int]:
     """Rebuild the summary tables from the raw tables: all of them, or only ``districts``' rows.
 
@@ -276,6 +312,8 @@ def refresh(conn: sa.Connection, districts: list[str] | None = None) -> dict[str
         for table in TABLES:
             conn.execute(sa.text(f"TRUNCATE {table}"))
         conn.execute(sa.text("DELETE FROM store_meta WHERE key = 'summary_days_from'"))  # set anew from the data
+        mark_repeats(conn, touched=False)
+        words.refresh(conn)
         for table in _SPECS:
             _rebuild(conn, table, touched=False)
         for rollup in _ROLLUPS:
@@ -327,6 +365,10 @@ def refresh_touched(conn: sa.Connection, raws: tuple[str, ...] = RAW_TABLES) -> 
     if not conn.execute(sa.text("SELECT to_regclass('pg_temp._touched') IS NOT NULL")).scalar():
         return 0
     n = conn.execute(sa.text("SELECT count(DISTINCT (community_code, month)) FROM _touched")).scalar()
+    if "issue" in raws:
+        mark_repeats(conn, touched=True)
+        pairs, cond = _touched_pairs("i", "community_code", "reported_at")
+        words.refresh(conn, f"JOIN {pairs} ON {cond}")
     for table, spec in _SPECS.items():
         if spec[0] in raws:
             pairs, cond = _touched_pairs("s", spec[2][-1], "bucket")
@@ -417,14 +459,6 @@ def live_counts(
     return df if key else df.reindex(range(1)).fillna(0)
 
 
-def _table(table: str, scope: Scope, *sql: str | None) -> str:
-    """The summary a read of ``scope`` sums: at city scope (or the whole store) the table's district rollup,
-    unless its grouping or filters (``sql``) need a street or community."""
-    rollup = next((r for r, (summed, _, _) in _ROLLUPS.items() if summed == table), None)
-    finer = any(s and ("street_code" in s or "community_code" in s) for s in sql)
-    return _source(rollup if rollup and scope.level == "city" and not finer else table)
-
-
 def _sum(cols) -> str:
     return ", ".join(f"coalesce(sum({c}), 0)::{'float' if c.startswith('h_') else 'bigint'} AS {c}" for c in cols)
 
@@ -449,9 +483,8 @@ def issue_counts(
     period's issues only with ``in_period`` (see :func:`live_counts`). ``where`` filters the summary rows and
     ``live_where`` the raw rows the same way; ``days_only`` sums day rows only (a trend by day or week)."""
     w, p = scope.where()
-    sw, sp = spans(period, days_only=days_only)
+    source, sw, sp = _summed(engine, table, period, scope, key, where, days_only=days_only)
     group = f"{key} AS code, " if key else ""
-    source = _table(table, scope, key, where)
     sql = f"SELECT {group}{_sum(indicators.STORED)} FROM {source} WHERE {w} AND {sw} AND {where}"
     df = run(engine, sql + (" GROUP BY 1" if key else ""), {**p, **sp, **(params or {})})
     live = live_counts(engine, scope, period, at, live_key or key, live_where, params, in_period)
@@ -463,9 +496,9 @@ def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> p
     values = {"source_channel": ("src_", SOURCE_CHANNELS), "escalation_level": ("esc_", ESCALATION_LEVELS)}
     prefix, keys = values[column]
     w, p = scope.where()
-    sw, sp = spans(period)
+    source, sw, sp = _summed(engine, "issue_summary", period, scope)
     sums = _sum(prefix + k for k in keys)
-    row = run(engine, f"SELECT {sums} FROM {_table('issue_summary', scope)} WHERE {w} AND {sw}", {**p, **sp})
+    row = run(engine, f"SELECT {sums} FROM {source} WHERE {w} AND {sw}", {**p, **sp})
     df = pd.DataFrame({"key": list(keys), "issues": [int(row[prefix + k].iloc[0]) for k in keys]})
     df = df[df["issues"] > 0].sort_values(["issues", "key"], ascending=[False, True])
     return df.reset_index(drop=True)
@@ -474,11 +507,11 @@ def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> p
 def issues_by_category(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
     """Issue counts per level-3 category with the names of its three levels."""
     w, p = scope.where()
-    sw, sp = spans(period)
+    source, sw, sp = _summed(engine, "issue_category_summary", period, scope)
     sql = f"""
         SELECT c1.name AS l1, c2.name AS l2, c3.name AS l3, c1.name_en AS l1_en, c2.name_en AS l2_en,
                c3.name_en AS l3_en, c3.code, s.issues
-        FROM (SELECT category_code, sum(reported)::bigint AS issues FROM {_table("issue_category_summary", scope)}
+        FROM (SELECT category_code, sum(reported)::bigint AS issues FROM {source}
               WHERE {w} AND {sw} GROUP BY 1) s
         JOIN issue_category c3 ON c3.code = s.category_code
         JOIN issue_category c2 ON c2.code = c3.parent_code JOIN issue_category c1 ON c1.code = c2.parent_code
@@ -490,26 +523,27 @@ def issues_by_category(engine: sa.Engine, scope: Scope, period: Period) -> pd.Da
 def activity_types(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
     """Volunteer activities and hours by activity type (``key``)."""
     w, p = scope.where()
-    sw, sp = spans(period)
+    source, sw, sp = _summed(engine, "activity_summary", period)
     sql = f"""SELECT activity_type AS key, sum(activities)::bigint AS activities, sum(hours)::float AS hours
-              FROM {_source("activity_summary")} WHERE {w} AND {sw} GROUP BY 1 ORDER BY 2 DESC, 1"""
+              FROM {source} WHERE {w} AND {sw} GROUP BY 1 ORDER BY 2 DESC, 1"""
     return run(engine, sql, {**p, **sp})
 
 
 def activity_by_day(engine: sa.Engine, scope: Scope, period: Period) -> pd.DataFrame:
-    """Volunteer activities and hours per day of the period."""
+    """Volunteer activities and hours per day of the period: day rows, and the raw activities of the days before
+    the first day with day rows (only when the period has such days)."""
     w, p = scope.where()
     pw, pp = period.where("bucket")
-    days = f"""(SELECT bucket, district_code, street_code, activities, hours FROM activity_summary
-                WHERE span = 'd' AND bucket >= {DAYS_FROM}
-                UNION ALL  -- the days before the day rows, from the raw activities
-                SELECT r.activity_date, r.district_code, r.street_code, count(*), coalesce(sum(r.hours), 0)
-                FROM volunteer_activity r
-                WHERE r.activity_date < {DAYS_FROM} AND {pw.replace("bucket", "r.activity_date")}
-                GROUP BY 1, 2, 3) AS activity_summary"""
+    first = first_day_rows(engine)
+    days = "SELECT bucket, district_code, street_code, activities, hours FROM activity_summary WHERE span = 'd'"
+    if period.start < first:  # the days before the day rows, from the raw activities
+        days += """ UNION ALL SELECT r.activity_date, r.district_code, r.street_code, count(*),
+                           coalesce(sum(r.hours), 0)
+                    FROM volunteer_activity r WHERE r.activity_date >= :p_start AND r.activity_date < :before
+                    GROUP BY 1, 2, 3"""
     sql = f"""SELECT bucket AS day, sum(activities)::bigint AS activities, sum(hours)::float AS hours
-              FROM {days} WHERE {w} AND {pw} GROUP BY 1 ORDER BY 1"""
-    return run(engine, sql, {**p, **pp})
+              FROM ({days}) d WHERE {w} AND {pw} GROUP BY 1 ORDER BY 1"""
+    return run(engine, sql, {**p, **pp, "before": min(first, period.end)})
 
 
 def _active(alias: str = "", start: str = ":a_start", end: str = ":a_end") -> str:
@@ -533,9 +567,9 @@ def active_volunteers(engine: sa.Engine, scope: Scope, period: Period) -> int:
 def activity_totals(engine: sa.Engine, scope: Scope, period: Period) -> pd.Series:
     """Activities, hours and points earned in the period."""
     w, p = scope.where()
-    sw, sp = spans(period)
+    source, sw, sp = _summed(engine, "activity_summary", period)
     sql = f"""SELECT coalesce(sum(activities), 0)::bigint AS activities, coalesce(sum(hours), 0) AS hours,
-                     coalesce(sum(points), 0)::bigint AS points_earned FROM {_source("activity_summary")}
+                     coalesce(sum(points), 0)::bigint AS points_earned FROM {source}
                      WHERE {w} AND {sw}"""
     return run(engine, sql, {**p, **sp}).iloc[0]
 
@@ -544,11 +578,11 @@ def activity_trend(engine: sa.Engine, scope: Scope, period: Period, grain: str) 
     """Per day, week or month (``grain``) of the period, from ``bucket``, its first day: active volunteers (in the
     period's part of the bucket), activities, hours and points earned."""
     w, p = scope.where()
-    sw, sp = spans(period, days_only=grain != "month")
+    source, sw, sp = _summed(engine, "activity_summary", period, days_only=grain != "month")
     bucket = {"day": "bucket", "week": "date_trunc('week', bucket)::date", "month": "date_trunc('month', bucket)::date"}
     sums = f"""SELECT {bucket[grain]} AS bucket, sum(activities)::bigint AS activities,
                       sum(hours)::float AS hours, sum(points)::bigint AS points_earned
-               FROM {_source("activity_summary")} WHERE {w} AND {sw} GROUP BY 1"""
+               FROM {source} WHERE {w} AND {sw} GROUP BY 1"""
     active = _active_by_bucket(engine, scope, period, grain)
     return run(engine, sums, {**p, **sp}).merge(active, on="bucket", how="outer")
 
@@ -588,11 +622,11 @@ def team_ranking(engine: sa.Engine, scope: Scope, period: Period, limit: int) ->
     """Teams by volunteering hours in the period: name, activities, hours, active volunteers."""
     w, p = scope.where()
     wv, _ = scope.where("v")
-    sw, sp = spans(period)
+    source, sw, sp = _summed(engine, "team_summary", period)
     top = run(
         engine,
         f"""SELECT team_id, sum(activities)::bigint AS activities, sum(hours)::float AS hours
-            FROM {_source("team_summary")} WHERE {w} AND {sw} AND team_id <> 0
+            FROM {source} WHERE {w} AND {sw} AND team_id <> 0
             GROUP BY 1 ORDER BY hours DESC, team_id LIMIT :limit""",
         {**p, **sp, "limit": limit},
     )

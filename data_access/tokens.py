@@ -44,7 +44,7 @@ def listing(conn) -> pd.DataFrame:
         SELECT id, username, label, created_by, created_at, last_used_at, revoked_at
         FROM api_token ORDER BY revoked_at IS NOT NULL, created_at DESC
     """
-    return pd.read_sql(sa.text(sql), conn)
+    return pd.read_sql_query(sa.text(sql), conn)
 
 
 def username(token: str | None) -> str | None:

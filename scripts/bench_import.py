@@ -30,7 +30,7 @@ SCRATCH = "cockpit_bench_import"
 
 def make_csv(n: int, path: Path) -> None:
     with eng.get_engine().connect() as conn:
-        geoms = pd.read_sql(sa.text("SELECT geom FROM micro_grid WHERE district_code = '430602'"), conn)
+        geoms = pd.read_sql_query(sa.text("SELECT geom FROM micro_grid WHERE district_code = '430602'"), conn)
     inside = shapely.point_on_surface(shapely.from_wkb(geoms["geom"].map(bytes).to_numpy()))
     pts = pd.DataFrame({"lon": shapely.get_x(inside), "lat": shapely.get_y(inside)})
     rng = np.random.default_rng(1)
@@ -53,14 +53,14 @@ def make_csv(n: int, path: Path) -> None:
 
 def make_names_csv(n: int, path: Path) -> None:
     with eng.get_engine().connect() as conn:
-        places = pd.read_sql(
+        places = pd.read_sql_query(
             sa.text(
                 "SELECT s.name AS street, m.name AS community FROM community m JOIN street s ON s.code = m.street_code "
                 "WHERE m.district_code = '430602'"
             ),
             conn,
         )
-        depts = pd.read_sql(sa.text("SELECT name FROM department WHERE district_code = '430602'"), conn)["name"]
+        depts = pd.read_sql_query(sa.text("SELECT name FROM department WHERE district_code = '430602'"), conn)["name"]
     rng = np.random.default_rng(2)
     idx = rng.integers(0, len(places), n)
     street, community = places["street"].to_numpy()[idx], places["community"].to_numpy()[idx]

@@ -116,7 +116,7 @@ def baseline_pandas(engine, code: str, period, at) -> None:
         f"evaluated_at, due_at, satisfaction FROM issue WHERE {w} AND {pw}"
     )
     with engine.connect() as conn:
-        df = pd.read_sql(sa.text(sql), conn, params={**p, **pp})
+        df = pd.read_sql_query(sa.text(sql), conn, params={**p, **pp})
     df["due"] = (df["closed_at"] <= at) | (df["due_at"] <= at)
     df["closed"] = df["closed_at"] <= at
     df["on_time"] = df["closed"] & (df["closed_at"] <= df["due_at"])

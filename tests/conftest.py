@@ -27,7 +27,9 @@ TEST_DB = f"{SOURCE_DB}_test"
 def local_name(name: str) -> str:
     """A scratch database's name beside this run's store (cockpit_x: cockpit_jan1_x when the store is cockpit_jan1),
     so that runs on stores of different moments do not collide."""
-    return SOURCE_DB + name.removeprefix("cockpit") if name.startswith("cockpit") else name
+    if name.startswith(SOURCE_DB) or not name.startswith("cockpit"):
+        return name
+    return SOURCE_DB + name.removeprefix("cockpit")
 
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

@@ -170,7 +170,10 @@ def outside_names(engine) -> dict[str, set[str]]:
     out = {}
     with engine.connect() as conn:
         units = pd.concat(
-            [pd.read_sql(sa.text(f"SELECT code, name FROM {t}"), conn) for t in ("district", "street", "community")]
+            [
+                pd.read_sql_query(sa.text(f"SELECT code, name FROM {t}"), conn)
+                for t in ("district", "street", "community")
+            ]
         )
     for role, prefix in AREAS.items():
         visible = units["code"].map(lambda c, p=prefix: c.startswith(p) or p.startswith(c))
@@ -423,7 +426,7 @@ def test_an_export_holds_the_area_only_and_is_audited(engine, account):
     name, password = account
     who = accounts.login(name, password)[0]
     with acting_as(who), app_engine().connect() as conn:
-        df = pd.read_sql(sa.text("SELECT code, street_code FROM service_station"), conn)
+        df = pd.read_sql_query(sa.text("SELECT code, street_code FROM service_station"), conn)
     assert len(df) > 0 and set(df["street_code"]) == {"430602001"}
     body = widgets.export(who, "stations", "csv", df)()
     assert body.decode("utf-8-sig").count("\n") == len(df) + 1

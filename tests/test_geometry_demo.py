@@ -26,7 +26,7 @@ LEVELS = [
 
 def _geoms(engine, table: str, where: str = "TRUE", params=None) -> pd.DataFrame:
     with engine.connect() as conn:
-        df = pd.read_sql(sa.text(f"SELECT * FROM {table} WHERE {where}"), conn, params=params or {})
+        df = pd.read_sql_query(sa.text(f"SELECT * FROM {table} WHERE {where}"), conn, params=params or {})
     df["g"] = to_albers(shapely.from_wkb(df["geom"].map(bytes).to_numpy()))
     return df
 

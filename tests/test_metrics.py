@@ -32,7 +32,7 @@ SCOPES = [
 
 def _raw_issues(engine, scope: Scope, period: Period) -> pd.DataFrame:
     with engine.connect() as conn:
-        df = pd.read_sql(
+        df = pd.read_sql_query(
             sa.text(
                 "SELECT i.*, d.city_code FROM issue i JOIN district d ON d.code = i.district_code "
                 "WHERE i.reported_at >= :a AND i.reported_at < :b"
@@ -75,7 +75,7 @@ def test_issue_kpis_match_raw_rows(engine, period, scope):
 def test_hierarchy_counts_match_sql(engine, scope):
     got = metrics.hierarchy_counts(engine, scope).iloc[0]
     with engine.connect() as conn:
-        mg = pd.read_sql(
+        mg = pd.read_sql_query(
             sa.text(  # the current layout: a reform keeps the old micro-grids with an end date
                 "SELECT m.*, d.city_code FROM micro_grid m JOIN district d ON d.code = m.district_code "
                 "WHERE m.valid_to IS NULL"
@@ -99,7 +99,7 @@ def test_volunteer_kpis_match_raw_rows(engine, period):
     scope = Scope("district", "350802")
     got = metrics.volunteer_kpis(engine, scope, period).iloc[0]
     with engine.connect() as conn:
-        act = pd.read_sql(
+        act = pd.read_sql_query(
             sa.text(
                 "SELECT volunteer_id, hours, points FROM volunteer_activity WHERE district_code = "
                 "'350802' AND activity_date >= :a AND activity_date < :b"

@@ -57,14 +57,14 @@ def test_the_words_are_what_was_asked_not_where(engine, year):
                 {"d": DISTRICT},
             ).scalars()
         )
-        # A word's count is the number of issues whose text uses it.
+        # A word's count is the number of issues whose text uses it, in the months the period touches.
         word = top["word"].iloc[0]
         said = conn.execute(
             sa.text(
                 "SELECT count(*) FROM issue WHERE district_code = :d AND reported_at >= :a AND reported_at < :b "
                 "AND request_text LIKE :w"
             ),
-            {"d": DISTRICT, "a": period.start, "b": period.end, "w": f"%{word}%"},
+            {"d": DISTRICT, "a": period.start.replace(day=1), "b": period.end, "w": f"%{word}%"},
         ).scalar()
     assert not set(top["word"]) & places
     assert not set(top["word"]) & words.stop_words()
@@ -78,6 +78,19 @@ def test_top_words_count_each_issue_once_and_keep_category_names_whole():
     top = words.top_words(texts, keep=["占道经营", "噪音扰民"]).set_index("word")["issues"]
     assert top["占道经营"] == 5 and top["噪音扰民"] == 1 and "摊贩" in top
     assert words.top_words(texts.iloc[:0]).empty
+
+
+@pytest.mark.parametrize("scope", ["420100", DISTRICT])
+def test_the_words_counted_when_issues_load_are_those_of_the_texts(engine, year, scope):
+    """A city's or district's words come from word_district_summary (counted at load); they are the words of cutting
+    the texts of the whole months the period touches, and a street cuts its own texts."""
+    period, _ = year
+    months = Period(period.start.replace(day=1), period.end)
+    with engine.connect() as conn:
+        names = conn.execute(sa.text("SELECT name FROM issue_category")).scalars().all()
+    kept = words.request_words(engine, Scope.from_code(scope), period, limit=25)
+    cut = words.top_words(words.texts(engine, Scope.from_code(scope), months, limit=10**7), names, limit=25)
+    pd.testing.assert_frame_equal(kept.reset_index(drop=True), cut.reset_index(drop=True), check_dtype=False)
 
 
 def test_repeat_requests_by_address_count_once_in_the_catalogue_and_in_the_table(engine, year):
@@ -143,3 +156,16 @@ def test_the_issues_page_searches_and_shows_words_and_repeats(engine):
     captions = " ".join(c.value for c in at.caption)
     assert "含“漏水 \\*\\*楼上\\*\\*”的事件共" in captions or "没有诉求内容或地址含" in captions
     assert "重复诉求共" in captions and "每个词计提到它的事件数" in captions
+
+
+def test_the_stored_repeat_reference_is_the_definition(engine):
+    """issue.repeat_of, set when issues load, is indicators.REPEAT_OF of every issue (one district's)."""
+    with engine.connect() as conn:
+        wrong, repeats = conn.execute(
+            sa.text(
+                f"SELECT count(*) FILTER (WHERE i.repeat_of IS DISTINCT FROM {indicators.REPEAT_OF.format(a='i.')}), "
+                "count(*) FILTER (WHERE i.repeat_of IS NOT NULL) FROM issue i WHERE i.district_code = :d"
+            ),
+            {"d": DISTRICT},
+        ).one()
+    assert wrong == 0 and repeats > 100

@@ -129,7 +129,7 @@ def _tables(engine) -> dict[str, pd.DataFrame]:
     out = {}
     with engine.connect() as conn:
         for table in summary.TABLES:
-            df = pd.read_sql(sa.text(f"SELECT * FROM {table}"), conn)
+            df = pd.read_sql_query(sa.text(f"SELECT * FROM {table}"), conn)
             keys = [
                 c
                 for c in df.columns
@@ -143,7 +143,7 @@ def _tables(engine) -> dict[str, pd.DataFrame]:
                     "category_code",
                     "department_code",
                 )
-                or c == "activity_type"
+                or c in ("activity_type", "word")
                 or c in ("team_id", "volunteer_id")
             ]
             out[table] = df.sort_values(keys).reset_index(drop=True)

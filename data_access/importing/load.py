@@ -81,14 +81,14 @@ def _flag(problems: list[Problem], df: pd.DataFrame, mask, column: str, values, 
 
 
 def _geoms(conn, table: str, where: str = "", params: dict | None = None) -> pd.DataFrame:
-    df = pd.read_sql(sa.text(f"SELECT code, geom FROM {table} {where}"), conn, params=params or {})
+    df = pd.read_sql_query(sa.text(f"SELECT code, geom FROM {table} {where}"), conn, params=params or {})
     df["g"] = shapely.from_wkb(df["geom"].map(bytes).to_numpy()) if len(df) else []
     return df.set_index("code")
 
 
 def _units(conn, table: str, districts) -> pd.DataFrame:
     """A grid or micro-grid layer of the districts, every layout (old ones with their end date)."""
-    df = pd.read_sql(
+    df = pd.read_sql_query(
         sa.text(f"SELECT code, geom, valid_from, valid_to FROM {table} WHERE district_code = ANY(:d)"),
         conn,
         params={"d": sorted(districts)},
@@ -122,7 +122,7 @@ def _ids(conn, table: str, codes: pd.Series, extra: str = "") -> pd.DataFrame:
     """Rows of ``table`` (id, code …) whose code is among ``codes``."""
     wanted = sorted(set(codes.dropna()))
     sql = f"SELECT id, code{extra} FROM {table} WHERE code = ANY(:c)"
-    return pd.read_sql(sa.text(sql), conn, params={"c": wanted}).set_index("code")
+    return pd.read_sql_query(sa.text(sql), conn, params={"c": wanted}).set_index("code")
 
 
 def _known(conn, table: str, codes: pd.Series) -> set:
@@ -210,7 +210,7 @@ def _needs_place(df: pd.DataFrame, problems: list[Problem], need: str = "communi
 
 def _code_names(conn, table: str) -> pd.DataFrame:
     """Every unit (or department) of ``table``: code and name, to match names against."""
-    return pd.read_sql(sa.text(f"SELECT code, name FROM {table}"), conn)
+    return pd.read_sql_query(sa.text(f"SELECT code, name FROM {table}"), conn)
 
 
 def _by_name(df, mask, name_col: str, code_col: str, scope_col: str | None, units, level: str, zh: str, problems):
@@ -243,7 +243,7 @@ def _name_clashes(conn, df, problems) -> None:
             continue
         codes = sorted(set(df.loc[both, f"{level}_code"]))
         sql = sa.text(f"SELECT code, name FROM {level} WHERE code = ANY(:c)")
-        stored = pd.read_sql(sql, conn, params={"c": codes}).set_index("code")["name"]
+        stored = pd.read_sql_query(sql, conn, params={"c": codes}).set_index("code")["name"]
         for i in df.index[both]:
             code, given = df.at[i, f"{level}_code"], df.at[i, f"{level}_name"]
             if code in stored.index and normal(stored[code], level) != normal(given, level):
@@ -283,7 +283,7 @@ def _category_by_name(conn, df, problems, mapping: dict | None) -> None:
         is_code = target.str.fullmatch(r"[0-9]{6}").fillna(False).astype(bool)
         df.loc[is_code, "category_code"] = target[is_code]
         df.loc[target.notna() & ~is_code, "category_name"] = target
-    cats = pd.read_sql(sa.text("SELECT code, name, level FROM issue_category"), conn)
+    cats = pd.read_sql_query(sa.text("SELECT code, name, level FROM issue_category"), conn)
     name = dict(zip(cats["code"], cats["name"], strict=True))
     leaves = cats[cats["level"] == 3]
     paths = {c: (normal(name[c[:2]]), normal(name[c[:4]]), normal(n)) for c, n in zip(leaves["code"], leaves["name"])}
@@ -357,7 +357,7 @@ def _resolve_issues(conn, kind, df, problems, options=None):
     _department_by_name(conn, df, problems, options)
     empty_source = df["source_channel"].isna()
     problems += [Problem(_row(i), "来源渠道", "", "empty") for i in df.index[empty_source]]
-    cats = pd.read_sql(
+    cats = pd.read_sql_query(
         sa.text("SELECT code, time_limit, time_limit_unit, accept_limit_hours FROM issue_category WHERE level = 3"),
         conn,
     ).set_index("code")
@@ -386,13 +386,13 @@ def _resolve_issues(conn, kind, df, problems, options=None):
             pd.to_datetime(df.loc[known, "reported_at"]) + pd.to_timedelta(hours, unit="h")
         ).to_numpy()
     if "department_code" in df:
-        depts = set(pd.read_sql(sa.text("SELECT code FROM department"), conn)["code"])
+        depts = set(pd.read_sql_query(sa.text("SELECT code FROM department"), conn)["code"])
         if options.get("new_departments") is not None:
             depts |= set(options["new_departments"]["code"])
         unknown = df["department_code"].notna() & ~df["department_code"].isin(depts)
         _flag(problems, df, unknown, "承办单位代码", df["department_code"], "unknown_ref", unit="department")
     if "reporter_code" in df:
-        known_workers = pd.read_sql(sa.text("SELECT code FROM grid_worker"), conn)["code"]
+        known_workers = pd.read_sql_query(sa.text("SELECT code FROM grid_worker"), conn)["code"]
         unknown = df["reporter_code"].notna() & ~df["reporter_code"].isin(known_workers)
         _flag(problems, df, unknown, "上报人编号", df["reporter_code"], "unknown_ref", unit="worker")
 
@@ -442,7 +442,7 @@ def _resolve_companies(conn, kind, df, problems):
 
 def _compound_places(conn, df, problems) -> None:
     """The community, street and district of each row's compound (an unknown compound is a problem)."""
-    places = pd.read_sql(
+    places = pd.read_sql_query(
         sa.text("SELECT code, community_code, street_code, district_code FROM compound WHERE code = ANY(:c)"),
         conn,
         params={"c": sorted(set(df["compound_code"].dropna()))},
@@ -503,7 +503,7 @@ def _resolve_projects(conn, kind, df, problems):
     _place(conn, kind, df, problems)
     _needs_place(df, problems)
     wanted = df[["district_code", "partner"]].dropna()
-    units = pd.read_sql(
+    units = pd.read_sql_query(
         sa.text("SELECT id, district_code, name FROM partner_unit WHERE name = ANY(:n)"),
         conn,
         params={"n": sorted(set(wanted["partner"]))},
@@ -650,7 +650,7 @@ def _kept_columns(conn, level: str, df: pd.DataFrame) -> None:
     absent = [c for c in _KEPT.get(level, ()) if c in df.attrs.get("absent", ())]
     if not absent:
         return
-    stored = pd.read_sql(
+    stored = pd.read_sql_query(
         sa.text(f"SELECT code, {', '.join(absent)} FROM {level} WHERE code = ANY(:c)"),
         conn,
         params={"c": sorted(set(df["code"].dropna()))},
