@@ -8,7 +8,7 @@ import threading
 
 import streamlit as st
 
-from dashboard import web
+from dashboard import data, web
 
 _requests = logging.getLogger("ggc.http")  # one JSON line per request (dashboard.web.Hardening), on stderr
 if not _requests.handlers:
@@ -20,3 +20,4 @@ if not _requests.handlers:
 os.environ["GGC_WEB"] = "1"  # the script's sign-in page links to /signin instead of showing its own form
 app = st.App("streamlit_app.py", routes=web.ROUTES, middleware=web.MIDDLEWARE)
 threading.Thread(target=web.warm, name="warm-up", daemon=True).start()  # ahead of the first browser or API call
+data.start_warming()  # after a load, the reads people made recently are made again in the background

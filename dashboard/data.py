@@ -36,7 +36,7 @@ from data_access import alerts, clock, metrics, practice_queries, queries, read,
 from data_access.engine import acting, read_engine
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
-from data_access.store import data_version, last_load
+from data_access.store import last_load, scope_version, versions
 
 CACHE_TTL_S = 600
 VERSION_TTL_S = 5
@@ -52,14 +52,16 @@ def area() -> str:
     return who.prefix if who is not None else ""
 
 
-def version() -> int:
-    return _version(area())
+def version(scope_code: str | None = None) -> int:
+    """The data version of what reads of ``scope_code`` hold (None: everything): an import into one district
+    leaves the cached reads of the others as they are."""
+    return scope_version(_versions(area()), scope_code)
 
 
 @st.cache_data(ttl=VERSION_TTL_S, show_spinner=False)
-def _version(area_prefix: str) -> int:
-    with acting(area_prefix):
-        return data_version(read_engine())
+def _versions(area_prefix: str) -> dict[str, int]:
+    with acting(area_prefix), read_engine().connect() as conn:
+        return versions(conn)
 
 
 def clear() -> None:
@@ -99,16 +101,76 @@ def _call(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *a
     return out
 
 
+# After a load, the reads people made recently are made again in the background (:func:`start_warming`), so that
+# the first leader of the morning finds the pages of the new data warm.
+WARM_KEEP_S = 24 * 3600  # reads remembered this long after their last use
+WARM_MAX = 400
+_recent: dict[tuple, float] = {}  # (area, reader, scope code, arguments) → when last used (monotonic)
+_recent_lock = threading.Lock()
+_AT = "<the figures' moment>"  # in a remembered read's arguments: the as-of it is made at, whenever that is
+
+
+def _remember(area_prefix: str, name: str, scope_code: str | None, args: tuple) -> None:
+    args = tuple(_AT if isinstance(a, datetime) else a for a in args)
+    with _recent_lock:
+        _recent[(area_prefix, name, scope_code, args)] = time.monotonic()
+        if len(_recent) > WARM_MAX:
+            for key in sorted(_recent, key=_recent.get)[: len(_recent) - WARM_MAX]:
+                del _recent[key]
+
+
+def warm_once(done: dict) -> int:
+    """Make again every remembered read whose data version moved since it was last made (``done``: its key →
+    the version it was made at); the figures' moment is the present one. Returns the reads made."""
+    made = 0
+    with _recent_lock:
+        recent = sorted(_recent.items(), key=lambda kv: -kv[1])
+    now = time.monotonic()
+    for (area_prefix, name, scope_code, args), used in recent:
+        if now - used > WARM_KEEP_S:
+            continue
+        ver = scope_version(_versions(area_prefix), scope_code)
+        key = (area_prefix, name, scope_code, args)
+        if done.setdefault(key, ver) == ver:
+            continue
+        fresh = tuple(clock.as_of() if a == _AT else a for a in args)
+        try:
+            _call(area_prefix, ver, name, scope_code, *fresh)
+            made += 1
+        except Exception:  # the store away or a read that fails: the page will say so itself
+            _log.warning("warm-up of %s(%s) failed", name, scope_code, exc_info=True)
+        done[key] = ver
+    return made
+
+
+def start_warming() -> None:
+    """Run :func:`warm_once` every VERSION_TTL_S seconds in a thread of this process (serve.py starts it)."""
+
+    def loop():
+        done: dict = {}
+        while True:
+            time.sleep(VERSION_TTL_S)
+            try:
+                made = warm_once(done)
+                if made:
+                    _log.info("warmed %d reads of the new data", made)
+            except Exception:
+                _log.warning("warm-up round failed", exc_info=True)
+
+    threading.Thread(target=loop, name="warm-reads", daemon=True).start()
+
+
 def gather(*calls) -> list:
     """Run reader calls ``(reader, scope_code, *args)`` at once, each on its own connection, and return their
     results in order: a page's independent reads overlap instead of queueing (cached like any read)."""
-    who, ver, ctx = area(), version(), get_script_run_ctx()
+    who, known, ctx = area(), _versions(area()), get_script_run_ctx()
 
     def run(call):
         add_script_run_ctx(threading.current_thread(), ctx)
         telemetry.READS.inc()
-        fn, *args = call
-        return _call(who, ver, fn.__name__, *args)
+        fn, scope_code, *args = call
+        _remember(who, fn.__name__, scope_code, args)
+        return _call(who, scope_version(known, scope_code), fn.__name__, scope_code, *args)
 
     with ThreadPoolExecutor(READ_THREADS) as pool:
         return list(pool.map(run, calls))
@@ -121,7 +183,8 @@ def reader(fn):
     @functools.wraps(fn)
     def read(scope_code: str | None, *args):
         telemetry.READS.inc()
-        return _call(area(), version(), fn.__name__, scope_code, *args)
+        _remember(area(), fn.__name__, scope_code, args)
+        return _call(area(), version(scope_code), fn.__name__, scope_code, *args)
 
     return read
 
@@ -242,7 +305,7 @@ def map_deck(scope_code: str | None, period: Period, at: datetime, metric: str, 
     """(deck, legend) of :func:`dashboard.mapview.build` over these readers, shared by the reruns and sessions of
     one area and data version, its JSON computed once: a rerun that leaves the map as it was neither rebuilds
     nor re-serialises it (0.2–0.4 s at the megacity's city scope)."""
-    return _map_deck(area(), version(), lang(), scope_code, period, at, metric, tuple(shown), height)
+    return _map_deck(area(), version(scope_code), lang(), scope_code, period, at, metric, tuple(shown), height)
 
 
 @st.cache_resource(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)

@@ -343,8 +343,8 @@ def evaluate(engine, rules: Rules | None = None, at: datetime | None = None, del
             conn.execute(sa.text("UPDATE alert_event SET last_seen = now(), last_value = :v WHERE id = :id"), kept)
         if gone:
             conn.execute(sa.text("UPDATE alert_event SET cleared_at = now() WHERE id = ANY(:ids)"), {"ids": gone})
-        if new or gone:  # pages, the sidebar's badge and wall screens read alerts by the data version
-            bump_data_version(conn)
+        if new or gone:  # the sidebar's badge, /alerts and wall screens read alerts by the (whole) data version
+            bump_data_version(conn, [])
     delivered = deliver_pending(engine, rules) if deliver else None
     return {
         "new": len(new),

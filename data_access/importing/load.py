@@ -826,6 +826,22 @@ def _broken_rules(conn, kind: Kind, cols: list[str]) -> list[Problem]:
     return problems
 
 
+def _districts(conn, kind: Kind, cols: list[str]) -> list[str] | None:
+    """The districts a load changes: those of its rows, and those the rows it updates were in before (None: it
+    changes what every district reads, a table without a district)."""
+    if "district_code" not in cols:
+        return None
+    same_key = " AND ".join(f't."{k}" = s."{k}"' for k in kind.key)
+    return list(
+        conn.execute(
+            sa.text(
+                f'SELECT district_code FROM _stage UNION SELECT t.district_code FROM "{kind.table}" t '
+                f"JOIN _stage s ON {same_key}"
+            )
+        ).scalars()
+    )
+
+
 def _merge(conn, kind: Kind, cols: list[str]) -> tuple[int, int]:
     """Update the rows whose natural key exists, insert the others; (inserted, updated).
 
@@ -1020,9 +1036,10 @@ def _check_and_load(engine, kind: Kind, values: pd.DataFrame, report: Report, dr
                 conn.execute(sa.text("DELETE FROM _stage WHERE _row = ANY(:r)"), {"r": rows})
                 good = good[[(_row(i) not in set(rows)) for i in good.index]]
             _before(conn, kind, good, report)
+            districts = _districts(conn, kind, cols)
             report.inserted, report.updated = _merge(conn, kind, cols)
             _after(conn, kind, good, report)
-            bump_data_version(conn)
+            bump_data_version(conn, districts)
         report.loaded = True
     except _Rollback:
         pass
