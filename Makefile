@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test test-moments lint fmt status refresh demo-reset clean-data soak bench bench-import bench-api bench-briefing load load-browser cluster cluster-down
+.PHONY: install setup run test test-moments lint fmt status refresh demo-reset clean-data soak bench bench-city bench-import bench-api bench-briefing load load-browser cluster cluster-down
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ soak: setup
 # Page timings at megacity scale against two baselines (not in CI; builds cockpit_mega when missing, ≈25 min)
 bench: setup
 	GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/bench_pages.py --write
+
+# City-scope cold page times on a small-but-wide store: every Wuhan district at a tenth of megacity volume (about a
+# million issues; builds cockpit_city the first time, ≈5 min). Run it before resolving work on reads, summaries or the
+# demo (not in CI; `make bench` is the megacity's whole table).
+bench-city: setup
+	GGC_DB_NAME=cockpit_city .venv/bin/python scripts/bench_pages.py --scale 1 --levels city --repeats 3 --no-baselines
 
 # A million issue rows from CSV through the importer, into a scratch copy of the demo store (not in CI; ≈2 min)
 bench-import: setup

@@ -1,11 +1,14 @@
 """The periods leaders speak in, and what each is compared with: one function for pages, the wall screen,
 briefings, alerts and the API.
 
-A period is half-open, whole days: [start, end). Periods "to date" (今日, 本周, 本月, 本季度, 本年) end with today,
-which is partial: the data stops at now. 环比 (``prev``) compares with the previous period of the same kind: 上月
-with 前月, a period to date with the same days of the previous one (本月 1–7 December with 1–7 November), a rolling
-or custom period with as many days just before it, a custom range of whole calendar months with as many months
-before it. 同比 (``yoy``) compares with the same days a year before.
+A period is half-open, whole days: [start, end). Periods "to date" (今日, 本周, 本月, 本季度, 本年, 近7天, 近30天,
+近12个月) end with today, which is partial: the data stops at now. 近12个月 is twelve calendar months, this month so
+far and the eleven before it: month-aligned, so that it and its comparison read month rows only.
+
+环比 (``prev``) compares with the previous period of the same kind: 上月 with 前月, a period to date with the same days
+of the previous one (本月 1–7 December with 1–7 November; 近12个月 with the same twelve months a year before), a
+rolling or custom period with as many days just before it, a custom range of whole calendar months with as many
+months before it. 同比 (``yoy``) compares with the same days a year before.
 """
 
 from __future__ import annotations
@@ -110,8 +113,8 @@ def named(rng: str, today: date, start: date | None = None, end: date | None = N
         if start is None or end is None or end < start:
             raise ValueError(f"a custom range needs a start and an end on or after it, got {start} and {end}")
         return Named(Period(start, end + DAY), _whole_unit(start, end + DAY), False)
-    if rng == "12m":
-        return Named(Period(shift_year(tomorrow, -1), tomorrow), None, True)
+    if rng == "12m":  # 近12个月: this month so far and the eleven whole months before it
+        return Named(Period(shift_month_start(today, -11), tomorrow), "12m", True)
     raise ValueError(f"unknown range {rng!r}; expected one of {', '.join(RANGES)}")
 
 
@@ -127,8 +130,8 @@ def comparison(n: Named, compare: str = "prev") -> Period:
         return Period(shift_year(p.start, -1), shift_year(p.end, -1))
     if compare != "prev":
         raise ValueError(f"unknown comparison {compare!r}; expected prev or yoy")
-    if n.unit in ("month", "quarter", "year"):
-        months = {"month": 1, "quarter": 3, "year": 12}[n.unit]
+    if n.unit in ("month", "quarter", "year", "12m"):
+        months = {"month": 1, "quarter": 3, "year": 12, "12m": 12}[n.unit]
         if n.unit == "month" and not n.to_date:  # whole months of a custom range: as many months before
             months = (p.end.year * 12 + p.end.month) - (p.start.year * 12 + p.start.month)
         start = shift_month_start(p.start, -months)

@@ -34,8 +34,9 @@ PAGES = ["overview", "organization", "stations", "volunteers", "issues", "proper
 MARK = "## Pages at megacity scale"
 
 
-def ensure_store(build: bool = True) -> sa.Engine:
-    """The megacity store named by GGC_DB_NAME, built when missing or not yet scaled."""
+def ensure_store(build: bool = True, scale: int = 10) -> sa.Engine:
+    """The store named by GGC_DB_NAME with Wuhan's other districts at ``scale`` (10: the megacity; 1: a tenth of it,
+    ``make bench-city``), built when missing or not yet scaled."""
     from data_access.engine import get_engine
     from data_access.store import ensure_ready
 
@@ -43,13 +44,13 @@ def ensure_store(build: bool = True) -> sa.Engine:
     engine = get_engine()
     with engine.connect() as conn:
         districts = conn.execute(sa.text("SELECT count(*) FROM district")).scalar()
-        scale = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_scale'")).scalar()
-    if scale != "10" and build:
+        built = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_scale'")).scalar()
+    if built != str(scale) and build:
         env = os.environ.copy()
         run = [sys.executable, "-m", "data_access", "demo"]
         if districts == 0:
             subprocess.run(run, check=True, env=env, cwd=ROOT)
-        subprocess.run([*run, "--scale", "10", "--scale-only"], check=True, env=env, cwd=ROOT)
+        subprocess.run([*run, "--scale", str(scale), "--scale-only"], check=True, env=env, cwd=ROOT)
     return engine
 
 
@@ -62,7 +63,9 @@ def scopes(engine) -> dict[str, str]:
     return {"city": "420100", "district": "420106", "street": street, "community": community}
 
 
-def page_times(page: str, code: str, repeats: int, warmup: int = 1) -> tuple[list[float], list[float]]:
+def page_times(
+    page: str, code: str, repeats: int, warmup: int = 1, rng: str | None = None
+) -> tuple[list[float], list[float]]:
     """Cold and warm times of ``repeats`` runs, after ``warmup`` runs not counted (the first run of a page
     in a process also imports its modules and compiles its script: a server does that once)."""
     from dashboard import data
@@ -73,6 +76,8 @@ def page_times(page: str, code: str, repeats: int, warmup: int = 1) -> tuple[lis
         data.clear()  # cold: no cached read, statement or map
         at = app_test("city", timeout=600)  # the city leadership's demo account: the whole store
         at.query_params["scope"] = code
+        if rng:
+            at.query_params["range"] = rng
         at.switch_page(f"app_pages/{page}.py")
         t0 = time.perf_counter()
         at.run()
@@ -167,18 +172,23 @@ def main() -> int:
     ap.add_argument("--no-build", action="store_true", help="use the store as it is (for a quick look)")
     ap.add_argument("--warmup", type=int, default=1, help="runs of each page not counted first")
     ap.add_argument("--no-baselines", action="store_true", help="time the pages only")
+    ap.add_argument("--scale", type=int, default=10, help="Wuhan's other districts at this scale (1: bench-city)")
+    ap.add_argument("--levels", default="city,district,street,community", help="the scopes timed")
+    ap.add_argument("--range", default=None, help="the period (a named range; default: the pages' default)")
     args = ap.parse_args()
     from data_access.periods import DEFAULT_RANGE, period_of
 
-    engine = ensure_store(build=not args.no_build)
+    engine = ensure_store(build=not args.no_build, scale=args.scale)
     with engine.connect() as conn:
         issues = conn.execute(sa.text("SELECT count(*) FROM issue")).scalar()
     at = clock.as_of()
     period = period_of(DEFAULT_RANGE, at.date())
     rows, ratios = [], []
     for level, code in scopes(engine).items():
+        if level not in args.levels.split(","):
+            continue
         for page in args.pages.split(","):
-            cold, warm = page_times(page, code, args.repeats, args.warmup)
+            cold, warm = page_times(page, code, args.repeats, args.warmup, args.range)
             rows.append([page, level, pct(cold, 50), pct(cold, 95), pct(warm, 50), pct(warm, 95)])
             print(rows[-1], flush=True)
         if args.no_baselines:

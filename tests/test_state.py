@@ -40,7 +40,7 @@ def test_invalid_values_fall_back_to_defaults(params, expected):
         ("month", date(2026, 11, 1)),
         ("quarter", date(2026, 10, 1)),
         ("year", date(2026, 1, 1)),
-        ("12m", date(2025, 11, 23)),
+        ("12m", date(2025, 12, 1)),
     ],
 )
 def test_periods_to_date_end_with_the_as_of_day(rng, start):
