@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sys
 import threading
 import time
@@ -41,7 +40,7 @@ from data_access.store import last_load, scope_version, versions
 CACHE_TTL_S = 600
 VERSION_TTL_S = 5
 READ_THREADS = 4  # reads of one page run at once (gather); the read engine's pool holds 10 connections
-SLOW_S = float(os.environ.get("GGC_SLOW_READ_S", "1.0"))  # reads slower than this are logged
+SLOW_S = get_settings().slow_read_s  # reads slower than this are logged
 READERS: dict[str, object] = {}  # reader name → the data_access function it wraps
 _log = logging.getLogger(__name__)
 

@@ -5,7 +5,6 @@ docs/deployment.md)."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
@@ -13,6 +12,7 @@ from collections import deque
 from starlette.requests import Request
 
 from data_access import accounts
+from data_access.settings import get_settings
 
 
 def address(request: Request) -> str:
@@ -49,5 +49,5 @@ class Throttle:
             return 0
 
 
-PER_ADDRESS = Throttle(int(os.environ.get("GGC_THROTTLE_PER_MIN", "120")))  # sign-in posts and API calls
-PER_TOKEN = Throttle(int(os.environ.get("GGC_API_RATE_PER_MIN", "60")))
+PER_ADDRESS = Throttle(get_settings().throttle_per_min)  # sign-in posts and API calls
+PER_TOKEN = Throttle(get_settings().api_rate_per_min)

@@ -14,7 +14,6 @@ import hmac
 import ipaddress
 import json
 import logging
-import os
 import re
 import secrets
 import time
@@ -35,6 +34,7 @@ from dashboard import api, auth, limits, telemetry
 from dashboard.i18n import text_in
 from data_access import accounts, clock, sessions
 from data_access.engine import transaction
+from data_access.settings import get_settings
 
 log = logging.getLogger(__name__)
 SIGNIN = "/signin"
@@ -207,7 +207,7 @@ class SessionGate:
 
 # Hardening and request logs ---------------------------------------------------------------------------------
 
-FRAME_ANCESTORS = os.environ.get("GGC_FRAME_ANCESTORS", "").split()  # origins that may embed the app (a wall)
+FRAME_ANCESTORS = get_settings().frame_ancestors  # origins that may embed the app (a wall screen's portal)
 _http_log = logging.getLogger("ggc.http")
 _QUIET = ("/static/", "/_stcore/", "/component/", "/app/static/", "/favicon")  # not logged: assets and the socket
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import statistics
 import time
@@ -30,6 +29,7 @@ import sqlalchemy as sa
 from data_access import clock, indicators, queries
 from data_access.periods import last_complete_day
 from data_access.scope import Period, Scope
+from data_access.settings import get_settings
 from data_access.store import bump_data_version
 
 RULES_FILE = Path(__file__).with_name("alerts.toml")
@@ -88,7 +88,7 @@ class Rules:
 
 
 def rules_path() -> Path:
-    return Path(os.environ.get("GGC_ALERT_RULES") or RULES_FILE)
+    return get_settings().alert_rules or RULES_FILE
 
 
 def _rule_lines(text: str) -> list[int]:
@@ -457,7 +457,7 @@ def deliver_pending(engine, rules: Rules) -> bool | None:
     """Post the open firings the robot has not got (new ones, and those a failed post or a stopped process left,
     first seen within RESEND_HOURS) as one message; record delivered_at or the error. None: nothing to post or no
     webhook."""
-    url = os.environ.get("GGC_ALERT_WEBHOOK") or rules.webhook_url
+    url = get_settings().alert_webhook or rules.webhook_url
     if not url:
         return None
     with engine.connect() as conn:

@@ -21,13 +21,14 @@ were built). Two definitions everything else uses:
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+
+from data_access.settings import get_settings
 
 # The definitions of "due", "overdue" and "satisfied", over an issue row (``{a}``: its alias and a dot).
 DUE = "({a}closed_at <= :at OR {a}due_at <= :at)"
@@ -926,7 +927,7 @@ def _missing(v) -> bool:
 
 @lru_cache(maxsize=1)
 def _overrides() -> dict:
-    path = os.environ.get("GGC_TARGETS_FILE")
+    path = get_settings().targets_file
     if not path:
         return {}
     with open(path, "rb") as fh:
@@ -954,7 +955,8 @@ def targets(key: str, level: str | None = None) -> tuple[float, float] | None:
 
 
 def reload_targets() -> None:
-    """Read the targets file again (after it changed or GGC_TARGETS_FILE was set)."""
+    """Read the settings and the targets file again (after it changed or GGC_TARGETS_FILE was set)."""
+    get_settings.cache_clear()
     _overrides.cache_clear()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from datetime import timedelta
 
@@ -18,10 +17,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access.engine import Principal, _signing_key, transaction, transaction_as
+from data_access.settings import get_settings
 
 COOKIE = "ggc_session"
-IDLE = timedelta(hours=float(os.environ.get("GGC_SESSION_IDLE_HOURS", "8")))
-LIFETIME = timedelta(days=float(os.environ.get("GGC_SESSION_DAYS", "7")))
+IDLE = timedelta(hours=get_settings().session_idle_hours)
+LIFETIME = timedelta(days=get_settings().session_days)
 
 
 def _signature(session_id: str) -> str:

@@ -36,6 +36,15 @@ class Settings:
     context_secret: str | None = None  # signs each transaction's area; None: the key setup made in the store
     timezone: str = "Asia/Shanghai"  # the zone stored times are wall times of, and every time shown is written in
     now: datetime | None = None  # a pinned "now" (wall time in ``timezone``): tests, demos of a chosen moment
+    slow_read_s: float = 1.0  # page reads slower than this are logged
+    targets_file: Path | None = None  # TOML of the indicators' red/amber/green targets
+    alert_rules: Path | None = None  # the alert rules (TOML); None: data_access/alerts.toml
+    alert_webhook: str | None = None  # the group robot new alerts are posted to; None: the rules file's
+    throttle_per_min: int = 120  # sign-in posts and API calls from one address per minute
+    api_rate_per_min: int = 60  # API calls with one token per minute
+    session_idle_hours: float = 8.0
+    session_days: float = 7.0
+    frame_ancestors: tuple[str, ...] = ()  # origins that may show the app in an iframe
 
     @property
     def embedded(self) -> bool:
@@ -88,4 +97,24 @@ def get_settings() -> Settings:
         context_secret=pick("GGC_CONTEXT_SECRET"),
         timezone=zone,
         now=pinned,
+        slow_read_s=float(pick("GGC_SLOW_READ_S", 1.0)),
+        targets_file=Path(pick("GGC_TARGETS_FILE")) if pick("GGC_TARGETS_FILE") else None,
+        alert_rules=Path(pick("GGC_ALERT_RULES")) if pick("GGC_ALERT_RULES") else None,
+        alert_webhook=pick("GGC_ALERT_WEBHOOK"),
+        throttle_per_min=int(pick("GGC_THROTTLE_PER_MIN", 120)),
+        api_rate_per_min=int(pick("GGC_API_RATE_PER_MIN", 60)),
+        session_idle_hours=float(pick("GGC_SESSION_IDLE_HOURS", 8)),
+        session_days=float(pick("GGC_SESSION_DAYS", 7)),
+        frame_ancestors=tuple(str(pick("GGC_FRAME_ANCESTORS", "")).split()),
     )
+
+
+# Every setting's variable (environment or secrets.toml), as README's "Configure" table lists them (tested).
+VARIABLES = (
+    "DATABASE_URL", "GGC_DATA_DIR", "GGC_DB_NAME", "GGC_TIMEZONE", "GGC_NOW", "GGC_DETOUR_FACTOR",
+    "GGC_WALK_SPEED_M_PER_MIN", "GGC_TARGETS_FILE", "GGC_SLOW_READ_S", "GGC_BASEMAP_URL", "GGC_BASEMAP_ATTRIBUTION",
+    "GGC_BASEMAP_CRS", "GGC_APP_DATABASE_URL", "GGC_READ_DATABASE_URL", "GGC_APP_PASSWORD", "GGC_CONNECT_TIMEOUT_S",
+    "GGC_STATEMENT_TIMEOUT_S", "GGC_OWNER_STATEMENT_TIMEOUT_S", "GGC_SESSION_IDLE_HOURS", "GGC_SESSION_DAYS",
+    "GGC_CONTEXT_SECRET", "GGC_THROTTLE_PER_MIN", "GGC_API_RATE_PER_MIN", "GGC_ALERT_RULES", "GGC_ALERT_WEBHOOK",
+    "GGC_FRAME_ANCESTORS",
+)  # fmt: skip

@@ -141,3 +141,10 @@ def last_12_months(engine):
         )
     end = as_of + timedelta(days=1)
     return end.replace(year=end.year - 1), end
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_again():
+    """A test that set a GGC_* variable (monkeypatch) leaves no settings behind: they are read again after it."""
+    yield
+    get_settings.cache_clear()

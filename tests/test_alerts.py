@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from data_access import alerts, clock, indicators, metrics
 from data_access.scope import Scope
-from data_access.settings import PROJECT_ROOT
+from data_access.settings import PROJECT_ROOT, get_settings
 from data_access.store import bump_data_version
 from tests.apptest import app_test
 from tests.conftest import writable_copy
@@ -274,6 +274,7 @@ def test_admins_edit_the_rules_on_admin_checked_first(engine, tmp_path, monkeypa
     shipped = alerts.RULES_FILE.read_text(encoding="utf-8")
     path.write_text(shipped, encoding="utf-8")
     monkeypatch.setenv("GGC_ALERT_RULES", str(path))
+    get_settings.cache_clear()
     at = app_test("admin", timeout=180)
     at.switch_page("app_pages/admin.py")
     at.run()
