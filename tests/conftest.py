@@ -132,15 +132,12 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def last_12_months(engine):
-    """The demo's last twelve months: (start, end) dates, end exclusive (the day after the as-of day)."""
-    from datetime import date, timedelta
+    """The pages' default period, 近12个月 (this month so far and the eleven before it): (start, end) dates, end
+    exclusive (the day after the as-of day)."""
+    from data_access import clock, periods
 
-    with engine.connect() as conn:
-        as_of = date.fromisoformat(
-            conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
-        )
-    end = as_of + timedelta(days=1)
-    return end.replace(year=end.year - 1), end
+    p = periods.period_of(periods.DEFAULT_RANGE, clock.today())
+    return p.start, p.end
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
+from data_access import clock, periods
 from data_access.settings import PROJECT_ROOT
 from geo import crs, mapping
 from geo.coverage import greedy_sites
@@ -140,16 +141,15 @@ def test_choropleth_values_match_sql(engine):
 
     at, spec = _deck("430602001")
     values = {f["properties"]["code"]: f["properties"]["value"] for f in _layer(spec, "units")["data"]["features"]}
+    period = periods.period_of(periods.DEFAULT_RANGE, clock.today())  # the map's period: the pages' default
     with engine.connect() as conn:
-        as_of = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'demo_as_of'")).scalar()
         rows = conn.execute(
             sa.text("""
             SELECT h.grid_code, 1000.0 * (SELECT count(*) FROM issue i WHERE i.grid_code = h.grid_code
-                     AND i.reported_at >= CAST(:d AS date) + 1 - interval '1 year'
-                     AND i.reported_at < CAST(:d AS date) + 1) / h.hh
+                     AND i.reported_at >= :a AND i.reported_at < :b) / h.hh
             FROM (SELECT grid_code, sum(households) AS hh FROM micro_grid WHERE street_code = '430602001'
                   GROUP BY 1) h"""),
-            {"d": as_of},
+            {"a": period.start, "b": period.end},
         ).all()
     assert len(rows) == len(values) > 0
     for code, per_1000 in rows:
