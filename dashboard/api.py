@@ -34,8 +34,8 @@ from dashboard.i18n import text_in
 from dashboard.widgets import FORMULA_START, ranked
 from data_access import accounts, clock, indicators, metrics, periods, queries, tokens
 from data_access.engine import Principal, acting_as, read_engine
+from data_access.meta import data_version
 from data_access.scope import LEVELS, Scope
-from data_access.store import data_version
 from geo.mapping import feature_collection, geoms_of
 
 BASE = "/api/v1"
@@ -388,14 +388,5 @@ async def not_found(request: Request) -> Response:
     return Problem(404, "no_such_endpoint", f"no such endpoint; see {BASE}/openapi.json").response()
 
 
-async def openapi(request: Request) -> Response:
-    from dashboard.openapi import document
-
-    return JSONResponse(document())
-
-
-ROUTES = [
-    *(Route(f"{BASE}/{name}", endpoint(name), methods=["GET"]) for name in ENDPOINTS),
-    Route(f"{BASE}/openapi.json", openapi, methods=["GET"]),
-    Route(BASE + "/{rest:path}", not_found),
-]
+ROUTES = [Route(f"{BASE}/{name}", endpoint(name), methods=["GET"]) for name in ENDPOINTS]
+FALLBACK = Route(BASE + "/{rest:path}", not_found)  # after every other route of the API

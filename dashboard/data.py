@@ -33,9 +33,9 @@ from dashboard import telemetry
 from dashboard.i18n import lang, t
 from data_access import alerts, clock, metrics, practice_queries, queries, read, words
 from data_access.engine import acting, read_engine
+from data_access.meta import last_load, scope_version, versions
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
-from data_access.store import last_load, scope_version, versions
 
 CACHE_TTL_S = 600
 VERSION_TTL_S = 5

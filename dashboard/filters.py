@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import auth, data
 from dashboard.i18n import t
+from dashboard.navigation import go
 from dashboard.safe import md
 from dashboard.state import FIRST_DAY, ViewState, from_params, periods_of, to_params
 from dashboard.widgets import export_context
@@ -25,12 +26,6 @@ def current() -> ViewState:
     if who is not None and not who.sees(state.scope):
         state = state.with_scope(who.area or None)
     return state
-
-
-def go(state: ViewState) -> None:
-    """Put ``state`` in the URL and rerun."""
-    st.query_params.from_dict(to_params(state))
-    st.rerun()
 
 
 def _level_code(code: str | None, level: str) -> str | None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
 from dashboard.api import BASE, ENDPOINTS, MAX_LIMIT
 from data_access import indicators
 from data_access.periods import COMPARES, RANGES
@@ -98,3 +102,10 @@ def document() -> dict:
             },
         },
     }
+
+
+async def serve(request: Request) -> Response:
+    return JSONResponse(document())
+
+
+ROUTE = Route(f"{BASE}/openapi.json", serve, methods=["GET"])

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import api, auth, limits, telemetry
+from dashboard import api, auth, limits, openapi, telemetry
 from dashboard.i18n import text_in
 from data_access import accounts, clock, sessions
 from data_access.engine import transaction
@@ -341,5 +341,7 @@ ROUTES = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),
     *api.ROUTES,
+    openapi.ROUTE,
+    api.FALLBACK,
 ]
 MIDDLEWARE = [Middleware(Hardening), Middleware(SessionGate)]

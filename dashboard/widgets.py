@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import auth, formats
 from dashboard.i18n import lang, t
+from dashboard.navigation import go
 from data_access import accounts, clock, indicators, periods
 
 _RAG_CSS = {
@@ -453,8 +454,6 @@ def drill_key(base: str, state) -> str:
 
 def drill_to(state, codes) -> None:
     """Go down to the first selected child unit (micro-grids are not scopes and are ignored)."""
-    from dashboard.filters import go
-
     for code in codes:
         if code is not None and 6 <= len(str(code)) <= 15 and str(code) != (state.scope or ""):
             st.session_state["_drills"] = st.session_state.get("_drills", 0) + 1

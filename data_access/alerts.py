@@ -27,10 +27,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access import clock, indicators, queries
+from data_access.meta import bump_data_version
 from data_access.periods import last_complete_day
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
-from data_access.store import bump_data_version
 
 RULES_FILE = Path(__file__).with_name("alerts.toml")
 KINDS = ("threshold", "spike", "repeat")

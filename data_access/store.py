@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from data_access import accounts, clock, migrate, schema, summary, words
 from data_access.engine import APP_ROLE, StoreError, context_key, get_engine
+from data_access.meta import bump_data_version
 from data_access.settings import get_settings
 
 
@@ -180,83 +181,6 @@ def refresh_summaries(engine: sa.Engine) -> dict[str, int]:
         counts = summary.refresh(conn)
         bump_data_version(conn)
     return counts
-
-
-def demo_moment(conn: sa.Connection) -> datetime | None:
-    """The moment the demo was generated up to (None: the store holds no demo)."""
-    rows = dict(
-        conn.execute(sa.text("SELECT key, value FROM store_meta WHERE key IN ('demo_built_at', 'demo_as_of')")).all()
-    )
-    if "demo_built_at" in rows:
-        return datetime.fromisoformat(rows["demo_built_at"])
-    if "demo_as_of" in rows:  # a demo built before the clock: the end of its day
-        return datetime.combine(date.fromisoformat(rows["demo_as_of"]), datetime.max.time()).replace(microsecond=0)
-    return None
-
-
-def last_load(conn: sa.Connection) -> datetime | None:
-    """When the data last changed (an import, a refresh, the demo's build): wall time in the clock's zone."""
-    value = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'data_changed_at'")).scalar()
-    if not value:
-        return None
-    return clock.local(datetime.fromisoformat(value))
-
-
-def bump_data_version(conn: sa.Connection, districts=None) -> None:
-    """Mark the data as changed (inside the loading transaction), so that app processes renew their caches of it:
-    of everything (``districts`` None: a rebuild, the demo), of those districts only (an import, a district removed),
-    or of nothing page reads hold (an empty list: alerts changed; the global version still moves)."""
-    version = conn.execute(
-        sa.text(
-            "INSERT INTO store_meta (key, value) VALUES ('data_version', '1') ON CONFLICT (key) "
-            "DO UPDATE SET value = (store_meta.value::bigint + 1)::text RETURNING value"
-        )
-    ).scalar()
-    changed = ["data_epoch"] if districts is None else [f"district_version:{d}" for d in sorted(set(districts))]
-    for key in changed:  # each set to the new version: a scope's version is the largest of its own and the epoch
-        conn.execute(
-            sa.text("INSERT INTO store_meta (key, value) VALUES (:k, :v) ON CONFLICT (key) DO UPDATE SET value = :v"),
-            {"k": key, "v": version},
-        )
-    conn.execute(
-        sa.text(
-            "INSERT INTO store_meta (key, value) VALUES ('data_changed_at', :at) ON CONFLICT (key) "
-            "DO UPDATE SET value = EXCLUDED.value"
-        ),
-        {"at": clock.now().isoformat(sep=" ")},
-    )
-
-
-def versions(conn: sa.Connection) -> dict[str, int]:
-    """The data versions: ``*`` (everything, moves with any change), ``epoch`` (the last change of everything) and
-    each district's (its last change), by district code."""
-    rows = conn.execute(
-        sa.text(
-            "SELECT key, value FROM store_meta WHERE key IN ('data_version', 'data_epoch') "
-            "OR key LIKE 'district_version:%'"
-        )
-    ).all()
-    out = {"*": 0, "epoch": 0}
-    for key, value in rows:
-        out[{"data_version": "*", "data_epoch": "epoch"}.get(key, key.removeprefix("district_version:"))] = int(value)
-    return out
-
-
-def scope_version(known: dict[str, int], code: str | None) -> int:
-    """The version of what a read of the place ``code`` (None: everything) holds, from :func:`versions`: it moves
-    when the place's districts (a city's: those under its code) or everything changed, not when others did."""
-    if code is None:
-        return known["*"]
-    prefix = code[:4] if len(code) == 6 and code.endswith("00") else code[:6]
-    own = [v for k, v in known.items() if k not in ("*", "epoch") and k.startswith(prefix)]
-    return max([known["epoch"], *own])
-
-
-def data_version(engine: sa.Engine) -> int:
-    """A number that grows with every import or refresh (0 before the first)."""
-    with engine.connect() as conn:
-        value = conn.execute(sa.text("SELECT value FROM store_meta WHERE key = 'data_version'")).scalar()
-    return int(value or 0)
 
 
 def status(engine: sa.Engine | None = None) -> dict:

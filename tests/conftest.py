@@ -81,7 +81,8 @@ def drop_database(name: str) -> None:
 @pytest.fixture(scope="session")
 def engine() -> sa.Engine:
     """The test store: a copy of the set-up store with the demo city."""
-    from data_access.store import demo_moment, ensure_ready
+    from data_access.meta import demo_moment
+    from data_access.store import ensure_ready
 
     ensure_ready()
     with eng.get_engine().connect() as conn:

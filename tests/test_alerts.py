@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import alerts, clock, indicators, metrics
+from data_access.meta import bump_data_version
 from data_access.scope import Scope
 from data_access.settings import PROJECT_ROOT, get_settings
-from data_access.store import bump_data_version
 from tests.apptest import app_test
 from tests.conftest import writable_copy
 

@@ -4,7 +4,7 @@ reads people made recently are made again in the background (dashboard.data.warm
 from __future__ import annotations
 
 from data_access import clock, periods
-from data_access.store import bump_data_version, scope_version, versions
+from data_access.meta import bump_data_version, scope_version, versions
 from tests.conftest import writable_copy
 
 

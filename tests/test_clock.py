@@ -178,7 +178,7 @@ def test_the_last_complete_day():
 
 def test_the_tests_run_on_a_pinned_clock(engine):
     """The test store's clock is the moment its demo was built (tests/conftest.py)."""
-    from data_access.store import demo_moment
+    from data_access.meta import demo_moment
 
     with engine.connect() as conn:
         assert clock.now() == demo_moment(conn) == datetime.fromisoformat(os.environ["GGC_NOW"])

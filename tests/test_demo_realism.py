@@ -77,7 +77,7 @@ EVENTS = {
 
 
 def test_nothing_happens_after_the_moment_the_demo_was_built(engine):
-    from data_access.store import demo_moment
+    from data_access.meta import demo_moment
 
     with engine.connect() as conn:
         built = demo_moment(conn)

@@ -26,8 +26,9 @@ from shapely.geometry import box, mapping, shape
 
 from data_access.importing.kinds import KINDS, template
 from data_access.importing.load import import_file
+from data_access.meta import data_version
 from data_access.settings import PROJECT_ROOT
-from data_access.store import data_version, remove_district
+from data_access.store import remove_district
 from tests.conftest import writable_copy
 from tests.test_import import cli, counts
 

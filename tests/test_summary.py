@@ -203,7 +203,7 @@ def test_imports_refresh_only_what_they_touch_and_match_a_full_rebuild(engine, t
 
 
 def test_refresh_command_rebuilds_the_summaries_and_bumps_the_data_version(engine):
-    from data_access.store import data_version
+    from data_access.meta import data_version
 
     with writable_copy("cockpit_test_refresh") as copy:
         with copy.begin() as conn:

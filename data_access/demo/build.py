@@ -24,7 +24,7 @@ from data_access.demo import issues as issue_gen
 from data_access.demo.layout import allocate, layout
 from data_access.demo.names import NameMaker, person_names, work_units
 from data_access.demo.spec import CITIES, SEED_DISTRICTS
-from data_access.store import bump_data_version
+from data_access.meta import bump_data_version
 from geo.measure import from_albers, to_albers
 
 OUTLINES = Path(__file__).with_name("outlines.geojson")

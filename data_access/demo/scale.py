@@ -25,7 +25,8 @@ from data_access.demo.build import (
     load_outlines,
     write,
 )
-from data_access.store import demo_moment, remove_district
+from data_access.meta import demo_moment
+from data_access.store import remove_district
 from geo.measure import to_albers
 
 MAX_SCALE = 10

@@ -22,7 +22,7 @@ from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, Kind
 from data_access.importing.layers import read_layer
 from data_access.importing.names import match, nearest, normal, split_path, with_norm
 from data_access.importing.validate import FileProblem, Problem, map_headers, parse, read_table
-from data_access.store import bump_data_version
+from data_access.meta import bump_data_version
 from geo.measure import area_km2, to_albers
 from geo.overlay import classify_compounds
 
