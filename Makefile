@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: install setup run test test-moments lint fmt status refresh demo-reset clean-data soak bench bench-city bench-import bench-api bench-briefing load load-browser cluster cluster-down
+.PHONY: install setup run test test-unit test-moments lint fmt status refresh demo-reset clean-data soak bench bench-city bench-import bench-api bench-briefing load load-browser cluster cluster-down
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,13 @@ setup: install
 run: setup
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
-## test: the whole test suite against a real Postgres
+## test: the whole test suite against a real Postgres (tests/unit, tests/integration, tests/e2e)
 test: setup
 	$(PY) -m pytest
+
+## test-unit: the tests that need no database (catalogue, clock, periods, formats, charts, layout): under a minute
+test-unit: install
+	$(PY) -m pytest tests/unit
 
 # The suite at moments that break clocks (not in CI; about 20 minutes a moment): each builds a store of its own at
 # that moment (GGC_NOW, China time) and runs every test but the browser and cluster ones on it.

@@ -218,7 +218,7 @@ html, body, .stApp { overflow: hidden !important; }
 [data-testid="stIFrame"] { background: $bg; }
 </style>
 """
-THEMES = {  # every text colour ≥ 4.5:1 against the panel (tests/test_screen.py measures it)
+THEMES = {  # every text colour ≥ 4.5:1 against the panel (tests/integration/test_screen.py measures it)
     "dark": {"bg": "#0b1220", "fg": "#e8eef7", "muted": "#a9b8cc", "panel": "#131d31", "line": "#2b3d5e",
              "red": "#ff6b6b", "green": "#5fd38d", "amber": "#ffc247", "bar": "#c98a00", "funnel": "#1f5f8b"},
     "light": {"bg": "#eef1f6", "fg": "#1c2533", "muted": "#4d5b6e", "panel": "#ffffff", "line": "#d9dfe8",

@@ -3,7 +3,7 @@ with ANALYZE through row-level security as the city account (area '*'), and the 
 
     GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/plans.py [--scope 420100] [--pages issues,overview] [--range 12m]
 
-Prints, per page, the statements that read raw rows (table: rows read, time) slowest first. tests/test_plans.py
+Prints, per page, the statements that read raw rows (table: rows read, time) slowest first. tests/integration/test_plans.py
 runs the same capture on the test store and holds every page at city scope to stated bounds.
 """
 

@@ -1,6 +1,6 @@
 """Every statement a page runs, captured, and what it reads from the raw tables: explained with ANALYZE through
-row-level security as the city account. tests/test_plans.py holds the pages to stated bounds; scripts/plans.py prints
-the same for any store and scope."""
+row-level security as the city account. tests/integration/test_plans.py holds the pages to stated bounds;
+scripts/plans.py prints the same for any store and scope."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ screen's 今日 counts and the stocks 超期未结 and 挂账 on the screen and 
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from dashboard import briefing
 from data_access import clock, indicators, metrics, periods
 from data_access.scope import Scope
-from tests.test_indicator_pages import cards, run, screen_card
+from tests.integration.test_indicator_pages import cards, run, screen_card
 
 SCOPE = "430602"
 
@@ -76,3 +77,11 @@ def test_the_header_says_when_the_figures_are_computed_and_when_the_data_last_ch
     assert f"统计期 {day}，环比 {day - timedelta(days=1)}" in caption
     assert re.search(rf"统计时点 {clock.written(clock.as_of())}；数据更新于 \d{{4}}-\d\d-\d\d \d\d:\d\d", caption)
     assert "+00" not in caption and "UTC" not in caption
+
+
+def test_the_tests_run_on_a_pinned_clock(engine):
+    """The test store's clock is the moment its demo was built (tests/conftest.py)."""
+    from data_access.meta import demo_moment
+
+    with engine.connect() as conn:
+        assert clock.now() == demo_moment(conn) == datetime.fromisoformat(os.environ["GGC_NOW"])

@@ -1,6 +1,6 @@
 """The practices of migration 0019 as the pages show them: property fees on /property, responsibility zones and
 the registry and policy notices on /organization, the micro-grid layouts before and after a reform on /map; a
-point placed on the layout of its day; the new tables behind row-level security. In Chromium: tests/test_browser.py
+point placed on the layout of its day; the new tables behind row-level security. In Chromium: tests/e2e/test_browser.py
 (test_the_practices_in_chromium)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from data_access import clock, practice_queries
 from data_access.engine import acting, app_engine
 from data_access.importing import load
 from data_access.scope import Scope
-from tests.test_pages import metric, run
+from tests.integration.test_pages import metric, run
 
 JIANGHAN, TAIHE, CHUANSHAN = "420103", "210711", "510903"
 

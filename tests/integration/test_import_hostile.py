@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from data_access.__main__ import main
 from tests.conftest import writable_copy
 from tests.hostile_files import cases, write_corpus
-from tests.test_import import counts
+from tests.integration.test_import import counts
 
 PYTHON_NAMES = re.compile(r"Traceback|\b[A-Z][A-Za-z]*(Error|Exception|Warning)\b|File \"|line \d+, in ")
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from data_access import indicators, metrics, queries, words
 from data_access.scope import Period, Scope
 from tests.conftest import writable_copy
-from tests.test_pages import run
+from tests.integration.test_pages import run
 
 DISTRICT = "430602"
 

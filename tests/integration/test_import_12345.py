@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from data_access.settings import PROJECT_ROOT
 from tests.conftest import writable_copy
-from tests.test_import import cli, counts
+from tests.integration.test_import import cli, counts
 
 HEADER = "工单编号,受理时间,诉求内容,诉求类型,所属街道,所属社区,详细地址,承办单位,办结时间,回访满意度,是否解决,回访时间"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, date, datetime
 
@@ -174,11 +173,3 @@ def test_the_last_complete_day():
     assert periods.last_complete_day(datetime(2026, 12, 7, 8, 30)) == date(2026, 12, 6)
     assert periods.last_complete_day(datetime(2026, 12, 7, 23, 59, 59)) == date(2026, 12, 7)
     assert periods.last_complete_day(date(2026, 12, 7)) == date(2026, 12, 7)
-
-
-def test_the_tests_run_on_a_pinned_clock(engine):
-    """The test store's clock is the moment its demo was built (tests/conftest.py)."""
-    from data_access.meta import demo_moment
-
-    with engine.connect() as conn:
-        assert clock.now() == demo_moment(conn) == datetime.fromisoformat(os.environ["GGC_NOW"])

@@ -30,7 +30,7 @@ from data_access.meta import data_version
 from data_access.settings import PROJECT_ROOT
 from data_access.store import remove_district
 from tests.conftest import writable_copy
-from tests.test_import import cli, counts
+from tests.integration.test_import import cli, counts
 
 EX = PROJECT_ROOT / "examples"
 # Load order: parents first. (kind, file, extra arguments)
@@ -500,7 +500,7 @@ def test_docs_describe_every_column_of_every_kind():
 def test_summaries_after_every_kind_loaded_equal_a_full_rebuild(loaded):
     """Activities and issues of a new district reach the summary tables, touched pairs only."""
     from data_access import summary
-    from tests.test_summary import _tables
+    from tests.integration.test_summary import _tables
 
     incremental = _tables(loaded)
     assert (incremental["activity_summary"]["district_code"] == "420102").any()

@@ -9,8 +9,8 @@ import pytest
 
 from tests.browser import open_signed_in
 from tests.conftest import ARTIFACTS, writable_copy
-from tests.test_browser import _settle
-from tests.test_import import GOOD, HEADER, cli, write
+from tests.e2e.test_browser import _settle
+from tests.integration.test_import import GOOD, HEADER, cli, write
 
 PAGES = ["", "issues", "stations", "volunteers", "organization"]
 
