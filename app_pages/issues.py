@@ -14,11 +14,11 @@ from dashboard.widgets import (
     kpi,
     page_buttons,
     page_cursor,
-    ranked,
     table,
     trend_options,
 )
 from data_access import indicators, queries, summary
+from data_access.ranking import ranked
 
 OVERDUE_PAGE = 50
 DEPARTMENTS_SHOWN = 30  # worst first; a city has some 300 departments (the download holds them all)

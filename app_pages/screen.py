@@ -9,8 +9,8 @@ import streamlit as st
 from dashboard import auth, data, formats, mapview
 from dashboard import screen as sc
 from dashboard.i18n import lang, localised, t
-from dashboard.widgets import ranked
 from data_access import alerts, clock, indicators, periods
+from data_access.ranking import ranked
 from data_access.scope import CODE_LENGTH, Scope
 from data_access.settings import get_settings
 from geo import mapping

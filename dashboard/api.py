@@ -30,11 +30,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dashboard import limits, telemetry
-from dashboard.i18n import text_in
-from dashboard.widgets import FORMULA_START, ranked
+from dashboard.labels import text_in
+from dashboard.safe import FORMULA_START
 from data_access import accounts, clock, indicators, metrics, periods, queries, tokens
 from data_access.engine import Principal, acting_as, read_engine
 from data_access.meta import data_version
+from data_access.ranking import ranking as ranking_of
 from data_access.scope import LEVELS, Scope
 from geo.mapping import feature_collection, geoms_of
 
@@ -216,9 +217,7 @@ def ranking(engine, who: Principal, params: dict) -> dict:
     at = clock.as_of()
     period, previous = _period(params, at)
     head = _header(engine, scope, at, (period, previous))
-    units = queries.children(engine, scope)
-    counts = queries.issue_by_child(engine, scope, period, at)
-    df = ranked(units.merge(counts, on="code", how="left"), key)
+    df = ranking_of(engine, scope, period, at, key)
     ind = indicators.get(key)
     level = scope.child_level if scope.code else "district"
     about = _indicator_row(ind, {}, level, language)

@@ -14,10 +14,12 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import lang, t, text_in
+from dashboard.i18n import lang, t
+from dashboard.labels import demo_rows
 from dashboard.safe import md
 from data_access import accounts, sessions
-from data_access.engine import Principal, acting, app_engine, transaction_as
+from data_access.engine import Principal, transaction_as
+from data_access.settings import get_settings
 
 log = logging.getLogger(__name__)
 KEY = "auth_user"  # the signed-in username in st.session_state (the only thing the session keeps)
@@ -34,13 +36,6 @@ def session_cookie() -> str | None:
 def principal() -> Principal | None:
     """The signed-in account, or None (this run must not read data)."""
     return st.session_state.get("principal")
-
-
-def oidc_configured() -> bool:
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all
-        return False
 
 
 def _resolve() -> Principal | None:
@@ -66,7 +61,7 @@ def _resolve() -> Principal | None:
         if who is None:  # disabled or removed since the last click
             st.session_state.pop(KEY, None)
         return who
-    if oidc_configured() and st.user.is_logged_in:
+    if get_settings().oidc and st.user.is_logged_in:
         # The provider's e-mail, unless it says the address is unverified; refused once per browser session
         # (not audited again on every click), asked again after a reload (an admin may have opened it since).
         email = str(st.user.get("email") or "")
@@ -101,18 +96,6 @@ def resolve() -> Principal | None:
     return who
 
 
-def demo_accounts(language: str) -> list[tuple]:
-    """The demo's sample accounts as a sign-in page lists them (username, password, role, area); none outside
-    the demo."""
-    with acting("*"), app_engine().connect() as conn:
-        if not accounts.demo_mode(conn):
-            return []
-    return [
-        (u, p, text_in(language, f"role_{r}"), a or text_in(language, "all_places"))
-        for u, r, a, p, _ in accounts.DEMO_ACCOUNTS
-    ]
-
-
 def client_address() -> str:
     """The browser's address: behind a proxy on this machine (nginx) the last address it forwards."""
     return accounts.client_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For", ""))
@@ -133,7 +116,7 @@ def sign_in_page() -> None:
         st.error(t("auth_oidc_unknown", email=md(refused) or "—"))
         st.button(t("sign_in_other"), on_click=st.logout)
         return
-    if web() and st.query_params.get("sso") and oidc_configured():  # /signin's 单位统一身份 link: straight there
+    if web() and st.query_params.get("sso") and get_settings().oidc:  # /signin's 单位统一身份 link: straight there
         st.login()
     if web() and not st.query_params.get("sso"):  # the session ended in this tab (signed out, expired, ended)
         st.info(t("session_ended"))
@@ -160,9 +143,9 @@ def sign_in_page() -> None:
             else:
                 st.session_state[KEY] = who.username
             st.rerun()
-    if oidc_configured():
+    if get_settings().oidc:
         left.button(t("sign_in_oidc"), on_click=st.login)
-    rows = demo_accounts(lang())
+    rows = demo_rows(lang(), accounts.demo_listing())
     if rows:
         right.warning(t("demo_mode"))
         right.dataframe(
@@ -199,7 +182,7 @@ def sign_out(who: Principal) -> None:
     accounts.log_event(who, "logout")
     st.session_state.pop(KEY, None)
     st.session_state.pop("principal", None)
-    if oidc_configured() and st.user.is_logged_in:
+    if get_settings().oidc and st.user.is_logged_in:
         st.session_state[OIDC_SIGN_OUT] = True
         _end_provider_session()
     st.rerun()

@@ -29,9 +29,9 @@ import plotly.graph_objects as go
 import shapely
 
 from dashboard import charts, formats
-from dashboard.widgets import ranked
 from data_access import clock, indicators, metrics, periods, queries
 from data_access.periods import last_complete_day
+from data_access.ranking import ranking
 from data_access.scope import Period, Scope
 from geo.mapping import geoms_of
 
@@ -157,7 +157,7 @@ class Briefing:
     generated_at: datetime
     counts: dict  # the period's counts and indicators (metrics.issue_kpis, metrics.coverage_rates)
     headline: list[dict]
-    ranking: pd.DataFrame  # child units, worst first (widgets.ranked), with the 红黑榜
+    ranking: pd.DataFrame  # child units, worst first (data_access.ranking), with the 红黑榜
     rank: dict | None  # the unit's place among its siblings: rank (1 = best), count, parent, level
     rising: pd.DataFrame
     repeats: pd.DataFrame
@@ -228,8 +228,7 @@ def _sibling_rank(engine, scope: Scope, period: Period, at: datetime, key: str) 
     if len(path) < 2:
         return None
     parent = Scope.from_code(path.iloc[-2]["code"])
-    units = queries.children(engine, parent)
-    df = ranked(units.merge(queries.issue_by_child(engine, parent, period, at), on="code", how="left"), key)
+    df = ranking(engine, parent, period, at, key)
     rows = df[df["place_rank"].notna()]
     if scope.code not in set(rows["code"]) or len(rows) < 3:  # a place among one or two is no ranking
         return None
@@ -259,13 +258,12 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
     now.update(covered=walk["covered"], households=walk["households"])
     now["station_coverage"] = indicators.value(now, "station_coverage")
     headline = [_headline_row(k, now, before, level) for k in HEADLINE if k in now]
-    ranking = pd.DataFrame()
+    ranks = pd.DataFrame()
     gaps = pd.DataFrame(columns=["code", "name", "branch_coverage"])
     shapes = pd.DataFrame(columns=["code", "name", "geom"])
     if scope.level != "grid":
-        units = queries.children(engine, scope)
-        counts = queries.issue_by_child(engine, scope, bp.period, at)
-        ranking = ranked(units.merge(counts, on="code", how="left"), RANKED_BY)
+        ranks = ranking(engine, scope, bp.period, at, RANKED_BY)
+        units = ranks[["code", "name"]]
         org = units.merge(queries.org_by_child(engine, scope), on="code")
         target = indicators.targets("compound_party_coverage", ranking_level(scope))
         if target is not None:
@@ -289,7 +287,7 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
         generated_at=clock.now(),
         counts=now,
         headline=headline,
-        ranking=ranking,
+        ranking=ranks,
         rank=_sibling_rank(engine, scope, bp.period, at, RANKED_BY),
         rising=rising,
         repeats=queries.repeat_requests(engine, scope, bp.period, limit=LISTED),

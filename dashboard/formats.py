@@ -12,7 +12,8 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from dashboard.i18n import lang, text_in
+from dashboard.i18n import lang
+from dashboard.labels import text_in
 from data_access import clock, indicators
 
 MISSING = "—"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # text a spreadsheet may run as a formula (CSV, Excel exports)
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
 
 

@@ -30,8 +30,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import api, auth, limits, openapi, telemetry
-from dashboard.i18n import text_in
+from dashboard import api, limits, openapi, telemetry
+from dashboard.labels import demo_rows, text_in
 from data_access import accounts, clock, sessions
 from data_access.engine import transaction
 from data_access.settings import get_settings
@@ -69,7 +69,7 @@ def _https(request: Request) -> bool:
 def _demo_rows(language: str) -> list[tuple] | None:
     """The demo's sample accounts to list (none outside the demo); None when the store does not answer."""
     try:
-        return auth.demo_accounts(language)
+        return demo_rows(language, accounts.demo_listing())
     except Exception:
         log.warning("sign-in page: the store does not answer", exc_info=True)
         return None
@@ -93,7 +93,7 @@ async def _form(request: Request, next_url: str, error="", username="", status=2
         demo=demo,
         retry=demo is None,
         screen_token=accounts.DEMO_SCREEN_TOKEN,
-        sso=auth.oidc_configured(),
+        sso=get_settings().oidc,
     )
     response = HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_https(request), path=SIGNIN)

@@ -13,7 +13,9 @@ import streamlit as st
 from dashboard import auth, formats
 from dashboard.i18n import lang, t
 from dashboard.navigation import go
+from dashboard.safe import FORMULA_START
 from data_access import accounts, clock, indicators, periods
+from data_access.ranking import ranked
 
 _RAG_CSS = {
     "green": "background-color: #d8f0dc",
@@ -175,9 +177,6 @@ def export_name(name: str) -> str:
             f"{start:%Y-%m}" if (start.year, start.month) == (last.year, last.month) else f"{start:%Y-%m}_{last:%Y-%m}"
         )
     return re.sub(r'[\\/:*?"<>|\s]+', "", "_".join(p for p in parts if p)) or name
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel and other spreadsheets may run as a formula
 
 
 def _text_columns(df: pd.DataFrame) -> list:
@@ -379,27 +378,6 @@ def table(
     st.dataframe(body, **options)
     downloads(shown, name, key, plain)
     return None
-
-
-def ranked(df: pd.DataFrame, key: str | None) -> pd.DataFrame:
-    """``df`` worst first by the catalogue indicator ``key`` (rows resting on too few cases, and rows without a
-    value, after the rest, unranked), with ``place_rank`` (名次, equal values share one) and ``board`` ('red' for the
-    best three, 'black' for the worst three, ties included, when at least six are ranked: 红黑榜); by name when
-    ``key`` is None."""
-    if key is None:
-        return df.sort_values("name").assign(place_rank=pd.array([None] * len(df), dtype="Int64"), board="")
-    ind = indicators.get(key)
-    cases = df[ind.denominator] if ind.denominator in df else pd.Series([None] * len(df), index=df.index)
-    unranked = pd.Series([indicators.small_sample(key, n) for n in cases], index=df.index) | df[key].isna()
-    order = df.assign(_u=unranked).sort_values(["_u", key, "code"], ascending=[True, ind.higher_is_better, True])
-    ranked_rows = ~order.pop("_u").to_numpy()
-    values = order[key].where(ranked_rows)
-    worst = values.rank(method="min", ascending=ind.higher_is_better)  # 名次: ties share one
-    best = values.rank(method="min", ascending=not ind.higher_is_better)
-    board = np.where(worst <= 3, "black", np.where(best <= 3, "red", ""))
-    return order.assign(
-        place_rank=pd.array(worst.round(), dtype="Int64"), board=np.where(ranked_rows.sum() >= 6, board, "")
-    )
 
 
 def board_labels(board) -> list[str]:

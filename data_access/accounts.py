@@ -293,3 +293,14 @@ def create_demo_accounts(conn) -> None:
 
 def demo_mode(conn) -> bool:
     return bool(conn.execute(sa.text("SELECT 1 FROM store_meta WHERE key = 'demo_accounts'")).scalar())
+
+
+def demo_listing() -> list[tuple[str, str, str, str]]:
+    """The demo's sample accounts as a sign-in page lists them (username, password, role, area); none outside the
+    demo."""
+    from data_access.engine import acting, app_engine
+
+    with acting("*"), app_engine().connect() as conn:
+        if not demo_mode(conn):
+            return []
+    return [(u, p, r, a) for u, r, a, p, _ in DEMO_ACCOUNTS]

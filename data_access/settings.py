@@ -45,6 +45,7 @@ class Settings:
     session_idle_hours: float = 8.0
     session_days: float = 7.0
     frame_ancestors: tuple[str, ...] = ()  # origins that may show the app in an iframe
+    oidc: bool = False  # an identity provider is configured (secrets.toml's [auth], read by Streamlit's st.login)
 
     @property
     def embedded(self) -> bool:
@@ -106,6 +107,7 @@ def get_settings() -> Settings:
         session_idle_hours=float(pick("GGC_SESSION_IDLE_HOURS", 8)),
         session_days=float(pick("GGC_SESSION_DAYS", 7)),
         frame_ancestors=tuple(str(pick("GGC_FRAME_ANCESTORS", "")).split()),
+        oidc="auth" in secrets,
     )
 
 

@@ -1,10 +1,11 @@
 """What each page's reads cost the raw tables: every statement a page runs at a scope, captured, then explained
 with ANALYZE through row-level security as the city account (area '*'), and the rows it read from each raw table.
 
-    GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/plans.py [--scope 420100] [--pages issues,overview] [--range 12m]
+    GGC_DB_NAME=cockpit_mega .venv/bin/python scripts/plans.py [--scope 420100] [--pages issues,overview]
 
-Prints, per page, the statements that read raw rows (table: rows read, time) slowest first. tests/integration/test_plans.py
-runs the same capture on the test store and holds every page at city scope to stated bounds.
+Prints, per page, the statements that read raw rows (table: rows read, time) slowest first.
+tests/integration/test_plans.py runs the same capture on the test store and holds every page at city scope to
+stated bounds.
 """
 
 from __future__ import annotations

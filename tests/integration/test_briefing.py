@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import briefing, formats
-from dashboard.widgets import ranked
 from data_access import clock, indicators, metrics, queries
+from data_access.ranking import ranked
 from data_access.scope import Scope
 from data_access.settings import PROJECT_ROOT
 from tests.apptest import app_test

@@ -197,8 +197,8 @@ def wall(artifacts):
 def test_each_wall_is_readable_from_the_back_of_the_room_and_worst_first(
     wall, engine, artifacts, width, height, theme, layout
 ):
-    from dashboard.widgets import ranked
     from data_access import indicators, queries
+    from data_access.ranking import ranked
     from data_access.scope import Period, Scope
     from tests.browser import chromium_page
 

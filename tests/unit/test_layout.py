@@ -88,3 +88,14 @@ def test_data_access_and_geo_never_reach_streamlit():
             seen.add(m)
             assert not any(n == "streamlit" or n.startswith("streamlit.") for n in names[m]), (start, m)
             todo += graph[m]
+
+
+def test_the_http_side_loads_no_streamlit():
+    """The sign-in route, the session gate, /api/v1 and its OpenAPI document, /healthz and /metrics run without
+    Streamlit's UI (a fresh interpreter imports them and nothing loads it)."""
+    import subprocess
+    import sys
+
+    code = "import sys, dashboard.web, dashboard.api, dashboard.openapi; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
