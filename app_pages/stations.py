@@ -7,6 +7,7 @@ from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.widgets import card, empty_state, kpi, table
+from data_access import metrics
 
 with guarded():
     state = filters.current()
@@ -30,8 +31,13 @@ with guarded():
         card(
             c[1], "households_per_station", {"households": units["households"], "stations": len(stations)}, level=level
         )
-        card(c[2], "station_coverage", walk.set_index("minutes").loc[15], level=level)
-        kpi(c[3], "uncovered_compounds", walk.set_index("minutes").loc[15, "uncovered_compounds"], inverse=True)
+        card(
+            c[2],
+            "station_coverage",
+            metrics.walk_coverage(walk),
+            level=level,
+        )
+        kpi(c[3], "uncovered_compounds", metrics.walk_coverage(walk)["uncovered_compounds"], inverse=True)
         left, right = st.columns(2)
         by_type = stations.groupby("type").size().rename("stations").reset_index()
         by_type["label"] = [t(f"st_{k}") for k in by_type["type"]]

@@ -201,9 +201,11 @@ def indicators_of(engine, who: Principal, params: dict) -> dict:
     at = clock.as_of()
     period, previous = _period(params, at)
     head = _header(engine, scope, at, (period, previous))
+    walk = metrics.walk_coverage(metrics.station_coverage(engine, scope))
     values = {
         **metrics.issue_kpis(engine, scope, period, at).iloc[0].to_dict(),
         **metrics.coverage_rates(engine, scope).iloc[0].to_dict(),
+        **walk[["covered", "households", "station_coverage"]].to_dict(),
     }
     rows = [_indicator_row(i, values, scope.level, language) for i in indicators.INDICATORS if i.key in values]
     return {**head, "indicators": rows}

@@ -254,9 +254,8 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
     now = {**metrics.issue_kpis(engine, scope, bp.period, at).iloc[0].to_dict(),
            **metrics.coverage_rates(engine, scope).iloc[0].to_dict()}  # fmt: skip
     before = metrics.issue_kpis(engine, scope, bp.previous, at).iloc[0].to_dict()
-    walk = metrics.station_coverage(engine, scope).set_index("minutes").loc[15]  # the pages' card: 15 minutes
-    now.update(covered=walk["covered"], households=walk["households"])
-    now["station_coverage"] = indicators.value(now, "station_coverage")
+    walk = metrics.walk_coverage(metrics.station_coverage(engine, scope))  # the pages' card
+    now.update(walk[["covered", "households", "station_coverage"]].to_dict())
     headline = [_headline_row(k, now, before, level) for k in HEADLINE if k in now]
     ranks = pd.DataFrame()
     gaps = pd.DataFrame(columns=["code", "name", "branch_coverage"])

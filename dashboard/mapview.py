@@ -167,7 +167,11 @@ def build(read, scope_code, period, at, metric: str, shown, label, settings, hei
         layers.append(mapping.outline_layer(outlines, outline_level, "outlines"))
         drawn.append(f"legend_outline_{outline_level}")
     if "layer_stations" in shown:
-        radius = walk_radius_m(15, speed_m_per_min=settings.walk_speed_m_per_min, detour_factor=settings.detour_factor)
+        radius = walk_radius_m(
+            indicators.get("station_coverage").walk_minutes,
+            speed_m_per_min=settings.walk_speed_m_per_min,
+            detour_factor=settings.detour_factor,
+        )
         stations = read.stations(scope_code)
         tips = [mapping.tooltip_text(n, label(f"st_{k}")) for n, k in zip(stations["name"], stations["type"])]
         layers += mapping.station_layers(stations.assign(tooltip=tips), radius)

@@ -222,6 +222,7 @@ class Indicator:
     min_cases: int = 0  # fewer cases in the denominator: shown greyed, never coloured
     decimals: int = 1  # shown with this many decimals (rates always with one)
     median: tuple[str, str] | None = field(default=None, compare=False)  # raw-only medians: (to, from) columns
+    walk_minutes: float | None = None  # a walking-coverage indicator: the walk it counts (street distance by settings)
 
     @property
     def scale(self) -> float:
@@ -538,7 +539,7 @@ INDICATORS: tuple[Indicator, ...] = (
             higher_is_better=False,
             median=(b, a),
         )
-        for key, b, a, zh, en in STEPS[:4]
+        for key, b, a, zh, en in STEPS
     ),
     # Organisation, stations, volunteers (counts read by their own readers).
     _rate(
@@ -624,6 +625,7 @@ INDICATORS: tuple[Indicator, ...] = (
         90.0,
         75.0,
         domain="stations",
+        walk_minutes=15,
     ),
     _rate(
         "in_service_active_rate",

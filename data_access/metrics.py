@@ -125,10 +125,21 @@ def _coverage_row(comp: pd.DataFrame, hit: np.ndarray, minutes: float) -> dict:
     }
 
 
-def station_coverage(engine: sa.Engine, scope: Scope, minutes=(5, 10, 15)) -> pd.DataFrame:
-    """Share of households whose compound lies within a walk of a service station."""
+COVERAGE_WALKS = (5, 10, 15)  # minutes shown beside the catalogue's (station_coverage.walk_minutes, one of them)
+
+
+def station_coverage(engine: sa.Engine, scope: Scope, minutes=COVERAGE_WALKS) -> pd.DataFrame:
+    """Share of households whose compound lies within a walk of a service station, per walk (``minutes``)."""
     comp, st = _compounds(engine, scope), _points(engine, scope, "service_station")
     return pd.DataFrame([_coverage_row(comp, _reached(comp, st, m), m) for m in minutes])
+
+
+def walk_coverage(coverage: pd.DataFrame) -> pd.Series:
+    """The row of :func:`station_coverage` at the catalogue's walk (station_coverage.walk_minutes): covered,
+    households, uncovered_compounds and the indicator itself."""
+    row = coverage.set_index("minutes").loc[indicators.get("station_coverage").walk_minutes].copy()
+    row["station_coverage"] = indicators.value(row, "station_coverage")
+    return row
 
 
 def issue_kpis(
@@ -218,10 +229,12 @@ def worker_counts(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     return run(engine, sql, p)
 
 
-def station_coverage_by(engine: sa.Engine, scope: Scope, level: str, minutes: float = 15) -> pd.DataFrame:
-    """Walking coverage of compound households per unit of ``level`` (street, community or grid)."""
+def station_coverage_by(engine: sa.Engine, scope: Scope, level: str, minutes: float | None = None) -> pd.DataFrame:
+    """Walking coverage of compound households per unit of ``level`` (street, community or grid), within ``minutes``
+    (default: the catalogue's walk of station_coverage)."""
     if level not in ("district", "street", "community", "grid"):
         raise ValueError(f"no compound coverage at level {level!r}")
+    minutes = minutes or indicators.get("station_coverage").walk_minutes
     comp = _compounds(engine, scope)
     hit = _reached(comp, _points(engine, scope, "service_station"), minutes)
     comp["covered"] = comp["households"].where(hit, 0)

@@ -235,7 +235,7 @@ def funnel_of(counts) -> pd.DataFrame:
     """The funnel from a row of the catalogue's counts (issue_kpis): stage, count, mean_hours,
     share_of_reported and conversion (percent of the previous stage)."""
     names = ["reported"] + [s for s, _, _ in FUNNEL_STEPS]
-    hours = [None] + [counts[f"h_{s}"] / counts[f"nh_{s}"] if counts[f"nh_{s}"] else None for s in names[1:]]
+    hours = [None] + [indicators.value(counts, f"mean_{s}_hours") for s in names[1:]]
     df = pd.DataFrame({"stage": names, "count": [int(counts[s]) for s in names], "mean_hours": hours})
     df["share_of_reported"] = indicators.percent(df["count"], [df["count"].iloc[0]] * len(df))
     df["conversion"] = indicators.percent(df["count"], df["count"].shift(1))

@@ -46,6 +46,7 @@ def _expected_indicators(engine, scope: Scope, rng: str) -> dict:
     values = {
         **metrics.issue_kpis(engine, scope, period, at).iloc[0].to_dict(),
         **metrics.coverage_rates(engine, scope).iloc[0].to_dict(),
+        "station_coverage": metrics.walk_coverage(metrics.station_coverage(engine, scope))["station_coverage"],
     }
     return {i.key: values[i.key] for i in indicators.INDICATORS if i.key in values}
 

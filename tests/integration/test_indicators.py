@@ -111,6 +111,7 @@ DEFINITIONS: dict[str, tuple[str, str | None, float]] = {
     "mean_dispatched_hours": _stage("dispatched_at", "accepted_at"),
     "mean_handled_hours": _stage("handled_at", "dispatched_at"),
     "mean_closed_hours": _stage("closed_at", "handled_at"),
+    "mean_satisfied_hours": _stage("evaluated_at", "closed_at"),
 }
 
 STOCKS = ("overdue_open", "suspended_open")  # of the scope's issues of any report date
