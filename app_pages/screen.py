@@ -35,7 +35,7 @@ def _alerted() -> tuple[str | None, str]:
     fresh = data.alert_listing(config.scope, True, 30, 500)
     since = pd.Timestamp(clock.seconds(), unit="s", tz="UTC") - pd.Timedelta(minutes=ALERT_WINDOW_MIN)
     fresh = fresh[fresh["first_seen"] >= since]
-    child = Scope.from_code(config.scope).child_level if config.scope else "district"
+    child = Scope.from_code(config.scope).child_level
     width = CODE_LENGTH[child]
     fresh = fresh[fresh["unit_code"].str.len() >= width]  # the scope's own alerts cannot be jumped to
     if fresh.empty:
@@ -139,7 +139,7 @@ def _board(snap: dict, height: int) -> str:
     if snap["ranking"].empty or children.empty:
         return sc.board_panel(title, [], t("screen_none"), height)
     df = ranked(children.merge(snap["ranking"], on="code", how="left"), key)
-    level = Scope.from_code(snap["code"]).child_level if snap["code"] else "district"
+    level = Scope.from_code(snap["code"]).child_level
 
     def row(r):
         v = r[key]

@@ -221,7 +221,7 @@ def ranking(engine, who: Principal, params: dict) -> dict:
     head = _header(engine, scope, at, (period, previous))
     df = ranking_of(engine, scope, period, at, key)
     ind = indicators.get(key)
-    level = scope.child_level if scope.code else "district"
+    level = scope.child_level
     about = _indicator_row(ind, {}, level, language)
     described = ("key", "name", "domain", "unit", "higher_is_better")  # the indicator's: said once, above the rows
     rows = []

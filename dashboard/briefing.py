@@ -264,9 +264,13 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
         ranks = ranking(engine, scope, bp.period, at, RANKED_BY)
         units = ranks[["code", "name"]]
         org = units.merge(queries.org_by_child(engine, scope), on="code")
-        target = indicators.targets("compound_party_coverage", ranking_level(scope))
-        if target is not None:
-            gaps = org[org["branch_coverage"] < target[0]].sort_values("branch_coverage")
+        level = ranking_level(scope)  # below target: the catalogue's colour, amber or red (small samples never)
+        short = [
+            indicators.rag("branch_coverage", r["branch_coverage"], level, indicators.cases(r, "branch_coverage"))
+            in ("amber", "red")
+            for _, r in org.iterrows()
+        ]
+        gaps = org[pd.Series(short, index=org.index, dtype=bool)].sort_values("branch_coverage")
         child = ranking_level(scope)
         if child in ("district", "street", "community", "grid"):
             shapes = queries.unit_geoms(engine, scope, child)
@@ -301,7 +305,7 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
 
 def ranking_level(scope: Scope) -> str:
     """The level of the scope's child units (the whole store's are its cities)."""
-    return scope.child_level if scope.code else "city"
+    return scope.child_level
 
 
 # Sentences -------------------------------------------------------------------------------------------------

@@ -418,7 +418,7 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
 
 def child_level(state) -> str:
     """The level of the scope's child units (the whole store's children are districts), for targets."""
-    return state.place.child_level if state.place.code else "district"
+    return state.place.child_level
 
 
 def drill_key(base: str, state) -> str:

@@ -98,7 +98,7 @@ def _child_key(scope: Scope, alias: str = "", finest: str = "grid") -> str:
     below it rows stay with the scope's own unit.
     """
     a = f"{alias}." if alias else ""
-    level = scope.child_level if scope.code else "city"
+    level = scope.child_level
     if level == "city":
         return f"left({a}district_code, 4) || '00'"
     order = ["district", "street", "community", "grid", "micro_grid"]

@@ -82,7 +82,8 @@ class Scope:
 
     @property
     def child_level(self) -> str:
-        return CHILD_LEVEL[self.level]
+        """The level of the units directly below: the whole store's are its cities."""
+        return "city" if self.code is None else CHILD_LEVEL[self.level]
 
 
 @dataclass(frozen=True)
