@@ -378,11 +378,12 @@ def sentences(b: Briefing) -> list[str]:
                 rank=rank,
             )  # fmt: skip
         )
-    ranked_rows = b.ranking[b.ranking["place_rank"].notna()] if len(b.ranking) else b.ranking
-    if len(ranked_rows) >= 6:
+    board = b.ranking["board"] if len(b.ranking) else pd.Series(dtype=str)
+    if (board != "").any():  # the 红黑榜 (data_access.ranking): the worst and the best three
         name = indicators.get(RANKED_BY).zh
-        bottom = _w("sentences", "bottom", indicator=name, units=_names(ranked_rows, RANKED_BY))
-        top = _w("sentences", "top", units=_names(ranked_rows.iloc[::-1], RANKED_BY))
+        black, red = b.ranking[board == "black"], b.ranking[board == "red"]
+        bottom = _w("sentences", "bottom", indicator=name, units=_names(black, RANKED_BY))
+        top = _w("sentences", "top", units=_names(red.iloc[::-1], RANKED_BY))
         out.append(bottom[:-1] + "；" + top)
     as_of = formats.day(b.as_of, "zh")
     if b.overdue_total and len(b.overdue):

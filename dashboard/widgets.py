@@ -35,7 +35,7 @@ def indicator_help(key: str, level: str | None = None) -> str:
     target = indicators.targets(key, level)
     lines = [ind.definition if lang() == "zh" else ind.en]
     if ind.denominator:
-        lines.append(f"{t('formula')}: {t(ind.numerator)} / {t(ind.denominator)}")
+        lines.append(f"{t('formula')}: {indicators.formula_of(key, t)}")
     lines.append(f"{t('standard')}: {ind.standard}")
     if target:
         better = "≥" if ind.higher_is_better else "≤"
@@ -83,14 +83,13 @@ def catalogue_rows(values: dict, level: str | None = None) -> pd.DataFrame:
     rows = []
     for ind in indicators.INDICATORS:
         target = indicators.targets(ind.key, level)
-        formula = t(ind.numerator) if ind.denominator is None else f"{t(ind.numerator)} / {t(ind.denominator)}"
         rows.append(
             {
                 "domain": ind.domain,
                 "indicator": t(ind.key),
                 "unit": ind.unit,
                 "definition": ind.definition,
-                "formula": formula + {"ratio": " × 100%", "per_1000": " × 1000"}.get(ind.kind, ""),
+                "formula": indicators.formula_of(ind.key, t),
                 "standard": ind.standard,
                 "target": "—" if target is None else f"{target[0]:g} / {target[1]:g}",
                 "better": t("higher_better" if ind.higher_is_better else "lower_better"),

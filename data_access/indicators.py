@@ -839,6 +839,16 @@ def get(key: str) -> Indicator:
     return CATALOGUE[ALIASES.get(key, key)]
 
 
+def formula_of(key: str, name=lambda count: count) -> str:
+    """The indicator's formula over its counts, the counts written by ``name`` (default: their keys):
+    ``closed / due × 100``, ``workers / residents × 10000``, ``reported`` for a count."""
+    ind = get(key)
+    if ind.denominator is None:
+        return name(ind.numerator)
+    scale = f" × {ind.scale:.0f}" if ind.scale != 1 else ""
+    return f"{name(ind.numerator)} / {name(ind.denominator)}{scale}"
+
+
 def value(counts, key: str) -> float | None:
     """The indicator's value from a mapping (a row) of counts; None when undefined (no cases)."""
     ind = get(key)
@@ -1012,11 +1022,7 @@ def markdown() -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for i in INDICATORS:
-        formula = i.numerator if i.denominator is None else f"{i.numerator} / {i.denominator}"
-        if i.kind == "ratio":
-            formula += " × 100"
-        elif i.kind in ("per_1000", "per_10000"):
-            formula += f" × {i.scale:.0f}"
+        formula = formula_of(i.key)
         tg = "—" if i.green is None else f"{i.green:g} / {i.amber:g}"
         better = "higher" if i.higher_is_better else "lower"
         cells = [f"`{i.key}`", i.zh, i.en, i.unit, i.definition, f"`{formula}`", i.standard, tg, better]
