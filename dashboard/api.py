@@ -16,7 +16,6 @@ import io
 import json
 import logging
 import math
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -36,7 +35,7 @@ from data_access import accounts, clock, indicators, metrics, periods, queries, 
 from data_access.engine import Principal, acting_as, read_engine
 from data_access.meta import data_version
 from data_access.ranking import ranking as ranking_of
-from data_access.scope import LEVELS, Scope
+from data_access.scope import LEVELS, Scope, is_place_code
 from geo.mapping import feature_collection, geoms_of
 
 BASE = "/api/v1"
@@ -83,7 +82,7 @@ def _choice(params: dict, key: str, choices, default: str) -> str:
 
 def _scope(params: dict, who: Principal) -> Scope:
     code = params.get("scope") or who.area or None
-    if code is not None and not re.fullmatch(r"[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15}", code):
+    if code is not None and not is_place_code(code):
         raise Problem(400, "bad_parameter", "a place code of 6, 9, 12 or 15 digits", "scope")
     if not who.sees(code):
         raise Problem(403, "outside_area", "this place is outside the token's area", "scope")

@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from data_access import clock, periods
-from data_access.scope import Scope
+from data_access.scope import Scope, is_place_code
 
 MIN_SECONDS = 3
 DESIGN_HEIGHT = 1080  # design pixels; the screen's own height is scaled to it
@@ -39,7 +39,6 @@ PANELS = ("kpi", "map", "funnel", "categories", "overdue", "volunteers", "rankin
 LAYOUTS = ("16:9", "wide")
 RANKED = ("on_time_rate", "closure_rate", "satisfaction_rate")  # the 红黑榜 rotates through these
 _ALIASES = {"volunteering": "volunteers"}
-_CODE = re.compile(r"^[0-9]{6}$|^[0-9]{9}$|^[0-9]{12}$|^[0-9]{15}$")
 
 
 @dataclass(frozen=True)
@@ -74,12 +73,12 @@ def _seconds(value, default: int) -> int:
 def parse(params) -> ScreenConfig:
     """The screen's configuration from URL parameters; anything invalid falls back to the default."""
     scope = params.get("scope")
-    scope = scope if scope and _CODE.match(scope) else None
+    scope = scope if is_place_code(scope) else None
     rotate_raw = (params.get("rotate") or "").strip()
     if rotate_raw in ("children", "panels"):
         rotate: tuple[str, ...] | str = rotate_raw
     else:
-        rotate = tuple(c for c in rotate_raw.split(",") if _CODE.match(c.strip()))
+        rotate = tuple(c.strip() for c in rotate_raw.split(",") if is_place_code(c.strip()))
     theme = params.get("theme") if params.get("theme") in ("dark", "light") else "dark"
     asked = [_ALIASES.get(p.strip(), p.strip()) for p in (params.get("panels") or "").split(",")]
     panels = tuple(dict.fromkeys(p for p in asked if p in PANELS)) or PANELS

@@ -6,13 +6,12 @@ back to defaults, so a hand-edited or hostile URL never breaks a page.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 
 from data_access import clock, periods
 from data_access.periods import COMPARES, DEFAULT_RANGE, RANGES
-from data_access.scope import Period, Scope
+from data_access.scope import Period, Scope, is_place_code
 
 LANGS = ("zh", "en")
 
@@ -48,10 +47,7 @@ def from_params(params) -> ViewState:
     """Read a ViewState from a query-params mapping, dropping anything invalid."""
     get = params.get
     scope = get("scope")
-    try:
-        scope = scope if scope and re.fullmatch(r"[0-9]{6,15}", scope) and Scope.from_code(scope) else None
-    except ValueError:
-        scope = None
+    scope = scope if is_place_code(scope) else None
     rng = periods.ALIASES.get(get("range"), get("range"))
     rng = rng if rng in RANGES else DEFAULT_RANGE
     start, end = _date(get("from")), _date(get("to"))

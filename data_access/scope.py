@@ -22,6 +22,14 @@ CHILD_LEVEL = {
 }
 
 
+PLACE_CODE = re.compile(r"[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15}")  # a city or district, street, community, grid
+
+
+def is_place_code(text) -> bool:
+    """Whether ``text`` is a place code: 6 digits (a city, a district), 9 (a street), 12 (a community), 15 (a grid)."""
+    return isinstance(text, str) and PLACE_CODE.fullmatch(text) is not None
+
+
 @dataclass(frozen=True)
 class Scope:
     """A place: ``level`` is one of LEVELS and ``code`` its code (None for the whole store)."""
