@@ -24,180 +24,174 @@ from geo.crs import in_china, normalise_crs, to_wgs84
 
 _MARKUP = re.compile(r"<\s*[a-zA-Z/!]")
 
-# key → (English, Chinese). {unit} is replaced by the unit's name in the same language.
+# key → (Chinese, English), as dashboard.labels. {unit} is replaced by the unit's name in the same language.
 REASONS: dict[str, tuple[str, str]] = {
-    "unknown_column": ("unknown column", "未知的列"),
-    "column_twice": ("column {name} appears twice", "列 {name} 出现了两次"),
-    "missing_column": ("missing required column {zh} ({name})", "缺少必填列 {zh}（{name}）"),
-    "empty": ("required value is empty", "必填值为空"),
-    "markup": ("contains markup (HTML or script)", "含有 HTML 或脚本标记"),
+    "unknown_column": ("未知的列", "unknown column"),
+    "column_twice": ("列 {name} 出现了两次", "column {name} appears twice"),
+    "missing_column": ("缺少必填列 {zh}（{name}）", "missing required column {zh} ({name})"),
+    "empty": ("必填值为空", "required value is empty"),
+    "markup": ("含有 HTML 或脚本标记", "contains markup (HTML or script)"),
     "not_code": (
-        "not a code (letters, digits, - _ .; at most 32)",
         "不是代码（只能由字母、数字和 - _ . 组成，最多32位）",
+        "not a code (letters, digits, - _ .; at most 32)",
     ),
-    "code_digits": ("not a {digits}-digit code", "不是 {digits} 位数字代码"),
-    "not_number": ("not a number", "不是数字"),
-    "range": ("outside {lo}–{hi}", "超出范围 {lo}–{hi}"),
-    "not_date": ("not a date (use 2024-05-01 or 2024年5月1日)", "不是日期（请写成 2024-05-01 或 2024年5月1日）"),
-    "not_bool": ("not yes or no (use 是/否)", "不是“是/否”"),
-    "enum": ("unknown value; use one of {values}", "无法识别的取值，可用：{values}"),
-    "swapped": ("longitude and latitude look swapped", "经度和纬度疑似写反"),
-    "outside_china": ("outside China", "不在中国境内"),
-    "lifecycle": ("earlier than {stage} ({time})", "早于 {stage}（{time}）"),
-    "duplicate": ("duplicate key; first on row {first}", "编号重复，第一次出现在第 {first} 行"),
-    "unknown_ref": ("unknown {unit} code", "{unit}代码不存在"),
-    "not_in_parent": ("not inside {unit} {code} (its code says so)", "代码表明应属于{unit} {code}，但不一致"),
-    "outside_unit": ("outside {unit} {code}", "位于{unit} {code} 之外"),
-    "outside_parent": ("{share}% of the area lies outside {unit} {code}", "{share}% 的面积在{unit} {code} 之外"),
-    "nowhere": ("the point lies in no {unit} of the store", "该点不在库中任何{unit}内"),
-    "needs_place": ("give 经度/纬度, 社区代码 or 所属社区", "请填写经度/纬度、社区代码或所属社区"),
-    "needs_district": ("give 社区代码 or 区代码", "请填写社区代码或区代码"),
-    "needs_category": ("give 事件分类代码 or 事件分类", "请填写事件分类代码或事件分类"),
+    "code_digits": ("不是 {digits} 位数字代码", "not a {digits}-digit code"),
+    "not_number": ("不是数字", "not a number"),
+    "range": ("超出范围 {lo}–{hi}", "outside {lo}–{hi}"),
+    "not_date": ("不是日期（请写成 2024-05-01 或 2024年5月1日）", "not a date (use 2024-05-01 or 2024年5月1日)"),
+    "not_bool": ("不是“是/否”", "not yes or no (use 是/否)"),
+    "enum": ("无法识别的取值，可用：{values}", "unknown value; use one of {values}"),
+    "swapped": ("经度和纬度疑似写反", "longitude and latitude look swapped"),
+    "outside_china": ("不在中国境内", "outside China"),
+    "lifecycle": ("早于 {stage}（{time}）", "earlier than {stage} ({time})"),
+    "duplicate": ("编号重复，第一次出现在第 {first} 行", "duplicate key; first on row {first}"),
+    "unknown_ref": ("{unit}代码不存在", "unknown {unit} code"),
+    "not_in_parent": ("代码表明应属于{unit} {code}，但不一致", "not inside {unit} {code} (its code says so)"),
+    "outside_unit": ("位于{unit} {code} 之外", "outside {unit} {code}"),
+    "outside_parent": ("{share}% 的面积在{unit} {code} 之外", "{share}% of the area lies outside {unit} {code}"),
+    "nowhere": ("该点不在库中任何{unit}内", "the point lies in no {unit} of the store"),
+    "needs_place": ("请填写经度/纬度、社区代码或所属社区", "give 经度/纬度, 社区代码 or 所属社区"),
+    "needs_district": ("请填写社区代码或区代码", "give 社区代码 or 区代码"),
+    "needs_category": ("请填写事件分类代码或事件分类", "give 事件分类代码 or 事件分类"),
     "new_departments": (
-        "{n} departments not yet in the store will be created: {names}",
         "将新建 {n} 个承办单位：{names}",
+        "{n} departments not yet in the store will be created: {names}",
     ),
-    "unknown_name": ("no {unit} of this name; nearest: {candidates}", "找不到该名称的{unit}；相近的有：{candidates}"),
-    "ambiguous_name": ("more than one {unit} has this name: {candidates}", "有多个同名{unit}：{candidates}"),
-    "name_code_clash": ("{unit} {code} is called {name}", "{unit} {code} 的名称是 {name}，与此不符"),
+    "unknown_name": ("找不到该名称的{unit}；相近的有：{candidates}", "no {unit} of this name; nearest: {candidates}"),
+    "ambiguous_name": ("有多个同名{unit}：{candidates}", "more than one {unit} has this name: {candidates}"),
+    "name_code_clash": ("{unit} {code} 的名称是 {name}，与此不符", "{unit} {code} is called {name}"),
     "unknown_category": (
-        "{n} rows name the category {value!r}, which the tree lacks; nearest: {nearest} (map it with --map-categories)",
         "{n} 行的事件分类 {value!r} 不在分类体系中；相近的有：{nearest}（可用 --map-categories 映射）",
+        "{n} rows name the category {value!r}, which the tree lacks; nearest: {nearest} (map it with --map-categories)",
     ),
-    "needs_evaluation": ("{what} needs 评价时间 (the return visit)", "填写{what}时须同时填写评价时间"),
-    "no_geometry": ("no geometry", "没有几何图形"),
-    "not_polygon": ("not a polygon ({geom_type})", "不是面（{geom_type}）"),
-    "bad_geometry": ("invalid geometry that cannot be repaired safely: {why}", "几何图形无效且无法安全修复：{why}"),
-    "repaired": ("invalid geometry repaired ({why})", "几何图形无效，已自动修复（{why}）"),
-    "members_range": ("more party members than members ({members})", "党员人数多于委员人数（{members}）"),
-    "collected_range": ("more collected than billed ({whole})", "实收多于应收（{whole}）"),
-    "entered_range": ("more entered than known ({whole})", "已录入数多于实有数（{whole}）"),
-    "unknown_partner": ("no partner unit of this name in the district", "该区没有此名称的共建单位"),
-    "branch_kind": ("支部类型 is required for a 党支部 and only for it", "只有党支部须填写支部类型"),
-    "level_place": ("this level of organisation needs {what}", "该层级的党组织须填写{what}"),
-    "dates_order": ("earlier than 入职日期 ({joined})", "早于入职日期（{joined}）"),
-    "city_name": ("unknown city; give 城市名称 and 省份 to create it", "城市不存在；请填写城市名称和省份以新建"),
+    "needs_evaluation": ("填写{what}时须同时填写评价时间", "{what} needs 评价时间 (the return visit)"),
+    "no_geometry": ("没有几何图形", "no geometry"),
+    "not_polygon": ("不是面（{geom_type}）", "not a polygon ({geom_type})"),
+    "bad_geometry": ("几何图形无效且无法安全修复：{why}", "invalid geometry that cannot be repaired safely: {why}"),
+    "repaired": ("几何图形无效，已自动修复（{why}）", "invalid geometry repaired ({why})"),
+    "members_range": ("党员人数多于委员人数（{members}）", "more party members than members ({members})"),
+    "collected_range": ("实收多于应收（{whole}）", "more collected than billed ({whole})"),
+    "entered_range": ("已录入数多于实有数（{whole}）", "more entered than known ({whole})"),
+    "unknown_partner": ("该区没有此名称的共建单位", "no partner unit of this name in the district"),
+    "branch_kind": ("只有党支部须填写支部类型", "支部类型 is required for a 党支部 and only for it"),
+    "level_place": ("该层级的党组织须填写{what}", "this level of organisation needs {what}"),
+    "dates_order": ("早于入职日期（{joined}）", "earlier than 入职日期 ({joined})"),
+    "city_name": ("城市不存在；请填写城市名称和省份以新建", "unknown city; give 城市名称 and 省份 to create it"),
     "encoding": ("{detail}", "{detail}"),
-    "no_crs": ("the file declares no CRS; WGS-84 assumed", "文件未声明坐标系，按 WGS-84 处理"),
+    "no_crs": ("文件未声明坐标系，按 WGS-84 处理", "the file declares no CRS; WGS-84 assumed"),
     "crs_override": (
-        "the file declares {declared}; using {used} as asked",
         "文件声明为 {declared}，按所选 {used} 处理",
+        "the file declares {declared}; using {used} as asked",
     ),
     "no_cpg": (
-        "no .cpg file; attributes read as {encoding} (detected)",
         "没有 .cpg 文件，属性按识别出的 {encoding} 读取",
+        "no .cpg file; attributes read as {encoding} (detected)",
     ),
     "crs": ("{detail}", "{detail}"),
-    "control_char": (
-        "contains an invisible control character ({char})",
-        "含有不可见的控制字符（{char}）",
-    ),
-    "too_long": ("longer than {max} characters ({n})", "超过 {max} 个字符（{n} 个）"),
+    "control_char": ("含有不可见的控制字符（{char}）", "contains an invisible control character ({char})"),
+    "too_long": ("超过 {max} 个字符（{n} 个）", "longer than {max} characters ({n})"),
     "scientific": (
-        "Excel turned the code into a number ({value}); format the column as text and enter the code again",
         "代码被 Excel 转成了科学计数法（{value}）；请把该列设为文本格式后重新填写代码",
+        "Excel turned the code into a number ({value}); format the column as text and enter the code again",
     ),
-    "date_range": ("outside {lo} – {hi}", "不在 {lo} 至 {hi} 之间"),
-    "blank_header": ("a column without a header holds values", "该列没有表头但有数据"),
-    "extra_cells": (
-        "{cells} cells where the header has {header}",
-        "有 {cells} 个单元格，表头只有 {header} 列",
-    ),
+    "date_range": ("不在 {lo} 至 {hi} 之间", "outside {lo} – {hi}"),
+    "blank_header": ("该列没有表头但有数据", "a column without a header holds values"),
+    "extra_cells": ("有 {cells} 个单元格，表头只有 {header} 列", "{cells} cells where the header has {header}"),
     "missing_cells": (
-        "only {cells} of {header} cells (check for an unclosed quotation mark)",
         "只有 {cells} 个单元格，表头有 {header} 列（请检查是否有未闭合的引号）",
+        "only {cells} of {header} cells (check for an unclosed quotation mark)",
     ),
-    "not_feature": ("not a GeoJSON Feature object", "不是 GeoJSON 要素（Feature）对象"),
-    "not_properties": ("properties is not an object", "properties 不是对象"),
+    "not_feature": ("不是 GeoJSON 要素（Feature）对象", "not a GeoJSON Feature object"),
+    "not_properties": ("properties 不是对象", "properties is not an object"),
     "overlaps": (
-        "overlaps {unit} {code} ({share}% of the smaller of the two)",
         "与{unit} {code} 重叠（占较小者面积的 {share}%）",
+        "overlaps {unit} {code} ({share}% of the smaller of the two)",
     ),
-    "store_rule": ("breaks the store's rule {rule}: {what}", "不符合库的规则 {rule}：{what}"),
+    "store_rule": ("不符合库的规则 {rule}：{what}", "breaks the store's rule {rule}: {what}"),
 }
 
 # Problems of a whole file: it cannot be read at all. key → (English, Chinese), as REASONS.
 FILE_REASONS: dict[str, tuple[str, str]] = {
-    "empty_file": ("{name} is empty", "{name} 是空文件"),
-    "no_rows": ("{name} has a header but no rows", "{name} 只有表头，没有数据行"),
-    "table_suffix": ("{name}: expected a .csv or .xlsx file", "{name}：请上传 .csv 或 .xlsx 文件"),
+    "empty_file": ("{name} 是空文件", "{name} is empty"),
+    "no_rows": ("{name} 只有表头，没有数据行", "{name} has a header but no rows"),
+    "table_suffix": ("{name}：请上传 .csv 或 .xlsx 文件", "{name}: expected a .csv or .xlsx file"),
     "old_excel": (
-        "{name} is an old-format workbook ({suffix}); save it as .xlsx (Excel workbook) or CSV and import that",
         "{name} 是旧格式工作簿（{suffix}）；请另存为 .xlsx（Excel 工作簿）或 CSV 后再导入",
+        "{name} is an old-format workbook ({suffix}); save it as .xlsx (Excel workbook) or CSV and import that",
     ),
     "ole_workbook": (
+        "{name} 设有密码，或是改了扩展名的旧 .xls；请取消密码（或另存为 .xlsx）后再导入",
         "{name} is password-protected or an old .xls saved with an .xlsx name; remove the password "
         "(or save it as .xlsx) and import again",
-        "{name} 设有密码，或是改了扩展名的旧 .xls；请取消密码（或另存为 .xlsx）后再导入",
     ),
     "html_table": (
-        "{name} is a web page (HTML) with an Excel name, as some systems export; open it in Excel or WPS "
-        "and save it as .xlsx or CSV",
         "{name} 实为网页（HTML）文件，只是扩展名像 Excel（部分系统如此导出）；"
         "请用 Excel 或 WPS 打开后另存为 .xlsx 或 CSV",
+        "{name} is a web page (HTML) with an Excel name, as some systems export; open it in Excel or WPS "
+        "and save it as .xlsx or CSV",
     ),
-    "not_workbook": ("{name} is not an Excel workbook (.xlsx)", "{name} 不是 Excel 工作簿（.xlsx）"),
+    "not_workbook": ("{name} 不是 Excel 工作簿（.xlsx）", "{name} is not an Excel workbook (.xlsx)"),
     "damaged_workbook": (
-        "{name} is a damaged Excel workbook (truncated or corrupt); save it again from Excel",
         "{name} 是损坏的 Excel 工作簿（不完整或已损坏）；请用 Excel 重新保存",
+        "{name} is a damaged Excel workbook (truncated or corrupt); save it again from Excel",
     ),
     "workbook_as_csv": (
-        "{name} is an Excel workbook named .csv; save it as CSV from Excel, or import it as .xlsx",
         "{name} 是扩展名为 .csv 的 Excel 工作簿；请在 Excel 中另存为 CSV，或改为 .xlsx 导入",
+        "{name} is an Excel workbook named .csv; save it as CSV from Excel, or import it as .xlsx",
     ),
-    "encoding": ("{name}: {detail}", "{name}：文本编码无法识别（{detail}）"),
+    "encoding": ("{name}：文本编码无法识别（{detail}）", "{name}: {detail}"),
     "too_big": (
-        "{name} is {size} bytes, over the {limit}-byte upload limit",
         "{name} 有 {size} 字节，超过上传上限 {limit} 字节",
+        "{name} is {size} bytes, over the {limit}-byte upload limit",
     ),
     "layer_suffix": (
-        "{name}: boundaries are GeoJSON, Shapefile (.shp/.zip) or GeoPackage",
         "{name}：边界须为 GeoJSON、Shapefile（.shp/.zip）或 GeoPackage",
+        "{name}: boundaries are GeoJSON, Shapefile (.shp/.zip) or GeoPackage",
     ),
-    "not_json": ("{name} is not valid JSON ({detail})", "{name} 不是有效的 JSON（{detail}）"),
+    "not_json": ("{name} 不是有效的 JSON（{detail}）", "{name} is not valid JSON ({detail})"),
     "json_nan": (
-        "{name} holds NaN or Infinity, which GeoJSON does not allow",
         "{name} 含有 NaN 或 Infinity，GeoJSON 不允许",
+        "{name} holds NaN or Infinity, which GeoJSON does not allow",
     ),
-    "json_deep": ("{name} is nested too deeply to be GeoJSON", "{name} 嵌套层级过深，不是 GeoJSON"),
+    "json_deep": ("{name} 嵌套层级过深，不是 GeoJSON", "{name} is nested too deeply to be GeoJSON"),
     "not_feature_collection": (
-        "{name} is not a GeoJSON FeatureCollection",
         "{name} 不是 GeoJSON 要素集合（FeatureCollection）",
+        "{name} is not a GeoJSON FeatureCollection",
     ),
-    "not_zip": ("{name} is not a zip archive", "{name} 不是 zip 压缩包"),
-    "damaged_zip": ("{name} is a damaged zip archive (truncated or corrupt)", "{name} 是损坏的 zip 压缩包"),
+    "not_zip": ("{name} 不是 zip 压缩包", "{name} is not a zip archive"),
+    "damaged_zip": ("{name} 是损坏的 zip 压缩包", "{name} is a damaged zip archive (truncated or corrupt)"),
     "zip_password": (
-        "{name} is password-protected; zip it again without a password",
         "{name} 设有密码；请不加密重新压缩",
+        "{name} is password-protected; zip it again without a password",
     ),
     "zip_unpacked": (
-        "{name} would be over {limit} bytes unpacked; refused",
         "{name} 解压后会超过 {limit} 字节，已拒绝",
+        "{name} would be over {limit} bytes unpacked; refused",
     ),
-    "zip_files": ("{name} holds {n} files, more than {limit}", "{name} 含 {n} 个文件，超过 {limit} 个"),
-    "zip_unsafe": ("{name}: unsafe path {member!r} in the archive", "{name}：压缩包内有不安全的路径 {member!r}"),
+    "zip_files": ("{name} 含 {n} 个文件，超过 {limit} 个", "{name} holds {n} files, more than {limit}"),
+    "zip_unsafe": ("{name}：压缩包内有不安全的路径 {member!r}", "{name}: unsafe path {member!r} in the archive"),
     "zip_layers": (
-        "{name}: expected one .shp, .gpkg or .geojson in the archive, found {n}",
         "{name}：压缩包内应有且只有一个 .shp、.gpkg 或 .geojson，实际有 {n} 个",
+        "{name}: expected one .shp, .gpkg or .geojson in the archive, found {n}",
     ),
-    "unreadable_layer": ("{name} cannot be read: {detail}", "{name} 无法读取：{detail}"),
-    "no_dbf": ("{name}: the .dbf file (attributes) is missing next to it", "{name}：缺少同名 .dbf 属性文件"),
+    "unreadable_layer": ("{name} 无法读取：{detail}", "{name} cannot be read: {detail}"),
+    "no_dbf": ("{name}：缺少同名 .dbf 属性文件", "{name}: the .dbf file (attributes) is missing next to it"),
     "cpg_unknown": (
-        "{name} names an unknown encoding {raw!r}; pass --encoding",
         "{name} 声明了未知的编码 {raw!r}；请指定编码",
+        "{name} names an unknown encoding {raw!r}; pass --encoding",
     ),
     "cpg_wrong": (
-        "{name} says {raw} but the attributes are not ({detail}); they read as {actual}",
         "{name} 声明为 {raw}，但属性不是该编码（{detail}）；按 {actual} 可读",
+        "{name} says {raw} but the attributes are not ({detail}); they read as {actual}",
     ),
-    "crs_file": ("{name}: {detail}", "{name}：{detail}"),
+    "crs_file": ("{name}：{detail}", "{name}: {detail}"),
     "category_map": (
-        "{name} has {n} columns; a category map has two: the file's category, and a code, name or path",
         "{name} 有 {n} 列；分类映射表应为两列：文件中的分类，和分类代码、名称或路径",
+        "{name} has {n} columns; a category map has two: the file's category, and a code, name or path",
     ),
     "unexpected": (
-        "{name} could not be imported ({detail}); nothing was changed",
         "{name} 导入失败（{detail}），库中数据未改变",
+        "{name} could not be imported ({detail}); nothing was changed",
     ),
 }
 
@@ -210,50 +204,47 @@ class FileProblem(ValueError):
         super().__init__(self.reason_in("en"))
 
     def reason_in(self, lang: str = "en") -> str:
-        return FILE_REASONS[self.key][0 if lang == "en" else 1].format(**self.params)
+        return FILE_REASONS[self.key][1 if lang == "en" else 0].format(**self.params)
 
 
 # The store's rules (CHECK constraints, by the name data_access.schema gives them) in words.
 RULES = {
-    "place_nested": (
-        "the grid and micro-grid must lie in the row's community",
-        "网格、微网格须属于该行的社区",
-    ),
-    "due_after_report": ("办理时限 must be after 上报时间", "办理时限须晚于上报时间"),
-    "satisfaction_enum": ("满意度 needs 评价时间", "填写满意度须同时填写评价时间"),
-    "resolved_evaluated": ("是否解决 needs 评价时间", "填写是否解决须同时填写评价时间"),
-    "lifecycle_order": ("the stages' times must not go backwards", "各环节时间不能倒序"),
-    "suspended_with_reason": ("a suspension needs its date and reason", "挂账须同时填写日期和原因"),
-    "dates_order": ("离职日期 must not be before 入职日期", "离职日期不能早于入职日期"),
-    "members_range": ("party members must not outnumber the members", "党员人数不能多于委员人数"),
-    "amounts_valid": ("实收 must not exceed 应收", "实收物业费不能多于应收物业费"),
-    "entered_within": ("entered must not exceed the known count", "已录入数不能多于实有数"),
-    "validity_order": ("停用日期 must be after 启用日期", "停用日期须晚于启用日期"),
+    "place_nested": ("网格、微网格须属于该行的社区", "the grid and micro-grid must lie in the row's community"),
+    "due_after_report": ("办理时限须晚于上报时间", "办理时限 must be after 上报时间"),
+    "satisfaction_enum": ("填写满意度须同时填写评价时间", "满意度 needs 评价时间"),
+    "resolved_evaluated": ("填写是否解决须同时填写评价时间", "是否解决 needs 评价时间"),
+    "lifecycle_order": ("各环节时间不能倒序", "the stages' times must not go backwards"),
+    "suspended_with_reason": ("挂账须同时填写日期和原因", "a suspension needs its date and reason"),
+    "dates_order": ("离职日期不能早于入职日期", "离职日期 must not be before 入职日期"),
+    "members_range": ("党员人数不能多于委员人数", "party members must not outnumber the members"),
+    "amounts_valid": ("实收物业费不能多于应收物业费", "实收 must not exceed 应收"),
+    "entered_within": ("已录入数不能多于实有数", "entered must not exceed the known count"),
+    "validity_order": ("停用日期须晚于启用日期", "停用日期 must be after 启用日期"),
     "finished_when_done": (
-        "完成日期 is given exactly when the project is 已完成, and not before 启动日期",
         "已完成的项目须填写完成日期（且不早于启动日期），其他状态不填",
+        "完成日期 is given exactly when the project is 已完成, and not before 启动日期",
     ),
     "answered_when_handled": (
-        "答复日期 is given exactly when the question is answered or resolved, and not before 征集日期",
         "已答复、已解决的问题须填写答复日期（且不早于征集日期），待答复的不填",
+        "答复日期 is given exactly when the question is answered or resolved, and not before 征集日期",
     ),
 }
 UNITS = {
-    "city": ("city", "城市"),
-    "district": ("district", "区"),
-    "street": ("street", "街道"),
-    "community": ("community", "社区"),
-    "grid": ("grid", "网格"),
-    "micro_grid": ("micro-grid", "微网格"),
-    "compound": ("compound", "小区"),
-    "team": ("volunteer team", "志愿队伍"),
-    "department": ("department", "承办单位"),
-    "worker": ("grid worker", "网格员"),
-    "volunteer": ("volunteer", "志愿者"),
-    "company": ("property company", "物业企业"),
-    "station": ("station", "服务阵地"),
-    "party_org": ("party organisation", "党组织"),
-    "category": ("level-3 category", "三级事件分类"),
+    "city": ("城市", "city"),
+    "district": ("区", "district"),
+    "street": ("街道", "street"),
+    "community": ("社区", "community"),
+    "grid": ("网格", "grid"),
+    "micro_grid": ("微网格", "micro-grid"),
+    "compound": ("小区", "compound"),
+    "team": ("志愿队伍", "volunteer team"),
+    "department": ("承办单位", "department"),
+    "worker": ("网格员", "grid worker"),
+    "volunteer": ("志愿者", "volunteer"),
+    "company": ("物业企业", "property company"),
+    "station": ("服务阵地", "station"),
+    "party_org": ("党组织", "party organisation"),
+    "category": ("三级事件分类", "level-3 category"),
 }
 
 
@@ -269,13 +260,13 @@ class Problem:
         object.__setattr__(self, "value", _shown(self.value))
 
     def reason_in(self, lang: str = "en") -> str:
-        i = 0 if lang == "en" else 1
+        i = 1 if lang == "en" else 0
         params = dict(self.params)
         if "unit" in params:
             params["unit"] = UNITS[params["unit"]][i]
         if "rule" in params:
             words = next(
-                (w for name, w in RULES.items() if params["rule"].endswith(name)), ("see schema.py", "见表定义")
+                (w for name, w in RULES.items() if params["rule"].endswith(name)), ("见表定义", "see schema.py")
             )
             params["what"] = words[i]
         return REASONS[self.key][i].format(**params)
