@@ -65,12 +65,13 @@ with guarded():
         (data.issue_trend, scope, period, at),
     )
     now, before = now.iloc[0], before.iloc[0]
-    if now["reported"] == 0:
+    level = state.place.level
+    if now["reported"] or now["overdue_open"] or now["suspended_open"]:  # the stocks stand whatever the period
+        for col, key in zip(st.columns(len(HEADLINE)), HEADLINE):
+            card(col, key, now, before, level)
+    if now["reported"] == 0:  # nothing reported in the period (今日 just after midnight): nothing more to show
         empty_state(None)
         st.stop()
-    level = state.place.level
-    for col, key in zip(st.columns(len(HEADLINE)), HEADLINE):
-        card(col, key, now, before, level)
     with st.expander(t("standard_indicators"), expanded=True):
         for row in (STANDARD[:5], STANDARD[5:]):
             for col, key in zip(st.columns(len(row)), row):

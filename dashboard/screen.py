@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from string import Template
 
 import pandas as pd
@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 
 from dashboard.i18n import t
 from data_access import clock, periods
-from data_access.scope import Scope, is_place_code
+from data_access.scope import Period, Scope, is_place_code
 
 MIN_SECONDS = 3
 DESIGN_HEIGHT = 1080  # design pixels; the screen's own height is scaled to it
@@ -152,18 +152,20 @@ def snapshot(read, code: str | None, at: datetime) -> dict:
     """Every panel's data for one place, read now by ``read`` (dashboard.data or data.direct(engine));
     raises when the store is unreachable."""
     day = periods.period_of("today", at.date())
+    # The panels show yesterday and today so far: just after midnight, and on a quiet street, today alone is empty.
+    recent = Period(day.start - timedelta(days=1), day.end)
     month = periods.period_of("30d", at.date())
     scope = Scope.from_code(code)
     snap = {
         "path": read.place_path(code),
         "kpis": read.issue_kpis(code, day, at),
         "kpis_30": read.issue_kpis(code, month, at),
-        "funnel": read.issue_funnel(code, day, at),
-        "categories": read.issues_by_category(code, day),
+        "funnel": read.issue_funnel(code, recent, at),
+        "categories": read.issues_by_category(code, recent),
         "watch": read.watch_list(code, at, 10),
         "volunteers": read.volunteer_kpis(code, day),
-        "activity": read.activity_types(code, day),
-        "points": read.issue_points(code, day),
+        "activity": read.activity_types(code, recent),
+        "points": read.issue_points(code, recent),
         "coverage": read.station_coverage(code),
         "ranking": read.issue_by_child(code, month, at) if scope.level != "grid" else pd.DataFrame(),
         "children": read.children(code) if scope.level != "grid" else pd.DataFrame(),
