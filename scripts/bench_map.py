@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dashboard import data, mapview  # noqa: E402
-from data_access import clock
+from data_access import clock  # noqa: E402
 from data_access.engine import get_engine  # noqa: E402
 from data_access.periods import DEFAULT_RANGE, period_of  # noqa: E402
 from data_access.settings import get_settings  # noqa: E402

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import clock
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from data_access import clock  # noqa: E402
+
 PAGES = ["overview", "organization", "stations", "volunteers", "issues", "property", "map"]
 MARK = "## Pages at megacity scale"
 
