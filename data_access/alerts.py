@@ -379,7 +379,7 @@ def listing(engine, scope: Scope, open_only: bool = True, days: int = 30, limit:
     last_seen, cleared_at, delivered_at, delivery_error."""
     w = "TRUE" if scope.code is None else "starts_with(a.unit_code, :scope)"
     if scope.level == "city" and scope.code:
-        w = "left(a.unit_code, 6) IN (SELECT ggc_city_districts(:scope))"
+        w = "left(a.unit_code, 6) = ANY(ARRAY(SELECT ggc_city_districts(:scope)))"
     cleared = "a.cleared_at IS NULL"
     if not open_only:
         cleared = "(a.cleared_at IS NULL OR a.cleared_at > now() - make_interval(days => :days))"

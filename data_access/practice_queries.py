@@ -170,11 +170,13 @@ def recent_projects(engine: sa.Engine, scope: Scope, limit: int = 200) -> pd.Dat
     w, p = scope.where("j", finest="community")
     return run(
         engine,
+        # The page of projects first, then their names: joined first, the planner (which cannot count rows past
+        # row-level security) looped over the city's communities for each project (megacity city scope: 1.4 s).
         f"""SELECT j.code, j.name, j.kind, u.name AS partner, c.name AS community, j.status, j.started_on,
                    j.finished_on
-            FROM joint_project j JOIN community c ON c.code = j.community_code
-            LEFT JOIN partner_unit u ON u.id = j.partner_unit_id
-            WHERE {w} ORDER BY j.started_on DESC, j.code LIMIT :n""",
+            FROM (SELECT * FROM joint_project j WHERE {w} ORDER BY j.started_on DESC, j.code LIMIT :n) j
+            JOIN community c ON c.code = j.community_code LEFT JOIN partner_unit u ON u.id = j.partner_unit_id
+            ORDER BY j.started_on DESC, j.code""",
         {**p, "n": limit},
     )
 

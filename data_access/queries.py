@@ -725,20 +725,31 @@ def repeat_requests(engine: sa.Engine, scope: Scope, period: Period, limit: int 
     in all groups, the catalogue's ``repeated`` count."""
     w, p = scope.where("i")
     pw, pp = period.where("i.reported_at")
+    repeat = indicators.condition(indicators.REPEAT, "i")
+    # Grouped from the index of repeats alone (ix_issue_repeat_groups, an index-only scan: a city's year at megacity
+    # scale is half a million), then the last order and address of the groups listed only.
     sql = f"""
-        WITH r AS (
-            SELECT i.code, i.reported_at, i.category_code, i.community_code, i.compound_code, i.address,
-                   CASE WHEN i.compound_code IS NULL THEN i.address_key END AS address_key
-            FROM issue i WHERE {w} AND {pw} AND {indicators.condition(indicators.REPEAT, "i")}
+        WITH g AS (
+            SELECT i.compound_code, CASE WHEN i.compound_code IS NULL THEN i.address_key END AS address_key,
+                   i.community_code, i.category_code, count(*) AS repeats, max(i.reported_at) AS last_reported
+            FROM issue i WHERE {w} AND {pw} AND {repeat} GROUP BY 1, 2, 3, 4
+        ), top AS (
+            SELECT g.*, sum(g.repeats) OVER () AS total FROM g
+            ORDER BY repeats DESC, last_reported DESC, community_code, category_code, compound_code, address_key
+            LIMIT :limit
         )
-        SELECT coalesce(k.name, (array_agg(r.address ORDER BY r.reported_at DESC))[1]) AS place,
-               m.name AS community, c.name AS category,
-               c.name_en AS category_en, count(*) AS repeats, max(r.reported_at) AS last_reported,
-               (array_agg(r.code ORDER BY r.reported_at DESC, r.code DESC))[1] AS last_order_no,
-               sum(count(*)) OVER () AS total
-        FROM r JOIN issue_category c ON c.code = r.category_code LEFT JOIN compound k ON k.code = r.compound_code
-        LEFT JOIN community m ON m.code = r.community_code
-        GROUP BY r.compound_code, r.address_key, r.community_code, r.category_code, k.name, m.name, c.name, c.name_en
-        ORDER BY repeats DESC, last_reported DESC, last_order_no LIMIT :limit
+        SELECT coalesce(k.name, l.address) AS place, m.name AS community, c.name AS category,
+               c.name_en AS category_en, t.repeats, t.last_reported, l.code AS last_order_no, t.total
+        FROM top t
+        CROSS JOIN LATERAL (
+            SELECT i.code, i.address FROM issue i
+            WHERE i.district_code = left(t.community_code, 6) AND i.reported_at = t.last_reported AND {repeat}
+              AND i.community_code = t.community_code AND i.category_code = t.category_code
+              AND (i.compound_code = t.compound_code
+                   OR (t.compound_code IS NULL AND i.compound_code IS NULL AND i.address_key = t.address_key))
+            ORDER BY i.code DESC LIMIT 1) l
+        JOIN issue_category c ON c.code = t.category_code LEFT JOIN compound k ON k.code = t.compound_code
+        LEFT JOIN community m ON m.code = t.community_code
+        ORDER BY t.repeats DESC, t.last_reported DESC, last_order_no
     """
     return run(engine, sql, {**p, **pp, "limit": limit})

@@ -650,11 +650,12 @@ issue = sa.Table(
         postgresql_where=sa.text("address_key IS NOT NULL"),
     ),
     sa.Index("ix_issue_open_due", "district_code", "due_at", postgresql_where=sa.text("closed_at IS NULL")),
-    # The repeat requests of a place and period (0022).
+    # The repeat requests of a place and period, grouped from the index alone (0022).
     sa.Index(
         "ix_issue_repeats",
         "district_code",
         "reported_at",
+        postgresql_include=["street_code", "community_code", "compound_code", "address_key", "category_code"],
         postgresql_where=sa.text("repeat_of IS NOT NULL"),
     ),
     # The longest-overdue work orders of several districts, in keyset order (0003).

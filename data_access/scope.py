@@ -67,8 +67,11 @@ class Scope:
         if LEVELS.index(self.level) > LEVELS.index(finest):
             return "FALSE", {}
         if self.level == "city":
+            # An array of the city's districts, made once (an InitPlan): as IN (SELECT …), the planner, which cannot
+            # count rows past row-level security, called the function again for every row of a nested loop
+            # (a city's compounds: 0.2 s instead of 0.02 s at megacity scale).
             return (
-                f"{prefix}district_code IN (SELECT ggc_city_districts(:scope_code))",
+                f"{prefix}district_code = ANY(ARRAY(SELECT ggc_city_districts(:scope_code)))",
                 {"scope_code": self.code},
             )
         return f"{prefix}{_COLUMN[self.level]} = :scope_code", {"scope_code": self.code}

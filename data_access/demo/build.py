@@ -93,7 +93,7 @@ class DistrictBuilder:
 
     def dates(self, n: int, lo: date, hi: date | None = None) -> np.ndarray:
         hi = hi or self.as_of
-        span = max((hi - lo).days, 1)
+        span = max((hi - lo).days, 0)  # never after hi
         return (np.datetime64(lo) + self.rng.integers(0, span + 1, n).astype("timedelta64[D]")).astype("datetime64[D]")
 
     def pick(self, n: int, k: int) -> np.ndarray:

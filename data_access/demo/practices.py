@@ -35,8 +35,9 @@ def _rng(builder, k: int) -> np.random.Generator:
 
 
 def _days(rng, n: int, lo: date, hi: date) -> np.ndarray:
-    """``n`` days between ``lo`` and ``hi`` from the practice's own stream (not the builder's)."""
-    return np.datetime64(lo) + rng.integers(0, max((hi - lo).days, 1) + 1, n).astype("timedelta64[D]")
+    """``n`` days from ``lo`` to ``hi`` (both included; never after ``hi``: on 1 January "this year" is one day) from
+    the practice's own stream (not the builder's)."""
+    return np.datetime64(lo) + rng.integers(0, max((hi - lo).days, 0) + 1, n).astype("timedelta64[D]")
 
 
 def property_fees(b, companies: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ Revises: 0021
   at the same address in the same community (indicators.REPEAT_OF); NULL when none. Set when issues load
   (summary.mark_repeats, for the places and months a load touches), so that pages count and list repeats without
   looking up earlier issues for every issue of a period (a city's page did two index probes per issue).
-- ``ix_issue_repeats``: the repeats of a place and period.
+- ``ix_issue_repeats``: the repeats of a place and period, with what groups them (an index-only scan).
 - The existing issues are marked here.
 - ``word_district_summary`` (district × report month × word: the issues whose request text uses the word): the words
   residents use, counted by data_access.words when issues load (a city's page cut a year of texts into words: 15–18 s
@@ -46,7 +46,9 @@ def upgrade() -> None:
         "WHERE i.id = x.id AND x.prev IS NOT NULL"
     )
     op.create_index(
-        "ix_issue_repeats", "issue", ["district_code", "reported_at"], postgresql_where=sa.text("repeat_of IS NOT NULL")
+        "ix_issue_repeats", "issue", ["district_code", "reported_at"],
+        postgresql_include=["street_code", "community_code", "compound_code", "address_key", "category_code"],
+        postgresql_where=sa.text("repeat_of IS NOT NULL"),
     )
     op.create_table(
         "word_district_summary",
