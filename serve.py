@@ -1,5 +1,5 @@
 """The dashboard as served: ``streamlit run serve.py`` (``make run``). streamlit_app.py with the sign-in route and
-the session gate of dashboard.web (an st.App), so that a reload, a new tab or a shared link stays signed in."""
+the session gate of web.server (an st.App), so that a reload, a new tab or a shared link stays signed in."""
 
 import logging
 import os
@@ -8,9 +8,10 @@ import threading
 
 import streamlit as st
 
-from dashboard import data, web
+from dashboard import data
+from web import server as web
 
-_requests = logging.getLogger("ggc.http")  # one JSON line per request (dashboard.web.Hardening), on stderr
+_requests = logging.getLogger("ggc.http")  # one JSON line per request (web.server.Hardening), on stderr
 if not _requests.handlers:
     _handler = logging.StreamHandler(sys.stderr)
     _handler.setFormatter(logging.Formatter('{"at": "%(asctime)s", "http": %(message)s}'))

@@ -4,11 +4,12 @@ import logging
 
 import streamlit as st
 
-from dashboard import auth, data, filters, telemetry
+from dashboard import auth, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.state import from_params
 from dashboard.widgets import EXPORT_CONTEXT, NARROW_CSS
+from web import telemetry
 
 logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title=t("app_title"), page_icon="🏘️", layout="wide")

@@ -5,13 +5,14 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import auth, briefing, data, filters
+from dashboard import auth, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
 from data_access import accounts
 from data_access.engine import acting, app_engine
 from data_access.scope import Scope
+from documents import briefing
 
 RECENT = {"week": 12, "month": 12, "quarter": 8}  # periods offered, newest complete first
 PDF, DOCX = "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

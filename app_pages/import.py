@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth, data, mapview, telemetry
+from dashboard import auth, data, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import lang, t
 from dashboard.widgets import table
@@ -15,6 +15,7 @@ from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, TABLE_SUFFIXES, t
 from data_access.importing.load import import_file
 from data_access.importing.validate import FileProblem, problem_frame
 from data_access.settings import get_settings
+from web import telemetry
 
 CRS = [None, "WGS-84", "CGCS2000", "GCJ-02", "BD-09", *[f"EPSG:{n}" for n in range(4513, 4534)]]
 SHAPEFILE_PARTS = ["shp", "shx", "dbf", "prj", "cpg"]

@@ -29,13 +29,13 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from dashboard import telemetry
 from dashboard.i18n import lang, t
 from data_access import alerts, clock, metrics, practice_queries, queries, read, words
 from data_access.engine import acting, read_engine
 from data_access.meta import last_load, scope_version, versions
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
+from web import telemetry
 
 CACHE_TTL_S = 600
 VERSION_TTL_S = 5

@@ -8,13 +8,36 @@ days; a missing value is "—", never None or nan.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 
 import pandas as pd
 
-from dashboard.i18n import lang
 from dashboard.labels import text_in
 from data_access import clock, indicators
+
+_writing: ContextVar[str | None] = ContextVar("ggc_writing_in", default=None)
+
+
+@contextmanager
+def writing_in(language: str):
+    """Write figures in ``language`` inside (a document chooses its own; a page takes its session's)."""
+    token = _writing.set(language)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def lang() -> str:
+    """The language figures are written in: the enclosing :func:`writing_in`'s, else the page session's."""
+    chosen = _writing.get()
+    if chosen:
+        return chosen
+    from dashboard.i18n import lang as session_language  # a page's (imports Streamlit: pages only)
+
+    return session_language()
 
 MISSING = "—"
 SHORT_FROM = 100_000  # a count from this size on is written in 万 (亿 from 100 million) where space is short

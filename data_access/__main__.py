@@ -181,14 +181,10 @@ def _cmd_briefing(args) -> dict:
     import getpass
     import time
 
-    import streamlit.logger
-
-    from dashboard import briefing
     from data_access.accounts import audit
-
-    streamlit.logger.set_log_level("error")  # the briefing's formats run Streamlit's helpers outside a server
     from data_access.engine import get_engine
     from data_access.scope import Scope
+    from documents import briefing
 
     t0 = time.perf_counter()
     engine = get_engine()

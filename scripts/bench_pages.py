@@ -64,7 +64,7 @@ def scopes(engine) -> dict[str, str]:
 
 
 def page_times(
-    page: str, code: str, repeats: int, warmup: int = 1, rng: str | None = None
+    page: str, code: str, repeats: int, warmup: int = 1, params: dict | None = None
 ) -> tuple[list[float], list[float]]:
     """Cold and warm times of ``repeats`` runs, after ``warmup`` runs not counted (the first run of a page
     in a process also imports its modules and compiles its script: a server does that once)."""
@@ -76,8 +76,8 @@ def page_times(
         data.clear()  # cold: no cached read, statement or map
         at = app_test("city", timeout=600)  # the city leadership's demo account: the whole store
         at.query_params["scope"] = code
-        if rng:
-            at.query_params["range"] = rng
+        for key, value in (params or {}).items():
+            at.query_params[key] = value
         at.switch_page(f"app_pages/{page}.py")
         t0 = time.perf_counter()
         at.run()
@@ -175,6 +175,8 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=10, help="Wuhan's other districts at this scale (1: bench-city)")
     ap.add_argument("--levels", default="city,district,street,community", help="the scopes timed")
     ap.add_argument("--range", default=None, help="the period (a named range; default: the pages' default)")
+    ap.add_argument("--from", dest="start", default=None, help="with --range custom: the first day")
+    ap.add_argument("--to", dest="end", default=None, help="with --range custom: the last day")
     args = ap.parse_args()
     from data_access.periods import DEFAULT_RANGE, period_of
 
@@ -188,7 +190,8 @@ def main() -> int:
         if level not in args.levels.split(","):
             continue
         for page in args.pages.split(","):
-            cold, warm = page_times(page, code, args.repeats, args.warmup, args.range)
+            params = {"range": args.range, "from": args.start, "to": args.end}
+            cold, warm = page_times(page, code, args.repeats, args.warmup, {k: v for k, v in params.items() if v})
             rows.append([page, level, pct(cold, 50), pct(cold, 95), pct(warm, 50), pct(warm, 95)])
             print(rows[-1], flush=True)
         if args.no_baselines:

@@ -10,11 +10,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from dashboard.api import ENDPOINTS
 from data_access import accounts, clock, indicators, metrics, periods, queries, tokens
 from data_access.periods import DEFAULT_RANGE, period_of
 from data_access.scope import Scope
 from tests.browser import streamlit_server
+from web.api import ENDPOINTS
 
 ROLES = {"city": None, "district": "430602", "street": "430602001", "community": "430602001001", "admin": None}
 UNLIMITED = {"GGC_THROTTLE_PER_MIN": "1000000", "GGC_API_RATE_PER_MIN": "1000000"}

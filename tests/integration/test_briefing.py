@@ -14,11 +14,12 @@ import docx
 import pytest
 import sqlalchemy as sa
 
-from dashboard import briefing, formats
+from dashboard import formats
 from data_access import clock, indicators, metrics, queries
 from data_access.ranking import ranked
 from data_access.scope import Scope
 from data_access.settings import PROJECT_ROOT
+from documents import briefing
 from tests.apptest import app_test
 
 DISTRICT, STREET = "430602", "430602001"

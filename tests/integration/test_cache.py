@@ -26,7 +26,8 @@ def test_a_load_into_one_district_moves_the_versions_of_its_places_only(engine):
 
 
 def test_reads_made_recently_are_made_again_after_a_load(engine):
-    from dashboard import data, telemetry
+    from dashboard import data
+    from web import telemetry
 
     scope, at = "430602", clock.as_of()
     period = periods.period_of(periods.DEFAULT_RANGE, at.date())

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from dashboard import briefing
 from data_access import clock, indicators, metrics, periods
 from data_access.scope import Scope
+from documents import briefing
 from tests.integration.test_indicator_pages import cards, run, screen_card
 
 SCOPE = "430602"

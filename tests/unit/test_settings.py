@@ -19,7 +19,7 @@ def test_no_module_reads_a_setting_from_the_environment_itself():
     """Only data_access/settings.py reads GGC_* variables (so .streamlit/secrets.toml reaches every one); serve.py's
     GGC_WEB is the served app's own marker, not a setting."""
     found = []
-    for folder in ("app_pages", "dashboard", "data_access", "geo"):
+    for folder in ("app_pages", "dashboard", "data_access", "documents", "geo", "web"):
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
             if path.name == "settings.py" or "migrations" in path.parts:
                 continue

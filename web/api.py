@@ -28,7 +28,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dashboard import limits, telemetry
 from dashboard.labels import text_in
 from dashboard.safe import FORMULA_START
 from data_access import accounts, clock, indicators, metrics, periods, queries, tokens
@@ -37,6 +36,7 @@ from data_access.meta import data_version
 from data_access.ranking import ranking as ranking_of
 from data_access.scope import LEVELS, Scope, is_place_code
 from geo.mapping import feature_collection, geoms_of
+from web import limits, telemetry
 
 BASE = "/api/v1"
 CACHE_TTL_S, CACHE_SIZE = 600, 512

@@ -12,6 +12,7 @@ The briefing is a Chinese document whatever the interface's language.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -239,6 +240,18 @@ def _sibling_rank(engine, scope: Scope, period: Period, at: datetime, key: str) 
     return {"rank": own, "count": len(rows), "parent": _w("levels", parent.level), "level": _w("levels", scope.level)}
 
 
+def _in_chinese(fn):
+    """Briefings are Chinese documents: their figures are written the Chinese way, whatever page asks for them."""
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        with formats.writing_in("zh"):
+            return fn(*args, **kwargs)
+
+    return wrapped
+
+
+@_in_chinese
 def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: datetime | None = None) -> Briefing:
     """Everything one briefing says, read as the engine's account (row-level security applies)."""
     bp = parse_period(period_text)
@@ -318,6 +331,7 @@ def _names(df: pd.DataFrame, key: str | None = None, n: int = 3) -> str:
     return "、".join(f"{r['name']}（{formats.indicator(key, r[key])}）" for _, r in rows.iterrows())
 
 
+@_in_chinese
 def sentences(b: Briefing) -> list[str]:
     """The briefing's findings, one sentence each, every figure read from ``b`` (the catalogue's values)."""
     out = []
@@ -570,6 +584,7 @@ def map_figure(b: Briefing) -> go.Figure | None:
     return _plain(fig, _w("charts", "map", place=b.place, indicator=indicators.get(RANKED_BY).zh))
 
 
+@_in_chinese
 def images(b: Briefing) -> dict[str, bytes]:
     """The map and the charts as PNG, by name (a figure with nothing to show is left out)."""
     out = {}
@@ -675,6 +690,7 @@ def _context(b: Briefing) -> dict:
 # Documents -------------------------------------------------------------------------------------------------
 
 
+@_in_chinese
 def pdf(b: Briefing, imgs: dict[str, bytes] | None = None) -> bytes:
     """The briefing as PDF (A4), laid out by templates/briefing.html."""
     import base64
@@ -715,6 +731,7 @@ def _docx_table(doc, table: dict, colours=None) -> None:
             cells[-1]._tc.get_or_add_tcPr().append(shade)
 
 
+@_in_chinese
 def docx(b: Briefing, imgs: dict[str, bytes] | None = None) -> bytes:
     """The briefing as DOCX (python-docx), the same sections, tables and images as the PDF."""
     import docx as python_docx

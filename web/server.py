@@ -1,7 +1,7 @@
 """The HTTP side of the dashboard (``serve.py``, an ``st.App``): the sign-in route, which checks the password as
 the in-app form did (same lock-out, same audit), opens a server-side session and sets its cookie; a gate that
-sends a browser without a session to it, keeping the link it asked for; the API (dashboard.api); /healthz and
-/metrics; and the headers every answer carries (dashboard.web.Hardening).
+sends a browser without a session to it, keeping the link it asked for; the API (web.api); /healthz and
+/metrics; and the headers every answer carries (web.server.Hardening).
 
 The session cookie is HttpOnly, SameSite=Lax, Secure when the request came over HTTPS, and holds a signed
 random id (data_access.sessions), never the account. The sign-in form is protected by a double-submit token:
@@ -30,11 +30,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from dashboard import api, limits, openapi, telemetry
 from dashboard.labels import demo_rows, text_in
 from data_access import accounts, clock, sessions
 from data_access.engine import transaction
 from data_access.settings import get_settings
+from web import api, limits, openapi, telemetry
 
 log = logging.getLogger(__name__)
 SIGNIN = "/signin"

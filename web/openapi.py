@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of /api/v1/ (served at /api/v1/openapi.json), built from dashboard.api's endpoints."""
+"""The OpenAPI 3.1 document of /api/v1/ (served at /api/v1/openapi.json), built from web.api's endpoints."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dashboard.api import BASE, ENDPOINTS, MAX_LIMIT
 from data_access import indicators
 from data_access.periods import COMPARES, RANGES
+from web.api import BASE, ENDPOINTS, MAX_LIMIT
 
 _PARAMETERS = {
     "scope": ("A place code (6/9/12/15 digits; default: the token's area)", {"type": "string", "pattern": "^[0-9]+$"}),
