@@ -178,6 +178,23 @@ STOCKS = ("overdue_open", "suspended_open", "suspended_due")
 LIVE = (*STOCKS, "open_past_due")  # read live from the open issues at :at (summary.live_counts), never stored
 
 
+# Counts of compounds (组织体系): SQL aggregates over compound rows aliased ``{a}``, read by the organisation,
+# property and map reads alike.
+COMPOUND_COUNTS = {
+    "compounds": "count(*)",
+    "with_branch": "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = {a}code))",
+    "eligible": "count(*) FILTER (WHERE {a}committee_eligible)",
+    "committees": "count(*) FILTER (WHERE {a}committee_eligible AND EXISTS (SELECT 1 FROM owners_committee oc "
+    "WHERE oc.compound_code = {a}code AND oc.kind = 'owners_committee'))",
+}
+
+
+def compound_counts(alias: str = "", keys=None) -> str:
+    """SQL select list of the compound counts (all, or ``keys``) over rows aliased ``alias``."""
+    a = f"{alias}." if alias else ""
+    return ", ".join(f"{COMPOUND_COUNTS[k].format(a=a)} AS {k}" for k in (keys or COMPOUND_COUNTS))
+
+
 def raw_counts(alias: str = "", keys=None) -> str:
     """SQL select list of the issue counts (all, or ``keys``) over rows aliased ``alias``, at ``:at``."""
     a = f"{alias}." if alias else ""

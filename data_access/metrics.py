@@ -61,11 +61,7 @@ def coverage_rates(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
           CROSS JOIN LATERAL (SELECT score FROM property_credit_rating r WHERE r.company_id = pc.id
                               ORDER BY r.year DESC LIMIT 1) r
           WHERE EXISTS (SELECT 1 FROM compound c WHERE c.property_company_id = pc.id AND {w}))
-        SELECT count(*) AS compounds,
-          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = c.code)) AS with_branch,
-          count(*) FILTER (WHERE c.committee_eligible) AS eligible,
-          count(*) FILTER (WHERE c.committee_eligible AND EXISTS (SELECT 1 FROM owners_committee oc
-            WHERE oc.compound_code = c.code AND oc.kind = 'owners_committee')) AS committees,
+        SELECT {indicators.compound_counts("c")},
           (SELECT coalesce(sum(oc.party_members), 0) FROM owners_committee oc
              JOIN compound c ON c.code = oc.compound_code WHERE {w} AND oc.kind = 'owners_committee')
             AS committee_party_members,

@@ -357,11 +357,7 @@ def org_by_child(engine: sa.Engine, scope: Scope) -> pd.DataFrame:
     w, p = scope.where("c")
     key = _child_key(scope, "c")
     sql = f"""
-        SELECT {key} AS code, count(*) AS compounds,
-          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = c.code)) AS with_branch,
-          count(*) FILTER (WHERE c.committee_eligible) AS eligible,
-          count(*) FILTER (WHERE c.committee_eligible AND EXISTS (SELECT 1 FROM owners_committee oc
-                           WHERE oc.compound_code = c.code AND oc.kind = 'owners_committee')) AS committees
+        SELECT {key} AS code, {indicators.compound_counts("c")}
         FROM compound c WHERE {w} GROUP BY 1
     """
     comp = run(engine, sql, p)
@@ -607,9 +603,8 @@ def map_units(engine: sa.Engine, scope: Scope, level: str, period: Period, at: d
         comp = run(
             engine,
             f"""
-            SELECT {col} AS code, sum(residents) AS residents, count(*) AS compounds,
-                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM party_org o WHERE o.compound_code = x.code))
-                     AS with_branch
+            SELECT {col} AS code, sum(residents) AS residents,
+                   {indicators.compound_counts("x", ["compounds", "with_branch"])}
             FROM compound x WHERE {w} GROUP BY 1""",
             p,
         )
