@@ -41,10 +41,15 @@ def section(state, period, at, now, before) -> None:
             charts.ranking_bar(top.head(WORDS_SHOWN), "word", "issues", title=t("top_words"), whole=True),
             width="stretch",
         )
-        months = t("months_span", first=f"{period.start:%Y-%m}", last=f"{period.end - timedelta(days=1):%Y-%m}")
+        first, last = f"{period.start:%Y-%m}", f"{period.end - timedelta(days=1):%Y-%m}"
+        months = first if first == last else t("months_span", first=first, last=last)
         left.caption(t("top_words_note", months=months))
     with right:
         card(st, "repeat_rate", now, before, level)
+        # A city's list groups every repeat request of its period (half a million a year at megacity scale, about a
+        # second): asked for, like the medians; a district and below always.
+        if level == "city" and not st.toggle(t("with_repeats"), key="with_repeats"):
+            return
         repeats = data.repeat_requests(scope, period, REPEATS_SHOWN)
         if repeats.empty:
             st.caption(t("no_repeats"))
