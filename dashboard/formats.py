@@ -39,6 +39,7 @@ def lang() -> str:
 
     return session_language()
 
+
 MISSING = "—"
 SHORT_FROM = 100_000  # a count from this size on is written in 万 (亿 from 100 million) where space is short
 

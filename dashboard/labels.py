@@ -277,7 +277,10 @@ _LABELS: dict[str, tuple[str, str]] = {
         "{n} repeat requests, by compound (or address) and level-3 category, the most repeated first.",
     ),
     "no_repeats": ("统计期内没有重复诉求。", "No repeat requests in the period."),
-    "with_repeats": ("列出重复诉求的小区和地址（全市，较慢）", "List the compounds and addresses of repeat requests (city-wide: slower)"),
+    "with_repeats": (
+        "列出重复诉求的小区和地址（全市，较慢）",
+        "List the compounds and addresses of repeat requests (city-wide: slower)",
+    ),
     "place": ("小区或地址", "Compound or address"),
     "repeats": ("重复次数", "Repeats"),
     "last_reported": ("最近上报", "Last reported"),
