@@ -42,6 +42,7 @@ VERSION_TTL_S = 5
 READ_THREADS = 4  # reads of one page run at once (gather); the read engine's pool holds 10 connections
 SLOW_S = get_settings().slow_read_s  # reads slower than this are logged
 READERS: dict[str, object] = {}  # reader name → the data_access function it wraps
+WHOLE_STORE: set[str] = set()  # readers cached by the whole store's version (alerts move only it)
 _log = logging.getLogger(__name__)
 
 
@@ -55,6 +56,10 @@ def version(scope_code: str | None = None) -> int:
     """The data version of what reads of ``scope_code`` hold (None: everything): an import into one district
     leaves the cached reads of the others as they are."""
     return scope_version(_versions(area()), scope_code)
+
+
+def _version_of(known: dict[str, int], name: str, scope_code: str | None) -> int:
+    return scope_version(known, None if name in WHOLE_STORE else scope_code)
 
 
 @st.cache_data(ttl=VERSION_TTL_S, show_spinner=False)
@@ -128,7 +133,7 @@ def warm_once(done: dict) -> int:
     for (area_prefix, name, scope_code, args), used in recent:
         if now - used > WARM_KEEP_S:
             continue
-        ver = scope_version(_versions(area_prefix), scope_code)
+        ver = _version_of(_versions(area_prefix), name, scope_code)
         key = (area_prefix, name, scope_code, args)
         if done.setdefault(key, ver) == ver:
             continue
@@ -136,9 +141,9 @@ def warm_once(done: dict) -> int:
         try:
             _call(area_prefix, ver, name, scope_code, *fresh)
             made += 1
-        except Exception:  # the store away or a read that fails: the page will say so itself
+            done[key] = ver
+        except Exception:  # the store away or a read that fails (tried again next round): the page will say so
             _log.warning("warm-up of %s(%s) failed", name, scope_code, exc_info=True)
-        done[key] = ver
     return made
 
 
@@ -169,21 +174,24 @@ def gather(*calls) -> list:
         telemetry.READS.inc()
         fn, scope_code, *args = call
         _remember(who, fn.__name__, scope_code, args)
-        return _call(who, scope_version(known, scope_code), fn.__name__, scope_code, *args)
+        return _call(who, _version_of(known, fn.__name__, scope_code), fn.__name__, scope_code, *args)
 
     with ThreadPoolExecutor(READ_THREADS) as pool:
         return list(pool.map(run, calls))
 
 
-def reader(fn):
-    """A cached page reader over ``fn(engine, scope, *args)``: call it as ``reader(scope_code, *args)``."""
+def reader(fn, whole_store: bool = False):
+    """A cached page reader over ``fn(engine, scope, *args)``: call it as ``reader(scope_code, *args)``. Its cache
+    follows the data version of the place read, or with ``whole_store`` the store's (any change anywhere)."""
     READERS[fn.__name__] = fn
+    if whole_store:
+        WHOLE_STORE.add(fn.__name__)
 
     @functools.wraps(fn)
     def read(scope_code: str | None, *args):
         telemetry.READS.inc()
         _remember(area(), fn.__name__, scope_code, args)
-        return _call(area(), version(scope_code), fn.__name__, scope_code, *args)
+        return _call(area(), _version_of(_versions(area()), fn.__name__, scope_code), fn.__name__, scope_code, *args)
 
     return read
 
@@ -261,7 +269,7 @@ service_items = reader(practice_queries.service_items)
 questions = reader(practice_queries.questions)
 
 # -- alerts (预警)
-alert_listing = reader(alerts.listing)
+alert_listing = reader(alerts.listing, whole_store=True)  # an evaluation moves only the store's version
 
 # -- maps
 map_units = reader(queries.map_units)

@@ -56,28 +56,32 @@ def bump_data_version(conn: sa.Connection, districts=None) -> None:
 
 
 def versions(conn: sa.Connection) -> dict[str, int]:
-    """The data versions: ``*`` (everything, moves with any change), ``epoch`` (the last change of everything) and
-    each district's (its last change), by district code."""
+    """The data versions: ``*`` (everything, moves with any change), ``epoch`` (the last change of everything),
+    each district's (its last change) by district code, and each city's (its districts' last) as ``city:<code>``."""
     rows = conn.execute(
         sa.text(
-            "SELECT key, value FROM store_meta WHERE key IN ('data_version', 'data_epoch') "
-            "OR key LIKE 'district_version:%'"
+            "SELECT m.key, m.value, d.city_code FROM store_meta m "
+            "LEFT JOIN district d ON m.key = 'district_version:' || d.code "
+            "WHERE m.key IN ('data_version', 'data_epoch') OR m.key LIKE 'district_version:%'"
         )
     ).all()
-    out = {"*": 0, "epoch": 0}
-    for key, value in rows:
+    out = {"*": 0, "epoch": 0, "city:": 0}  # city: (no code): districts removed, or not seen by the area
+    for key, value, city in rows:
         out[{"data_version": "*", "data_epoch": "epoch"}.get(key, key.removeprefix("district_version:"))] = int(value)
+        if key.startswith("district_version:"):
+            out[f"city:{city or ''}"] = max(out.get(f"city:{city or ''}", 0), int(value))
     return out
 
 
 def scope_version(known: dict[str, int], code: str | None) -> int:
     """The version of what a read of the place ``code`` (None: everything) holds, from :func:`versions`: it moves
-    when the place's districts (a city's: those under its code) or everything changed, not when others did."""
+    when the place's district (a city's: any of its districts, by ``district.city_code``) or everything changed,
+    not when others did."""
     if code is None:
         return known["*"]
-    prefix = code[:4] if len(code) == 6 and code.endswith("00") else code[:6]
-    own = [v for k, v in known.items() if k not in ("*", "epoch") and k.startswith(prefix)]
-    return max([known["epoch"], *own])
+    if len(code) == 6 and code.endswith("00"):
+        return max(known["epoch"], known["city:"], known.get(f"city:{code}", 0))
+    return max(known["epoch"], known.get(code[:6], 0))
 
 
 def data_version(engine: sa.Engine) -> int:
