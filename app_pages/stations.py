@@ -31,13 +31,9 @@ with guarded():
         card(
             c[1], "households_per_station", {"households": units["households"], "stations": len(stations)}, level=level
         )
-        card(
-            c[2],
-            "station_coverage",
-            metrics.walk_coverage(walk),
-            level=level,
-        )
-        kpi(c[3], "uncovered_compounds", metrics.walk_coverage(walk)["uncovered_compounds"], inverse=True)
+        coverage = metrics.walk_coverage(walk)
+        card(c[2], "station_coverage", coverage, level=level)
+        kpi(c[3], "uncovered_compounds", coverage["uncovered_compounds"], inverse=True)
         left, right = st.columns(2)
         by_type = stations.groupby("type").size().rename("stations").reset_index()
         by_type["label"] = [t(f"st_{k}") for k in by_type["type"]]

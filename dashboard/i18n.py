@@ -21,8 +21,3 @@ def localised(column: str) -> str:
 def t(key: str, **kwargs) -> str:
     """The label ``key`` in the current language (dashboard.labels.text_in)."""
     return text_in(lang(), key, **kwargs)
-
-
-def label_values(values, prefix: str) -> list[str]:
-    """Translate enumeration values (e.g. source channels) with their label prefix."""
-    return [t(f"{prefix}{v}") for v in values]

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+from dashboard.labels import LANGS
 from data_access import clock, periods
 from data_access.periods import COMPARES, DEFAULT_RANGE, RANGES
 from data_access.scope import Period, Scope, is_place_code
-
-LANGS = ("zh", "en")
 
 
 @dataclass(frozen=True)

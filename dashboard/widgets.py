@@ -57,8 +57,8 @@ def card(col, key: str, now, before=None, level: str | None = None) -> None:
     elif colour:
         label = f":{_MD_COLOUR[colour]}[{label}]"
     delta, diff = None, None
-    # A live count (超期未结, 挂账) is a stock at the data time: the earlier period's issues have long been
-    # closed or suspended, so a change against them would mean nothing.
+    # A live count (超期未结, 挂账) is a stock at the as-of moment, not a count of the period's issues: it has no
+    # earlier period to compare with.
     p = None
     if before is not None and key not in indicators.LIVE:
         p = before.get(key) if key in before else indicators.value(before, key)
@@ -416,7 +416,7 @@ def child_table(state, df: pd.DataFrame, columns: list[str], name: str, key: str
 
 
 def child_level(state) -> str:
-    """The level of the scope's child units (the whole store's children are districts), for targets."""
+    """The level of the scope's child units (the whole store's children are cities), for targets."""
     return state.place.child_level
 
 

@@ -142,7 +142,7 @@ def issue_kpis(
     engine: sa.Engine, scope: Scope, period: Period, at: datetime | None = None, raw: bool = False
 ) -> pd.DataFrame:
     """Every issue count and indicator of the catalogue for the issues reported in ``period``, at time
-    ``at`` (default: the data's as-of), one row; from the summaries where they cover the scope."""
+    ``at`` (default: the clock's as-of, now to the minute), one row; from the summaries where they cover the scope."""
     at = at or clock.as_of()
     return indicators.derive(queries.issue_counts(engine, scope, period, at, raw=raw))
 

@@ -156,11 +156,8 @@ def periods(rng: str, today: date, compare: str = "prev", start=None, end=None) 
     return n.period, comparison(n, compare)
 
 
-# Trends follow the period: days up to a month, weeks up to a quarter, months beyond.
-GRAINS = ("day", "week", "month")
-
-
 def grain(period: Period) -> str:
+    """The trend's bucket for ``period``: days up to a month, weeks up to a quarter, months beyond."""
     days = (period.end - period.start).days
     return "day" if days <= 31 else "week" if days <= 92 else "month"
 

@@ -721,7 +721,7 @@ def repeat_requests(engine: sa.Engine, scope: Scope, period: Period, limit: int 
     w, p = scope.where("i")
     pw, pp = period.where("i.reported_at")
     repeat = indicators.condition(indicators.REPEAT, "i")
-    # Grouped from the index of repeats alone (ix_issue_repeat_groups, an index-only scan: a city's year at megacity
+    # Grouped from the index of repeats alone (ix_issue_repeats, an index-only scan: a city's year at megacity
     # scale is half a million), then the last order and address of the groups listed only.
     sql = f"""
         WITH g AS (

@@ -1,4 +1,4 @@
-"""The store's state: readiness, status, the demo load and the data's as-of time."""
+"""The store's state: readiness, status and the demo load."""
 
 from __future__ import annotations
 

@@ -23,13 +23,13 @@ of the raw tables and is read there, with the same definitions.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
 
 from data_access import clock, indicators, words
-from data_access.periods import buckets
+from data_access.periods import buckets, shift_month_start
 from data_access.read import run
 from data_access.schema import ESCALATION_LEVELS, SOURCE_CHANNELS
 from data_access.scope import CODE_LENGTH, Period, Scope
@@ -410,7 +410,7 @@ def spans(period: Period, alias: str = "", days_only: bool = False) -> tuple[str
     """SQL condition selecting the summary rows that add up to ``period``: whole months, then edge days (every
     day, ``days_only``: to count by day or week)."""
     a = f"{alias}." if alias else ""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
+    first = period.start if period.start.day == 1 else shift_month_start(period.start, 1)
     last = period.end.replace(day=1)
     if first >= last or days_only:  # no whole month inside: days only
         first = last = period.start
@@ -419,10 +419,6 @@ def spans(period: Period, alias: str = "", days_only: bool = False) -> tuple[str
         f"(({a}bucket >= :s_d0 AND {a}bucket < :s_m0) OR ({a}bucket >= :s_m1 AND {a}bucket < :s_d1))))"
     )
     return sql, {"s_m0": first, "s_m1": last, "s_d0": period.start, "s_d1": period.end, "s_ever": EVER}
-
-
-def _next_month(d: date) -> date:
-    return (d.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def live_counts(

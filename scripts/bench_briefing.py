@@ -22,12 +22,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import streamlit.logger  # noqa: E402
-
-from dashboard import briefing  # noqa: E402
 from data_access import clock  # noqa: E402
 from data_access.engine import get_engine  # noqa: E402
 from data_access.scope import Scope  # noqa: E402
+from documents import briefing  # noqa: E402
 from scripts.bench_pages import machine, write_section  # noqa: E402
 
 MARK = "## Briefings and alerts"
@@ -86,9 +84,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="write the figures into docs/benchmarks.md")
     args = parser.parse_args()
-    streamlit.logger.set_log_level("error")
     engine = get_engine()
-    month = briefing.last_complete("month", clock.as_of().date())
+    month = briefing.last_complete("month", clock.as_of())
     pdfs = street_pdfs(engine, month)
     children = children_run(month)
     demo = evaluation(None)

@@ -27,7 +27,7 @@ DISTRICT, STREET = "430602", "430602001"
 
 @pytest.fixture(scope="module")
 def month(engine) -> str:
-    return briefing.last_complete("month", clock.as_of().date())
+    return briefing.last_complete("month", clock.as_of())
 
 
 @pytest.fixture(scope="module")
