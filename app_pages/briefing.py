@@ -9,7 +9,7 @@ from dashboard import auth, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
-from data_access import accounts
+from data_access import accounts, clock
 from data_access.engine import acting, app_engine
 from data_access.scope import Scope
 from documents import briefing
@@ -62,7 +62,7 @@ with guarded():
     st.title(t("briefing_page"))
     filters.breadcrumb(state)
     at = data.as_of()
-    st.caption(t("briefing_caption", as_of=f"{at:%Y-%m-%d %H:%M}"))
+    st.caption(t("briefing_caption", as_of=clock.written(at)))
     row = st.columns([1, 2])
     kind = row[0].radio(
         t("briefing_kind"), briefing.KINDS, index=1, format_func=lambda k: t(f"briefing_{k}"), horizontal=True

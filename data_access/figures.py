@@ -25,14 +25,18 @@ def _closed_issues(cond: str) -> str:
     return _count("issue", f"closed_at IS NOT NULL AND closed_at <= :as_of AND {cond}")
 
 
+def _rate(key: str, counts: str) -> str:
+    """The catalogue's rate ``key`` (numerator / denominator × scale), rounded, over ``counts``: a statement
+    selecting the indicator's two counts by name."""
+    ind = indicators.get(key)
+    return f"SELECT round({ind.scale} * {ind.numerator} / nullif({ind.denominator}, 0), 2) FROM ({counts}) n"
+
+
 def _closure_rate(cond: str) -> str:
-    """The catalogue's closure rate (closed / due) of the district's issues matching ``cond``, rounded."""
+    """The catalogue's closure rate (closed / due) of the district's issues matching ``cond``."""
     ind = indicators.get("closure_rate")
     counts = indicators.raw_counts(keys=[ind.numerator, ind.denominator])
-    return (
-        f"SELECT round({ind.scale} * {ind.numerator} / nullif({ind.denominator}, 0), 2) FROM "
-        f"(SELECT {counts} FROM issue WHERE district_code = ANY(:ds) AND {cond}) n"
-    )
+    return _rate("closure_rate", f"SELECT {counts} FROM issue WHERE district_code = ANY(:ds) AND {cond}")
 
 
 def _fee_rate_by_year() -> str:
@@ -108,18 +112,26 @@ FIGURES: dict[str, str] = {
     "无人管理小区": _count("compound", "management_mode = 'none'"),
     "薄弱小区": _count("compound", "weak"),
     "业委会": _count("owners_committee", "kind = 'owners_committee'"),
-    "业委会组建率": "SELECT round(100.0 * count(o.id) / nullif(count(*), 0), 2) FROM compound c "
-    "LEFT JOIN owners_committee o ON o.compound_code = c.code AND o.kind = 'owners_committee' "
-    "WHERE c.district_code = ANY(:ds) AND c.committee_eligible",
-    "业委会成员党员比例": "SELECT round(100.0 * sum(party_members) / nullif(sum(members), 0), 2) "
-    "FROM owners_committee WHERE district_code = ANY(:ds) AND kind = 'owners_committee'",
+    "业委会组建率": _rate(
+        "committee_formation_rate",
+        f"SELECT {indicators.compound_counts('c', ['committees', 'eligible'])} FROM compound c "
+        "WHERE c.district_code = ANY(:ds)",
+    ),
+    "业委会成员党员比例": _rate(
+        "committee_party_share",
+        "SELECT sum(party_members) AS committee_party_members, sum(members) AS committee_members "
+        "FROM owners_committee WHERE district_code = ANY(:ds) AND kind = 'owners_committee'",
+    ),
     "党员成员过半的业委会占比": "SELECT round(100.0 * count(*) FILTER (WHERE 2 * party_members > members) "
     "/ nullif(count(*), 0), 2) FROM owners_committee WHERE district_code = ANY(:ds)",
     "党员担任业委会主任": _count("owners_committee", "chair_is_party_member"),
     "物业费收缴率提升": "SELECT round(rate[1] - rate[3], 2) FROM (SELECT array_agg(r ORDER BY year DESC) AS rate "
     f"FROM ({_fee_rate_by_year()}) y) a",
-    "试点小区物业服务满意率": "SELECT round(100.0 * sum(satisfied) / nullif(sum(respondents), 0), 2) "
-    "FROM property_survey WHERE district_code = ANY(:ds) AND pilot",
+    "试点小区物业服务满意率": _rate(
+        "property_satisfaction",
+        "SELECT sum(satisfied) AS survey_satisfied, sum(respondents) AS respondents "
+        "FROM property_survey WHERE district_code = ANY(:ds) AND pilot",
+    ),
     # stations
     "小区党群服务驿站": _count("service_station", "type = 'compound_station'"),
     "小区党群服务站": _count("service_station", "type = 'compound_station'"),

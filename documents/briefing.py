@@ -677,7 +677,7 @@ def _context(b: Briefing) -> dict:
         "period": b.period.label,
         "as_of": _w("cover", "as_of", as_of=formats.day(b.as_of, "zh") + b.as_of.strftime(" %H:%M")),
         "generated": _w(
-            "cover", "generated", who=b.generated_by or "—", when=b.generated_at.strftime("%Y-%m-%d %H:%M")
+            "cover", "generated", who=b.generated_by or "—", when=clock.written(b.generated_at)
         ),  # fmt: skip
         "partial": _w("cover", "partial", as_of=formats.day(b.as_of, "zh")) if b.partial else "",
         "h": {**h, "ranking": _w("headings", "ranking", indicator=indicators.get(RANKED_BY).zh)},
