@@ -53,11 +53,20 @@ class Settings:
 
 
 def _secrets() -> dict:
-    path = PROJECT_ROOT / ".streamlit" / "secrets.toml"
-    if not path.exists():
-        return {}
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
+    """The secrets Streamlit reads: ~/.streamlit/secrets.toml then the project's, or the files named by
+    ``STREAMLIT_SECRETS_FILES`` (Streamlit's ``secrets.files``); a later file's keys win."""
+    named = os.environ.get("STREAMLIT_SECRETS_FILES", "").strip()
+    paths = (
+        [Path(p) for p in re.split(r"[,\s]+", named)]
+        if named
+        else [Path.home() / ".streamlit" / "secrets.toml", PROJECT_ROOT / ".streamlit" / "secrets.toml"]
+    )
+    out: dict = {}
+    for path in paths:
+        if path.is_file():
+            with path.open("rb") as fh:
+                out.update(tomllib.load(fh))
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -37,3 +37,18 @@ def test_each_variable_reaches_its_setting(monkeypatch):
     s = get_settings()
     assert s.session_idle_hours == 2.5 and s.slow_read_s == 0.25
     assert s.frame_ancestors == ("https://wall.example.gov.cn", "https://b.example")
+
+
+def test_the_secrets_files_streamlit_is_told_to_read_reach_the_settings(monkeypatch, tmp_path):
+    """A deployment that names its secrets (STREAMLIT_SECRETS_FILES, as the OIDC test does) configures both
+    Streamlit's st.login and these settings: the sign-in page offers the identity provider only if [auth] is seen."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('GGC_SLOW_READ_S = "3"\n[auth]\nclient_id = "x"\n', encoding="utf-8")
+    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(secrets))
+    monkeypatch.delenv("GGC_SLOW_READ_S", raising=False)
+    get_settings.cache_clear()
+    try:
+        s = get_settings()
+        assert s.oidc and s.slow_read_s == 3.0
+    finally:
+        get_settings.cache_clear()
