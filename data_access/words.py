@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access.bulk import copy_dataframe
+from data_access.bulk import insert_dataframe
 from data_access.read import run
 from data_access.scope import Period, Scope
 
@@ -126,7 +126,7 @@ def refresh(conn: sa.Connection, only: str = "") -> int:
                 counts[(bucket, district, word)] += n
     df = pd.DataFrame([(*k, v) for k, v in counts.items()], columns=["bucket", "district_code", "word", "issues"])
     conn.execute(sa.text("DROP TABLE _word_months"))
-    return copy_dataframe(conn, "word_district_summary", df)
+    return insert_dataframe(conn, "word_district_summary", df)  # an import writes as the app role
 
 
 def texts(engine, scope: Scope, period: Period, limit: int = 50_000) -> pd.DataFrame:

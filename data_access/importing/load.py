@@ -16,7 +16,7 @@ import shapely
 import sqlalchemy as sa
 
 from data_access import schema, summary
-from data_access.bulk import copy_dataframe
+from data_access.bulk import copy_dataframe, insert_dataframe
 from data_access.categories import deadline
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, Kind
 from data_access.importing.layers import read_layer
@@ -876,7 +876,7 @@ def _merge(conn, kind: Kind, cols: list[str]) -> tuple[int, int]:
 def _before(conn, kind: Kind, df: pd.DataFrame, report: Report) -> None:
     """Rows other tables need first: the cities of new districts, the departments an issues file creates."""
     if report.new_departments is not None and len(report.new_departments):
-        copy_dataframe(conn, "department", report.new_departments)
+        insert_dataframe(conn, "department", report.new_departments)  # /import writes as the app role
     if kind.name == "districts":
         cities = df[["city_code", "city_name", "province"]].dropna().drop_duplicates("city_code")
         for city in cities.itertuples():

@@ -257,6 +257,30 @@ def test_files_over_the_upload_limit_are_refused(engine, tmp_path):
         import_file(engine, "stations", path, max_bytes=10)
 
 
+def test_an_issue_file_loads_as_the_app_role_as_the_import_page_loads_it(engine, tmp_path):
+    """/import loads as the app role under row-level security (an admin: area '*'), summaries and the words of the
+    request texts and the departments it creates included (their COPY was refused there: "COPY FROM not supported
+    with row-level security")."""
+    from data_access.engine import acting, app_engine
+
+    lines = (PROJECT_ROOT / "examples" / "issues.csv").read_text(encoding="utf-8").splitlines()
+    row = next(line for line in lines if ",430602001002," in line).split(",", 1)[1]
+    path = write(tmp_path, [f"{lines[0]},承办单位", *(f"APPROLE-{n},{row},应用角色测试局" for n in range(3))])
+    with acting("*", "admin", "admin"):  # with a department the file creates (as the page's checkbox asks)
+        report = import_file(app_engine(), "issues", path, create_departments=True)
+    assert report.loaded and report.inserted == 3, report.problems
+    assert report.new_departments["name"].tolist() == ["应用角色测试局"]
+    with engine.connect() as conn:
+        month = conn.execute(
+            sa.text("SELECT date_trunc('month', reported_at)::date FROM issue WHERE code = 'APPROLE-0'")
+        )
+        words = conn.execute(
+            sa.text("SELECT count(*) FROM word_district_summary WHERE district_code = '430602' AND bucket = :m"),
+            {"m": month.scalar()},
+        ).scalar()
+    assert words > 0
+
+
 def test_import_page_validates_and_loads_an_upload(engine, artifacts):
     """The page in Chromium: upload the example, see it validated, confirm, find the rows in the store."""
     from tests.browser import chromium_page, open_signed_in, streamlit_server
