@@ -85,6 +85,8 @@ def test_an_unset_or_empty_area_sees_no_rows(engine):
         with acting(area) if area is not None else contextlib.nullcontext():
             with app_engine().connect() as conn:
                 for table in schema.metadata.tables:
+                    if table == "login_failure":  # counted before anyone is known (no area's data): open by design
+                        continue
                     n = conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar()
                     assert n == 0, f"{table}: {n} rows with area {area!r}"
 
