@@ -24,11 +24,15 @@ def main() -> int:
     ap.add_argument("--scope", default="420100")
     ap.add_argument("--pages", default=",".join(PAGES))
     ap.add_argument("--range", default=None)
+    ap.add_argument("--from", dest="start", default=None)
+    ap.add_argument("--to", dest="end", default=None)
     ap.add_argument("--show", type=int, default=8, help="statements shown per page, slowest first")
     args = ap.parse_args()
     for page in args.pages.split(","):
         found = []
-        for sql, params in page_statements(page, args.scope, {"range": args.range} if args.range else None):
+        for sql, params in page_statements(
+            page, args.scope, {k: v for k, v in (("range", args.range), ("from", args.start), ("to", args.end)) if v}
+        ):
             reads, ms = raw_reads(sql, params)
             found.append((ms, reads, sql))
         found.sort(key=lambda f: -f[0])
