@@ -76,9 +76,9 @@ with guarded():
     detail = {"scope": state.scope, "period": period}
     buttons = st.container(horizontal=True)
     buttons.download_button(t("briefing_pdf"), audited(who, docs["pdf"], format="pdf", **detail),
-                            f"{docs['name']}.pdf", PDF, type="primary")  # fmt: skip
+                            f"{docs['name']}.pdf", PDF, type="primary", on_click="ignore")  # fmt: skip
     buttons.download_button(t("briefing_docx"), audited(who, docs["docx"], format="docx", **detail),
-                            f"{docs['name']}.docx", DOCX)  # fmt: skip
+                            f"{docs['name']}.docx", DOCX, on_click="ignore")  # fmt: skip
     if Scope.from_code(state.scope).level != "grid":
         n = len(data.children(state.scope))
         key = ("briefing_zip", data.area(), data.version(), state.scope, period)
@@ -92,7 +92,7 @@ with guarded():
             buttons.download_button(
                 t("briefing_children", n=n),
                 audited(who, st.session_state["briefing_zip"], format="zip", children=n, **detail),
-                f"{docs['name']}_下级单位.zip", "application/zip",
+                f"{docs['name']}_下级单位.zip", "application/zip", on_click="ignore",
             )  # fmt: skip
     left, right = st.columns([3, 2])
     left.subheader(t("briefing_preview"))

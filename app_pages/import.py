@@ -115,7 +115,7 @@ with guarded():
         options["create_departments"] = st.checkbox(t("import_create_departments"))
         category_map = st.file_uploader(t("import_category_map"), type=["csv", "xlsx"], key="category_map")
     body, name, mime = template(kind)
-    st.download_button(t("template"), body, name, mime)
+    st.download_button(t("template"), body, name, mime, on_click="ignore")
     # Old workbooks are taken too, to be answered with what to do (save as .xlsx) rather than refused unread.
     types = ["geojson", "json", "zip", "gpkg", *SHAPEFILE_PARTS] if layer else ["csv", "txt", "xlsx", "xls", "et"]
     uploads = st.file_uploader(

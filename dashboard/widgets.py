@@ -274,17 +274,21 @@ def export(who, name: str, fmt: str, df: pd.DataFrame, plain=()):
 def downloads(df: pd.DataFrame, name: str, key: str, plain=()) -> None:
     """CSV (UTF-8 with BOM, opens in Excel) and Excel (with a title block: place, period, comparison, data as of,
     who exported it) downloads of a table, named after place, page, table and period, written only when
-    clicked."""
+    clicked. A download does not rerun the page: the rerun would cost a page's reads and, racing the file's request,
+    could drop the file before the browser fetched it."""
     who = auth.principal()
     file = export_name(name)
     row = st.container(horizontal=True)
-    row.download_button(t("download_csv"), export(who, name, "csv", df), f"{file}.csv", "text/csv", key=f"{key}_csv")
+    row.download_button(
+        t("download_csv"), export(who, name, "csv", df), f"{file}.csv", "text/csv", key=f"{key}_csv", on_click="ignore"
+    )
     row.download_button(
         t("download_xlsx"),
         export(who, name, "xlsx", df, plain),
         f"{file}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
+        on_click="ignore",
     )
 
 
