@@ -238,6 +238,7 @@ async def generate(base: str, users: int, minutes: float, think, screens: int, p
     rng = random.Random(seed)
     deadline = time.monotonic() + minutes * 60
     cpu0 = {p: cpu_seconds(p) for p in pids}
+    reads0 = await page_reads(base)
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample(pids, stop, server))
     started = time.monotonic()
@@ -253,6 +254,8 @@ async def generate(base: str, users: int, minutes: float, think, screens: int, p
     await sampler
     elapsed = time.monotonic() - started
     cpu = sum(cpu_seconds(p) - cpu0[p] for p in pids if Path(f"/proc/{p}").exists())
+    reads1 = await page_reads(base)
+    reads, misses = (reads1[k] - reads0[k] for k in ("reads", "misses"))
     every = [t for v in result.times.values() for t in v]
     return {
         "users": users,
@@ -265,8 +268,23 @@ async def generate(base: str, users: int, minutes: float, think, screens: int, p
         "error_examples": result.examples,
         "cpu_s_per_action": round(cpu / max(result.actions, 1), 3) if pids else None,
         "cpu_share": round(cpu / elapsed, 2) if pids else None,
+        "page_reads": round(reads),
+        "cache_miss_share": round(misses / reads, 2) if reads > 0 else None,
         "rss_max_mb": {str(p): round(v) for p, v in server.get("rss_max", {}).items()},
     }
+
+
+async def page_reads(base: str) -> dict[str, float]:
+    """The page reads asked for and those that missed the cache, from the app's /metrics (served to this machine):
+    behind nginx, those of the process that answers."""
+    text = ""
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            text = (await client.get(f"{base.rstrip('/')}/metrics")).text
+    except httpx.HTTPError:
+        pass
+    found = dict(re.findall(r"^ggc_page_read(s|_cache_misses)_total (\S+)$", text, re.M))
+    return {"reads": float(found.get("s", 0)), "misses": float(found.get("_cache_misses", 0))}
 
 
 def _stats(values: list[float]) -> dict:
@@ -294,6 +312,8 @@ def row(label: str, r: dict) -> str:
     if errors:
         errors = f"{errors} ({', '.join(f'{k} {n}' for k, n in sorted(r['errors'].items()))})"
     cpu = "—" if r["cpu_s_per_action"] is None else f"{r['cpu_s_per_action']:.2f} s"
+    if r.get("cache_miss_share") is not None:
+        cpu += f" ({r['cache_miss_share']:.0%} of reads missed)"
     rss = "—" if not r["rss_max_mb"] else " / ".join(f"{v:,} MB" for v in r["rss_max_mb"].values())
     times = " | ".join(f"{a.get(k, 0):.2f} s" for k in ("p50", "p95", "max"))
     who = f"{r['users']} + {r['screens']} screen"

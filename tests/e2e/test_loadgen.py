@@ -26,6 +26,7 @@ def test_analysts_and_a_wall_screen_run_without_errors_and_are_timed(app):
     assert r["by_action"]["open"]["n"] == 3 and r["by_action"]["screen"]["n"] >= 2
     assert r["actions"] >= 10 and 0 < r["all"]["p50"] <= r["all"]["p95"] <= r["all"]["max"] < 60
     assert pids and r["cpu_s_per_action"] > 0 and all(v > 100 for v in r["rss_max_mb"].values())
+    assert r["page_reads"] > r["actions"] and 0 < r["cache_miss_share"] <= 1  # from the server's /metrics
     line = loadgen.row("test", r)
     assert line.startswith("| test | 3 + 1 screen |") and line.count("|") == 11
 
