@@ -269,14 +269,14 @@ async def generate(base: str, users: int, minutes: float, think, screens: int, p
         "cpu_s_per_action": round(cpu / max(result.actions, 1), 3) if pids else None,
         "cpu_share": round(cpu / elapsed, 2) if pids else None,
         "page_reads": round(reads),
-        "cache_miss_share": round(misses / reads, 2) if reads > 0 else None,
+        "cache_miss_share": round(misses / reads, 2) if 0 <= misses <= reads and reads > 0 else None,
         "rss_max_mb": {str(p): round(v) for p, v in server.get("rss_max", {}).items()},
     }
 
 
 async def page_reads(base: str) -> dict[str, float]:
-    """The page reads asked for and those that missed the cache, from the app's /metrics (served to this machine):
-    behind nginx, those of the process that answers."""
+    """The page reads asked for and those that missed the cache, from the app's /metrics (served to this machine).
+    Behind nginx the two requests may reach different processes: a share that makes no sense is left out."""
     text = ""
     try:
         async with httpx.AsyncClient(timeout=10) as client:
