@@ -37,7 +37,7 @@ from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 from web import telemetry
 
-CACHE_TTL_S = 600
+CACHE_TTL_S = read.TTL_S
 VERSION_TTL_S = 5
 READ_THREADS = 4  # reads of one page run at once (gather); the read engine's pool holds 10 connections
 SLOW_S = get_settings().slow_read_s  # reads slower than this are logged

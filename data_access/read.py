@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from data_access import clock
 
 ENTRIES = 512  # statements kept (each an aggregate of a page: rows in the tens to thousands)
-TTL_S = 600  # as long as a page's cached read
+TTL_S = 600  # how long a cached read lives: a statement here, a page's read (dashboard.data), an API answer
 _scope: contextvars.ContextVar[tuple | None] = contextvars.ContextVar("ggc_read_cache", default=None)
 _cache: OrderedDict[tuple, tuple[float, pd.DataFrame]] = OrderedDict()
 _lock = threading.Lock()

@@ -291,7 +291,7 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
         queries.issues_by_category(engine, scope, bp.period), queries.issues_by_category(engine, scope, bp.previous)
     )
     rising = rising[rising["change"] > 0].head(LISTED)
-    trend_start = ((bp.period.end - timedelta(days=1)).replace(day=1) - pd.DateOffset(months=5)).date()
+    trend_start = periods.shift_month_start((bp.period.end - timedelta(days=1)).replace(day=1), -5)
     trend = queries.issue_trend(engine, scope, Period(trend_start, bp.period.end), at, grain="month")
     return Briefing(
         scope=scope,

@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from dashboard.labels import text_in
 from dashboard.safe import FORMULA_START
-from data_access import accounts, clock, indicators, metrics, periods, queries, tokens
+from data_access import accounts, clock, indicators, metrics, periods, queries, read, tokens
 from data_access.engine import Principal, acting_as, read_engine
 from data_access.meta import data_version
 from data_access.ranking import ranking as ranking_of
@@ -39,7 +39,7 @@ from geo.mapping import feature_collection, geoms_of
 from web import limits, telemetry
 
 BASE = "/api/v1"
-CACHE_TTL_S, CACHE_SIZE = 600, 512
+CACHE_TTL_S, CACHE_SIZE = read.TTL_S, 512
 MAX_LIMIT = 500
 log = logging.getLogger(__name__)
 _PERIOD = ("range", "from", "to", "compare")
