@@ -31,8 +31,14 @@ def _text(values) -> list:
 
 
 def _style(fig: go.Figure, title: str | None) -> go.Figure:
-    fig.update_layout(title=title, **_LAYOUT)
-    fig.update_yaxes(selector=dict(overlaying=None), tickformat=",~f")  # 30,000, not 30k (a category axis ignores it)
+    """The common layout, set property by property (no chart sets these before): plotly's ``update_layout`` on a built
+    figure costs 3–5 ms more (a chart 10.6 → 7.3 ms, the same figure but for an empty title left out)."""
+    layout = fig.layout
+    layout.title = title
+    for key, value in _LAYOUT.items():
+        layout[key] = value
+    for axis in fig.select_yaxes(selector=dict(overlaying=None)):
+        axis.tickformat = ",~f"  # 30,000, not 30k (a category axis ignores it)
     return fig
 
 
@@ -193,7 +199,6 @@ def hierarchy(
             texttemplate="%{label}<br>%{value:,}",
         )
     )
-    fig.update_layout(colorway=PALETTE)
     return _style(fig, title)
 
 
