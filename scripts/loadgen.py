@@ -277,14 +277,20 @@ async def generate(base: str, users: int, minutes: float, think, screens: int, p
 async def page_reads(base: str) -> dict[str, float]:
     """The page reads asked for and those that missed the cache, from the app's /metrics (served to this machine).
     Behind nginx the two requests may reach different processes: a share that makes no sense is left out."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     text = ""
     try:
         async with httpx.AsyncClient(timeout=10) as client:
-            text = (await client.get(f"{base.rstrip('/')}/metrics")).text
+            answer = await client.get(f"{base.rstrip('/')}/metrics")
+            text = answer.text if answer.status_code == 200 else ""
     except httpx.HTTPError:
         pass
-    found = dict(re.findall(r"^ggc_page_read(s|_cache_misses)_total (\S+)$", text, re.M))
-    return {"reads": float(found.get("s", 0)), "misses": float(found.get("_cache_misses", 0))}
+    found = {s.name: s.value for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        "reads": found.get("ggc_page_reads_total", 0.0),
+        "misses": found.get("ggc_page_read_cache_misses_total", 0.0),
+    }
 
 
 def _stats(values: list[float]) -> dict:
