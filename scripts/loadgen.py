@@ -36,6 +36,7 @@ from urllib.parse import urlencode, urlparse
 import httpx
 import numpy as np
 import websockets
+from prometheus_client.parser import text_string_to_metric_families
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
@@ -277,8 +278,6 @@ async def generate(base: str, users: int, minutes: float, think, screens: int, p
 async def page_reads(base: str) -> dict[str, float]:
     """The page reads asked for and those that missed the cache, from the app's /metrics (served to this machine).
     Behind nginx the two requests may reach different processes: a share that makes no sense is left out."""
-    from prometheus_client.parser import text_string_to_metric_families
-
     text = ""
     try:
         async with httpx.AsyncClient(timeout=10) as client:
