@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,34 +17,65 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+def _name(value: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise ValueError(f"GGC_DB_NAME must be a lower-case identifier, got {value!r}")
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"GGC_TIMEZONE must be an IANA time zone such as Asia/Shanghai, got {value!r}") from None
+    return value
+
+
+def _moment(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=None, microsecond=0)
+    except ValueError:
+        raise ValueError(f"GGC_NOW must be a date and time such as 2026-12-07T08:30, got {value!r}") from None
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(value.split())
+
+
+def _var(name: str, default=None, parse=str):
+    """A setting read from the variable ``name`` (environment, then secrets.toml), ``parse``d; ``default`` when
+    unset or empty. The one place each setting's variable, default and type are written."""
+    return field(default=default, metadata={"var": name, "parse": parse})
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str | None  # an external Postgres; None means the embedded one
-    data_dir: Path  # where the embedded server keeps its data
-    embedded_db: str  # database name on the embedded server
-    detour_factor: float  # street distance ≈ straight line × this
-    walk_speed_m_per_min: float
-    basemap_url: str | None = None  # XYZ template with {z}/{x}/{y}; None draws no basemap (offline)
-    basemap_attribution: str = ""
-    basemap_crs: str = "WGS-84"  # WGS-84/CGCS2000 (天地图, most intranet servers) or GCJ-02 (AMap, Tencent)
-    app_database_url: str | None = None  # how the dashboard connects (as ggc_app); None: derived, see access
-    read_database_url: str | None = None  # the dashboard's cached reads (as ggc_app), e.g. a streaming replica
-    app_password: str | None = None  # ggc_app's password on an external server (setup sets it)
-    connect_timeout_s: int = 5  # a store that does not answer fails after this, on both engines
-    statement_timeout_s: int = 30  # the dashboard's (ggc_app's) longest query; a locked table fails after it
-    owner_statement_timeout_s: int = 1800  # imports, refreshes and migrations (the store owner's engine)
-    context_secret: str | None = None  # signs each transaction's area; None: the key setup made in the store
-    timezone: str = "Asia/Shanghai"  # the zone stored times are wall times of, and every time shown is written in
-    now: datetime | None = None  # a pinned "now" (wall time in ``timezone``): tests, demos of a chosen moment
-    slow_read_s: float = 1.0  # page reads slower than this are logged
-    targets_file: Path | None = None  # TOML of the indicators' red/amber/green targets
-    alert_rules: Path | None = None  # the alert rules (TOML); None: data_access/alerts.toml
-    alert_webhook: str | None = None  # the group robot new alerts are posted to; None: the rules file's
-    throttle_per_min: int = 120  # sign-in posts and API calls from one address per minute
-    api_rate_per_min: int = 60  # API calls with one token per minute
-    session_idle_hours: float = 8.0
-    session_days: float = 7.0
-    frame_ancestors: tuple[str, ...] = ()  # origins that may show the app in an iframe
+    database_url: str | None = _var("DATABASE_URL")  # an external Postgres; None means the embedded one
+    data_dir: Path = _var("GGC_DATA_DIR", PROJECT_ROOT / ".data", Path)  # the embedded server's data
+    embedded_db: str = _var("GGC_DB_NAME", "cockpit", _name)  # database name on the embedded server
+    detour_factor: float = _var("GGC_DETOUR_FACTOR", 1.3, float)  # street distance ≈ straight line × this
+    walk_speed_m_per_min: float = _var("GGC_WALK_SPEED_M_PER_MIN", 80.0, float)
+    basemap_url: str | None = _var("GGC_BASEMAP_URL")  # XYZ template with {z}/{x}/{y}; None: no basemap (offline)
+    basemap_attribution: str = _var("GGC_BASEMAP_ATTRIBUTION", "")
+    basemap_crs: str = _var("GGC_BASEMAP_CRS", "WGS-84")  # WGS-84/CGCS2000 (天地图, intranets) or GCJ-02 (AMap)
+    app_database_url: str | None = _var("GGC_APP_DATABASE_URL")  # the dashboard's (ggc_app); None: see access
+    read_database_url: str | None = _var("GGC_READ_DATABASE_URL")  # the cached reads (ggc_app), e.g. a replica
+    app_password: str | None = _var("GGC_APP_PASSWORD")  # ggc_app's password on an external server (setup sets it)
+    connect_timeout_s: int = _var("GGC_CONNECT_TIMEOUT_S", 5, int)  # a store that does not answer fails after this
+    statement_timeout_s: int = _var("GGC_STATEMENT_TIMEOUT_S", 30, int)  # the dashboard's (ggc_app's) longest query
+    owner_statement_timeout_s: int = _var("GGC_OWNER_STATEMENT_TIMEOUT_S", 1800, int)  # imports, refreshes
+    context_secret: str | None = _var("GGC_CONTEXT_SECRET")  # signs each transaction's area; None: setup's key
+    timezone: str = _var("GGC_TIMEZONE", "Asia/Shanghai", _zone)  # the zone stored times are wall times of
+    now: datetime | None = _var("GGC_NOW", None, _moment)  # a pinned "now" (wall time in ``timezone``): tests, demos
+    slow_read_s: float = _var("GGC_SLOW_READ_S", 1.0, float)  # read statements slower than this are logged
+    targets_file: Path | None = _var("GGC_TARGETS_FILE", None, Path)  # TOML of the indicators' targets
+    alert_rules: Path | None = _var("GGC_ALERT_RULES", None, Path)  # the alert rules; None: data_access/alerts.toml
+    alert_webhook: str | None = _var("GGC_ALERT_WEBHOOK")  # the group robot new alerts go to; None: the rules'
+    throttle_per_min: int = _var("GGC_THROTTLE_PER_MIN", 120, int)  # sign-ins and API calls per address a minute
+    api_rate_per_min: int = _var("GGC_API_RATE_PER_MIN", 60, int)  # API calls with one token per minute
+    session_idle_hours: float = _var("GGC_SESSION_IDLE_HOURS", 8.0, float)
+    session_days: float = _var("GGC_SESSION_DAYS", 7.0, float)
+    frame_ancestors: tuple[str, ...] = _var("GGC_FRAME_ANCESTORS", (), _words)  # origins that may frame the app
     oidc: bool = False  # an identity provider is configured (secrets.toml's [auth], read by Streamlit's st.login)
 
     @property
@@ -73,59 +104,13 @@ def _secrets() -> dict:
 def get_settings() -> Settings:
     secrets = _secrets()
 
-    def pick(name: str, default=None):
-        return os.environ.get(name) or secrets.get(name) or secrets.get(name.lower()) or default
+    def pick(name: str):
+        return os.environ.get(name) or secrets.get(name) or secrets.get(name.lower())
 
-    embedded_db = pick("GGC_DB_NAME", "cockpit")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", embedded_db):
-        raise ValueError(f"GGC_DB_NAME must be a lower-case identifier, got {embedded_db!r}")
-    zone = pick("GGC_TIMEZONE", "Asia/Shanghai")
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"GGC_TIMEZONE must be an IANA time zone such as Asia/Shanghai, got {zone!r}") from None
-    pinned = pick("GGC_NOW")
-    try:
-        pinned = datetime.fromisoformat(pinned).replace(tzinfo=None, microsecond=0) if pinned else None
-    except ValueError:
-        raise ValueError(f"GGC_NOW must be a date and time such as 2026-12-07T08:30, got {pinned!r}") from None
-    return Settings(
-        database_url=pick("DATABASE_URL"),
-        data_dir=Path(pick("GGC_DATA_DIR", PROJECT_ROOT / ".data")),
-        embedded_db=embedded_db,
-        detour_factor=float(pick("GGC_DETOUR_FACTOR", 1.3)),
-        walk_speed_m_per_min=float(pick("GGC_WALK_SPEED_M_PER_MIN", 80.0)),
-        basemap_url=pick("GGC_BASEMAP_URL"),
-        basemap_attribution=pick("GGC_BASEMAP_ATTRIBUTION", ""),
-        basemap_crs=pick("GGC_BASEMAP_CRS", "WGS-84"),
-        app_database_url=pick("GGC_APP_DATABASE_URL"),
-        read_database_url=pick("GGC_READ_DATABASE_URL"),
-        app_password=pick("GGC_APP_PASSWORD"),
-        connect_timeout_s=int(pick("GGC_CONNECT_TIMEOUT_S", 5)),
-        statement_timeout_s=int(pick("GGC_STATEMENT_TIMEOUT_S", 30)),
-        owner_statement_timeout_s=int(pick("GGC_OWNER_STATEMENT_TIMEOUT_S", 1800)),
-        context_secret=pick("GGC_CONTEXT_SECRET"),
-        timezone=zone,
-        now=pinned,
-        slow_read_s=float(pick("GGC_SLOW_READ_S", 1.0)),
-        targets_file=Path(pick("GGC_TARGETS_FILE")) if pick("GGC_TARGETS_FILE") else None,
-        alert_rules=Path(pick("GGC_ALERT_RULES")) if pick("GGC_ALERT_RULES") else None,
-        alert_webhook=pick("GGC_ALERT_WEBHOOK"),
-        throttle_per_min=int(pick("GGC_THROTTLE_PER_MIN", 120)),
-        api_rate_per_min=int(pick("GGC_API_RATE_PER_MIN", 60)),
-        session_idle_hours=float(pick("GGC_SESSION_IDLE_HOURS", 8)),
-        session_days=float(pick("GGC_SESSION_DAYS", 7)),
-        frame_ancestors=tuple(str(pick("GGC_FRAME_ANCESTORS", "")).split()),
-        oidc="auth" in secrets,
-    )
+    given = {f.name: (f.metadata["parse"](str(v)) if (v := pick(f.metadata["var"])) else f.default)
+             for f in fields(Settings) if "var" in f.metadata}  # fmt: skip
+    return Settings(**given, oidc="auth" in secrets)
 
 
 # Every setting's variable (environment or secrets.toml), as README's "Configure" table lists them (tested).
-VARIABLES = (
-    "DATABASE_URL", "GGC_DATA_DIR", "GGC_DB_NAME", "GGC_TIMEZONE", "GGC_NOW", "GGC_DETOUR_FACTOR",
-    "GGC_WALK_SPEED_M_PER_MIN", "GGC_TARGETS_FILE", "GGC_SLOW_READ_S", "GGC_BASEMAP_URL", "GGC_BASEMAP_ATTRIBUTION",
-    "GGC_BASEMAP_CRS", "GGC_APP_DATABASE_URL", "GGC_READ_DATABASE_URL", "GGC_APP_PASSWORD", "GGC_CONNECT_TIMEOUT_S",
-    "GGC_STATEMENT_TIMEOUT_S", "GGC_OWNER_STATEMENT_TIMEOUT_S", "GGC_SESSION_IDLE_HOURS", "GGC_SESSION_DAYS",
-    "GGC_CONTEXT_SECRET", "GGC_THROTTLE_PER_MIN", "GGC_API_RATE_PER_MIN", "GGC_ALERT_RULES", "GGC_ALERT_WEBHOOK",
-    "GGC_FRAME_ANCESTORS",
-)  # fmt: skip
+VARIABLES = tuple(f.metadata["var"] for f in fields(Settings) if "var" in f.metadata)
