@@ -17,8 +17,9 @@ from dashboard.widgets import (
     table,
     trend_options,
 )
-from data_access import indicators, queries, summary
-from data_access.ranking import ranked
+from data_access import indicators, reads
+from data_access.reads import issues
+from data_access.reads.ranking import ranked
 
 OVERDUE_PAGE = 50
 DEPARTMENTS_SHOWN = 30  # worst first; a city has some 300 departments (the download holds them all)
@@ -79,7 +80,7 @@ with guarded():
         means = [i for i in indicators.INDICATORS if i.median]
         st.caption(t("stage_times"))
         # Medians come from raw rows (they do not add up): asked for above a community, always below.
-        with_medians = not summary.covers(state.place) or st.toggle(t("with_medians"), key="with_medians")
+        with_medians = not reads.from_summaries(state.place) or st.toggle(t("with_medians"), key="with_medians")
         medians = data.stage_medians(scope, period, at).iloc[0] if with_medians else {}
         stages = pd.DataFrame(
             {
@@ -92,7 +93,7 @@ with guarded():
             stages, ["stage", "mean_hours", *(["median_hours"] if with_medians else [])], "stage_times", "stage_times"
         )
 
-    funnel = queries.funnel_of(now)  # the same counts as the cards: no second read
+    funnel = issues.funnel_of(now)  # the same counts as the cards: no second read
     funnel["label"] = [t(f"stage_{s}") for s in funnel["stage"]]
     left, right = st.columns([3, 2])
     left.plotly_chart(charts.funnel(funnel, "label", "count", t("funnel")), width="stretch")
@@ -123,7 +124,7 @@ with guarded():
         mix["label"] = [t(prefix + k) for k in mix["key"]]
         col.plotly_chart(charts.donut(mix, "label", "issues", t(title)), width="stretch")
     st.subheader(t("rising"))
-    rising = queries.rising_categories(cats, data.issues_by_category(scope, previous)).head(20)
+    rising = issues.rising_categories(cats, data.issues_by_category(scope, previous)).head(20)
     table(
         rising, [localised("l1"), localised("l3"), "issues", "previous", "change", "growth"], "rising", "rising_table"
     )
@@ -213,7 +214,7 @@ with guarded():
     st.subheader(t("questions"))
     asked = data.questions(scope, period)
     if not empty_state(asked, "no_questions"):
-        totals = asked[["questions", "questions_resolved", "answering", "collected"]].sum()
+        totals = indicators.total(asked)
         c = st.columns(5)
         kpi(c[0], "questions", totals["questions"])
         card(c[1], "question_resolution_rate", totals, level=level)

@@ -6,6 +6,7 @@ from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.widgets import card, child_table, empty_state, kpi, table
+from data_access import indicators
 
 LEVEL_LABEL = {
     "street_committee": "street_committees",
@@ -67,7 +68,7 @@ with guarded():
     st.subheader(t("zones_registry"))
     rz = data.registry_and_zones(scope)
     if not empty_state(rz):
-        totals = rz[["households", "registry_total", "registry_entered", "zones", "zone_households"]].sum()
+        totals = indicators.total(rz)
         c = st.columns(4)
         kpi(c[0], "zones", totals["zones"])
         card(c[1], "zone_coverage", totals, level=level)
@@ -92,7 +93,7 @@ with guarded():
     st.subheader(t("community_staff"))
     cs = data.community_staff(scope)
     if not empty_state(cs):
-        totals = cs[["communities", "residents", "community_workers"]].sum()
+        totals = indicators.total(cs)
         c = st.columns(4)
         kpi(c[0], "communities", totals["communities"])
         kpi(c[1], "residents", totals["residents"])
@@ -131,7 +132,7 @@ with guarded():
     st.subheader(t("projects"))
     projects = data.projects(scope, period)
     if not empty_state(projects, "no_projects"):
-        totals = projects[["projects", "projects_done", "in_progress", "planned"]].sum()
+        totals = indicators.total(projects)
         c = st.columns(4)
         kpi(c[0], "projects", totals["projects"])
         card(c[1], "project_completion_rate", totals, level=level)

@@ -19,7 +19,8 @@ from dashboard.widgets import (
     table,
     trend_options,
 )
-from data_access import indicators, metrics
+from data_access import indicators
+from data_access.reads.stations import walk_coverage
 
 MAP = ("issues_per_1000", ["layer_boundaries", "layer_labels"])  # the overview map: metric and layers
 HEADLINE = ("reported", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open")
@@ -87,7 +88,7 @@ with guarded():
     kpi(c[2], "center_households", orgs.get("center_household", 0))
     kpi(c[3], "station_count", stations.shape[0])
     c = st.columns(4)
-    card(c[0], "station_coverage", metrics.walk_coverage(walk), level=level)
+    card(c[0], "station_coverage", walk_coverage(walk), level=level)
     card(c[1], "workers_per_1000", {"workers": workers, "households": units["households"]}, level=level)
     kpi(c[2], "active", vol_now["active"], vol_before["active"])
     kpi(c[3], "hours", float(vol_now["hours"]), float(vol_before["hours"]))

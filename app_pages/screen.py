@@ -9,8 +9,9 @@ import streamlit as st
 from dashboard import auth, data, formats, mapview
 from dashboard import screen as sc
 from dashboard.i18n import lang, localised, t
-from data_access import alerts, clock, indicators, metrics, periods
-from data_access.ranking import ranked
+from data_access import alerts, clock, indicators, periods
+from data_access.reads import stations
+from data_access.reads.ranking import ranked
 from data_access.scope import CODE_LENGTH, Scope
 from data_access.settings import get_settings
 from geo import mapping
@@ -86,7 +87,7 @@ def _map_deck(snap: dict, at, height: int):
 def _kpis(snap: dict) -> None:
     k, k30 = snap["kpis"].iloc[0], snap["kpis_30"].iloc[0]
     v = snap["volunteers"].iloc[0]
-    cov15 = metrics.walk_coverage(snap["coverage"]) if len(snap["coverage"]) else {}
+    cov15 = stations.walk_coverage(snap["coverage"]) if len(snap["coverage"]) else {}
     level = Scope.from_code(snap["code"]).level
 
     def colour(key, row) -> str:  # the catalogue's colour, as on every page

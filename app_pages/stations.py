@@ -7,7 +7,7 @@ from dashboard import charts, data, filters
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.widgets import card, empty_state, kpi, table
-from data_access import metrics
+from data_access.reads.stations import walk_coverage
 
 with guarded():
     state = filters.current()
@@ -31,7 +31,7 @@ with guarded():
         card(
             c[1], "households_per_station", {"households": units["households"], "stations": len(stations)}, level=level
         )
-        coverage = metrics.walk_coverage(walk)
+        coverage = walk_coverage(walk)
         card(c[2], "station_coverage", coverage, level=level)
         kpi(c[3], "uncovered_compounds", coverage["uncovered_compounds"], inverse=True)
         left, right = st.columns(2)

@@ -2,15 +2,15 @@
 
 Each reader below keeps the signature of the data_access function it wraps, less the engine: the scope
 is given by its code (``None``: every place the account may see), so ``data.issue_kpis(code, period,
-at)`` calls ``metrics.issue_kpis(engine, Scope.from_code(code), period, at)``. Its columns are in the
+at)`` calls ``issues.issue_kpis(engine, Scope.from_code(code), period, at)``. Its columns are in the
 wrapped function's docstring (``help(data.issue_kpis)``); the choice between summaries and raw rows is
 made inside it, with the same columns either way.
 
 Every read runs in one place (:func:`_call`): on the app role's engine as the signed-in account's area
-(row-level security), timed and logged when slow, and cached under a key holding that area, so sessions
-of one area share entries and no entry crosses areas. Entries are keyed by the store's data version as
-well, which every import (from any process) bumps: pages show new data within VERSION_TTL_S seconds of
-a load, without a restart. Entries also expire after CACHE_TTL_S seconds.
+(row-level security; each statement timed and logged when slow by data_access.reads.run), and cached under a key
+holding that area, so sessions of one area share entries and no entry crosses areas. Entries are keyed by the
+store's data version as well, which every import (from any process) bumps: pages show new data within
+VERSION_TTL_S seconds of a load, without a restart. Entries also expire after CACHE_TTL_S seconds.
 """
 
 from __future__ import annotations
@@ -30,17 +30,18 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from dashboard.i18n import lang, t
-from data_access import alerts, clock, metrics, practice_queries, queries, read, words
+from data_access import alerts, clock, reads, words
 from data_access.engine import acting, read_engine
 from data_access.meta import last_load, scope_version, versions
+from data_access.reads import issues, maps, organisation, places, property_management, volunteers
+from data_access.reads import stations as station_reads  # `stations` is a reader below
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 from web import telemetry
 
-CACHE_TTL_S = read.TTL_S
+CACHE_TTL_S = reads.TTL_S
 VERSION_TTL_S = 5
 READ_THREADS = 4  # reads of one page run at once (gather); the read engine's pool holds 10 connections
-SLOW_S = get_settings().slow_read_s  # reads slower than this are logged
 READERS: dict[str, object] = {}  # reader name → the data_access function it wraps
 WHOLE_STORE: set[str] = set()  # readers cached by the whole store's version (alerts move only it)
 _log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def clear() -> None:
     """Drop every cached read and map (after a load in this process)."""
     st.cache_data.clear()
     st.cache_resource.clear()
-    read.clear()
+    reads.clear()
 
 
 def as_of() -> datetime:
@@ -94,15 +95,9 @@ def _loaded_at(area_prefix: str, data_ver: int) -> datetime | None:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _call(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *args) -> pd.DataFrame:
     """Where every page read runs: as the area, timed, cached by (area, data version, reader, arguments)."""
-    fn = READERS[name]
     telemetry.CACHE_MISSES.inc()
-    t0 = time.perf_counter()
-    with acting(area_prefix), read.cached(area_prefix, data_ver):
-        out = fn(read_engine(), Scope.from_code(scope_code), *args)
-    took = time.perf_counter() - t0
-    if took > SLOW_S:
-        _log.warning("slow read %s(%s) for area %r: %.2f s", name, scope_code, area_prefix, took)
-    return out
+    with acting(area_prefix), reads.cached(area_prefix, data_ver):  # each statement timed in reads.run
+        return READERS[name](read_engine(), Scope.from_code(scope_code), *args)
 
 
 # After a load, the reads people made recently are made again in the background (:func:`start_warming`), so that
@@ -207,77 +202,77 @@ def direct(engine: sa.Engine) -> SimpleNamespace:
 
 
 # -- places
-place_path = reader(queries.place_path)
-children = reader(queries.children)
-hierarchy_counts = reader(metrics.hierarchy_counts)
+place_path = reader(places.place_path)
+children = reader(places.children)
+hierarchy_counts = reader(places.hierarchy_counts)
 
 # -- issues
-issue_kpis = reader(metrics.issue_kpis)
-stage_medians = reader(metrics.stage_medians)
-issue_by_child = reader(queries.issue_by_child)
-issue_by_department = reader(queries.issue_by_department)
-issue_by_worker = reader(queries.issue_by_worker)
-issue_trend = reader(queries.issue_trend)
-issue_funnel = reader(queries.issue_funnel)
-backlog_by_age = reader(queries.backlog_by_age)
-overdue_issues = reader(queries.overdue_issues)
-issue_search = reader(queries.issue_search)
-repeat_requests = reader(queries.repeat_requests)
+issue_kpis = reader(issues.issue_kpis)
+stage_medians = reader(issues.stage_medians)
+issue_by_child = reader(issues.issue_by_child)
+issue_by_department = reader(issues.issue_by_department)
+issue_by_worker = reader(issues.issue_by_worker)
+issue_trend = reader(issues.issue_trend)
+issue_funnel = reader(issues.issue_funnel)
+backlog_by_age = reader(issues.backlog_by_age)
+overdue_issues = reader(issues.overdue_issues)
+issue_search = reader(issues.issue_search)
+repeat_requests = reader(issues.repeat_requests)
 request_words = reader(words.request_words)
-watch_list = reader(queries.watch_list)
-issues_by_category = reader(queries.issues_by_category)
-issue_mix = reader(queries.issue_mix)
+watch_list = reader(issues.watch_list)
+issues_by_category = reader(issues.issues_by_category)
+issue_mix = reader(issues.issue_mix)
 
 # -- volunteers
-volunteer_kpis = reader(metrics.volunteer_kpis)
-volunteer_trend = reader(queries.volunteer_trend)
-volunteer_daily = reader(queries.volunteer_daily)
-activity_types = reader(queries.activity_types)
-top_teams = reader(queries.top_teams)
-in_service_by_child = reader(queries.in_service_by_child)
+volunteer_kpis = reader(volunteers.volunteer_kpis)
+volunteer_trend = reader(volunteers.volunteer_trend)
+volunteer_daily = reader(volunteers.volunteer_daily)
+activity_types = reader(volunteers.activity_types)
+top_teams = reader(volunteers.top_teams)
+in_service_by_child = reader(volunteers.in_service_by_child)
 
 # -- organisation
-party_org_counts = reader(metrics.party_org_counts)
-coverage_rates = reader(metrics.coverage_rates)
-org_by_child = reader(queries.org_by_child)
-secretary_mix = reader(queries.secretary_mix)
-worker_counts = reader(metrics.worker_counts)
-worker_reach = reader(metrics.worker_reach)
+party_org_counts = reader(organisation.party_org_counts)
+coverage_rates = reader(organisation.coverage_rates)
+org_by_child = reader(organisation.org_by_child)
+secretary_mix = reader(organisation.secretary_mix)
+worker_counts = reader(organisation.worker_counts)
+worker_reach = reader(station_reads.worker_reach)
 
 # -- stations
-stations = reader(queries.stations)
-station_coverage = reader(metrics.station_coverage)
-station_coverage_by = reader(metrics.station_coverage_by)
-station_plan = reader(metrics.station_plan)
-uncovered_compounds = reader(metrics.uncovered_compounds)
+stations = reader(station_reads.stations)
+station_coverage = reader(station_reads.station_coverage)
+station_coverage_by = reader(station_reads.station_coverage_by)
+station_plan = reader(station_reads.station_plan)
+uncovered_compounds = reader(station_reads.uncovered_compounds)
 
 # -- property
-property_companies = reader(queries.property_companies)
-committees = reader(queries.committees)
-satisfaction_surveys = reader(queries.satisfaction_surveys)
-property_issue_trend = reader(queries.property_issue_trend)
-fee_years = reader(practice_queries.fee_years)
-fee_takeovers = reader(practice_queries.fee_takeovers)
-registry_and_zones = reader(practice_queries.registry_and_zones)
-community_staff = reader(practice_queries.community_staff)
-team_kinds = reader(practice_queries.team_kinds)
-notice_delivery = reader(practice_queries.notice_delivery)
-layouts = reader(practice_queries.layouts)
-projects = reader(practice_queries.projects)
-recent_projects = reader(practice_queries.recent_projects)
-service_items = reader(practice_queries.service_items)
-questions = reader(practice_queries.questions)
+property_companies = reader(property_management.property_companies)
+committees = reader(property_management.committees)
+satisfaction_surveys = reader(property_management.satisfaction_surveys)
+property_issue_trend = reader(property_management.property_issue_trend)
+fee_years = reader(property_management.fee_years)
+fee_takeovers = reader(property_management.fee_takeovers)
+registry_and_zones = reader(places.registry_and_zones)
+community_staff = reader(places.community_staff)
+team_kinds = reader(volunteers.team_kinds)
+notice_delivery = reader(organisation.notice_delivery)
+layouts = reader(places.layouts)
+projects = reader(organisation.projects)
+recent_projects = reader(organisation.recent_projects)
+service_items = reader(station_reads.service_items)
+questions = reader(issues.questions)
 
 # -- alerts (预警)
 alert_listing = reader(alerts.listing, whole_store=True)  # an evaluation moves only the store's version
 
 # -- maps
-map_units = reader(queries.map_units)
-unit_geoms = reader(queries.unit_geoms)
-compound_geoms = reader(queries.compound_geoms)
-issue_points = reader(queries.issue_points)
-micro_grid_stats = reader(metrics.micro_grid_stats)
-overlay_counts = reader(metrics.overlay_counts)
+map_units = reader(maps.map_units)
+unit_geoms = reader(maps.unit_geoms)
+compound_geoms = reader(maps.compound_geoms)
+issue_points = reader(maps.issue_points)
+micro_grid_stats = reader(maps.micro_grid_stats)
+overlay_counts = reader(maps.overlay_counts)
 
 
 def units(level: str, parent: str | None, current: bool = True) -> pd.DataFrame:
@@ -289,7 +284,7 @@ def units(level: str, parent: str | None, current: bool = True) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _units(area_prefix: str, data_ver: int, level: str, parent: str | None, current: bool) -> pd.DataFrame:
     with acting(area_prefix):
-        return queries.units(read_engine(), level, parent, current)
+        return places.units(read_engine(), level, parent, current)
 
 
 def place_overview(start, end, at) -> pd.DataFrame:
@@ -298,8 +293,8 @@ def place_overview(start, end, at) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _place_overview(area_prefix: str, data_ver: int, start, end, at) -> pd.DataFrame:
-    with acting(area_prefix), read.cached(area_prefix, data_ver):
-        return metrics.place_overview(read_engine(), Period(start, end), at)
+    with acting(area_prefix), reads.cached(area_prefix, data_ver):
+        return places.place_overview(read_engine(), Period(start, end), at)
 
 
 def names_of(level: str, parent: str | None) -> dict[str, str]:

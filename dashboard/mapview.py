@@ -12,7 +12,7 @@ import shapely
 
 from dashboard import formats
 from data_access import indicators
-from data_access.queries import MAP_LEVELS
+from data_access.reads.maps import MAP_LEVELS
 from data_access.scope import CHILD_LEVEL, CODE_LENGTH, LEVELS, Scope
 from geo import mapping
 from geo.coverage import walk_radius_m

@@ -383,7 +383,7 @@ def overdue_text(hours: float, due: bool = False) -> str:
 def funnel_figure(funnel: pd.DataFrame, theme: str, height: int, scale: float = 1.0) -> go.Figure:
     stages = [t(f"stage_{s}") for s in funnel["stage"]]
     counts = [int(c) for c in funnel["count"]]
-    # The share of the reported issues is the catalogue's (queries.funnel_of), undefined when none were reported.
+    # The share of the reported issues is the catalogue's (issues.funnel_of), undefined when none were reported.
     texts = [f"{c:,}" + ("" if pd.isna(s) else f"（{s:.0f}%）") for c, s in zip(counts, funnel["share_of_reported"])]
     colours = THEMES[theme]
     fig = go.Figure(

@@ -15,7 +15,7 @@ from dashboard.i18n import lang, t
 from dashboard.navigation import go
 from dashboard.safe import FORMULA_START
 from data_access import accounts, clock, indicators, periods
-from data_access.ranking import ranked
+from data_access.reads.ranking import ranked
 
 _RAG_CSS = {
     "green": "background-color: #d8f0dc",

@@ -26,9 +26,10 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import clock, indicators, queries
+from data_access import clock, indicators
 from data_access.meta import bump_data_version
 from data_access.periods import last_complete_day
+from data_access.reads import issues, places
 from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 
@@ -229,10 +230,10 @@ def _months(at: datetime, n: int) -> list[Period]:
 def _by_unit(engine, level: str, period: Period, at: datetime) -> pd.DataFrame:
     """The catalogue's issue counts and indicators of every unit of ``level`` (code, name, …)."""
     frames = []
-    for parent in queries.units(engine, PARENT[level])["code"]:
+    for parent in places.units(engine, PARENT[level])["code"]:
         scope = Scope.from_code(parent)
-        units = queries.children(engine, scope)
-        frames.append(units.merge(queries.issue_by_child(engine, scope, period, at), on="code", how="left"))
+        units = places.children(engine, scope)
+        frames.append(units.merge(issues.issue_by_child(engine, scope, period, at), on="code", how="left"))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -199,6 +199,11 @@ def acting(area_prefix: str, role: str = "reader", user: str = ""):
         _acting.reset(token)
 
 
+def acting_area() -> str:
+    """The area the enclosed reads act as ('' outside :func:`acting`: the owner's connections)."""
+    return _acting.get()[0]
+
+
 def acting_as(principal: Principal):
     return acting(principal.prefix, principal.role, principal.username)
 

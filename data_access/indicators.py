@@ -905,6 +905,13 @@ def derive(df: pd.DataFrame, keys=None, names: dict[str, str] | None = None) -> 
     return pd.concat([kept, pd.DataFrame(new, index=df.index)], axis=1)
 
 
+def total(rows: pd.DataFrame) -> pd.Series:
+    """The scope's own counts: the sum of its children's (``rows``') count columns. A rate's column is left out:
+    the rate of the whole is the ratio of its summed counts (:func:`value`), never a sum of the children's rates."""
+    ratios = {k for k, ind in CATALOGUE.items() if ind.denominator is not None}
+    return rows[[c for c in rows.select_dtypes("number").columns if c not in ratios]].sum()
+
+
 def percent(part, whole):
     """``part`` as a percentage of ``whole`` (arrays or numbers); undefined (NaN) where ``whole`` is 0."""
     part, whole = pd.Series(part, dtype=float), pd.Series(whole, dtype=float)

@@ -17,8 +17,8 @@ same transaction; :func:`refresh` rebuilds everything (``python -m data_access r
 districts (the demo builder). Figures that depend on the clock rather than on the data (open issues
 that have fallen overdue) are read live from the raw table through its partial index on open issues.
 
-Summaries cover city, district and street scopes (:func:`covers`); a community or grid is a small slice
-of the raw tables and is read there, with the same definitions.
+Summaries cover city, district and street scopes (data_access.reads.from_summaries); a community or grid is a
+small slice of the raw tables and is read there, with the same definitions.
 """
 
 from __future__ import annotations
@@ -30,11 +30,10 @@ import sqlalchemy as sa
 
 from data_access import clock, indicators, words
 from data_access.periods import buckets, shift_month_start
-from data_access.read import run
+from data_access.reads import run
 from data_access.schema import ESCALATION_LEVELS, SOURCE_CHANNELS
 from data_access.scope import CODE_LENGTH, Period, Scope
 
-SUMMARISED = ("city", "district", "street")
 RAW_TABLES = ("issue", "volunteer_activity")  # the raw tables the summaries are computed from
 # Summaries count what happened by the time they are built: the catalogue's counts at the end of time.
 EVER = clock.EVER
@@ -50,11 +49,6 @@ _ISSUE_COLUMNS = [
     *[f"src_{c}" for c in SOURCE_CHANNELS],
     *[f"esc_{e}" for e in ESCALATION_LEVELS],
 ]
-
-
-def covers(scope: Scope) -> bool:
-    """Whether the summaries answer for this scope (otherwise the raw tables do)."""
-    return scope.level in SUMMARISED
 
 
 # ---------------------------------------------------------------------------------------------- refresh
@@ -490,6 +484,8 @@ def issue_counts(
 def issue_mix(engine: sa.Engine, scope: Scope, period: Period, column: str) -> pd.DataFrame:
     """Issue counts by source channel or escalation level."""
     values = {"source_channel": ("src_", SOURCE_CHANNELS), "escalation_level": ("esc_", ESCALATION_LEVELS)}
+    if column not in values:
+        raise ValueError(f"cannot group issues by {column!r}")
     prefix, keys = values[column]
     w, p = scope.where()
     source, sw, sp = _summed(engine, "issue_summary", period, scope)

@@ -25,7 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from data_access.bulk import insert_dataframe
-from data_access.read import run
+from data_access.reads import run
 from data_access.scope import Period, Scope
 
 LEXICON = Path(__file__).with_name("lexicon")

@@ -30,9 +30,10 @@ import plotly.graph_objects as go
 import shapely
 
 from dashboard import charts, formats
-from data_access import clock, indicators, metrics, periods, queries
+from data_access import clock, indicators, periods
 from data_access.periods import last_complete_day
-from data_access.ranking import ranking
+from data_access.reads import issues, maps, organisation, places, stations, volunteers
+from data_access.reads.ranking import ranking
 from data_access.scope import Period, Scope
 from geo.mapping import geoms_of
 
@@ -156,7 +157,7 @@ class Briefing:
     as_of: datetime
     generated_by: str
     generated_at: datetime
-    counts: dict  # the period's counts and indicators (metrics.issue_kpis, metrics.coverage_rates)
+    counts: dict  # the period's counts and indicators (issues.issue_kpis, organisation.coverage_rates)
     headline: list[dict]
     ranking: pd.DataFrame  # child units, worst first (data_access.ranking), with the 红黑榜
     rank: dict | None  # the unit's place among its siblings: rank (1 = best), count, parent, level
@@ -225,7 +226,7 @@ def _sibling_rank(engine, scope: Scope, period: Period, at: datetime, key: str) 
     """Where the unit stands among the children of its parent by ``key`` (1 = best), or None for the city."""
     if scope.code is None or scope.level == "city":
         return None
-    path = queries.place_path(engine, scope)
+    path = places.place_path(engine, scope)
     if len(path) < 2:
         return None
     parent = Scope.from_code(path.iloc[-2]["code"])
@@ -258,16 +259,16 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
     at = at or clock.as_of()
     if bp.period.start > at.date():
         raise ValueError(f"{bp.text} begins after the data's as-of day {at.date()}")
-    path = queries.place_path(engine, scope)
+    path = places.place_path(engine, scope)
     if scope.code is not None and (path.empty or path.iloc[-1]["code"] != scope.code):
         raise ValueError(f"no place has the code {scope.code}")
     names = path["name"].tolist()
     place = names[-1] if names else _w("headings", "all_places")
     level = _level(scope)
-    now = {**metrics.issue_kpis(engine, scope, bp.period, at).iloc[0].to_dict(),
-           **metrics.coverage_rates(engine, scope).iloc[0].to_dict()}  # fmt: skip
-    before = metrics.issue_kpis(engine, scope, bp.previous, at).iloc[0].to_dict()
-    walk = metrics.walk_coverage(metrics.station_coverage(engine, scope))  # the pages' card
+    now = {**issues.issue_kpis(engine, scope, bp.period, at).iloc[0].to_dict(),
+           **organisation.coverage_rates(engine, scope).iloc[0].to_dict()}  # fmt: skip
+    before = issues.issue_kpis(engine, scope, bp.previous, at).iloc[0].to_dict()
+    walk = stations.walk_coverage(stations.station_coverage(engine, scope))  # the pages' card
     now.update(walk[["covered", "households", "station_coverage"]].to_dict())
     headline = [_headline_row(k, now, before, level) for k in HEADLINE if k in now]
     ranks = pd.DataFrame()
@@ -276,7 +277,7 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
     if scope.level != "grid":
         ranks = ranking(engine, scope, bp.period, at, RANKED_BY)
         units = ranks[["code", "name"]]
-        org = units.merge(queries.org_by_child(engine, scope), on="code")
+        org = units.merge(organisation.org_by_child(engine, scope), on="code")
         level = ranking_level(scope)  # below target: the catalogue's colour, amber or red (small samples never)
         short = [
             indicators.rag("branch_coverage", r["branch_coverage"], level, indicators.cases(r, "branch_coverage"))
@@ -286,13 +287,13 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
         gaps = org[pd.Series(short, index=org.index, dtype=bool)].sort_values("branch_coverage")
         child = ranking_level(scope)
         if child in ("district", "street", "community", "grid"):
-            shapes = queries.unit_geoms(engine, scope, child)
-    rising = queries.rising_categories(
-        queries.issues_by_category(engine, scope, bp.period), queries.issues_by_category(engine, scope, bp.previous)
+            shapes = maps.unit_geoms(engine, scope, child)
+    rising = issues.rising_categories(
+        issues.issues_by_category(engine, scope, bp.period), issues.issues_by_category(engine, scope, bp.previous)
     )
     rising = rising[rising["change"] > 0].head(LISTED)
     trend_start = periods.shift_month_start((bp.period.end - timedelta(days=1)).replace(day=1), -5)
-    trend = queries.issue_trend(engine, scope, Period(trend_start, bp.period.end), at, grain="month")
+    trend = issues.issue_trend(engine, scope, Period(trend_start, bp.period.end), at, grain="month")
     return Briefing(
         scope=scope,
         place=place,
@@ -306,10 +307,10 @@ def collect(engine, scope: Scope, period_text: str, generated_by: str = "", at: 
         ranking=ranks,
         rank=_sibling_rank(engine, scope, bp.period, at, RANKED_BY),
         rising=rising,
-        repeats=queries.repeat_requests(engine, scope, bp.period, limit=LISTED),
-        overdue=queries.overdue_issues(engine, scope, at, limit=OVERDUE_LISTED),
+        repeats=issues.repeat_requests(engine, scope, bp.period, limit=LISTED),
+        overdue=issues.overdue_issues(engine, scope, at, limit=OVERDUE_LISTED),
         overdue_total=int(now.get("overdue_open") or 0),
-        teams=queries.top_teams(engine, scope, bp.period, limit=LISTED),
+        teams=volunteers.top_teams(engine, scope, bp.period, limit=LISTED),
         coverage_gaps=gaps,
         trend=trend,
         child_shapes=shapes,
@@ -817,7 +818,7 @@ def write(
     if children:
         if scope.level == "grid":
             raise ValueError("a grid has no child units to brief")
-        scopes = [Scope.from_code(c) for c in queries.children(engine, scope)["code"]]
+        scopes = [Scope.from_code(c) for c in places.children(engine, scope)["code"]]
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for s in scopes:

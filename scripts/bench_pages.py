@@ -93,17 +93,17 @@ def page_times(
 def issue_figures(engine, code: str, period, at, raw: bool) -> None:
     """The issue page's figures through data_access: from the summary tables, or with ``raw`` as
     baseline (a), SQL GROUP BY over the raw tables with their indexes."""
-    from data_access import metrics, queries
+    from data_access.reads import issues
     from data_access.scope import Scope
 
     scope = Scope.from_code(code)
-    metrics.issue_kpis(engine, scope, period, at, raw=raw)
-    queries.issue_funnel(engine, scope, period, at, raw=raw)
-    queries.issue_by_child(engine, scope, period, at, raw=raw)
-    queries.issue_trend(engine, scope, period, at, raw=raw)
-    queries.issues_by_category(engine, scope, period, raw=raw)
+    issues.issue_kpis(engine, scope, period, at, raw=raw)
+    issues.issue_funnel(engine, scope, period, at, raw=raw)
+    issues.issue_by_child(engine, scope, period, at, raw=raw)
+    issues.issue_trend(engine, scope, period, at, raw=raw)
+    issues.issues_by_category(engine, scope, period, raw=raw)
     for column in ("source_channel", "escalation_level"):
-        queries.issue_mix(engine, scope, period, column, raw=raw)
+        issues.issue_mix(engine, scope, period, column, raw=raw)
 
 
 def baseline_pandas(engine, code: str, period, at) -> None:

@@ -149,7 +149,7 @@ async def drive(url: str, sessions: int, minutes: float, starts: list[str], serv
 
 def start_places() -> list[str]:
     from data_access.engine import get_engine
-    from data_access.queries import units
+    from data_access.reads.places import units
 
     engine = get_engine()
     districts = units(engine, "district", "420100")["code"].tolist()

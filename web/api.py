@@ -30,16 +30,17 @@ from starlette.routing import Route
 
 from dashboard.labels import text_in
 from dashboard.safe import FORMULA_START
-from data_access import accounts, clock, indicators, metrics, periods, queries, read, tokens
+from data_access import accounts, clock, indicators, periods, reads, tokens
 from data_access.engine import Principal, acting_as, read_engine
 from data_access.meta import data_version
-from data_access.ranking import ranking as ranking_of
+from data_access.reads import issues, maps, organisation, places, stations
+from data_access.reads.ranking import ranking as ranking_of
 from data_access.scope import LEVELS, Scope, is_place_code
 from geo.mapping import feature_collection, geoms_of
 from web import limits, telemetry
 
 BASE = "/api/v1"
-CACHE_TTL_S, CACHE_SIZE = read.TTL_S, 512
+CACHE_TTL_S, CACHE_SIZE = reads.TTL_S, 512
 MAX_LIMIT = 500
 log = logging.getLogger(__name__)
 _PERIOD = ("range", "from", "to", "compare")
@@ -176,7 +177,7 @@ def _indicator_row(ind, values: dict, level: str, language: str) -> dict:
 def _place(engine, scope: Scope) -> dict:
     if scope.code is None:
         return {"code": None, "name": None, "level": "city"}
-    path = queries.place_path(engine, scope)
+    path = places.place_path(engine, scope)
     if path.empty or path.iloc[-1]["code"] != scope.code:
         raise Problem(404, "no_such_place", "no place has this code", "scope")
     return {"code": scope.code, "name": path.iloc[-1]["name"], "level": scope.level}
@@ -200,10 +201,10 @@ def indicators_of(engine, who: Principal, params: dict) -> dict:
     at = clock.as_of()
     period, previous = _period(params, at)
     head = _header(engine, scope, at, (period, previous))
-    walk = metrics.walk_coverage(metrics.station_coverage(engine, scope))
+    walk = stations.walk_coverage(stations.station_coverage(engine, scope))
     values = {
-        **metrics.issue_kpis(engine, scope, period, at).iloc[0].to_dict(),
-        **metrics.coverage_rates(engine, scope).iloc[0].to_dict(),
+        **issues.issue_kpis(engine, scope, period, at).iloc[0].to_dict(),
+        **organisation.coverage_rates(engine, scope).iloc[0].to_dict(),
         **walk[["covered", "households", "station_coverage"]].to_dict(),
     }
     rows = [_indicator_row(i, values, scope.level, language) for i in indicators.INDICATORS if i.key in values]
@@ -242,7 +243,7 @@ def overdue(engine, who: Principal, params: dict) -> dict:
     after = _cursor(params.get("after"))
     at = clock.as_of()
     head = _header(engine, scope, at)
-    df = queries.overdue_issues(engine, scope, at, limit=limit + 1, after=after)
+    df = issues.overdue_issues(engine, scope, at, limit=limit + 1, after=after)
     more = len(df) > limit
     df = df.head(limit)
     if language == "en":
@@ -260,7 +261,7 @@ def units(engine, who: Principal, params: dict) -> dict:
         raise Problem(400, "bad_parameter", "a grid has no units below it with outlines", "scope")
     level = _choice(params, "level", below, below[0])
     head = _header(engine, scope, clock.as_of())
-    df = queries.unit_geoms(engine, scope, level)
+    df = maps.unit_geoms(engine, scope, level)
     df["level"] = level
     collection = feature_collection(df, geoms_of(df, level), ["code", "name", "level"]) if len(df) else {
         "type": "FeatureCollection", "features": []}  # fmt: skip

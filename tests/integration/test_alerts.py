@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import data
-from data_access import alerts, clock, indicators, metrics
+from data_access import alerts, clock, indicators
 from data_access.meta import bump_data_version
+from data_access.reads import issues
 from data_access.scope import Scope
 from data_access.settings import PROJECT_ROOT, get_settings
 from tests.apptest import app_test
@@ -164,7 +165,7 @@ def test_the_threshold_rules_agree_with_the_catalogue_read_per_unit(engine):
     target = indicators.targets("on_time_rate", "street")[0]
     streets = _streets(engine, "430602")
     for code in streets:
-        values = [metrics.issue_kpis(engine, Scope.from_code(code), m, at).iloc[0] for m in months]
+        values = [issues.issue_kpis(engine, Scope.from_code(code), m, at).iloc[0] for m in months]
         breach = all(
             v["on_time_rate"] == v["on_time_rate"] and not indicators.small_sample("on_time_rate", v["due"])
             and v["on_time_rate"] < target

@@ -10,8 +10,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from data_access import accounts, clock, indicators, metrics, periods, queries, tokens
+from data_access import accounts, clock, indicators, periods, tokens
 from data_access.periods import DEFAULT_RANGE, period_of
+from data_access.reads import issues, organisation, places, stations
 from data_access.scope import Scope
 from tests.browser import streamlit_server
 from web.api import ENDPOINTS
@@ -44,9 +45,9 @@ def _expected_indicators(engine, scope: Scope, rng: str) -> dict:
     at = clock.as_of()
     period = period_of(rng, at.date())
     values = {
-        **metrics.issue_kpis(engine, scope, period, at).iloc[0].to_dict(),
-        **metrics.coverage_rates(engine, scope).iloc[0].to_dict(),
-        "station_coverage": metrics.walk_coverage(metrics.station_coverage(engine, scope))["station_coverage"],
+        **issues.issue_kpis(engine, scope, period, at).iloc[0].to_dict(),
+        **organisation.coverage_rates(engine, scope).iloc[0].to_dict(),
+        "station_coverage": stations.walk_coverage(stations.station_coverage(engine, scope))["station_coverage"],
     }
     return {i.key: values[i.key] for i in indicators.INDICATORS if i.key in values}
 
@@ -89,7 +90,7 @@ def test_periods_and_their_comparison_are_the_pages(api, token, engine):
         assert (body["period"], body["comparison"]) == (span, before), rng
         assert body["as_of"] == at.isoformat(timespec="minutes")
         reported = next(r["value"] for r in body["indicators"] if r["key"] == "reported")
-        assert reported == metrics.issue_kpis(engine, Scope.from_code("430602"), period, at)["reported"].iloc[0]
+        assert reported == issues.issue_kpis(engine, Scope.from_code("430602"), period, at)["reported"].iloc[0]
     bad = get(api, token["district"], "indicators", scope="430602", range="last_month", compare="mom")
     assert bad.status_code == 400 and bad.json()["error"]["parameter"] == "compare"
 
@@ -112,8 +113,8 @@ def test_the_ranking_is_the_child_units_worst_first_with_their_catalogue_values(
     assert body["indicator"]["key"] == "closure_rate" and body["indicator"]["name"] == indicators.get("closure_rate").zh
     scope = Scope.from_code("430602")
     at = clock.as_of()
-    df = queries.issue_by_child(engine, scope, period_of(DEFAULT_RANGE, at.date()), at).set_index("code")
-    streets = queries.children(engine, scope)
+    df = issues.issue_by_child(engine, scope, period_of(DEFAULT_RANGE, at.date()), at).set_index("code")
+    streets = places.children(engine, scope)
     units = body["units"]
     assert [u["code"] for u in units if u["code"]] and {u["code"] for u in units} == set(streets["code"])
     ranked = [u for u in units if u["rank"] is not None]
@@ -128,7 +129,7 @@ def test_overdue_pages_follow_each_other_without_gaps_or_repeats(api, token, eng
     first = get(api, token["district"], "overdue", scope="430602", limit=7).json()
     second = get(api, token["district"], "overdue", scope="430602", limit=7, after=first["next"]).json()
     at = clock.as_of()
-    direct = queries.overdue_issues(engine, Scope.from_code("430602"), at, limit=14)
+    direct = issues.overdue_issues(engine, Scope.from_code("430602"), at, limit=14)
     assert [i["order_no"] for i in first["items"] + second["items"]] == direct["order_no"].tolist()
     assert len(first["items"]) == 7 and first["next"] and first["items"][0]["category"]
     english = get(api, token["district"], "overdue", scope="430602", limit=1, lang="en").json()["items"][0]
@@ -140,7 +141,7 @@ def test_units_are_the_outlines_of_one_level_as_geojson(api, token, engine):
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/geo+json"
     body = answer.json()
     codes = sorted(f["properties"]["code"] for f in body["features"])
-    expected = queries.units(engine, "community", "430602001")["code"].tolist()
+    expected = places.units(engine, "community", "430602001")["code"].tolist()
     assert body["type"] == "FeatureCollection" and codes == sorted(expected)
     lon, lat = body["features"][0]["geometry"]["coordinates"][0][0]
     assert 108 < lon < 125 and 20 < lat < 45  # WGS-84 degrees of the demo's cities

@@ -15,8 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import formats
-from data_access import clock, indicators, metrics, queries
-from data_access.ranking import ranked
+from data_access import clock, indicators
+from data_access.reads import issues, organisation, places, stations
+from data_access.reads.ranking import ranked
 from data_access.scope import Scope
 from data_access.settings import PROJECT_ROOT
 from documents import briefing
@@ -55,16 +56,16 @@ def expected(engine, scope: Scope, month: str) -> dict[str, str]:
     """The headline figures as the catalogue gives them for the scope and the month, written as the pages write."""
     p = briefing.parse_period(month).period
     at = clock.as_of()
-    values = metrics.issue_kpis(engine, scope, p, at).iloc[0].to_dict()
-    values.update(metrics.coverage_rates(engine, scope).iloc[0].to_dict())
-    values["station_coverage"] = metrics.station_coverage(engine, scope).set_index("minutes").loc[15, "coverage"]
+    values = issues.issue_kpis(engine, scope, p, at).iloc[0].to_dict()
+    values.update(organisation.coverage_rates(engine, scope).iloc[0].to_dict())
+    values["station_coverage"] = stations.station_coverage(engine, scope).set_index("minutes").loc[15, "coverage"]
     return {k: formats.indicator(k, values[k]) for k in briefing.HEADLINE}
 
 
 def worst_child(engine, scope: Scope, month: str) -> str:
     p = briefing.parse_period(month).period
-    units = queries.children(engine, scope)
-    df = ranked(units.merge(queries.issue_by_child(engine, scope, p, clock.as_of()), on="code"),
+    units = places.children(engine, scope)
+    df = ranked(units.merge(issues.issue_by_child(engine, scope, p, clock.as_of()), on="code"),
                 briefing.RANKED_BY)  # fmt: skip
     return df.iloc[0]["name"]
 
@@ -180,7 +181,7 @@ def test_the_command_line_writes_each_child_units_briefing_and_audits_it(engine,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     files = sorted(out.glob("*.docx"))
-    n = len(queries.children(engine, Scope.from_code("430602001")))
+    n = len(places.children(engine, Scope.from_code("430602001")))
     assert len(files) == n and all(f.name.startswith("工作简报_") for f in files)
     with engine.connect() as conn:
         detail = conn.execute(

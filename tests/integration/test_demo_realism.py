@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from dashboard import data
 from dashboard import screen as sc
-from data_access import clock, metrics, queries
+from data_access import clock
+from data_access.reads import issues
 from data_access.scope import Period, Scope
 
 
@@ -53,11 +54,11 @@ def test_every_district_counts_the_same_overdue_cases_on_the_kpi_the_backlog_and
         districts = [r[0] for r in conn.execute(sa.text("SELECT code FROM district ORDER BY code"))]
     read = data.direct(engine)
     for code in districts:
-        kpi = int(metrics.issue_kpis(engine, Scope("district", code), month, at)["overdue_open"].iloc[0])
-        backlog = int(queries.backlog_by_age(engine, Scope("district", code), at)["overdue"].sum())
+        kpi = int(issues.issue_kpis(engine, Scope("district", code), month, at)["overdue_open"].iloc[0])
+        backlog = int(issues.backlog_by_age(engine, Scope("district", code), at)["overdue"].sum())
         shown = int(sc.snapshot(read, code, at)["kpis_30"]["overdue_open"].iloc[0])
         assert kpi == backlog == shown, code
-        raw = int(metrics.issue_kpis(engine, Scope("district", code), month, at, raw=True)["overdue_open"].iloc[0])
+        raw = int(issues.issue_kpis(engine, Scope("district", code), month, at, raw=True)["overdue_open"].iloc[0])
         assert raw == kpi, code
 
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from data_access import clock, indicators, metrics
+from data_access import clock, indicators
 from data_access.periods import DEFAULT_RANGE, period_of
+from data_access.reads import issues
 from data_access.scope import Period, Scope
 from tests.apptest import app_test
 
@@ -53,7 +54,7 @@ def screen_card(at, label: str) -> tuple[str, str]:
 def kpis(engine):
     at = clock.as_of()
     period = period_of(DEFAULT_RANGE, at.date())
-    return metrics.issue_kpis(engine, Scope.from_code(SCOPE), period, at).iloc[0], at
+    return issues.issue_kpis(engine, Scope.from_code(SCOPE), period, at).iloc[0], at
 
 
 def test_one_value_and_one_colour_on_every_page(engine, kpis):
@@ -69,7 +70,7 @@ def test_one_value_and_one_colour_on_every_page(engine, kpis):
         assert values[name] == shown(key, row[key]), key
     # The screen's 30-day closure rate is the catalogue's over those 30 days, in the same colour.
     month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
-    last30 = metrics.issue_kpis(engine, Scope.from_code(SCOPE), month, at).iloc[0]
+    last30 = issues.issue_kpis(engine, Scope.from_code(SCOPE), month, at).iloc[0]
     screen = run("screen", scope=SCOPE)
     colour = indicators.rag("closure_rate", last30["closure_rate"], "district", last30["due"]) or ""
     assert colour != "red"  # the defaults; the next test turns it red with a targets file
@@ -118,8 +119,6 @@ def test_the_department_ranking_is_worst_first_with_each_departments_own_kind(en
 def test_a_departments_overdue_list_holds_its_own_work_orders_only(engine):
     import sqlalchemy as sa
 
-    from data_access import queries
-
     at = clock.as_of()
     with engine.connect() as conn:
         code, name = conn.execute(
@@ -130,7 +129,7 @@ def test_a_departments_overdue_list_holds_its_own_work_orders_only(engine):
             ),
             {"d": SCOPE, "at": at},
         ).one()
-    rows = queries.overdue_issues(engine, Scope.from_code(SCOPE), at, 100_000, department=code)
-    everyone = queries.overdue_issues(engine, Scope.from_code(SCOPE), at, 100_000)
+    rows = issues.overdue_issues(engine, Scope.from_code(SCOPE), at, 100_000, department=code)
+    everyone = issues.overdue_issues(engine, Scope.from_code(SCOPE), at, 100_000)
     assert len(rows) > 0 and set(rows["department"]) == {name}
     assert len(rows) == (everyone["department"] == name).sum() < len(everyone)

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import clock, indicators, metrics, queries
+from data_access import clock, indicators
+from data_access.reads import issues
+from data_access.reads.places import units
 from data_access.scope import Period, Scope
 
 REL = 1e-9  # relative tolerance for rates and means (float sums of hours in a different order)
@@ -212,7 +214,7 @@ def figures(engine, at, places, periods):
     def get(scope: str, period: str) -> tuple[dict, pd.Series]:
         if (scope, period) not in cache:
             s, p = places[scope], periods[period]
-            cache[scope, period] = (independent_counts(engine, s, p, at), metrics.issue_kpis(engine, s, p, at).iloc[0])
+            cache[scope, period] = (independent_counts(engine, s, p, at), issues.issue_kpis(engine, s, p, at).iloc[0])
         return cache[scope, period]
 
     return get
@@ -257,8 +259,8 @@ def test_issue_rates_stay_within_0_and_100_in_every_unit(engine, at, periods, le
     parent = "district" if level == "street" else "street"
     df = pd.concat(
         [
-            queries.issue_by_child(engine, Scope(parent, code), periods["last30"], at)
-            for code in queries.units(engine, parent)["code"]
+            issues.issue_by_child(engine, Scope(parent, code), periods["last30"], at)
+            for code in units(engine, parent)["code"]
         ],
         ignore_index=True,
     )
@@ -303,17 +305,17 @@ def _assert_same(summ: pd.DataFrame, raw: pd.DataFrame, keys: list[str], what: s
 @pytest.mark.parametrize("scope", ["district", "street"])
 def test_summaries_equal_the_raw_rows(engine, at, places, periods, scope, period):
     s, p = places[scope], periods[period]
-    _assert_same(metrics.issue_kpis(engine, s, p, at), metrics.issue_kpis(engine, s, p, at, raw=True), [], "kpis")
+    _assert_same(issues.issue_kpis(engine, s, p, at), issues.issue_kpis(engine, s, p, at, raw=True), [], "kpis")
     _assert_same(
-        queries.issue_by_child(engine, s, p, at),
-        queries.issue_by_child(engine, s, p, at, raw=True),
+        issues.issue_by_child(engine, s, p, at),
+        issues.issue_by_child(engine, s, p, at, raw=True),
         ["code"],
         "issue_by_child",
     )
-    trend, trend_raw = queries.issue_trend(engine, s, p, at), queries.issue_trend(engine, s, p, at, raw=True)
+    trend, trend_raw = issues.issue_trend(engine, s, p, at), issues.issue_trend(engine, s, p, at, raw=True)
     _assert_same(trend, trend_raw, ["bucket"], "issue_trend")
-    by_dept = queries.issue_by_department(engine, s, p, at)
-    by_dept_raw = queries.issue_by_department(engine, s, p, at, raw=True)
+    by_dept = issues.issue_by_department(engine, s, p, at)
+    by_dept_raw = issues.issue_by_department(engine, s, p, at, raw=True)
     _assert_same(by_dept, by_dept_raw, ["code", "name", "kind"], "issue_by_department")
 
 
@@ -335,13 +337,13 @@ def test_departments_of_the_district_rank_apart(engine, at, places, periods, per
             {"d": scope.code, "s": p.start, "e": p.end, "at": at},
         ).scalar_one()
     assert known, "no departments of 430602 in the department table"
-    df = queries.issue_by_department(engine, scope, p, at)
+    df = issues.issue_by_department(engine, scope, p, at)
     assert len(df) > 1
     codes = list(df["code"])
     assert all(c.startswith(f"{scope.code}D") for c in codes), codes
     assert set(codes) <= known, sorted(set(codes) - known)
     assert df["name"].notna().all() and df["kind"].notna().all()
-    district = metrics.issue_kpis(engine, scope, p, at).iloc[0]
+    district = issues.issue_kpis(engine, scope, p, at).iloc[0]
     assert int(df["reported"].sum()) + without == int(district["reported"])
     enough = df[df["due"] >= indicators.get("on_time_rate").min_cases]["on_time_rate"].dropna()
     assert len(enough) > 1

@@ -12,6 +12,7 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from data_access import clock, periods
+from data_access.reads import maps, stations
 from data_access.settings import PROJECT_ROOT
 from geo import crs, mapping
 from geo.coverage import greedy_sites
@@ -185,21 +186,20 @@ def test_payload_builds_from_a_frame():
 
 
 def test_spatial_metrics_on_the_demo(engine):
-    from data_access import metrics
     from data_access.scope import Scope
 
-    stats = metrics.micro_grid_stats(engine, Scope("district", "510903")).iloc[0]
+    stats = maps.micro_grid_stats(engine, Scope("district", "510903")).iloc[0]
     assert stats["micro_grids"] == 1072 and stats["mean_area_km2"] == pytest.approx(0.37, abs=0.005)
     assert stats["workers_per_micro_grid"] == pytest.approx(1.0)
-    overlay = metrics.overlay_counts(engine, Scope("district", "430602")).iloc[0]
+    overlay = maps.overlay_counts(engine, Scope("district", "430602")).iloc[0]
     assert overlay["same"] >= 247 and overlay["same"] + overlay["larger"] + overlay["smaller"] == 977
-    plan = metrics.station_plan(engine, Scope("district", "430602"), k=5)
-    cov = metrics.station_coverage(engine, Scope("district", "430602")).set_index("minutes").loc[15]
+    plan = stations.station_plan(engine, Scope("district", "430602"), k=5)
+    cov = stations.station_coverage(engine, Scope("district", "430602")).set_index("minutes").loc[15]
     assert 1 <= len(plan) <= 5
     assert list(plan["households_gained"]) == sorted(plan["households_gained"], reverse=True)
     assert plan["coverage_after"].iloc[0] > cov["coverage"]
     assert (plan["coverage_after"].diff().dropna() > 0).all()
-    reach = metrics.worker_reach(engine, Scope("district", "430602")).iloc[0]
+    reach = stations.worker_reach(engine, Scope("district", "430602")).iloc[0]
     assert reach["radius_m"] == round(5 * 80 / 1.3) and 0 < reach["coverage"] <= 100
 
 
@@ -230,12 +230,11 @@ def test_basemap_style_and_gcj02_shift():
 
 
 def test_uncovered_compounds_match_the_coverage_count(engine):
-    from data_access import metrics
     from data_access.scope import Scope
 
     scope = Scope("district", "430602")
-    cov = metrics.station_coverage(engine, scope).set_index("minutes").loc[15]
-    unc = metrics.uncovered_compounds(engine, scope)
+    cov = stations.station_coverage(engine, scope).set_index("minutes").loc[15]
+    unc = stations.uncovered_compounds(engine, scope)
     assert len(unc) == cov["uncovered_compounds"]
     assert unc["households"].sum() == cov["households"] - cov["covered"]
 

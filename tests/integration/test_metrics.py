@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import clock, metrics, queries
+from data_access import clock
+from data_access.reads import issues, organisation, places, property_management, stations, volunteers
 from data_access.scope import Period, Scope
 
 PERIOD = None
@@ -51,7 +52,7 @@ def _raw_issues(engine, scope: Scope, period: Period) -> pd.DataFrame:
 @pytest.mark.parametrize("scope", SCOPES, ids=lambda s: f"{s.level}-{s.code}")
 def test_issue_kpis_match_raw_rows(engine, period, scope):
     at = clock.as_of()
-    got = metrics.issue_kpis(engine, scope, period).iloc[0]
+    got = issues.issue_kpis(engine, scope, period).iloc[0]
     raw = _raw_issues(engine, scope, period)
     closed = raw["closed_at"].notna()
     due = closed | (raw["due_at"] <= at)
@@ -64,16 +65,16 @@ def test_issue_kpis_match_raw_rows(engine, period, scope):
         100 * raw.loc[ev, "satisfaction"].isin(["satisfied", "basically_satisfied"]).mean()
     )
     hours = (raw["closed_at"] - raw["handled_at"]).dt.total_seconds() / 3600
-    medians = metrics.stage_medians(engine, scope, period, at).iloc[0]
+    medians = issues.stage_medians(engine, scope, period, at).iloc[0]
     assert medians["mean_closed_hours"] == pytest.approx(hours.median())  # the mean's median, from raw rows
-    from_raw = metrics.issue_kpis(engine, scope, period, raw=True).iloc[0]
+    from_raw = issues.issue_kpis(engine, scope, period, raw=True).iloc[0]
     assert from_raw["due"] == got["due"] and from_raw["satisfied"] == got["satisfied"]
     assert 80 < got["closure_rate"] <= 100
 
 
 @pytest.mark.parametrize("scope", SCOPES, ids=lambda s: f"{s.level}-{s.code}")
 def test_hierarchy_counts_match_sql(engine, scope):
-    got = metrics.hierarchy_counts(engine, scope).iloc[0]
+    got = places.hierarchy_counts(engine, scope).iloc[0]
     with engine.connect() as conn:
         mg = pd.read_sql_query(
             sa.text(  # the current layout: a reform keeps the old micro-grids with an end date
@@ -97,7 +98,7 @@ def test_hierarchy_counts_match_sql(engine, scope):
 
 def test_volunteer_kpis_match_raw_rows(engine, period):
     scope = Scope("district", "350802")
-    got = metrics.volunteer_kpis(engine, scope, period).iloc[0]
+    got = volunteers.volunteer_kpis(engine, scope, period).iloc[0]
     with engine.connect() as conn:
         act = pd.read_sql_query(
             sa.text(
@@ -114,14 +115,14 @@ def test_volunteer_kpis_match_raw_rows(engine, period):
 
 
 def test_station_coverage_is_monotonic_in_minutes(engine):
-    cov = metrics.station_coverage(engine, Scope("district", "420602"))
+    cov = stations.station_coverage(engine, Scope("district", "420602"))
     assert list(cov["minutes"]) == [5, 10, 15]
     assert np.all(np.diff(cov["covered"]) >= 0)
     assert 0 < cov["coverage"].iloc[-1] <= 100
 
 
 def test_coverage_rates_are_percentages(engine):
-    rates = metrics.coverage_rates(engine, Scope("district", "420103")).iloc[0]
+    rates = organisation.coverage_rates(engine, Scope("district", "420103")).iloc[0]
     assert rates["committee_formation_rate"] == pytest.approx(88, abs=0.5)
     assert rates["committee_party_share"] == pytest.approx(51, abs=0.5)
     for key in (
@@ -131,12 +132,12 @@ def test_coverage_rates_are_percentages(engine):
         "property_party_coverage",
     ):
         assert 0 <= rates[key] <= 100
-    companies = queries.property_companies(engine, Scope("district", "420103"))
+    companies = property_management.property_companies(engine, Scope("district", "420103"))
     assert rates["mean_credit_score"] == pytest.approx(companies["credit_score"].mean())  # the same companies
 
 
 def test_place_overview_lists_every_district(engine, period):
-    df = metrics.place_overview(engine, period, clock.as_of())
+    df = places.place_overview(engine, period, clock.as_of())
     with engine.connect() as conn:
         names = conn.execute(sa.text("SELECT name FROM district")).scalars().all()
     assert len(names) == 18 and sorted(df["name"]) == sorted(names)  # the seven seed districts and all of Wuhan

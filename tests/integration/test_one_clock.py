@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from data_access import clock, indicators, metrics, periods
+from data_access import clock, indicators, periods
+from data_access.reads import issues
 from data_access.scope import Scope
 from documents import briefing
 from tests.integration.test_indicator_pages import cards, run, screen_card
@@ -61,7 +62,7 @@ def test_last_month_is_compared_with_the_month_before_on_every_page(engine):
     month, before = periods.periods("last_month", at.date())
     assert month.start.day == 1 and before.end == month.start and before.start.day == 1
     span = f"{month.start} 至 {month.end - timedelta(days=1)}，环比 {before.start} 至 {before.end - timedelta(days=1)}"
-    row = metrics.issue_kpis(engine, Scope.from_code(SCOPE), month, at).iloc[0]
+    row = issues.issue_kpis(engine, Scope.from_code(SCOPE), month, at).iloc[0]
     for page in ("overview", "issues"):
         shown = run(page, scope=SCOPE, range="last_month")
         assert span in _caption(shown), page

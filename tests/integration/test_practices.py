@@ -11,9 +11,10 @@ import numpy as np
 import shapely
 import sqlalchemy as sa
 
-from data_access import clock, practice_queries
+from data_access import clock
 from data_access.engine import acting, app_engine
 from data_access.importing import load
+from data_access.reads import organisation, places
 from data_access.scope import Scope
 from tests.integration.test_pages import metric, run
 
@@ -100,9 +101,9 @@ def test_a_street_sees_the_notices_of_its_district_and_the_map_compares_only_re_
 
     with engine.connect() as conn:
         at = clock.as_of()
-    whole = practice_queries.layouts(engine, Scope(), at)  # every district: only 船山区 was re-divided
+    whole = places.layouts(engine, Scope(), at)  # every district: only 船山区 was re-divided
     assert whole["units"].tolist() == [1072, 446]
-    street = practice_queries.notice_delivery(engine, Scope("street", f"{CHUANSHAN}001"))
+    street = organisation.notice_delivery(engine, Scope("street", f"{CHUANSHAN}001"))
     assert set(street["side"]) == {"before", "after"} and (street["deliveries"] > 0).all()
 
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import indicators, metrics, queries, words
+from data_access import indicators, words
+from data_access.reads import issues
 from data_access.scope import Period, Scope
 from tests.conftest import writable_copy
 from tests.integration.test_pages import run
@@ -24,7 +25,7 @@ def year(last_12_months):
 
 def test_a_search_finds_exactly_the_issues_whose_text_or_address_holds_every_word(engine, year):
     period, at = year
-    found = queries.issue_search(engine, Scope.from_code(DISTRICT), period, "电梯  困人", at, limit=5)
+    found = issues.issue_search(engine, Scope.from_code(DISTRICT), period, "电梯  困人", at, limit=5)
     with engine.connect() as conn:
         expected = conn.execute(
             sa.text(
@@ -40,7 +41,7 @@ def test_a_search_finds_exactly_the_issues_whose_text_or_address_holds_every_wor
     assert found["reported_at"].is_monotonic_decreasing
     # LIKE's own characters are taken literally: nothing says "100%" or "_".
     for literal in ("%", "_", "\\"):
-        assert queries.issue_search(engine, Scope.from_code(DISTRICT), period, literal, at).empty
+        assert issues.issue_search(engine, Scope.from_code(DISTRICT), period, literal, at).empty
 
 
 def test_the_words_are_what_was_asked_not_where(engine, year):
@@ -130,9 +131,9 @@ def test_repeat_requests_by_address_count_once_in_the_catalogue_and_in_the_table
 
             summary.refresh(conn, [DISTRICT])
         scope = Scope.from_code(row.community_code)
-        table = queries.repeat_requests(copy, scope, period)
-        raw = queries.issue_counts(copy, scope, period, at, raw=True).iloc[0]
-        kept = queries.issue_counts(copy, scope, period, at).iloc[0]
+        table = issues.repeat_requests(copy, scope, period)
+        raw = issues.issue_counts(copy, scope, period, at, raw=True).iloc[0]
+        kept = issues.issue_counts(copy, scope, period, at).iloc[0]
         ours = table[table["place"] == "常青路36号"]
         assert len(ours) == 1 and int(ours["repeats"].iloc[0]) == 2  # the second and the third at that door
         assert int(table["total"].iloc[0]) == int(raw["repeated"]) == int(kept["repeated"]) == table["repeats"].sum()
@@ -140,7 +141,7 @@ def test_repeat_requests_by_address_count_once_in_the_catalogue_and_in_the_table
 
 def test_unplaced_issues_are_a_catalogue_share(engine, year):
     period, at = year
-    placed = metrics.issue_kpis(engine, Scope.from_code(DISTRICT), period, at).iloc[0]
+    placed = issues.issue_kpis(engine, Scope.from_code(DISTRICT), period, at).iloc[0]
     assert placed["unplaced"] == 0 and placed["unplaced_share"] == 0  # the demo's issues all have a point
     assert indicators.get("unplaced_share").numerator == "unplaced"
 

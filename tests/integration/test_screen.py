@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from dashboard import screen
 from data_access import clock
 from data_access.accounts import DEMO_SCREEN_TOKEN
+from data_access.reads import issues, places
 from data_access.settings import get_settings
 from tests.apptest import app_test
 
@@ -197,8 +198,8 @@ def wall(artifacts):
 def test_each_wall_is_readable_from_the_back_of_the_room_and_worst_first(
     wall, engine, artifacts, width, height, theme, layout
 ):
-    from data_access import indicators, queries
-    from data_access.ranking import ranked
+    from data_access import indicators
+    from data_access.reads.ranking import ranked
     from data_access.scope import Period, Scope
     from tests.browser import chromium_page
 
@@ -246,7 +247,7 @@ def test_each_wall_is_readable_from_the_back_of_the_room_and_worst_first(
     month = Period(at.date() - timedelta(days=29), at.date() + timedelta(days=1))
     scope = Scope.from_code("430602")
     table = ranked(
-        queries.children(engine, scope).merge(queries.issue_by_child(engine, scope, month, at), on="code"), key
+        places.children(engine, scope).merge(issues.issue_by_child(engine, scope, month, at), on="code"), key
     )
     assert first == f"1. {table.iloc[0]['name']}", (title, first)
 

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from data_access import clock, metrics, queries, summary
+from data_access import clock, reads, summary
 from data_access.importing.load import import_file
+from data_access.reads import issues, maps, places, property_management, volunteers
 from data_access.scope import Period, Scope
 from data_access.settings import PROJECT_ROOT
 from tests.apptest import app_test
@@ -45,8 +46,8 @@ def at(engine):
 
 
 def test_covers_city_district_and_street_scopes_only():
-    assert [summary.covers(Scope.from_code(c)) for c in (None, "420100", "430602", "430602001")] == [True] * 4
-    assert not summary.covers(Scope.from_code("430602001001")) and not summary.covers(
+    assert [reads.from_summaries(Scope.from_code(c)) for c in (None, "420100", "430602", "430602001")] == [True] * 4
+    assert not reads.from_summaries(Scope.from_code("430602001001")) and not reads.from_summaries(
         Scope.from_code("4306020010010" + "01")
     )
 
@@ -73,29 +74,29 @@ def test_spans_select_every_day_of_a_period_exactly_once(engine):
 
 @pytest.mark.parametrize("scope,period", CASES)
 def test_issue_figures_from_summaries_equal_the_raw_rows(engine, at, scope, period):
-    kpis = metrics.issue_kpis(engine, scope, period, at)
-    same(kpis, metrics.issue_kpis(engine, scope, period, at, raw=True))
+    kpis = issues.issue_kpis(engine, scope, period, at)
+    same(kpis, issues.issue_kpis(engine, scope, period, at, raw=True))
     assert kpis["reported"].iloc[0] > 0 or period.end - period.start < pd.Timedelta(days=2)
     same(
-        queries.issue_by_child(engine, scope, period, at),
-        queries.issue_by_child(engine, scope, period, at, raw=True),
+        issues.issue_by_child(engine, scope, period, at),
+        issues.issue_by_child(engine, scope, period, at, raw=True),
         ["code"],
     )
-    same(queries.issue_trend(engine, scope, period, at), queries.issue_trend(engine, scope, period, at, raw=True))
+    same(issues.issue_trend(engine, scope, period, at), issues.issue_trend(engine, scope, period, at, raw=True))
     same(
-        queries.property_issue_trend(engine, scope, period, at),
-        queries.property_issue_trend(engine, scope, period, at, raw=True),
+        property_management.property_issue_trend(engine, scope, period, at),
+        property_management.property_issue_trend(engine, scope, period, at, raw=True),
     )
-    same(queries.issue_funnel(engine, scope, period, at), queries.issue_funnel(engine, scope, period, at, raw=True))
+    same(issues.issue_funnel(engine, scope, period, at), issues.issue_funnel(engine, scope, period, at, raw=True))
     same(
-        queries.issues_by_category(engine, scope, period),
-        queries.issues_by_category(engine, scope, period, raw=True),
+        issues.issues_by_category(engine, scope, period),
+        issues.issues_by_category(engine, scope, period, raw=True),
         ["code"],
     )
     for column in ("source_channel", "escalation_level"):
         same(
-            queries.issue_mix(engine, scope, period, column),
-            queries.issue_mix(engine, scope, period, column, raw=True),
+            issues.issue_mix(engine, scope, period, column),
+            issues.issue_mix(engine, scope, period, column, raw=True),
             ["key"],
         )
 
@@ -103,21 +104,23 @@ def test_issue_figures_from_summaries_equal_the_raw_rows(engine, at, scope, peri
 @pytest.mark.parametrize("scope,period", CASES)
 def test_volunteering_from_summaries_equals_the_raw_rows(engine, scope, period):
     same(
-        queries.activity_types(engine, scope, period), queries.activity_types(engine, scope, period, raw=True), ["key"]
+        volunteers.activity_types(engine, scope, period),
+        volunteers.activity_types(engine, scope, period, raw=True),
+        ["key"],
     )
-    same(queries.volunteer_daily(engine, scope, period), queries.volunteer_daily(engine, scope, period, raw=True))
-    kpis = metrics.volunteer_kpis(engine, scope, period)
-    same(kpis, metrics.volunteer_kpis(engine, scope, period, raw=True))
+    same(volunteers.volunteer_daily(engine, scope, period), volunteers.volunteer_daily(engine, scope, period, raw=True))
+    kpis = volunteers.volunteer_kpis(engine, scope, period)
+    same(kpis, volunteers.volunteer_kpis(engine, scope, period, raw=True))
     assert kpis["active"].iloc[0] > 0 or period.end - period.start < pd.Timedelta(days=2)
-    same(queries.volunteer_trend(engine, scope, period), queries.volunteer_trend(engine, scope, period, raw=True))
-    same(queries.top_teams(engine, scope, period), queries.top_teams(engine, scope, period, raw=True))
+    same(volunteers.volunteer_trend(engine, scope, period), volunteers.volunteer_trend(engine, scope, period, raw=True))
+    same(volunteers.top_teams(engine, scope, period), volunteers.top_teams(engine, scope, period, raw=True))
 
 
 def test_the_overview_table_of_districts_matches_the_raw_counts(engine, at):
     period = PERIODS[0]
-    df = metrics.place_overview(engine, period, at).set_index("code")
+    df = places.place_overview(engine, period, at).set_index("code")
     for code in ("430602", "420106"):
-        raw = metrics.issue_kpis(engine, Scope("district", code), period, at, raw=True).iloc[0]
+        raw = issues.issue_kpis(engine, Scope("district", code), period, at, raw=True).iloc[0]
         assert (df.loc[code, "reported"], df.loc[code, "due"], df.loc[code, "closed"]) == (
             raw["reported"],
             raw["due"],
@@ -163,10 +166,10 @@ def test_imports_refresh_only_what_they_touch_and_match_a_full_rebuild(engine, t
         lines = (PROJECT_ROOT / "examples" / "issues.csv").read_text("utf-8").splitlines()
         first = tmp_path / "first.csv"
         first.write_text("\n".join(lines), "utf-8")
-        before = metrics.issue_kpis(copy, Scope("district", "430602"), Period(date(2026, 3, 1), date(2026, 4, 1)))
+        before = issues.issue_kpis(copy, Scope("district", "430602"), Period(date(2026, 3, 1), date(2026, 4, 1)))
         report = import_file(copy, "issues", first)
         assert report.loaded and report.inserted == len(lines) - 1
-        after = metrics.issue_kpis(copy, Scope("district", "430602"), Period(date(2026, 3, 1), date(2026, 4, 1)))
+        after = issues.issue_kpis(copy, Scope("district", "430602"), Period(date(2026, 3, 1), date(2026, 4, 1)))
         assert after["reported"].iloc[0] == before["reported"].iloc[0] + report.inserted  # the example is March 2026
 
         header, rows = lines[0].split(","), [r.split(",") for r in lines[1:]]
@@ -180,14 +183,14 @@ def test_imports_refresh_only_what_they_touch_and_match_a_full_rebuild(engine, t
         second.write_text("\n".join([lines[0], *moved]), "utf-8")
         report = import_file(copy, "issues", second)
         assert report.loaded and report.updated == len(rows), [p.reason for p in report.problems]
-        again = metrics.issue_kpis(copy, Scope("district", "430602"), Period(date(2026, 3, 1), date(2026, 4, 1)))
+        again = issues.issue_kpis(copy, Scope("district", "430602"), Period(date(2026, 3, 1), date(2026, 4, 1)))
         assert again["reported"].iloc[0] == before["reported"].iloc[0]  # gone from March 2026
-        moved_to = metrics.issue_kpis(
+        moved_to = issues.issue_kpis(
             copy, Scope("street", far.community_code[:9]), Period(date(2025, 7, 1), date(2025, 8, 1))
         )
         pd.testing.assert_frame_equal(  # hour sums add up in another order: equal to rounding
             moved_to,
-            metrics.issue_kpis(
+            issues.issue_kpis(
                 copy, Scope("street", far.community_code[:9]), Period(date(2025, 7, 1), date(2025, 8, 1)), raw=True
             )[moved_to.columns],
             check_dtype=False,
@@ -221,17 +224,17 @@ def test_refresh_command_rebuilds_the_summaries_and_bumps_the_data_version(engin
         assert data_version(copy) == version + 1
         scope, period = Scope("district", "430602"), PERIODS[0]
         at = clock.as_of()
-        same(metrics.issue_kpis(copy, scope, period, at), metrics.issue_kpis(copy, scope, period, at, raw=True))
+        same(issues.issue_kpis(copy, scope, period, at), issues.issue_kpis(copy, scope, period, at, raw=True))
 
 
 def test_overdue_list_pages_by_keyset_without_gaps_or_repeats(engine, at):
     scope = Scope()  # the whole store: a district may hold fewer than 20 overdue cases on a given day
-    whole = queries.overdue_issues(engine, scope, at, 10_000)
+    whole = issues.overdue_issues(engine, scope, at, 10_000)
     n = len(whole)
     assert n >= 20
-    first = queries.overdue_issues(engine, scope, at, n // 2)
+    first = issues.overdue_issues(engine, scope, at, n // 2)
     last = first.iloc[-1]
-    second = queries.overdue_issues(engine, scope, at, n, (last["due_at"].to_pydatetime(), last["order_no"]))
+    second = issues.overdue_issues(engine, scope, at, n, (last["due_at"].to_pydatetime(), last["order_no"]))
     assert list(whole["order_no"]) == list(first["order_no"]) + list(second["order_no"])
 
 
@@ -255,7 +258,7 @@ def test_the_issue_page_turns_the_overdue_list(engine):
 def test_city_scope_reads_by_street_sum_the_street_rows(engine, at):
     """A city's rollup has no streets: the map of a city's streets still reads the street rows."""
     scope, period = Scope("city", "420100"), PERIODS[0]
-    df = queries.map_units(engine, scope, "street", period, at).set_index("code")
+    df = maps.map_units(engine, scope, "street", period, at).set_index("code")
     w, p = scope.where()
     pw, pp = period.where("reported_at")
     with engine.connect() as conn:
@@ -286,11 +289,11 @@ def test_a_period_across_the_first_day_with_day_rows_counts_each_day_once(engine
     assert older == 0 and first.day == 1  # no day rows before it
     period = Period(first - timedelta(days=10), first + timedelta(days=10))
     for scope in (Scope(), Scope("city", "420100"), Scope("street", "420106001")):
-        same(metrics.issue_kpis(engine, scope, period, at), metrics.issue_kpis(engine, scope, period, at, raw=True))
+        same(issues.issue_kpis(engine, scope, period, at), issues.issue_kpis(engine, scope, period, at, raw=True))
         same(
-            queries.top_teams(engine, scope, period, 10),
-            queries.top_teams(engine, scope, period, 10, raw=True),
+            volunteers.top_teams(engine, scope, period, 10),
+            volunteers.top_teams(engine, scope, period, 10, raw=True),
             ["name"],
         )
-        for read in (queries.volunteer_daily, queries.activity_types, queries.volunteer_trend):
+        for read in (volunteers.volunteer_daily, volunteers.activity_types, volunteers.volunteer_trend):
             same(read(engine, scope, period), read(engine, scope, period, raw=True))

@@ -194,7 +194,7 @@ def test_year_axes_tick_on_whole_years_and_percent_bars_start_near_the_data():
 
 
 def test_rankings_put_the_worst_first_and_small_samples_last():
-    from data_access.ranking import ranked
+    from data_access.reads.ranking import ranked
 
     df = pd.DataFrame(
         {

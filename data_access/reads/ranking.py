@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from data_access import indicators, queries
+from data_access import indicators
+from data_access.reads import issues, places
 from data_access.scope import Period, Scope
 
 
@@ -38,5 +39,5 @@ def ranked(df: pd.DataFrame, key: str | None) -> pd.DataFrame:
 def ranking(engine: sa.Engine, scope: Scope, period: Period, at: datetime, key: str) -> pd.DataFrame:
     """The scope's child units (code, name) with the catalogue's issue counts and indicators of the period,
     :func:`ranked` by ``key``."""
-    units = queries.children(engine, scope)
-    return ranked(units.merge(queries.issue_by_child(engine, scope, period, at), on="code", how="left"), key)
+    units = places.children(engine, scope)
+    return ranked(units.merge(issues.issue_by_child(engine, scope, period, at), on="code", how="left"), key)
