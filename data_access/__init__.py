@@ -1,1 +1,2 @@
-"""Data access: settings, engine, schema, demo data, metrics. Never imports streamlit."""
+"""Data access: settings, the clock, engine, schema and migrations, the read layer (reads/), summaries, imports and
+the demo. Never imports streamlit."""

@@ -7,8 +7,9 @@ returns a DataFrame of counts: every rate and its definition comes from the cata
 - ``issues``: 12345 and grid issues (counts, trends, funnel, backlog, lists, repeats, residents' questions);
 - ``organisation``: party organisations, coverage, grid workers, notices and joint projects;
 - ``stations``: service stations, compounds and walking reach; ``volunteers``: volunteers, activities, teams;
-- ``property``: property companies, committees, fees; ``maps``: geometry and map figures; ``ranking``: a scope's
-  children ranked by any indicator. Word counts of request texts are data_access.words (built at load).
+- ``property_management``: property companies, committees, fees; ``maps``: geometry and map figures;
+- ``ranking``: a scope's children ranked by any indicator (the 红黑榜 rule).
+Word counts of request texts are data_access.words (built at load).
 
 :func:`run` executes a statement with bound parameters only, as the area the caller acts as
 (data_access.engine.acting: row-level security), times it and logs it when slower than GGC_SLOW_READ_S. The choice
