@@ -113,11 +113,12 @@ with guarded():
             format_func=lambda c: t("import_district_any") if c is None else names[c],
         )
         options["create_departments"] = st.checkbox(t("import_create_departments"))
-        category_map = st.file_uploader(t("import_category_map"), type=["csv", "xlsx"], key="category_map")
+        category_map = st.file_uploader(
+            t("import_category_map"), type=[s[1:] for s in TABLE_SUFFIXES], key="category_map"
+        )
     body, name, mime = template(kind)
     st.download_button(t("template"), body, name, mime, on_click="ignore")
-    # Old workbooks are taken too, to be answered with what to do (save as .xlsx) rather than refused unread.
-    types = ["geojson", "json", "zip", "gpkg", *SHAPEFILE_PARTS] if layer else ["csv", "txt", "xlsx", "xls", "et"]
+    types = ["geojson", "json", "zip", "gpkg", *SHAPEFILE_PARTS] if layer else [s[1:] for s in TABLE_SUFFIXES]
     uploads = st.file_uploader(
         t("upload_layer" if layer else "upload"), type=types, accept_multiple_files=True, key=f"upload_{kind}"
     )

@@ -1082,3 +1082,14 @@ volunteer_days = sa.Table(  # the days each volunteer was active, per community 
     sa.Index(None, "district_code"),
     sa.Index(None, "street_code"),
 )
+
+
+# Every table a file loads into keeps, per row, the file's columns that have no field here (data_access.importing:
+# a 12345 export's 办理状态, 来电人 …), as the file gave them: nothing a district sends is lost (0023).
+SOURCE_FIELDS_TABLES = (
+    "district", "street", "community", "grid", "micro_grid", "compound", "service_station", "issue", "grid_worker",
+    "volunteer", "volunteer_activity", "property_company", "owners_committee", "property_fee", "housing_registry",
+    "partner_unit", "joint_project", "service_item", "resident_question", "party_org",
+)  # fmt: skip
+for _name in SOURCE_FIELDS_TABLES:
+    metadata.tables[_name].append_column(sa.Column("source_fields", postgresql.JSONB))

@@ -73,6 +73,18 @@ def _workbook(rows: list[list]) -> Callable[[Path], None]:
     return lambda path: path.write_bytes(_xlsx(rows))
 
 
+def _far_cell(rows: list[list]) -> bytes:
+    """A 5 KB workbook whose one extra value sits in the sheet's last cell, XFD1048576: read as one block, the sheet
+    would be 17 billion cells."""
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    wb.active["XFD1048576"] = "x"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def _geojson(obj) -> Callable[[Path], None]:
     return _text(json.dumps(obj, ensure_ascii=False, allow_nan=True))
 
@@ -167,11 +179,11 @@ def cases(stored_grid: dict | None = None) -> list[Case]:
             "stations",
             _text(bytes(rand.randrange(256) for _ in range(4096))),
             1,
-            "not an Excel workbook",
+            "not a workbook",
         ),
         Case("encrypted.xlsx", "stations", _text(_ole("xlsx")), 1, "password", "an encrypted .xlsx is an OLE file"),
-        Case("old.xls", "stations", _text(_ole("xls")), 1, ".xlsx"),
-        Case("wps.et", "stations", _text(_ole("et")), 1, ".xlsx"),
+        Case("old.xls", "stations", _text(_ole("xls")), 1, "password", "an .xls that no reader can open"),
+        Case("wps.et", "stations", _text(_ole("et")), 1, "password"),
         Case(
             "web-page.xls",
             "stations",
@@ -180,6 +192,7 @@ def cases(stored_grid: dict | None = None) -> list[Case]:
             "web page",
         ),
         Case("workbook-named.csv", "stations", _workbook(xlsx_rows), 1, "Excel workbook"),
+        Case("far-cell.xlsx", "stations", _text(_far_cell(xlsx_rows)), 1, "A1:XFD1048576"),
         Case("header-only.xlsx", "stations", _workbook([h]), 1, "no rows"),
         Case("blank-header.xlsx", "stations", _workbook([[*h, None], [*good("B1"), "x"]]), 1, "row 1, column K"),
         # Text that is not what it looks like
@@ -223,6 +236,14 @@ def cases(stored_grid: dict | None = None) -> list[Case]:
             "satisfaction-without-evaluation.csv",
             "issues",
             _csv([ISSUE_HEADER.split(","), [*ISSUE, "满意", "", ""]]),
+            0,
+            "loaded 1 of 1",
+            "a 12345 export's 回访满意度 without 回访时间: the evaluation counts from the closure",
+        ),
+        Case(
+            "satisfaction-while-open.csv",
+            "issues",
+            _csv([ISSUE_HEADER.split(","), [*ISSUE[:7], "", "满意", "", ""]]),
             1,
             "row 2, column 满意度",
         ),

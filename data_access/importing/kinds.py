@@ -563,7 +563,9 @@ _add(
 )
 
 LAYER_SUFFIXES = (".geojson", ".json", ".shp", ".zip", ".gpkg")
-TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+TEXT_SUFFIXES = (".csv", ".txt")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".ods", ".xls", ".et", ".ett", ".xlt")  # python-calamine reads them
+TABLE_SUFFIXES = (*TEXT_SUFFIXES, *WORKBOOK_SUFFIXES)
 
 
 def template(kind_name: str) -> tuple[bytes, str, str]:

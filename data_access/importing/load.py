@@ -922,9 +922,10 @@ def _read(kind: Kind, path: Path, report: Report, crs, encoding) -> tuple[pd.Dat
         report.encoding, report.crs, report.notes = layer.encoding, layer.crs, layer.notes
         report.problems += layer.problems
         return layer.attributes, layer
-    raw, report.encoding, problems = read_table(path, encoding)
+    raw, report.encoding, problems, notes = read_table(path, encoding, kind)
     report.crs = crs or "WGS-84"
     report.problems += problems
+    report.notes += notes
     return raw, None
 
 
@@ -949,7 +950,7 @@ def _category_map(path: Path | str | None) -> dict | None:
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"--map-categories: no such file: {path}")
-    table, _, _ = read_table(path)
+    table, _, _, _ = read_table(path)
     if table.shape[1] != 2:
         raise FileProblem("category_map", name=path.name, n=table.shape[1])
     return {str(a).strip(): str(b).strip() for a, b in table.itertuples(index=False) if str(a).strip()}
@@ -987,12 +988,14 @@ def import_file(
     raw, layer = _read(kind, path, report, crs, encoding)
     report.rows = len(raw)
     report.preview = raw.head(20).astype(str)
-    mapped, problems = map_headers(raw, kind)
+    mapped, problems, notes = map_headers(raw, kind)
     report.problems = problems + report.problems
+    report.notes += notes
     if any(p.key == "missing_column" for p in report.problems):
         return report
-    values, problems = parse(mapped, kind, report.crs)
+    values, problems, notes = parse(mapped, kind, report.crs)
     report.problems += problems
+    report.notes += notes
     if layer is not None:
         values["g"] = layer.geoms
         usable = values[values["g"].notna()]

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from data_access import clock, schema
 from data_access.importing.encodings import EncodingProblem, decode
-from data_access.importing.kinds import TABLE_SUFFIXES, Kind
+from data_access.importing.kinds import TEXT_SUFFIXES, WORKBOOK_SUFFIXES, Kind
 from data_access.schema import LIFECYCLE
 from geo.crs import in_china, normalise_crs, to_wgs84
 
@@ -64,7 +68,26 @@ REASONS: dict[str, tuple[str, str]] = {
         "{n} 行的事件分类 {value!r} 不在分类体系中；相近的有：{nearest}（可用 --map-categories 映射）",
         "{n} rows name the category {value!r}, which the tree lacks; nearest: {nearest} (map it with --map-categories)",
     ),
-    "needs_evaluation": ("填写{what}时须同时填写评价时间", "{what} needs 评价时间 (the return visit)"),
+    "needs_evaluation": (
+        "填写{what}时须同时填写评价时间或办结时间",
+        "{what} needs 评价时间 (the return visit) or 办结时间",
+    ),
+    "evaluated_when_closed": (
+        "{n} 行有{what}但没有评价时间：评价时间按办结时间计",
+        "{n} rows give {what} without 评价时间: the evaluation is taken as made when the issue closed",
+    ),
+    "header_row": (
+        "表头在第 {row} 行：其上 {n} 行（标题、导出信息或空行）未导入",
+        "the header is on row {row}: the {n} rows above it (title, export information, blank) were skipped",
+    ),
+    "footer_rows": (
+        "表尾 {n} 行（{first}）不是数据，未导入",
+        "{n} footer rows ({first}) are not data and were skipped",
+    ),
+    "source_fields": (
+        "{n} 列没有对应字段，其值随每行原样保存（source_fields）：{names}",
+        "{n} columns have no field; their values are kept with each row as sent (source_fields): {names}",
+    ),
     "no_geometry": ("没有几何图形", "no geometry"),
     "not_polygon": ("不是面（{geom_type}）", "not a polygon ({geom_type})"),
     "bad_geometry": ("几何图形无效且无法安全修复：{why}", "invalid geometry that cannot be repaired safely: {why}"),
@@ -114,15 +137,18 @@ REASONS: dict[str, tuple[str, str]] = {
 FILE_REASONS: dict[str, tuple[str, str]] = {
     "empty_file": ("{name} 是空文件", "{name} is empty"),
     "no_rows": ("{name} 只有表头，没有数据行", "{name} has a header but no rows"),
-    "table_suffix": ("{name}：请上传 .csv 或 .xlsx 文件", "{name}: expected a .csv or .xlsx file"),
-    "old_excel": (
-        "{name} 是旧格式工作簿（{suffix}）；请另存为 .xlsx（Excel 工作簿）或 CSV 后再导入",
-        "{name} is an old-format workbook ({suffix}); save it as .xlsx (Excel workbook) or CSV and import that",
+    "table_suffix": (
+        "{name}：请上传 CSV 或工作簿（.xlsx、.xls、.xlsb、.ods、.et）",
+        "{name}: expected a CSV or a workbook (.xlsx, .xls, .xlsb, .ods, .et)",
     ),
     "ole_workbook": (
-        "{name} 设有密码，或是改了扩展名的旧 .xls；请取消密码（或另存为 .xlsx）后再导入",
-        "{name} is password-protected or an old .xls saved with an .xlsx name; remove the password "
-        "(or save it as .xlsx) and import again",
+        "{name} 设有密码或已损坏，无法读取；请取消密码，或用 Excel、WPS 重新保存后再导入",
+        "{name} is password-protected or damaged and cannot be read; remove the password, or save it again "
+        "from Excel or WPS, and import again",
+    ),
+    "huge_sheet": (
+        "{name} 的工作表用到了 {range}（{cells} 个单元格，上限 {limit}）；请删去多余的行和列后另存",
+        "{name}'s sheet spans {range} ({cells} cells, at most {limit}); delete the extra rows and columns and save it",
     ),
     "html_table": (
         "{name} 实为网页（HTML）文件，只是扩展名像 Excel（部分系统如此导出）；"
@@ -130,7 +156,7 @@ FILE_REASONS: dict[str, tuple[str, str]] = {
         "{name} is a web page (HTML) with an Excel name, as some systems export; open it in Excel or WPS "
         "and save it as .xlsx or CSV",
     ),
-    "not_workbook": ("{name} 不是 Excel 工作簿（.xlsx）", "{name} is not an Excel workbook (.xlsx)"),
+    "not_workbook": ("{name} 不是工作簿（.xlsx、.xlsb、.ods）", "{name} is not a workbook (.xlsx, .xlsb, .ods)"),
     "damaged_workbook": (
         "{name} 是损坏的 Excel 工作簿（不完整或已损坏）；请用 Excel 重新保存",
         "{name} is a damaged Excel workbook (truncated or corrupt); save it again from Excel",
@@ -291,8 +317,13 @@ def problem_frame(problems: list[Problem], lang: str = "en") -> pd.DataFrame:
     )
 
 
-OLD_EXCEL = (".xls", ".et", ".ett", ".xlt")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: .xls, .et, or an encrypted .xlsx
+MAX_CELLS = 40_000_000  # a sheet's used range (1 M rows × 40 columns); a wider range is refused before it is read
+HEAD_ROWS = 30  # the rows searched for the header (title, export information and blank rows come above it)
+# A row below the data that is not data: a total, a count, who made or checked the table, a note.
+_FOOTER = re.compile(
+    r"(合计|总计|小计|总数|共\s*[0-9,]+\s*[条件行项笔个]|制表|审核|填表|打印|导出|注[:：]|备注[:：]|说明[:：])"
+)
 
 
 def _form(head: bytes) -> str:
@@ -315,6 +346,11 @@ def _letter(i: int) -> str:
     return out
 
 
+def header_key(value) -> str:
+    """A header as it is matched: without spaces or line breaks (a cell 受理\\n时间 is 受理时间), lower case."""
+    return re.sub(r"\s+", "", str(value)).lower()
+
+
 def _blank_headers(df: pd.DataFrame, problems: list) -> pd.DataFrame:
     """Drop columns without a header; report those that hold values (row 1, the column's letter)."""
     blank = [j for j, c in enumerate(df.columns) if str(c).strip() == "" or str(c).startswith("Unnamed: ")]
@@ -324,22 +360,132 @@ def _blank_headers(df: pd.DataFrame, problems: list) -> pd.DataFrame:
     return df.iloc[:, [j for j in range(df.shape[1]) if j not in blank]]
 
 
-def _read_xlsx(path: Path, data: bytes) -> pd.DataFrame:
+def _filled(cells) -> list[str]:
+    return [t for t in (str(v).strip() for v in cells if v is not None) if t]
+
+
+def _header_at(rows: list, known: set[str] | None) -> int:
+    """The header's row among the first HEAD_ROWS: the one naming most of the kind's columns (``known``, as
+    :func:`header_key`), else the first that is not blank."""
+    head = rows[:HEAD_ROWS]
+    named = [sum(header_key(v) in known for v in row if v is not None) for row in head] if known else []
+    if named and max(named) > 0:
+        return named.index(max(named))
+    return next((i for i, row in enumerate(head) if _filled(row)), 0)
+
+
+def _data_end(rows: list) -> int:
+    """Where the data ends: before the trailing rows that are blank or footers (合计, 共N条, 制表人 …)."""
+    end = len(rows)
+    while end and (not (cells := _filled(rows[end - 1])) or _FOOTER.match(cells[0])):
+        end -= 1
+    return end
+
+
+def _framed(rows: list, known: set[str] | None, notes: list) -> pd.DataFrame:
+    """The data rows of a sheet (lists of cells) under their header, indexed so that :func:`_row` gives the file's
+    row; the rows above the header and the footer rows left out, each said in a note."""
+    at = _header_at(rows, known)
+    end = max(_data_end(rows), at + 1)
+    if at:
+        notes.append(Problem(0, "", "", "header_row", {"row": at + 1, "n": at}))
+    footer = [_filled(r) for r in rows[end:]]
+    if any(footer):
+        first = next(c for c in footer if c)[0][:20]
+        notes.append(Problem(0, "", "", "footer_rows", {"n": sum(1 for c in footer if c), "first": first}))
+    header = ["" if v is None else str(v).strip() for v in rows[at]] if rows else []
+    body = [(list(r) + [""] * len(header))[: len(header)] for r in rows[at + 1 : end]]
+    df = pd.DataFrame(body, columns=header, index=range(at, at + len(body)), dtype=object)
+    return df[df.map(lambda v: v is not None and str(v).strip() != "").any(axis=1)]  # blank rows between
+
+
+def _cell(v):
+    """A workbook cell as pandas reads it: a whole float as an int (a code typed as a number), an empty cell ''."""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+_XLSX_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')  # a cell with content (not <c .../>)
+_ODS_TAG = re.compile(rb"<table:table-(row|cell|covered-table-cell)\b([^>]*)>|</table:table-row>")
+_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _extent(data: bytes) -> tuple[int, int]:
+    """The rows and columns the cells with content span in the worksheets of a zipped workbook (.xlsx, .xlsm,
+    .ods), read from its XML in pieces: calamine makes a sheet one dense block of that size, and a block too big
+    for memory aborts the process (a 5 KB file with one value in XFD1048576 asks for 512 GB)."""
+    rows = cols = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            xlsx = name.startswith("xl/worksheets/") and name.endswith(".xml")
+            if not (xlsx or name == "content.xml"):
+                continue
+            row = col = 0
+            row_repeat, tail = 1, b""
+            with z.open(name) as part:
+                while chunk := part.read(1 << 20):
+                    text = tail + chunk
+                    cut = text.rfind(b"<")  # a tag cut by the chunk's end is read with the next
+                    text, tail = text[:cut], text[cut:]
+                    if xlsx:
+                        for m in _XLSX_CELL.finditer(text):
+                            cols, rows = max(cols, _column_number(m.group(1))), max(rows, int(m.group(2)))
+                        continue
+                    for m in _ODS_TAG.finditer(text):  # an .ods repeats rows and cells instead of writing them
+                        repeat = int(r.group(1)) if m.group(2) and (r := _REPEAT.search(m.group(2))) else 1
+                        if m.group(1) == b"row":
+                            row_repeat, col = repeat, 0
+                        elif m.group(1) is None:
+                            row += row_repeat
+                        else:
+                            col += repeat
+                            if b"value-type" in (m.group(2) or b""):
+                                rows, cols = max(rows, row + row_repeat), max(cols, col)
+    return rows, cols
+
+
+def _read_workbook(path: Path, data: bytes, form: str, known: set[str] | None, notes: list) -> pd.DataFrame:
+    """The first visible worksheet of an .xlsx, .xlsm, .xlsb, .ods, .xls or .et (python-calamine)."""
+    if form not in ("zip", "ole"):
+        raise FileProblem("not_workbook", name=path.name)
+    broken = "ole_workbook" if form == "ole" else "damaged_workbook"
+    try:  # an .xls holds at most 65,536 × 256 cells; a zipped workbook is measured first
+        height, width = _extent(data) if form == "zip" else (0, 0)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError):
+        raise FileProblem(broken, name=path.name) from None
+    if height * width > MAX_CELLS:
+        raise FileProblem("huge_sheet", name=path.name, range=f"A1:{_letter(width - 1)}{height}",
+                          cells=f"{height * width:,}", limit=f"{MAX_CELLS:,}")  # fmt: skip
     try:
-        raw = pd.read_excel(io.BytesIO(data), header=None, dtype=object, engine="openpyxl")
-    except Exception:  # openpyxl and zipfile raise a dozen types for a broken workbook
-        raise FileProblem("damaged_workbook", name=path.name) from None
-    if raw.empty:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        shown = [i for i, m in enumerate(book.sheets_metadata) if m.visible == SheetVisibleEnum.Visible]
+        sheet = book.get_sheet_by_index(shown[0] if shown else 0)
+    except Exception:  # calamine raises its own errors and zip's for a broken or encrypted workbook
+        raise FileProblem(broken, name=path.name) from None
+    try:
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception:
+        raise FileProblem(broken, name=path.name) from None
+    if not rows:
         raise FileProblem("empty_file", name=path.name)
-    header = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[0]]
-    body = raw.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
-    return body[body.notna().any(axis=1)].astype(object).fillna("")  # rows Excel keeps only for their format
+    return _framed([[_cell(v) for v in r] for r in rows], known, notes)
 
 
-def _read_csv(text: str, problems: list) -> pd.DataFrame:
+def _read_csv(text: str, problems: list, first: int = 0) -> pd.DataFrame:
+    """``text`` (its header first) as strings; ``first``: the file's records above it (the index and the rows of
+    problems count from the file's first line)."""
     try:  # Arrow's reader: 1 M rows in 1.3 s instead of 6.4 s
         df = pd.read_csv(io.BytesIO(text.encode()), dtype=str, keep_default_na=False, engine="pyarrow")
         df.columns = [str(c).lstrip() for c in df.columns]
+        df.index = df.index + first
         return df
     except ValueError:  # rows of uneven length and the like: read record by record and say which
         pass
@@ -355,44 +501,72 @@ def _read_csv(text: str, problems: list) -> pd.DataFrame:
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             shown = ",".join(cells[width:])[:40]
             problems.append(
-                Problem(k + 2, _letter(width), shown, "extra_cells", {"cells": len(cells), "header": width})
+                Problem(first + k + 2, _letter(width), shown, "extra_cells", {"cells": len(cells), "header": width})
             )
         elif len(cells) < width:
             shown = ",".join(cells)[:40]
-            problems.append(Problem(k + 2, "", shown, "missing_cells", {"cells": len(cells), "header": width}))
+            problems.append(Problem(first + k + 2, "", shown, "missing_cells", {"cells": len(cells), "header": width}))
         rows.append((cells + [""] * width)[:width])
-        index.append(k)
+        index.append(first + k)
     return pd.DataFrame(rows, columns=header, index=index, dtype=str)
 
 
-def read_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, str, list[Problem]]:
-    """The file's rows as strings (CSV) or cells (Excel), the encoding used, and problems of its shape.
+def _read_text(text: str, known: set[str] | None, problems: list, notes: list) -> pd.DataFrame:
+    """A CSV as written: the header found among its first records (:func:`_header_at`), the footer left out."""
+    reader = csv.reader(io.StringIO(text[: 1 << 20]))
+    head, lines = [], []
+    for record in reader:
+        head.append(record)
+        lines.append(reader.line_num)
+        if len(head) >= HEAD_ROWS:
+            break
+    at = _header_at(head, known)
+    if at:
+        notes.append(Problem(0, "", "", "header_row", {"row": at + 1, "n": at}))
+        cut = 0
+        for _ in range(lines[at - 1]):  # the lines the records above the header took
+            cut = text.index("\n", cut) + 1
+        text = text[cut:]
+    df = _read_csv(text, problems, at)
+    if len(df):
+        tail = df.tail(HEAD_ROWS)
+        end = _data_end(tail.to_numpy().tolist())
+        footer = tail.iloc[end:]
+        filled = [cells for cells in map(_filled, footer.to_numpy().tolist()) if cells]
+        if filled:
+            notes.append(Problem(0, "", "", "footer_rows", {"n": len(filled), "first": filled[0][0][:20]}))
+        df = df.drop(index=footer.index)
+    return df
 
-    The file's first bytes decide how it is read, not its name alone: a workbook named .csv, an old
-    .xls or a web page saved as .xls gets its own message (``FileProblem``) instead of a misreading.
+
+def read_table(
+    path: Path, encoding: str | None = None, kind: Kind | None = None
+) -> tuple[pd.DataFrame, str, list[Problem], list[Problem]]:
+    """The file's rows as strings (CSV) or cells (a workbook), the encoding used, problems of its shape, and notes
+    (the rows above the header and below the data that were left out).
+
+    The header is found, not assumed: the row among the first that names most of ``kind``'s columns. The file's
+    first bytes decide how it is read, not its name alone: a workbook named .csv or a web page saved as .xls gets its
+    own message (``FileProblem``) instead of a misreading.
     """
     suffix, name = path.suffix.lower(), path.name
     data = path.read_bytes()
     form = _form(data[:64])
+    known = {header_key(h) for c in kind.columns for h in c.headers} if kind else None
     problems: list[Problem] = []
+    notes: list[Problem] = []
     if form == "html" and suffix not in (".csv", ".txt"):
         raise FileProblem("html_table", name=name)
-    if suffix in OLD_EXCEL and form != "zip":
-        raise FileProblem("old_excel", name=name, suffix=suffix)
-    if suffix in (".xlsx", ".xlsm", *OLD_EXCEL):
-        if form == "ole":
-            raise FileProblem("ole_workbook", name=name)
-        if form != "zip":
-            raise FileProblem("not_workbook", name=name)
-        df, used = _read_xlsx(path, data), "xlsx"
-    elif suffix in TABLE_SUFFIXES:
+    if suffix in WORKBOOK_SUFFIXES:
+        df, used = _read_workbook(path, data, form, known, notes), suffix.lstrip(".")
+    elif suffix in TEXT_SUFFIXES:
         if form in ("zip", "ole"):
             raise FileProblem("workbook_as_csv", name=name)
         try:
             text, used = decode(data, encoding)
         except EncodingProblem as exc:
             raise FileProblem("encoding", name=name, detail=str(exc)) from None
-        df = _read_csv(text, problems)
+        df = _read_text(text, known, problems, notes)
     else:
         raise FileProblem("table_suffix", name=name)
     if not len(df.columns):
@@ -400,31 +574,48 @@ def read_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, s
     df = _blank_headers(df, problems)
     if not len(df):
         raise FileProblem("no_rows", name=name)
-    return df, used, problems
+    return df, used, problems, notes
 
 
-def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Problem]]:
-    """Rename Chinese or English headers to column names; report unknown and missing columns."""
-    lookup = {h.strip().lower(): c.name for c in kind.columns for h in c.headers}
-    problems, rename = [], {}
+def _json_value(v):
+    if isinstance(v, (datetime, date)):
+        return v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat()
+    if isinstance(v, (int, float, bool)):
+        return v
+    return str(v).strip()
+
+
+def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+    """Rename Chinese or English headers to column names; report missing columns and columns named twice. Columns
+    with no field are kept: their values go, per row, into ``source_fields`` (JSON), said in one note."""
+    lookup = {header_key(h): c.name for c in kind.columns for h in c.headers}
+    problems, notes, rename, unknown = [], [], {}, []
     for header in df.columns:
-        name = lookup.get(str(header).strip().lower())
+        name = lookup.get(header_key(header))
         if name is None:
-            problems.append(Problem(1, str(header), str(header), "unknown_column"))
+            unknown.append(header)
         elif name in rename.values():
             problems.append(Problem(1, str(header), str(header), "column_twice", {"name": name}))
         else:
             rename[header] = name
-    df = df[list(rename)].rename(columns=rename)
+    out = df[list(rename)].rename(columns=rename)
+    if unknown:
+        names = [str(h) for h in unknown]
+        kept = [
+            {k: _json_value(v) for k, v in zip(names, row, strict=True) if v is not None and str(v).strip() != ""}
+            for row in df[unknown].itertuples(index=False, name=None)
+        ]
+        out["source_fields"] = [json.dumps(r, ensure_ascii=False) if r else None for r in kept]
+        notes.append(Problem(0, "", "", "source_fields", {"n": len(names), "names": "、".join(names)[:200]}))
     if kind.name == "issues":  # a 12345 export: its 受理时间 is the report, and it has no 来源渠道
-        if "reported_at" not in df.columns and "accepted_at" in df.columns:
-            df["reported_at"] = df["accepted_at"]
-        if "source_channel" not in df.columns:
-            df["source_channel"] = "hotline"
+        if "reported_at" not in out.columns and "accepted_at" in out.columns:
+            out["reported_at"] = out["accepted_at"]
+        if "source_channel" not in out.columns:
+            out["source_channel"] = "hotline"
     for col in kind.columns:
-        if col.required and col.name not in df.columns:
+        if col.required and col.name not in out.columns:
             problems.append(Problem(1, col.zh, "", "missing_column", {"zh": col.zh, "name": col.name}))
-    return df, problems
+    return out, problems, notes
 
 
 _ISO = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
@@ -488,6 +679,7 @@ def _report(problems: list[Problem], mask, df, col, value, key: str, **params) -
 _CONTROL = re.compile("([\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff])")
 _SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]{1,3}")
 TEXT_MAX = 2000  # characters, for a text column the store does not bound itself
+SOURCE_FIELDS_MAX = 20_000  # characters of a row's columns with no field, as JSON
 NAME_MAX = 100  # … and for a name
 EARLIEST = {"date": date(1949, 10, 1), "datetime": date(2000, 1, 1)}
 FUTURE_DAYS = {"due_at": 366}  # a deadline may lie ahead; every other date has happened (by tomorrow)
@@ -536,9 +728,10 @@ def _date_range(col) -> tuple[date, date]:
     return EARLIEST[col.type], clock.today() + timedelta(days=2 + FUTURE_DAYS.get(col.name, 0))
 
 
-def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFrame, list[Problem]]:
-    """Typed values and the problems of every row (reference checks against the store come later)."""
+def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+    """Typed values, the problems of every row (reference checks against the store come later) and notes."""
     problems: list[Problem] = []
+    notes: list[Problem] = []
     out = pd.DataFrame(index=df.index)
     for col in kind.columns:
         if col.name not in df.columns:
@@ -614,13 +807,33 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
             shown = ", ".join(list(labels)[:8] or sorted(allowed))
             _report(problems, value.notna() & ~value.isin(allowed), df, col, raw, "enum", values=shown)
         out[col.name] = value
+    if "source_fields" in df.columns:  # the columns with no field, as JSON (map_headers)
+        out["source_fields"] = df["source_fields"]
+        n = df["source_fields"].str.len()
+        for i in df.index[(n > SOURCE_FIELDS_MAX).fillna(False).to_numpy(dtype=bool)]:
+            problems.append(Problem(_row(i), "source_fields", "", "too_long", {"max": SOURCE_FIELDS_MAX, "n": n[i]}))
     if kind.located and {"lon", "lat"} <= set(df.columns):
         problems += _check_coordinates(out, crs)
     if kind.name == "issues":
+        notes += _evaluated_when_closed(out, kind)
         problems += _check_lifecycle(out, kind)
     problems += _duplicates(out, kind)
     out.attrs["absent"] = tuple(c.name for c in kind.columns if c.name not in df.columns)  # no such header
-    return out, problems
+    return out, problems, notes
+
+
+def _evaluated_when_closed(out: pd.DataFrame, kind: Kind) -> list[Problem]:
+    """A 12345 export often gives 回访满意度 and 是否解决 without the return visit's time: it is taken as the closure's
+    (the visit follows it; the figures count the evaluation from then). Changes ``out``; one note."""
+    given = out["satisfaction"].notna() | out["resolved"].notna()
+    filled = (given & out["evaluated_at"].isna() & out["closed_at"].notna()).to_numpy(dtype=bool)
+    if not filled.any():
+        return []
+    out.loc[filled, "evaluated_at"] = out.loc[filled, "closed_at"]
+    what = "、".join(kind.column(c).zh for c in ("satisfaction", "resolved") if out.loc[filled, c].notna().any())
+    return [
+        Problem(0, kind.column("evaluated_at").zh, "", "evaluated_when_closed", {"n": int(filled.sum()), "what": what})
+    ]
 
 
 def _duplicates(out: pd.DataFrame, kind: Kind) -> list[Problem]:

@@ -185,3 +185,112 @@ def test_unknown_departments_are_created_only_when_asked(engine, tmp_path):
     assert cli("issues", str(path), "--district", "430602", "--create-departments").returncode == 0
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM department WHERE name LIKE '区%'")).scalar() == 2
+
+
+# -- Files as their systems write them (issue 36): a title above the header, a total below, columns the model has
+# no field for, old and open workbook formats, a satisfaction without the return visit's time.
+
+EXPORT_HEADER = ["序号", "工单编号", "受理时间", "诉求内容", "诉求类型", "所属街道", "所属社区", "详细地址", "承办单位",
+                 "办理状态", "办结时间", "回访满意度", "是否解决"]  # fmt: skip
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
+
+
+def _export_rows(prefix: str) -> list[list]:
+    return [
+        [1, f"{prefix}-1", "2026-11-02 09:15", "门口占道经营", "市容环境>市容秩序>占道经营", "民意街道", "常青路社区",
+         "常青路12号", "民意街道办事处", "已办结", "2026-11-03 16:00", "满意", "已解决"],
+        [2, f"{prefix}-2", "2026-11-05 14:20", "楼道堆放杂物", "乱堆乱放", "民意街道", "丰泽里社区", "丰泽里3栋",
+         "民意街道办事处", "办理中", None, None, None],
+    ]  # fmt: skip
+
+
+def _sources(engine, prefix: str) -> dict:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT code, source_fields, evaluated_at, closed_at FROM issue WHERE code LIKE :p ORDER BY code"),
+            {"p": prefix + "-%"},
+        ).mappings()
+        return {r["code"]: dict(r) for r in rows}
+
+
+def test_an_excel_export_with_a_title_an_export_line_and_a_total_loads_as_it_is(engine, tmp_path):
+    """岳阳楼区's platform writes a merged title, 导出时间/导出人, a blank row, then the header; 合计 at the end."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["岳阳楼区12345政务服务便民热线工单明细表（2026年11月）"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(EXPORT_HEADER))
+    ws.append(["导出时间：2026-12-01 08:00", None, None, None, None, None, "导出人：热线办"])
+    ws.append([])
+    ws.append(EXPORT_HEADER)
+    for row in _export_rows("T"):
+        ws.append(row)
+    ws.append(["合计", "共2条"])
+    ws.append(["制表人：张三"])
+    path = tmp_path / "岳阳楼区12345工单明细表（2026年11月）.xlsx"
+    book.save(path)
+    out = cli("issues", str(path), "--district", "岳阳楼区")
+    assert out.returncode == 0, out.stderr
+    assert "the header is on row 4: the 3 rows above it" in out.stderr
+    assert "2 footer rows (合计) are not data" in out.stderr
+    assert "2 columns have no field; their values are kept with each row as sent (source_fields): 序号、办理状态" in (
+        out.stderr
+    )
+    got = _sources(engine, "T")
+    assert got["T-1"]["source_fields"] == {"序号": 1, "办理状态": "已办结"}
+    assert got["T-2"]["source_fields"] == {"序号": 2, "办理状态": "办理中"}
+    # 回访满意度 without 回访时间: the evaluation counts from the closure
+    assert got["T-1"]["evaluated_at"] == got["T-1"]["closed_at"] and got["T-2"]["evaluated_at"] is None
+    assert "1 rows give 满意度、是否解决 without 评价时间" in out.stderr
+
+
+@pytest.mark.parametrize("name", ["export-12345.xls", "export-12345.ods"])
+def test_an_old_xls_and_an_ods_export_load(engine, tmp_path, name):
+    """The same export as an old .xls (many platforms still write it) and as LibreOffice's .ods: read by
+    python-calamine, the title, export line and 合计 left out (tests/fixtures/make_exports.py wrote them)."""
+    out = cli("issues", str(FIXTURES / name), "--district", "岳阳楼区", "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert "2 of 2 rows are valid" in out.stdout + out.stderr or "2 rows are valid" in out.stdout + out.stderr
+    assert "the header is on row 4" in out.stderr and "footer rows (合计)" in out.stderr
+
+
+def test_a_csv_with_columns_the_model_lacks_loads_and_keeps_them(engine, tmp_path):
+    header = "序号,工单编号,来电人,联系电话,工单类型,紧急程度,受理时间,诉求内容,诉求类型,所属街道,所属社区,办理状态"
+    rows = [
+        "1,C-1,王女士,138****0000,投诉,一般,2026-11-02 09:15,噪音,矛盾纠纷/邻里纠纷/噪音扰民,东风街道,城北里社区,办理中"
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join([header, *rows]), encoding="utf-8")
+    out = cli("issues", str(path), "--district", "岳阳楼区")
+    assert out.returncode == 0, out.stderr
+    assert _sources(engine, "C")["C-1"]["source_fields"] == {
+        "序号": "1", "来电人": "王女士", "联系电话": "138****0000", "工单类型": "投诉", "紧急程度": "一般",
+        "办理状态": "办理中",
+    }  # fmt: skip
+
+
+def test_a_csv_export_with_a_title_line_and_a_count_line_loads(engine, tmp_path):
+    lines = [
+        "岳阳楼区12345工单明细表（2026年11月）,,,,,,,,,,,",
+        "导出时间：2026-12-01 08:00,,,,导出人：热线办,,,,,,,",
+        "",
+        HEADER,
+        "L-1,2026-11-02 09:15,门口占道经营,占道经营,民意街道,常青路社区,常青路12号,,2026-11-03 16:00,满意,已解决,",
+        "共1条,,,,,,,,,,,",
+    ]
+    path = tmp_path / "export.csv"
+    path.write_bytes("\n".join(lines).encode("gbk"))
+    out = cli("issues", str(path), "--district", "岳阳楼区")
+    assert out.returncode == 0, out.stderr
+    assert "the header is on row 4" in out.stderr and "1 footer rows (共1条)" in out.stderr
+    got = _sources(engine, "L")
+    assert got["L-1"]["evaluated_at"] == got["L-1"]["closed_at"] and got["L-1"]["source_fields"] is None
+
+
+def test_a_satisfaction_without_a_return_visit_or_a_closure_is_still_a_problem(engine, tmp_path):
+    path = _write(tmp_path, ["S-1,2026-11-02 09:15,x,占道经营,民意街道,常青路社区,,,,满意,,"], "s.csv", "utf-8")
+    before = counts(engine)
+    out = cli("issues", str(path))
+    assert out.returncode == 1 and "满意度 needs 评价时间 (the return visit) or 办结时间" in out.stderr
+    assert counts(engine) == before

@@ -79,7 +79,7 @@ def test_a_hostile_file_gets_one_clear_answer_and_changes_nothing(engine, corpus
 
 
 def test_the_import_page_answers_a_broken_workbook_and_a_hidden_character_in_chinese(engine, corpus, artifacts):
-    """In Chromium: an old .xls gets the sentence that says what to do, a NUL byte a problem (the
+    """In Chromium: an .xls no reader can open gets the sentence that says what to do, a NUL byte a problem (the
     table of problems is drawn on a canvas: its row and column are read in the screenshot)."""
     from tests.browser import chromium_page, open_signed_in, streamlit_server
 
@@ -89,7 +89,7 @@ def test_the_import_page_answers_a_broken_workbook_and_a_hidden_character_in_chi
         page.get_by_role("heading", name="数据导入").wait_for(timeout=90_000)
         dropzone = page.locator("[data-testid='stFileUploaderDropzoneInput']")
         dropzone.set_input_files(str(corpus["old.xls"][1]))
-        page.get_by_text("old.xls 是旧格式工作簿（.xls）；请另存为 .xlsx").wait_for(timeout=60_000)
+        page.get_by_text("old.xls 设有密码或已损坏，无法读取").wait_for(timeout=60_000)
         page.screenshot(path=str(artifacts / "page-import-old-xls.png"), full_page=True)
         dropzone.set_input_files(str(corpus["nul.csv"][1]))
         page.get_by_text("发现 1 个问题").wait_for(timeout=60_000)
