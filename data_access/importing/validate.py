@@ -12,6 +12,7 @@ import json
 import re
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,6 @@ _MARKUP = re.compile(r"<\s*[a-zA-Z/!]")
 
 # key → (Chinese, English), as dashboard.labels. {unit} is replaced by the unit's name in the same language.
 REASONS: dict[str, tuple[str, str]] = {
-    "unknown_column": ("未知的列", "unknown column"),
     "column_twice": ("列 {name} 出现了两次", "column {name} appears twice"),
     "missing_column": ("缺少必填列 {zh}（{name}）", "missing required column {zh} ({name})"),
     "empty": ("必填值为空", "required value is empty"),
@@ -590,20 +590,24 @@ def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Proble
     with no field are kept: their values go, per row, into ``source_fields`` (JSON), said in one note."""
     lookup = {header_key(h): c.name for c in kind.columns for h in c.headers}
     problems, notes, rename, unknown = [], [], {}, []
-    for header in df.columns:
+    for j, header in enumerate(df.columns):
         name = lookup.get(header_key(header))
         if name is None:
-            unknown.append(header)
+            unknown.append(j)
         elif name in rename.values():
             problems.append(Problem(1, str(header), str(header), "column_twice", {"name": name}))
         else:
             rename[header] = name
     out = df[list(rename)].rename(columns=rename)
     if unknown:
-        names = [str(h) for h in unknown]
+        names, seen = [], Counter()
+        for j in unknown:  # a header written twice keeps both values, named as pandas names a CSV's: 备注, 备注.1
+            name = str(df.columns[j])
+            seen[name] += 1
+            names.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
         kept = [
             {k: _json_value(v) for k, v in zip(names, row, strict=True) if v is not None and str(v).strip() != ""}
-            for row in df[unknown].itertuples(index=False, name=None)
+            for row in df.iloc[:, unknown].itertuples(index=False, name=None)
         ]
         out["source_fields"] = [json.dumps(r, ensure_ascii=False) if r else None for r in kept]
         notes.append(Problem(0, "", "", "source_fields", {"n": len(names), "names": "、".join(names)[:200]}))

@@ -1,0 +1,76 @@
+"""Reading an imported table as its system wrote it (issue 36): the header found below a title, the footer left out,
+file row numbers kept, columns with no field kept. No database."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+
+from data_access.importing.kinds import KINDS
+from data_access.importing.validate import FileProblem, _row, map_headers, read_table
+
+ISSUES = KINDS["issues"]
+
+
+def test_a_csv_header_below_a_title_keeps_the_files_row_numbers_and_drops_the_total(tmp_path):
+    path = tmp_path / "export.csv"
+    lines = ["工单明细表（2026年11月）,,", "导出时间：2026-12-01,,", ",,", "工单编号,受理时间,诉求内容",
+             "A-1,2026-11-02,x", "", "A-2,2026-11-03,y", "合计,2,", "制表人：张三,,"]  # fmt: skip
+    path.write_text("\n".join(lines), encoding="utf-8")
+    df, _, problems, notes = read_table(path, kind=ISSUES)
+    assert list(df.columns) == ["工单编号", "受理时间", "诉求内容"] and df["工单编号"].tolist() == ["A-1", "A-2"]
+    assert [_row(i) for i in df.index][0] == 5 and not problems
+    assert [n.line() for n in notes] == [
+        "the header is on row 4: the 3 rows above it (title, export information, blank) were skipped",
+        "2 footer rows (合计) are not data and were skipped",
+    ]
+
+
+def test_a_workbook_header_below_a_merged_title_and_a_header_with_a_line_break(tmp_path):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["工单明细表"])
+    ws.merge_cells("A1:C1")
+    ws.append(["工单编号", "受理\n时间", "诉求内容"])
+    ws.append(["B-1", "2026-11-02", "x"])
+    ws.append(["共1条"])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    df, used, _, notes = read_table(path, kind=ISSUES)
+    assert used == "xlsx" and len(df) == 1 and _row(df.index[0]) == 3
+    mapped, problems, _ = map_headers(df, ISSUES)
+    assert not problems and {"code", "accepted_at", "request_text"} <= set(mapped.columns)
+    assert len(notes) == 2
+
+
+def test_columns_with_no_field_are_kept_per_row_a_header_written_twice_too(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("工单编号,备注,备注,备注,序号\nA-1,a,,c,1\nA-2,,,,2\n", encoding="utf-8")
+    df, _, _, _ = read_table(path, kind=ISSUES)
+    mapped, problems, notes = map_headers(df, ISSUES)
+    kept = [json.loads(v) if v else None for v in mapped["source_fields"]]
+    assert kept == [{"备注": "a", "备注.2": "c", "序号": "1"}, {"序号": "2"}]
+    assert not problems
+    assert "备注、备注.1、备注.2、序号" in notes[0].line()
+
+
+def test_a_header_written_twice_in_a_workbook_is_named_as_in_a_csv(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["工单编号", "备注", "备注"])
+    book.active.append(["A-1", "a", "b"])
+    path = tmp_path / "twice.xlsx"
+    book.save(path)
+    mapped, _, _ = map_headers(read_table(path, kind=ISSUES)[0], ISSUES)
+    assert json.loads(mapped["source_fields"].iloc[0]) == {"备注": "a", "备注.1": "b"}
+
+
+def test_one_value_in_the_last_cell_is_refused_before_the_sheet_is_read(tmp_path):
+    book = openpyxl.Workbook()
+    book.active["A1"] = "工单编号"
+    book.active["XFD1048576"] = "x"
+    path = tmp_path / "far.xlsx"
+    book.save(path)
+    with pytest.raises(FileProblem, match="A1:XFD1048576"):
+        read_table(path, kind=ISSUES)
