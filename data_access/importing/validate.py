@@ -406,7 +406,8 @@ def _cell(v):
     return v
 
 
-_XLSX_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')  # a cell with content (not <c .../>)
+_XLSX_COLUMN = re.compile(rb'<c r="([A-Z]+)')  # a cell's column, with or without content (conservative)
+_XLSX_ROW = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
 _ODS_TAG = re.compile(rb"<table:table-(row|cell|covered-table-cell)\b([^>]*)>|</table:table-row>")
 _REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
 
@@ -419,9 +420,10 @@ def _column_number(letters: bytes) -> int:
 
 
 def _extent(data: bytes) -> tuple[int, int]:
-    """The rows and columns the cells with content span in the worksheets of a zipped workbook (.xlsx, .xlsm,
-    .ods), read from its XML in pieces: calamine makes a sheet one dense block of that size, and a block too big
-    for memory aborts the process (a 5 KB file with one value in XFD1048576 asks for 512 GB)."""
+    """The rows and columns the cells span in the worksheets of a zipped workbook (.xlsx, .xlsm: every cell, an empty
+    one with a style too; .ods: the cells with a value), read from its XML in pieces: calamine makes a sheet one dense
+    block of that size, and a block too big for memory aborts the process (a 5 KB file with one value in XFD1048576
+    asks for 512 GB)."""
     rows = cols = 0
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for name in z.namelist():
@@ -431,13 +433,14 @@ def _extent(data: bytes) -> tuple[int, int]:
             row = col = 0
             row_repeat, tail = 1, b""
             with z.open(name) as part:
-                while chunk := part.read(1 << 20):
+                while chunk := part.read(1 << 22):
                     text = tail + chunk
                     cut = text.rfind(b"<")  # a tag cut by the chunk's end is read with the next
                     text, tail = text[:cut], text[cut:]
-                    if xlsx:
-                        for m in _XLSX_CELL.finditer(text):
-                            cols, rows = max(cols, _column_number(m.group(1))), max(rows, int(m.group(2)))
+                    if xlsx:  # rows come in order: the chunk's last cell holds its highest row
+                        cols = max([cols, *map(_column_number, set(_XLSX_COLUMN.findall(text)))])
+                        last = _XLSX_ROW.search(text, max(text.rfind(b"<c "), 0))
+                        rows = max(rows, int(last.group(1)) if last else 0)
                         continue
                     for m in _ODS_TAG.finditer(text):  # an .ods repeats rows and cells instead of writing them
                         repeat = int(r.group(1)) if m.group(2) and (r := _REPEAT.search(m.group(2))) else 1
