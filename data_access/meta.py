@@ -30,10 +30,11 @@ def last_load(conn: sa.Connection) -> datetime | None:
     return clock.local(datetime.fromisoformat(value))
 
 
-def bump_data_version(conn: sa.Connection, districts=None) -> None:
+def bump_data_version(conn: sa.Connection, districts=None, at: datetime | None = None) -> None:
     """Mark the data as changed (inside the loading transaction), so that app processes renew their caches of it:
     of everything (``districts`` None: a rebuild, the demo), of those districts only (an import, a district removed),
-    or of nothing page reads hold (an empty list: alerts changed; the global version still moves)."""
+    or of nothing page reads hold (an empty list: alerts changed; the global version still moves). ``at``: when the
+    data changed (default now; the demo's: the moment it was generated up to, not the end of its load)."""
     version = conn.execute(
         sa.text(
             "INSERT INTO store_meta (key, value) VALUES ('data_version', '1') ON CONFLICT (key) "
@@ -46,12 +47,14 @@ def bump_data_version(conn: sa.Connection, districts=None) -> None:
             sa.text("INSERT INTO store_meta (key, value) VALUES (:k, :v) ON CONFLICT (key) DO UPDATE SET value = :v"),
             {"k": key, "v": version},
         )
+    if districts == []:  # alerts are read from the data, not part of it: 数据更新于 stays
+        return
     conn.execute(
         sa.text(
             "INSERT INTO store_meta (key, value) VALUES ('data_changed_at', :at) ON CONFLICT (key) "
             "DO UPDATE SET value = EXCLUDED.value"
         ),
-        {"at": clock.now().isoformat(sep=" ")},
+        {"at": (at or clock.now()).isoformat(sep=" ")},
     )
 
 

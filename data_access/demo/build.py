@@ -24,7 +24,7 @@ from data_access.demo import issues as issue_gen
 from data_access.demo.layout import allocate, layout
 from data_access.demo.names import NameMaker, person_names, work_units
 from data_access.demo.spec import CITIES, SEED_DISTRICTS
-from data_access.meta import bump_data_version
+from data_access.meta import bump_data_version, demo_moment
 from geo.measure import from_albers, to_albers
 
 OUTLINES = Path(__file__).with_name("outlines.geojson")
@@ -1047,5 +1047,7 @@ def write(engine: sa.Engine, tables: Tables, compact: bool = False) -> dict[str,
                 conn.execute(sa.text(f'REINDEX TABLE "{name}"'))  # our own table names
         for name in summary.TABLES:
             conn.execute(sa.text(f'ANALYZE "{name}"'))
-        bump_data_version(conn)  # caches of running pages renew; /healthz tells when the data last changed
+        # Caches of running pages renew; /healthz and the pages' 数据更新于 tell when the data last changed: the moment
+        # the demo was generated up to (a page pinned to it must not read a change after its own 统计时点).
+        bump_data_version(conn, at=demo_moment(conn))
     return counts
