@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import auth, data, mapview
 from dashboard.errors import guarded
 from dashboard.i18n import lang, t
+from dashboard.safe import md
 from dashboard.widgets import table
 from data_access.engine import acting_as, app_engine
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, TABLE_SUFFIXES, template
@@ -68,7 +69,7 @@ def _page(kind, path, uploads, options: dict) -> None:
         level = {"districts": "district", "streets": "street", "communities": "community"}.get(kind, "grid")
         st.pydeck_chart(mapview.preview(report.shapes, level, get_settings(), 360), height=360)
     for note in report.notes:
-        st.info(note.line(lang()))
+        st.info(md(note.line(lang())))  # notes quote the file: its headers, its footer
     if report.problems:
         st.warning(t("validation_failed", n=len(report.problems), rows=max(report.rejected_rows, 1)))
         st.subheader(t("report"))
@@ -133,4 +134,4 @@ with guarded():
             try:
                 _page(kind, path, uploads, options)
             except FileProblem as exc:
-                st.error(t("import_error", error=exc.reason_in(lang())))
+                st.error(t("import_error", error=md(exc.reason_in(lang()))))

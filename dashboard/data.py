@@ -94,7 +94,7 @@ def _loaded_at(area_prefix: str, data_ver: int) -> datetime | None:
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)
 def _call(area_prefix: str, data_ver: int, name: str, scope_code: str | None, *args) -> pd.DataFrame:
-    """Where every page read runs: as the area, timed, cached by (area, data version, reader, arguments)."""
+    """Where every page read runs: as the area, cached by (area, data version, reader, arguments)."""
     telemetry.CACHE_MISSES.inc()
     with acting(area_prefix), reads.cached(area_prefix, data_ver):  # each statement timed in reads.run
         return READERS[name](read_engine(), Scope.from_code(scope_code), *args)

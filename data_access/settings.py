@@ -38,6 +38,10 @@ def _moment(value: str) -> datetime:
         raise ValueError(f"GGC_NOW must be a date and time such as 2026-12-07T08:30, got {value!r}") from None
 
 
+def _whole(value: str) -> int:
+    return int(float(value))  # secrets.toml may write 30.0 for 30
+
+
 def _words(value: str) -> tuple[str, ...]:
     return tuple(value.split())
 
@@ -61,9 +65,9 @@ class Settings:
     app_database_url: str | None = _var("GGC_APP_DATABASE_URL")  # the dashboard's (ggc_app); None: see access
     read_database_url: str | None = _var("GGC_READ_DATABASE_URL")  # the cached reads (ggc_app), e.g. a replica
     app_password: str | None = _var("GGC_APP_PASSWORD")  # ggc_app's password on an external server (setup sets it)
-    connect_timeout_s: int = _var("GGC_CONNECT_TIMEOUT_S", 5, int)  # a store that does not answer fails after this
-    statement_timeout_s: int = _var("GGC_STATEMENT_TIMEOUT_S", 30, int)  # the dashboard's (ggc_app's) longest query
-    owner_statement_timeout_s: int = _var("GGC_OWNER_STATEMENT_TIMEOUT_S", 1800, int)  # imports, refreshes
+    connect_timeout_s: int = _var("GGC_CONNECT_TIMEOUT_S", 5, _whole)  # a store that does not answer fails after this
+    statement_timeout_s: int = _var("GGC_STATEMENT_TIMEOUT_S", 30, _whole)  # the dashboard's (ggc_app's) longest query
+    owner_statement_timeout_s: int = _var("GGC_OWNER_STATEMENT_TIMEOUT_S", 1800, _whole)  # imports, refreshes
     context_secret: str | None = _var("GGC_CONTEXT_SECRET")  # signs each transaction's area; None: setup's key
     timezone: str = _var("GGC_TIMEZONE", "Asia/Shanghai", _zone)  # the zone stored times are wall times of
     now: datetime | None = _var("GGC_NOW", None, _moment)  # a pinned "now" (wall time in ``timezone``): tests, demos
@@ -71,8 +75,8 @@ class Settings:
     targets_file: Path | None = _var("GGC_TARGETS_FILE", None, Path)  # TOML of the indicators' targets
     alert_rules: Path | None = _var("GGC_ALERT_RULES", None, Path)  # the alert rules; None: data_access/alerts.toml
     alert_webhook: str | None = _var("GGC_ALERT_WEBHOOK")  # the group robot new alerts go to; None: the rules'
-    throttle_per_min: int = _var("GGC_THROTTLE_PER_MIN", 120, int)  # sign-ins and API calls per address a minute
-    api_rate_per_min: int = _var("GGC_API_RATE_PER_MIN", 60, int)  # API calls with one token per minute
+    throttle_per_min: int = _var("GGC_THROTTLE_PER_MIN", 120, _whole)  # sign-ins and API calls per address a minute
+    api_rate_per_min: int = _var("GGC_API_RATE_PER_MIN", 60, _whole)  # API calls with one token per minute
     session_idle_hours: float = _var("GGC_SESSION_IDLE_HOURS", 8.0, float)
     session_days: float = _var("GGC_SESSION_DAYS", 7.0, float)
     frame_ancestors: tuple[str, ...] = _var("GGC_FRAME_ANCESTORS", (), _words)  # origins that may frame the app

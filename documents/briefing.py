@@ -159,7 +159,7 @@ class Briefing:
     generated_at: datetime
     counts: dict  # the period's counts and indicators (issues.issue_kpis, organisation.coverage_rates)
     headline: list[dict]
-    ranking: pd.DataFrame  # child units, worst first (data_access.ranking), with the 红黑榜
+    ranking: pd.DataFrame  # child units, worst first (data_access.reads.ranking), with the 红黑榜
     rank: dict | None  # the unit's place among its siblings: rank (1 = best), count, parent, level
     rising: pd.DataFrame
     repeats: pd.DataFrame
@@ -394,7 +394,7 @@ def sentences(b: Briefing) -> list[str]:
             )  # fmt: skip
         )
     board = b.ranking["board"] if len(b.ranking) else pd.Series(dtype=str)
-    if (board != "").any():  # the 红黑榜 (data_access.ranking): the worst and the best three
+    if (board != "").any():  # the 红黑榜 (data_access.reads.ranking): the worst and the best three
         name = indicators.get(RANKED_BY).zh
         black, red = b.ranking[board == "black"], b.ranking[board == "red"]
         bottom = _w("sentences", "bottom", indicator=name, units=_names(black, RANKED_BY))

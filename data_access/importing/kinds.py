@@ -564,7 +564,7 @@ _add(
 
 LAYER_SUFFIXES = (".geojson", ".json", ".shp", ".zip", ".gpkg")
 TEXT_SUFFIXES = (".csv", ".txt")
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".ods", ".xls", ".et", ".ett", ".xlt")  # python-calamine reads them
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".et", ".ett", ".xlt")  # python-calamine reads them
 TABLE_SUFFIXES = (*TEXT_SUFFIXES, *WORKBOOK_SUFFIXES)
 
 

@@ -11,7 +11,6 @@ import io
 import json
 import re
 import zipfile
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -138,8 +137,8 @@ FILE_REASONS: dict[str, tuple[str, str]] = {
     "empty_file": ("{name} 是空文件", "{name} is empty"),
     "no_rows": ("{name} 只有表头，没有数据行", "{name} has a header but no rows"),
     "table_suffix": (
-        "{name}：请上传 CSV 或工作簿（.xlsx、.xls、.xlsb、.ods、.et）",
-        "{name}: expected a CSV or a workbook (.xlsx, .xls, .xlsb, .ods, .et)",
+        "{name}：请上传 CSV 或工作簿（.xlsx、.xls、.ods、.et；.xlsb 请另存为 .xlsx）",
+        "{name}: expected a CSV or a workbook (.xlsx, .xls, .ods, .et; save an .xlsb as .xlsx)",
     ),
     "ole_workbook": (
         "{name} 设有密码或已损坏，无法读取；请取消密码，或用 Excel、WPS 重新保存后再导入",
@@ -156,7 +155,7 @@ FILE_REASONS: dict[str, tuple[str, str]] = {
         "{name} is a web page (HTML) with an Excel name, as some systems export; open it in Excel or WPS "
         "and save it as .xlsx or CSV",
     ),
-    "not_workbook": ("{name} 不是工作簿（.xlsx、.xlsb、.ods）", "{name} is not a workbook (.xlsx, .xlsb, .ods)"),
+    "not_workbook": ("{name} 不是工作簿（.xlsx、.ods）", "{name} is not a workbook (.xlsx, .ods)"),
     "damaged_workbook": (
         "{name} 是损坏的 Excel 工作簿（不完整或已损坏）；请用 Excel 重新保存",
         "{name} is a damaged Excel workbook (truncated or corrupt); save it again from Excel",
@@ -320,10 +319,10 @@ def problem_frame(problems: list[Problem], lang: str = "en") -> pd.DataFrame:
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: .xls, .et, or an encrypted .xlsx
 MAX_CELLS = 40_000_000  # a sheet's used range (1 M rows × 40 columns); a wider range is refused before it is read
 HEAD_ROWS = 30  # the rows searched for the header (title, export information and blank rows come above it)
-# A row below the data that is not data: a total, a count, who made or checked the table, a note.
-_FOOTER = re.compile(
-    r"(合计|总计|小计|总数|共\s*[0-9,]+\s*[条件行项笔个]|制表|审核|填表|打印|导出|注[:：]|备注[:：]|说明[:：])"
-)
+# A row below the data that is not data: a total (its first cell 合计, 总计 … alone), a count (共N条), who made or
+# checked the table or when (制表人：…), a note (注：…). The last three only on a row of at most two filled cells.
+_TOTAL = re.compile(r"(合计|总计|小计|总数)[:：]?|共\s*[0-9,]+\s*[条件行项笔个]")
+_SIGNED = re.compile(r"(制表|审核|填表|打印|导出|统计)(人|单位|时间|日期)?[:：]|(注|备注|说明)[:：]")
 
 
 def _form(head: bytes) -> str:
@@ -374,12 +373,23 @@ def _header_at(rows: list, known: set[str] | None) -> int:
     return next((i for i, row in enumerate(head) if _filled(row)), 0)
 
 
+def _footer(cells: list[str]) -> bool:
+    return bool(cells) and (_TOTAL.fullmatch(cells[0]) is not None or (len(cells) <= 2 and _SIGNED.match(cells[0])))
+
+
 def _data_end(rows: list) -> int:
-    """Where the data ends: before the trailing rows that are blank or footers (合计, 共N条, 制表人 …)."""
+    """Where the data ends: before the trailing rows that are blank or footers (合计, 共N条, 制表人：…)."""
     end = len(rows)
-    while end and (not (cells := _filled(rows[end - 1])) or _FOOTER.match(cells[0])):
+    while end and (not (cells := _filled(rows[end - 1])) or _footer(cells)):
         end -= 1
     return end
+
+
+def _footer_note(rows: list, notes: list) -> None:
+    """One note for the footer ``rows`` left out (none when they are blank)."""
+    filled = [cells for cells in map(_filled, rows) if cells]
+    if filled:
+        notes.append(Problem(0, "", "", "footer_rows", {"n": len(filled), "first": filled[0][0][:20]}))
 
 
 def _framed(rows: list, known: set[str] | None, notes: list) -> pd.DataFrame:
@@ -389,10 +399,7 @@ def _framed(rows: list, known: set[str] | None, notes: list) -> pd.DataFrame:
     end = max(_data_end(rows), at + 1)
     if at:
         notes.append(Problem(0, "", "", "header_row", {"row": at + 1, "n": at}))
-    footer = [_filled(r) for r in rows[end:]]
-    if any(footer):
-        first = next(c for c in footer if c)[0][:20]
-        notes.append(Problem(0, "", "", "footer_rows", {"n": sum(1 for c in footer if c), "first": first}))
+    _footer_note(rows[end:], notes)
     header = ["" if v is None else str(v).strip() for v in rows[at]] if rows else []
     body = [(list(r) + [""] * len(header))[: len(header)] for r in rows[at + 1 : end]]
     df = pd.DataFrame(body, columns=header, index=range(at, at + len(body)), dtype=object)
@@ -406,8 +413,8 @@ def _cell(v):
     return v
 
 
-_XLSX_COLUMN = re.compile(rb'<c r="([A-Z]+)')  # a cell's column, with or without content (conservative)
-_XLSX_ROW = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
+# A cell of a sheet's XML, with or without content (conservative), whatever its prefix, quotes or attribute order.
+_XLSX_CELL = re.compile(rb"""<(?:\w+:)?c\b[^>]*?\sr=["']([A-Z]+)([0-9]+)""")
 _ODS_TAG = re.compile(rb"<table:table-(row|cell|covered-table-cell)\b([^>]*)>|</table:table-row>")
 _REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
 
@@ -437,10 +444,10 @@ def _extent(data: bytes) -> tuple[int, int]:
                     text = tail + chunk
                     cut = text.rfind(b"<")  # a tag cut by the chunk's end is read with the next
                     text, tail = text[:cut], text[cut:]
-                    if xlsx:  # rows come in order: the chunk's last cell holds its highest row
-                        cols = max([cols, *map(_column_number, set(_XLSX_COLUMN.findall(text)))])
-                        last = _XLSX_ROW.search(text, max(text.rfind(b"<c "), 0))
-                        rows = max(rows, int(last.group(1)) if last else 0)
+                    if xlsx:
+                        cells = _XLSX_CELL.findall(text)
+                        cols = max([cols, *map(_column_number, {c for c, _ in cells})])
+                        rows = max([rows, *map(int, {r for _, r in cells})])
                         continue
                     for m in _ODS_TAG.finditer(text):  # an .ods repeats rows and cells instead of writing them
                         repeat = int(r.group(1)) if m.group(2) and (r := _REPEAT.search(m.group(2))) else 1
@@ -456,13 +463,13 @@ def _extent(data: bytes) -> tuple[int, int]:
 
 
 def _read_workbook(path: Path, data: bytes, form: str, known: set[str] | None, notes: list) -> pd.DataFrame:
-    """The first visible worksheet of an .xlsx, .xlsm, .xlsb, .ods, .xls or .et (python-calamine)."""
+    """The first visible worksheet of an .xlsx, .xlsm, .ods, .xls or .et (python-calamine)."""
     if form not in ("zip", "ole"):
         raise FileProblem("not_workbook", name=path.name)
     broken = "ole_workbook" if form == "ole" else "damaged_workbook"
     try:  # an .xls holds at most 65,536 × 256 cells; a zipped workbook is measured first
         height, width = _extent(data) if form == "zip" else (0, 0)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError):
+    except Exception:  # zipfile raises a dozen types for a broken, encrypted or oddly compressed member
         raise FileProblem(broken, name=path.name) from None
     if height * width > MAX_CELLS:
         raise FileProblem("huge_sheet", name=path.name, range=f"A1:{_letter(width - 1)}{height}",
@@ -516,13 +523,17 @@ def _read_csv(text: str, problems: list, first: int = 0) -> pd.DataFrame:
 
 def _read_text(text: str, known: set[str] | None, problems: list, notes: list) -> pd.DataFrame:
     """A CSV as written: the header found among its first records (:func:`_header_at`), the footer left out."""
+    csv.field_size_limit(1 << 30)
     reader = csv.reader(io.StringIO(text[: 1 << 20]))
     head, lines = [], []
-    for record in reader:
-        head.append(record)
-        lines.append(reader.line_num)
-        if len(head) >= HEAD_ROWS:
-            break
+    try:
+        for record in reader:
+            head.append(record)
+            lines.append(reader.line_num)
+            if len(head) >= HEAD_ROWS:
+                break
+    except csv.Error:  # a record the first megabyte cuts: the header is searched in the records before it
+        pass
     at = _header_at(head, known)
     if at:
         notes.append(Problem(0, "", "", "header_row", {"row": at + 1, "n": at}))
@@ -533,11 +544,10 @@ def _read_text(text: str, known: set[str] | None, problems: list, notes: list) -
     df = _read_csv(text, problems, at)
     if len(df):
         tail = df.tail(HEAD_ROWS)
-        end = _data_end(tail.to_numpy().tolist())
-        footer = tail.iloc[end:]
-        filled = [cells for cells in map(_filled, footer.to_numpy().tolist()) if cells]
-        if filled:
-            notes.append(Problem(0, "", "", "footer_rows", {"n": len(filled), "first": filled[0][0][:20]}))
+        footer = tail.iloc[_data_end(tail.to_numpy().tolist()) :]
+        _footer_note(footer.to_numpy().tolist(), notes)
+        left_out = {_row(i) for i in footer.index}  # a short 共2条 line was reported as missing cells
+        problems[:] = [p for p in problems if p.row not in left_out]
         df = df.drop(index=footer.index)
     return df
 
@@ -581,11 +591,30 @@ def read_table(
 
 
 def _json_value(v):
+    """A cell as JSON keeps it: a time in ISO form, a finite number as a number, anything else as its text."""
     if isinstance(v, (datetime, date)):
         return v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat()
-    if isinstance(v, (int, float, bool)):
+    if isinstance(v, (int, bool)) or (isinstance(v, float) and np.isfinite(v)):
         return v
     return str(v).strip()
+
+
+def _kept(df: pd.DataFrame, positions: list[int], names: list[str], problems: list) -> list[str | None]:
+    """Each row's cells of the columns at ``positions`` as JSON (``names`` → value; empty cells left out). A value
+    with an invisible control character is a problem on its row, as in any text column (and jsonb refuses NUL)."""
+    out = []
+    for i, row in zip(df.index, df.iloc[:, positions].itertuples(index=False, name=None), strict=True):
+        kept = {}
+        for name, v in zip(names, row, strict=True):
+            if v is None or str(v).strip() == "":
+                continue
+            value = _json_value(v)
+            if isinstance(value, str) and (hidden := _CONTROL.search(value)):
+                problems.append(Problem(_row(i), name, value, "control_char", {"char": _u(hidden.group(1))}))
+                continue
+            kept[name] = value
+        out.append(json.dumps(kept, ensure_ascii=False) if kept else None)
+    return out
 
 
 def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
@@ -608,11 +637,7 @@ def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Proble
             name = str(df.columns[j])
             seen[name] += 1
             names.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
-        kept = [
-            {k: _json_value(v) for k, v in zip(names, row, strict=True) if v is not None and str(v).strip() != ""}
-            for row in df.iloc[:, unknown].itertuples(index=False, name=None)
-        ]
-        out["source_fields"] = [json.dumps(r, ensure_ascii=False) if r else None for r in kept]
+        out["source_fields"] = _kept(df, unknown, names, problems)
         notes.append(Problem(0, "", "", "source_fields", {"n": len(names), "names": "、".join(names)[:200]}))
     if kind.name == "issues":  # a 12345 export: its 受理时间 is the report, and it has no 来源渠道
         if "reported_at" not in out.columns and "accepted_at" in out.columns:
@@ -818,7 +843,9 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
         out["source_fields"] = df["source_fields"]
         n = df["source_fields"].str.len()
         for i in df.index[(n > SOURCE_FIELDS_MAX).fillna(False).to_numpy(dtype=bool)]:
-            problems.append(Problem(_row(i), "source_fields", "", "too_long", {"max": SOURCE_FIELDS_MAX, "n": n[i]}))
+            problems.append(
+                Problem(_row(i), "source_fields", "", "too_long", {"max": SOURCE_FIELDS_MAX, "n": int(n[i])})
+            )
     if kind.located and {"lon", "lat"} <= set(df.columns):
         problems += _check_coordinates(out, crs)
     if kind.name == "issues":

@@ -1,4 +1,4 @@
-"""The metrics layer against independent computations over raw rows."""
+"""The read layer (data_access.reads) against independent computations over raw rows."""
 
 from __future__ import annotations
 

@@ -74,3 +74,25 @@ def test_one_value_in_the_last_cell_is_refused_before_the_sheet_is_read(tmp_path
     book.save(path)
     with pytest.raises(FileProblem, match="A1:XFD1048576"):
         read_table(path, kind=ISSUES)
+
+
+def test_a_short_count_line_is_a_footer_not_a_row_with_missing_cells(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("工单编号,受理时间,诉求内容\nA-1,2026-11-02,x\n共1条\n", encoding="utf-8")
+    df, _, problems, notes = read_table(path, kind=ISSUES)
+    assert len(df) == 1 and not problems and "1 footer rows (共1条)" in notes[0].line()
+
+
+def test_a_last_row_that_only_starts_like_a_footer_is_data(tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("工单编号,诉求内容\nA-1,x\n打印复印服务,y\n", encoding="utf-8")
+    df, _, _, notes = read_table(path, kind=ISSUES)
+    assert df["工单编号"].tolist() == ["A-1", "打印复印服务"] and not notes
+
+
+def test_an_invisible_character_in_a_column_with_no_field_is_a_problem_on_its_row(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes("工单编号,办理状态\nA-1,已办结\nA-2,办\x00结\n".encode())
+    mapped, problems, _ = map_headers(read_table(path, kind=ISSUES)[0], ISSUES)
+    assert [(p.row, p.column, p.key) for p in problems] == [(3, "办理状态", "control_char")]
+    assert mapped["source_fields"].iloc[0] == '{"办理状态": "已办结"}' and mapped["source_fields"].isna().iloc[1]
