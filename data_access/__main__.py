@@ -122,6 +122,8 @@ def _cmd_import(args) -> int:
                 district=args.district,
                 map_categories=args.map_categories,
                 create_departments=args.create_departments,
+                replace_tree=args.replace_default_tree,
+                profile=_profile(args),
             )
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -142,6 +144,43 @@ def _cmd_import(args) -> int:
         print(problem.line(), file=sys.stderr)
     print(report.summary(), file=sys.stderr)
     return 0 if report.loaded or not report.problems else 1
+
+
+def _profile(args):
+    """--profile NAME: the saved profile; --save-profile NAME: one proposed from this file's headers (by names and
+    aliases; likenesses are left to a person on /import), with its --map-categories and --district, saved first.
+    None without either."""
+    import getpass
+
+    from data_access.engine import get_engine
+    from data_access.importing import profiles
+    from data_access.importing.kinds import KINDS
+    from data_access.importing.load import UsageError, _category_map, _district
+    from data_access.importing.validate import read_table
+
+    if args.save_profile:
+        if args.kind not in KINDS:
+            raise UsageError(f"unknown kind {args.kind!r}; one of {', '.join(KINDS)}")
+        raw, _, _, _ = read_table(Path(args.path), args.encoding, KINDS[args.kind])
+        proposal = profiles.propose(raw.columns, KINDS[args.kind])
+        proposal.loc[proposal["reason"] == "like", "field"] = ""  # a likeness is for a person to confirm (/import)
+        with get_engine().begin() as conn:
+            profile = profiles.from_proposal(
+                args.save_profile, args.kind, proposal,
+                district=_district(conn, args.district), categories=_category_map(args.map_categories) or {},
+            )  # fmt: skip
+            profiles.save(conn, profile, f"cli:{getpass.getuser()}")
+        return profile
+    if not args.profile:
+        return None
+    with get_engine().connect() as conn:
+        profile = profiles.get(conn, args.profile)
+        if profile is None:
+            known = "、".join(profiles.names(conn)) or "none saved yet"
+            raise UsageError(f"--profile {args.profile!r}: no such profile ({known})")
+    if profile.kind != args.kind:
+        raise UsageError(f"--profile {args.profile!r} is a profile for {profile.kind}, not {args.kind}")
+    return profile
 
 
 def _audit_import(args, report) -> None:
@@ -214,6 +253,35 @@ def _cmd_alerts(args) -> dict:
     return result
 
 
+def _cmd_sync(args) -> dict:
+    """sync: run every source once (or every --every minutes); sync add …: a source; sync list: the sources."""
+    import time
+
+    from data_access import sync
+    from data_access.engine import get_engine
+    from data_access.store import ensure_ready
+
+    ensure_ready(load_demo_if_empty=False)
+    engine = get_engine()
+    if args.action == "add":
+        with engine.begin() as conn:
+            sync.add_source(
+                conn, args.name, args.label or args.name, args.kind, args.profile, args.location,
+                expected_minutes=args.expected_minutes, source_table=args.table, watermark_column=args.watermark,
+                key_column=args.key, page_rows=args.page_rows,
+            )  # fmt: skip
+        return {"added": args.name}
+    if args.action == "list":
+        df = sync.sources(engine).drop(columns=["location", "watermark_key"])
+        return {"sources": json.loads(df.to_json(orient="records", date_format="iso", force_ascii=False))}
+    while True:
+        runs = sync.run_all(engine)
+        if not args.every:
+            return {"runs": runs}
+        _print({"runs": runs}, args.json)
+        time.sleep(args.every * 60)
+
+
 def _cmd_status(args) -> dict:
     from data_access.store import status
 
@@ -275,6 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--create-departments", action="store_true", help="issues: create the handling departments a district lacks"
     )
+    p.add_argument("--profile", default=None, metavar="NAME", help="load with a saved import profile (导入方案)")
+    p.add_argument(
+        "--save-profile", default=None, metavar="NAME", help="save this file's column mapping as a profile, then load"
+    )
+    p.add_argument(
+        "--replace-default-tree", action="store_true", help="categories: the district's tree replaces the default one"
+    )
     p = sub.add_parser("briefing", help="write briefings (工作简报) of a unit and period as PDF or DOCX")
     p.add_argument("--scope", required=True, help="the unit's code (city, district, street or community)")
     p.add_argument(
@@ -285,6 +360,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=".", help="the folder to write into")
     p = sub.add_parser("alerts", help="evaluate the alert rules (预警) now and post new firings to the webhook")
     p.add_argument("--check", default=None, metavar="TOML", help="only check a rules file and list its rules")
+    p = sub.add_parser("sync", help="load what the sources delivered (inbox folders, SQL tables); add or list them")
+    p.add_argument("action", nargs="?", default="run", choices=["run", "add", "list"])
+    p.add_argument("--every", type=float, default=0, metavar="MINUTES", help="run: again every MINUTES, for ever")
+    p.add_argument("--name", help="add: the source's name (letters, digits)")
+    p.add_argument("--label", default="", help="add: as headers show it, such as 12345工单")
+    p.add_argument("--kind", choices=["folder", "sql"], help="add: an inbox folder or a SQL table")
+    p.add_argument("--profile", help="add: the import profile the source loads with")
+    p.add_argument("--location", help="add: the folder, or the SQLAlchemy URL of the database")
+    p.add_argument("--table", help="add (sql): the table or view, schema.name")
+    p.add_argument("--watermark", help="add (sql): its update-time column")
+    p.add_argument("--key", help="add (sql): its key column (orders rows of one update time)")
+    p.add_argument("--page-rows", type=int, default=10_000, help="add (sql): rows read per page")
+    p.add_argument("--expected-minutes", type=int, default=1440, help="add: silent longer than this is overdue")
     p = sub.add_parser("user", help="create or change an account (a screen account prints its token once)")
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["city", "district", "street", "community", "screen", "admin"])
@@ -316,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         "user": _cmd_user,
         "briefing": _cmd_briefing,
         "alerts": _cmd_alerts,
+        "sync": _cmd_sync,
     }[args.command]
     try:
         result = handler(args)

@@ -26,7 +26,7 @@ LEVEL_OF_AREA = {0: "city", 6: "district", 9: "street", 12: "community"}
 EVENTS = (
     "login", "login_failed", "logout", "locked", "password", "screen", "import", "export",
     "account_create", "account_change", "session_end", "token_issue", "token_revoke", "api", "briefing", "alerts",
-    "alert_rules",
+    "alert_rules", "profile", "sync",
 )  # fmt: skip
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password")  # verified against when the name is unknown: same time either way

@@ -34,7 +34,7 @@ from data_access.scope import Period, Scope
 from data_access.settings import get_settings
 
 RULES_FILE = Path(__file__).with_name("alerts.toml")
-KINDS = ("threshold", "spike", "repeat")
+KINDS = ("threshold", "spike", "repeat", "stale")
 LEVELS = ("district", "street", "community")
 PARENT = {"district": "city", "street": "district", "community": "street"}
 WEBHOOK_KINDS = ("wecom", "dingtalk")
@@ -44,6 +44,7 @@ _KEYS = {
     "threshold": {"indicator", "above", "below", "periods"},
     "spike": {"factor", "weeks", "min_count"},
     "repeat": {"at_least", "days"},
+    "stale": set(),
 }
 _log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def _rule(raw: dict) -> Rule:
             weeks=int(_number(raw.get("weeks", 8), f"rule {name}: weeks", 2, 26, whole=True)),
             min_count=int(_number(raw.get("min_count", 10), f"rule {name}: min_count", 1, 1e6, whole=True)),
         )
-    else:
+    elif kind == "repeat":
         out.update(
             at_least=int(_number(raw.get("at_least", 3), f"rule {name}: at_least", 2, 1000, whole=True)),
             days=int(_number(raw.get("days", 30), f"rule {name}: days", 1, 365, whole=True)),
@@ -303,7 +304,29 @@ def _repeat(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
     ]  # fmt: skip
 
 
-_EVALUATE = {"threshold": _threshold, "spike": _spike, "repeat": _repeat}
+def _stale(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
+    """A sync source silent for longer than it is expected to be (by the present, not the data's as-of time), on
+    its profile's district ('' when it has none): minutes since its last delivery, or since its first run when it
+    has never delivered."""
+    if level != "district":
+        return []
+    sql = """
+        SELECT s.name, s.label, coalesce(p.district_code, '') AS unit, s.expected_minutes,
+               coalesce(s.last_delivery_at, (SELECT min(started_at) FROM sync_run r WHERE r.source = s.name)) AS since
+        FROM sync_source s JOIN import_profile p ON p.name = s.profile
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(sql)).all()
+    now = clock.now()
+    return [
+        {"unit_code": r.unit, "subject": r.name[:40], "subject_name": r.label, "value": silent,
+         "threshold": float(r.expected_minutes)}
+        for r in rows
+        if r.since is not None and (silent := (now - r.since).total_seconds() / 60) > r.expected_minutes
+    ]  # fmt: skip
+
+
+_EVALUATE = {"threshold": _threshold, "spike": _spike, "repeat": _repeat, "stale": _stale}
 
 
 def firings(engine, rules: Rules, at: datetime) -> list[dict]:
@@ -397,6 +420,8 @@ def listing(engine, scope: Scope, open_only: bool = True, days: int = 30, limit:
 
 def value_text(rule: Rule | None, v: float) -> str:
     """A firing's value as the catalogue writes its unit (rates with one decimal and %; counts whole)."""
+    if rule is not None and rule.kind == "stale":  # minutes
+        return f"{v / 60:,.1f}小时"
     if rule is not None and rule.kind == "threshold":
         ind = indicators.get(rule.indicator)
         if ind.unit == "%":

@@ -90,12 +90,13 @@ def default_tree() -> pd.DataFrame:
 
 
 def deadline(reported: pd.Series, limit, unit) -> pd.Series:
-    """Due time of each issue: ``limit`` hours, or ``limit`` working days (Mon–Fri) at the same time of day."""
+    """Due time of each issue: ``limit`` hours, calendar days, or working days (Mon–Fri) at the same time of day."""
     limit = np.asarray(limit, dtype=float)
     unit = np.asarray(unit)
     hours = pd.to_timedelta(np.where(unit == "hours", limit, 0), unit="h")
+    hours += pd.to_timedelta(np.where(unit == "calendar_days", limit, 0), unit="D")
     days = np.where(unit == "working_days", limit, 0).astype(int)
     rdate = reported.dt.normalize()
     shifted = np.busday_offset(rdate.to_numpy().astype("datetime64[D]"), days, roll="forward")
     by_days = pd.Series(pd.to_datetime(shifted), index=reported.index) + (reported - rdate)
-    return pd.Series(np.where(unit == "hours", reported + hours, by_days), index=reported.index)
+    return pd.Series(np.where(unit == "working_days", by_days, reported + hours), index=reported.index)

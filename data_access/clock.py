@@ -60,6 +60,11 @@ def local(value: datetime | None) -> datetime | None:
     return value
 
 
+def aware(value: datetime) -> datetime:
+    """A stored wall time (naive, in the zone) as an instant: with the zone's offset (for ISO text and epochs)."""
+    return value.replace(tzinfo=zone()) if value.tzinfo is None else value
+
+
 def written(value: datetime | date | None, seconds_too: bool = False) -> str:
     """A time as a person reads it: ``2026-12-07 08:30`` in the zone, no offset ('' for none)."""
     value = local(value) if isinstance(value, datetime) else value

@@ -508,14 +508,47 @@ issue_category = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("name_en", sa.Text, nullable=False),
     sa.Column("time_limit", sa.Integer),  # level 3 only
-    sa.Column("time_limit_unit", sa.String(12)),
+    sa.Column("time_limit_unit", sa.String(16)),
     sa.Column("accept_limit_hours", sa.Float),  # level 3: hours allowed to accept (受理时限), 0006
+    # The district whose own tree added the category (NULL: the default tree), 0024.
+    sa.Column("district_code", sa.String(6), sa.ForeignKey("district.code")),
     sa.CheckConstraint("level BETWEEN 1 AND 3", name="level_range"),
     sa.CheckConstraint("(level = 1) = (parent_code IS NULL)", name="parent_by_level"),
     sa.CheckConstraint(
-        "(level = 3) = (time_limit IS NOT NULL AND time_limit > 0 AND time_limit_unit IN ('hours', 'working_days'))",
+        "(level = 3) = (time_limit IS NOT NULL AND time_limit > 0 "
+        "AND time_limit_unit IN ('hours', 'working_days', 'calendar_days'))",
         name="limit_on_leaf",
     ),
+)
+
+LIMIT_UNITS = ("hours", "working_days", "calendar_days")
+
+# A district's own category tree (0024): which categories its issues may name, under its own codes, with its own
+# time limits. A tree file is the whole tree: loading one replaces the district's rows.
+category_tree = sa.Table(
+    "category_tree",
+    metadata,
+    _code("district_code", 6, "district.code"),
+    sa.Column("replaces", sa.Boolean, nullable=False),  # the default tree is not used in the district
+    sa.Column("loaded_at", sa.DateTime, nullable=False),  # China wall time (clock.now)
+    sa.PrimaryKeyConstraint("district_code"),
+)
+
+district_category = sa.Table(
+    "district_category",
+    metadata,
+    _code("district_code", 6, "category_tree.district_code"),
+    _code("code", 12, "issue_category.code"),  # the stored category (level 3)
+    sa.Column("source_code", sa.String(40)),  # the district's own code (分类代码)
+    sa.Column("time_limit", sa.Integer, nullable=False),
+    sa.Column("time_limit_unit", sa.String(16), nullable=False),
+    sa.Column("accept_limit_hours", sa.Float),
+    sa.PrimaryKeyConstraint("district_code", "code"),
+    sa.UniqueConstraint("district_code", "source_code"),
+    sa.CheckConstraint(
+        "time_limit > 0 AND time_limit_unit IN ('hours', 'working_days', 'calendar_days')", name="limit_valid"
+    ),
+    sa.CheckConstraint("accept_limit_hours IS NULL OR accept_limit_hours > 0", name="accept_positive"),
 )
 
 department = sa.Table(  # 承办单位/责任部门: who an issue is dispatched to (0006)
@@ -1086,6 +1119,83 @@ volunteer_days = sa.Table(  # the days each volunteer was active, per community 
 
 # Every table a file loads into keeps, per row, the file's columns that have no field here (data_access.importing:
 # a 12345 export's 办理状态, 来电人 …), as the file gave them: nothing a district sends is lost (0023).
+# Import profiles (导入方案, 0025): how a source's files map onto a kind — columns, category and department names,
+# the district — saved by an analyst and reused for the next file of the same shape and by the sync.
+import_profile = sa.Table(
+    "import_profile",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("district_code", sa.String(6), sa.ForeignKey("district.code")),
+    sa.Column("columns", postgresql.JSONB, nullable=False),  # the source's header → the field's Chinese header
+    sa.Column("categories", postgresql.JSONB, nullable=False),  # the source's category → a code, name or path
+    sa.Column("departments", postgresql.JSONB, nullable=False),  # the source's department → a name or code
+    sa.Column("headers", postgresql.JSONB, nullable=False),  # the source's headers when the profile was saved
+    sa.Column("saved_by", sa.String(64), nullable=False),
+    sa.Column("saved_at", sa.DateTime, nullable=False),  # China wall time
+)
+
+SYNC_KINDS = ("folder", "sql")
+
+# Sources the sync reads by itself (0025): an inbox folder, or a table or view of a SQL database (前置库) read by
+# an update-time column with a stored watermark. Times are China wall time.
+sync_source = sa.Table(
+    "sync_source",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("label", sa.Text, nullable=False),  # as the headers show it (12345 工单)
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("profile", sa.String(64), sa.ForeignKey("import_profile.name"), nullable=False),
+    sa.Column("location", sa.Text, nullable=False),  # the folder, or the SQLAlchemy URL
+    sa.Column("source_table", sa.Text),  # sql: the table or view
+    sa.Column("watermark_column", sa.Text),  # sql: the update-time column
+    sa.Column("key_column", sa.Text),  # sql: the key that orders rows of one update time
+    sa.Column("page_rows", sa.Integer, nullable=False, server_default="10000"),
+    sa.Column("expected_minutes", sa.Integer, nullable=False),  # a longer silence is overdue (预警)
+    sa.Column("watermark", sa.Text),  # sql: the update time and key of the last row loaded, as text
+    sa.Column("watermark_key", sa.Text),
+    sa.Column("last_run_at", sa.DateTime),
+    sa.Column("last_ok_at", sa.DateTime),
+    sa.Column("last_delivery_at", sa.DateTime),  # the last run that brought rows or files
+    sa.Column("last_error", sa.Text),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),  # consecutive failed runs
+    sa.CheckConstraint("kind IN ('folder', 'sql')", name="kind_enum"),
+    sa.CheckConstraint(
+        "kind = 'folder' OR (source_table IS NOT NULL AND watermark_column IS NOT NULL AND key_column IS NOT NULL)",
+        name="sql_complete",
+    ),
+    sa.CheckConstraint("expected_minutes > 0 AND page_rows > 0", name="positive"),
+)
+
+# Every run of a source: what it read and loaded, or why it failed (a failed run changed nothing).
+sync_run = sa.Table(
+    "sync_run",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(always=False), primary_key=True),
+    sa.Column("source", sa.String(64), sa.ForeignKey("sync_source.name", ondelete="CASCADE"), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("files", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rows", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("inserted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("message", sa.Text, nullable=False, server_default=""),
+    sa.Index(None, "source", "started_at"),
+)
+
+# The files an inbox has loaded, by content: the same file dropped twice loads once.
+sync_file = sa.Table(
+    "sync_file",
+    metadata,
+    sa.Column("source", sa.String(64), sa.ForeignKey("sync_source.name", ondelete="CASCADE"), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("run_id", sa.BigInteger, sa.ForeignKey("sync_run.id"), nullable=False),
+    sa.PrimaryKeyConstraint("source", "sha256"),
+)
+
 SOURCE_FIELDS_TABLES = (
     "district", "street", "community", "grid", "micro_grid", "compound", "service_station", "issue", "grid_worker",
     "volunteer", "volunteer_activity", "property_company", "owners_committee", "property_fee", "housing_registry",

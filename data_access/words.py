@@ -94,6 +94,11 @@ PLACELESS = (
 BATCH = 100_000  # (district, month, text) rows read at a time
 
 
+# The words the tokenizer keeps whole: the default tree's category names. A district's own tree (kind categories)
+# does not change them: the words already counted stay what a rebuild would count.
+DEFAULT_NAMES = "SELECT name FROM issue_category WHERE district_code IS NULL"
+
+
 def refresh(conn: sa.Connection, only: str = "") -> int:
     """Count the words of the issues' request texts per district and report month into word_district_summary: of
     every issue, or of the districts and months of those ``only`` selects (a JOIN on ``issue i``: what a load
@@ -112,7 +117,7 @@ def refresh(conn: sa.Connection, only: str = "") -> int:
         FROM issue i JOIN _word_months m ON i.district_code = m.district_code
              AND i.reported_at >= m.bucket AND i.reported_at < m.bucket + interval '1 month'
         WHERE i.request_text IS NOT NULL GROUP BY 1, 2, 3"""
-    names = conn.execute(sa.text("SELECT name FROM issue_category")).scalars().all()
+    names = conn.execute(sa.text(DEFAULT_NAMES)).scalars().all()
     tok = _tokenizer(tuple(sorted(set(names))))
     cut: dict[str, frozenset[str]] = {}
     counts: Counter = Counter()  # (district, month, word): a few hundred thousand at most
@@ -149,13 +154,12 @@ def request_words(engine, scope: Scope, period: Period, limit: int = 30) -> pd.D
         sql = f"""SELECT word, sum(issues)::bigint AS issues FROM word_district_summary
                   WHERE {w} AND bucket >= :m0 AND bucket < :m1 GROUP BY word ORDER BY 2 DESC, word LIMIT :limit"""
         return run(engine, sql, {**p, "m0": period.start.replace(day=1), "m1": period.end, "limit": limit})
-    names = run(engine, "SELECT name FROM issue_category")["name"]
+    names = run(engine, DEFAULT_NAMES)["name"]
     return top_words(texts(engine, scope, period), names, limit)
 
 
 def warm() -> None:
-    """Build the tokenizer ahead of the first page that needs it (1–2 s), with the default category tree's names
-    (the store's own, unless it imported another tree)."""
+    """Build the tokenizer ahead of the first page that needs it (1–2 s), with the default category tree's names."""
     from data_access.categories import default_tree
 
     _tokenizer(tuple(sorted(set(default_tree()["name"]))))

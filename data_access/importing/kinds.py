@@ -39,9 +39,14 @@ class Kind:
     located: bool = False  # rows may carry lon/lat; missing hierarchy codes are derived from them
     layer: bool = False  # a vector file of polygons
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column → stored values
+    stored_key: tuple[str, ...] = ()  # the key rows are upserted on when it is not the file's (derived at load)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def upsert_key(self) -> tuple[str, ...]:
+        return self.stored_key or self.key
 
     @property
     def key_label(self) -> str:
@@ -141,6 +146,7 @@ PARTY_LEVELS = {
     "党员中心户": "center_household",
 }
 BRANCH_KINDS = {"小区": "compound", "小区党支部": "compound", "网格": "grid", "网格党支部": "grid", "区域": "area"}
+LIMIT_UNITS = {"小时": "hours", "工作日": "working_days", "个工作日": "working_days", "自然日": "calendar_days"}
 SECRETARY = {
     "退休干部": "retired_cadre",
     "社区工作者": "community_worker",
@@ -338,6 +344,34 @@ _add(
             "escalation_level": schema.ESCALATION_LEVELS,
             "satisfaction": schema.SATISFACTION,
         },
+    )
+)
+# A district's own category tree: one row per level-3 category with its path, its code and its time limits.
+# The stored category is found by its path (shared between districts) or added; see load._resolve_categories.
+_add(
+    Kind(
+        "categories",
+        "district_category",
+        ("district_code", "source_code"),
+        (
+            Column("district_code", "区划代码", "code", aliases=("区代码", "district"), digits=(6, 6)),
+            Column("l1_name", "一级分类", "text", True, ("大类", "一级分类名称")),
+            Column("l2_name", "二级分类", "text", True, ("中类", "二级分类名称")),
+            Column("name", "三级分类", "text", True, ("小类", "三级分类名称", "分类名称")),
+            Column("source_code", "分类代码", "text", aliases=("三级分类代码", "编码", "code")),
+            Column("time_limit", "办理时限", "int", True, ("处置时限", "时限"), min=1, max=10_000),
+            Column("time_limit_unit", "时限单位", "enum", True, ("单位",), labels=LIMIT_UNITS),
+            Column(
+                "accept_limit_hours",
+                "受理时限",
+                "float",
+                aliases=("受理时限（小时）", "受理时限(小时)"),
+                min=0.1,
+                max=720,
+            ),
+        ),
+        enums={"time_limit_unit": schema.LIMIT_UNITS},
+        stored_key=("district_code", "code"),
     )
 )
 _add(

@@ -15,12 +15,13 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 
-from data_access import schema, summary
+from data_access import clock, schema, summary
 from data_access.bulk import copy_dataframe, insert_dataframe
 from data_access.categories import deadline
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, Kind
 from data_access.importing.layers import read_layer
 from data_access.importing.names import match, nearest, normal, split_path, with_norm
+from data_access.importing.profiles import Profile
 from data_access.importing.validate import FileProblem, Problem, map_headers, parse, read_table
 from data_access.meta import bump_data_version
 from geo.measure import area_km2, to_albers
@@ -49,6 +50,8 @@ class Report:
     updated: int = 0
     loaded: bool = False
     new_departments: pd.DataFrame | None = None  # --create-departments: the departments this file adds
+    new_categories: pd.DataFrame | None = None  # a category tree: the stored categories it adds
+    replaces_tree: bool = False  # a category tree: it replaces the default tree in its districts
     alerts: dict | None = None  # an issues load: the alert evaluation after it (data_access.alerts.evaluate)
 
     @property
@@ -275,40 +278,71 @@ def _place_by_names(conn, df, problems, district: str | None) -> None:
     df.drop(columns="_scope", inplace=True)
 
 
-def _category_by_name(conn, df, problems, mapping: dict | None) -> None:
+def _trees(conn, districts) -> dict[str, tuple[bool, pd.DataFrame]]:
+    """The districts' own category trees: district → (whether it replaces the default tree, its categories: code,
+    source_code, time_limit, time_limit_unit, accept_limit_hours)."""
+    wanted = sorted({d for d in districts if isinstance(d, str)})
+    if not wanted:
+        return {}
+    trees = conn.execute(
+        sa.text("SELECT district_code, replaces FROM category_tree WHERE district_code = ANY(:d)"), {"d": wanted}
+    ).all()
+    rows = pd.read_sql_query(
+        sa.text(
+            "SELECT district_code, code, source_code, time_limit, time_limit_unit, accept_limit_hours "
+            "FROM district_category WHERE district_code = ANY(:d)"
+        ),
+        conn,
+        params={"d": wanted},
+    )
+    return {d: (replaces, rows[rows["district_code"] == d].drop(columns="district_code")) for d, replaces in trees}
+
+
+def _category_by_name(conn, df, problems, mapping: dict | None, trees: dict) -> None:
     """Level-3 category codes from a name or a path (市容环境>市容秩序>占道经营), after the file's own
-    mapping (--map-categories); a name the tree lacks is reported on its rows and once with its count."""
+    mapping (--map-categories, or the profile's); a name the tree lacks is reported on its rows and once with its
+    count. A district with its own tree (``trees``) is matched against it first (its own codes, then its names),
+    and against the default tree only when its tree extends it."""
     if mapping:
         target = df["category_name"].map(mapping)
         is_code = target.str.fullmatch(r"[0-9]{6}").fillna(False).astype(bool)
         df.loc[is_code, "category_code"] = target[is_code]
         df.loc[target.notna() & ~is_code, "category_name"] = target
-    cats = pd.read_sql_query(sa.text("SELECT code, name, level FROM issue_category"), conn)
+    own = df["district_code"].isin(list(trees))
+    for district, (_, tree) in trees.items():  # the district's own codes (分类代码) first
+        rows = own & (df["district_code"] == district) & df["category_code"].notna()
+        codes = df.loc[rows, "category_code"].map(dict(zip(tree["source_code"], tree["code"], strict=True)))
+        df.loc[codes.index[codes.notna()], "category_code"] = codes[codes.notna()]
+    cats = pd.read_sql_query(sa.text("SELECT code, name, level, district_code FROM issue_category"), conn)
     name = dict(zip(cats["code"], cats["name"], strict=True))
     leaves = cats[cats["level"] == 3]
-    paths = {c: (normal(name[c[:2]]), normal(name[c[:4]]), normal(n)) for c, n in zip(leaves["code"], leaves["name"])}
+    default = set(leaves.loc[leaves["district_code"].isna(), "code"])
+    allowed = {None: default} | {
+        d: set(tree["code"]) | (default if not replaces else set()) for d, (replaces, tree) in trees.items()
+    }
+    paths = {c: (normal(name[c[:2]]), normal(name[c[:4]]), normal(name[c])) for c in leaves["code"]}
     shown = {c: ">".join((name[c[:2]], name[c[:4]], name[c])) for c in paths}
+    tree_of = df["district_code"].where(own, None)
     todo = df["category_code"].isna() & df["category_name"].notna()
     # A code where a name was expected (诉求类型 holding 010201, or 10201 after Excel): the code it is.
     code = df["category_name"].where(todo).str.strip().str.zfill(6)
     is_code = code.isin(list(paths))
     df.loc[is_code, "category_code"] = code[is_code]
     todo &= ~is_code
-    counts = df.loc[todo, "category_name"].value_counts()
-    for value, n in counts.items():
+    for (tree, value), rows in df[todo].groupby([tree_of[todo].fillna(""), "category_name"]).groups.items():
+        codes = allowed[tree or None]
         parts = tuple(split_path(value))[-3:]
-        hits = [c for c, p in paths.items() if parts and p[-len(parts) :] == parts]
-        rows = df.index[todo & (df["category_name"] == value)]
+        hits = [c for c in codes if parts and paths[c][-len(parts) :] == parts]
         if len(hits) == 1:
             df.loc[rows, "category_code"] = hits[0]
             continue
         if hits:
-            params = {"unit": "category", "candidates": "、".join(shown[c] for c in hits)}
+            params = {"unit": "category", "candidates": "、".join(sorted(shown[c] for c in hits))}
             problems += [Problem(_row(i), "事件分类", value, "ambiguous_name", params) for i in rows]
             continue
-        near = "、".join(nearest(parts[-1] if parts else value, leaves["name"])) or "—"
+        near = "、".join(nearest(parts[-1] if parts else value, sorted(name[c] for c in codes))) or "—"
         problems.append(
-            Problem(0, "事件分类", value, "unknown_category", {"value": value, "n": int(n), "nearest": near})
+            Problem(0, "事件分类", value, "unknown_category", {"value": value, "n": len(rows), "nearest": near})
         )
         params = {"unit": "category", "candidates": near}
         problems += [Problem(_row(i), "事件分类", value, "unknown_name", params) for i in rows]
@@ -316,10 +350,40 @@ def _category_by_name(conn, df, problems, mapping: dict | None) -> None:
     problems += [Problem(_row(i), "事件分类代码", "", "needs_category") for i in df.index[neither]]
 
 
+def _limits(conn, df: pd.DataFrame, trees: dict) -> pd.DataFrame:
+    """Each row's category limits (time_limit, time_limit_unit, accept_limit_hours; NaN where its category is
+    not one its district may use): the district's own tree's, else the default tree's."""
+    cats = pd.read_sql_query(
+        sa.text(
+            "SELECT code, time_limit, time_limit_unit, accept_limit_hours FROM issue_category "
+            "WHERE level = 3 AND district_code IS NULL"
+        ),
+        conn,
+    )
+    own = [tree.assign(district_code=d) for d, (_, tree) in trees.items()]
+    default = [cats.assign(district_code=d) for d, (replaces, _) in trees.items() if not replaces]
+    by_district = pd.concat([*own, *default]).drop_duplicates(["district_code", "code"]) if own else None
+    keys = df[["district_code", "category_code"]].rename(columns={"category_code": "code"})
+    plain = keys.merge(cats, on="code", how="left")
+    if by_district is None:
+        return plain.set_index(df.index)
+    special = keys.merge(by_district.drop(columns="source_code"), on=["district_code", "code"], how="left")
+    in_tree = keys["district_code"].isin(list(trees))
+    for col in ("time_limit", "time_limit_unit", "accept_limit_hours"):
+        plain[col] = special[col].where(in_tree.to_numpy(), plain[col]).infer_objects()
+    return plain.set_index(df.index)
+
+
 def _department_by_name(conn, df, problems, options: dict) -> None:
     """Department codes from their names within the row's district. With ``create_departments`` a name the
     district lacks becomes a new department (kind 其他, the district's next code), recorded in
-    ``options["new_departments"]`` and inserted by the load; ambiguous names stay problems."""
+    ``options["new_departments"]`` and inserted by the load; ambiguous names stay problems. A profile's map
+    (``options["departments"]``: the file's name → a name or code of the store) is applied first."""
+    if options.get("departments"):
+        target = df["department_name"].map(options["departments"])
+        is_code = target.isin(set(_code_names(conn, "department")["code"]))
+        df.loc[is_code, "department_code"] = target[is_code]
+        df.loc[target.notna() & ~is_code, "department_name"] = target
     todo = df["department_code"].isna() & df["department_name"].notna()
     if not todo.any():
         return
@@ -353,26 +417,28 @@ def _resolve_issues(conn, kind, df, problems, options=None):
     _place_by_names(conn, df, problems, options.get("district"))
     _place(conn, kind, df, problems)
     _needs_place(df, problems)
-    _category_by_name(conn, df, problems, options.get("categories"))
+    trees = _trees(conn, df["district_code"].unique())
+    _category_by_name(conn, df, problems, options.get("categories"), trees)
     _department_by_name(conn, df, problems, options)
     empty_source = df["source_channel"].isna()
     problems += [Problem(_row(i), "来源渠道", "", "empty") for i in df.index[empty_source]]
-    cats = pd.read_sql_query(
-        sa.text("SELECT code, time_limit, time_limit_unit, accept_limit_hours FROM issue_category WHERE level = 3"),
-        conn,
-    ).set_index("code")
     # Excel drops a category code's leading zero (010101 → 10101): padded back when that names a category.
+    limits = _limits(conn, df, trees)
     padded = df["category_code"].str.zfill(6)
-    lost_zero = df["category_code"].str.fullmatch(r"[0-9]{1,5}").fillna(False).astype(bool) & padded.isin(cats.index)
-    df.loc[lost_zero, "category_code"] = padded[lost_zero]
-    unknown = df["category_code"].notna() & ~df["category_code"].isin(cats.index)
+    short = df["category_code"].str.fullmatch(r"[0-9]{1,5}").fillna(False).astype(bool)
+    lost_zero = short & limits["time_limit"].isna()
+    if lost_zero.any():
+        df.loc[lost_zero, "category_code"] = padded[lost_zero]
+        limits = _limits(conn, df, trees)
+    known = limits["time_limit"].notna()
+    unknown = df["category_code"].notna() & ~known
     _flag(problems, df, unknown, "事件分类代码", df["category_code"], "unknown_ref", unit="category")
-    known = df["category_code"].isin(cats.index) & df["reported_at"].notna()
+    known &= df["reported_at"].notna()
     df["category_l1"] = df["category_code"].str[:2]
     df["category_l2"] = df["category_code"].str[:4]
     missing_due = known & df["due_at"].isna()
     if missing_due.any():
-        lim = cats.loc[df.loc[missing_due, "category_code"]]
+        lim = limits[missing_due]
         df.loc[missing_due, "due_at"] = deadline(
             pd.to_datetime(df.loc[missing_due, "reported_at"]),
             lim["time_limit"].to_numpy(),
@@ -381,7 +447,7 @@ def _resolve_issues(conn, kind, df, problems, options=None):
     # The acceptance deadline (受理时限) from the category; none when the category has no limit.
     df["accept_due_at"] = pd.NaT
     if known.any():
-        hours = cats.loc[df.loc[known, "category_code"], "accept_limit_hours"].to_numpy(dtype=float)
+        hours = limits.loc[known, "accept_limit_hours"].to_numpy(dtype=float)
         df.loc[known, "accept_due_at"] = (
             pd.to_datetime(df.loc[known, "reported_at"]) + pd.to_timedelta(hours, unit="h")
         ).to_numpy()
@@ -395,6 +461,65 @@ def _resolve_issues(conn, kind, df, problems, options=None):
         known_workers = pd.read_sql_query(sa.text("SELECT code FROM grid_worker"), conn)["code"]
         unknown = df["reporter_code"].notna() & ~df["reporter_code"].isin(known_workers)
         _flag(problems, df, unknown, "上报人编号", df["reporter_code"], "unknown_ref", unit="worker")
+
+
+def _resolve_categories(conn, kind, df, problems, options):
+    """A district's tree: each row's stored category, found by its path (names normalised) among every stored
+    category or added under the next free code of its parent (in ``options["new_categories"]``, inserted by the
+    load). The file is the district's whole tree."""
+    if options.get("district"):
+        df["district_code"] = df["district_code"].fillna(options["district"])
+    missing = df["district_code"].isna()
+    problems += [Problem(_row(i), "区划代码", "", "tree_district") for i in df.index[missing]]
+    unknown = df["district_code"].notna() & ~df["district_code"].isin(_known(conn, "district", df["district_code"]))
+    _flag(problems, df, unknown, "区划代码", df["district_code"], "unknown_ref", unit="district")
+    sql = "SELECT code, coalesce(parent_code, '') AS parent, name FROM issue_category ORDER BY district_code NULLS LAST"
+    cats = pd.read_sql_query(sa.text(sql), conn)  # the default tree's last: it wins a path two trees added
+    found = {(p, normal(n)): c for c, p, n in zip(cats["code"], cats["parent"], cats["name"], strict=True)}
+    used = set(cats["code"])
+    added = []
+
+    def code_of(parent: str, name: str, row) -> str | None:
+        key = (parent, normal(name))
+        if key not in found:
+            free = next((f"{parent}{k:02d}" for k in range(1, 100) if f"{parent}{k:02d}" not in used), None)
+            if free is None:
+                return None
+            found[key] = free
+            used.add(free)
+            level = len(free) // 2
+            limits = row if level == 3 else {"time_limit": None, "time_limit_unit": None, "accept_limit_hours": None}
+            added.append(
+                {
+                    "code": free,
+                    "parent_code": parent or None,
+                    "level": level,
+                    "name": name,
+                    "name_en": name,
+                    "time_limit": limits["time_limit"],
+                    "time_limit_unit": limits["time_limit_unit"],
+                    "accept_limit_hours": limits["accept_limit_hours"],
+                    "district_code": row["district_code"],
+                }
+            )
+        return found[key]
+
+    ok = df["district_code"].notna() & ~unknown & df[["l1_name", "l2_name", "name", "time_limit"]].notna().all(axis=1)
+    df["code"] = None
+    for i in df.index[ok]:
+        row = df.loc[i]
+        code = ""
+        for name in (row["l1_name"], row["l2_name"], row["name"]):
+            code = code_of(code, name, row) if code is not None else None
+        if code is None:
+            problems.append(Problem(_row(i), "三级分类", row["name"], "tree_full"))
+        df.at[i, "code"] = code
+    path = df["district_code"].astype("string") + "/" + df["code"].astype("string")
+    dup = df["code"].notna() & path.duplicated(keep="first")
+    first = {p: _row(i) for i, p in path[df["code"].notna()].drop_duplicates().items()}
+    problems += [Problem(_row(i), "三级分类", df.at[i, "name"], "duplicate", {"first": first[path[i]]})
+                 for i in df.index[dup]]  # fmt: skip
+    options["new_categories"] = pd.DataFrame(added, columns=[c.name for c in schema.issue_category.columns])
 
 
 def _resolve_workers(conn, kind, df, problems):
@@ -734,6 +859,8 @@ def resolve(conn, kind: Kind, values: pd.DataFrame, options: dict | None = None)
     df = values.copy()
     if kind.name == "issues":
         _resolve_issues(conn, kind, df, problems, options)
+    elif kind.name == "categories":
+        _resolve_categories(conn, kind, df, problems, options)
     else:
         RESOLVE.get(kind.name, _resolve_units)(conn, kind, df, problems)
     if kind.layer:
@@ -831,7 +958,7 @@ def _districts(conn, kind: Kind, cols: list[str]) -> list[str] | None:
     changes what every district reads, a table without a district)."""
     if "district_code" not in cols:
         return None
-    same_key = " AND ".join(f't."{k}" = s."{k}"' for k in kind.key)
+    same_key = " AND ".join(f't."{k}" = s."{k}"' for k in kind.upsert_key)
     return list(
         conn.execute(
             sa.text(
@@ -852,15 +979,13 @@ def _merge(conn, kind: Kind, cols: list[str]) -> tuple[int, int]:
     table = schema.metadata.tables[kind.table]
     listed = ", ".join(f'"{c}"' for c in cols)
     conn.execute(sa.text(f'LOCK TABLE "{kind.table}" IN SHARE ROW EXCLUSIVE MODE'))
-    same_key = " AND ".join(f't."{k}" = s."{k}"' for k in kind.key)
+    key = kind.upsert_key
+    same_key = " AND ".join(f't."{k}" = s."{k}"' for k in key)
     summarised = kind.table in summary.RAW_TABLES
     if summarised:  # the old places of rows about to be updated, then the new places
-        summary.touch(conn, kind.table, "_stage", join_on=kind.key[0])
+        summary.touch(conn, kind.table, "_stage", join_on=key[0])
         summary.touch(conn, kind.table, "_stage")
-    updates = (
-        ", ".join(f'"{c}" = {_value(table, c)}' for c in cols if c not in kind.key)
-        or f'"{kind.key[0]}" = t."{kind.key[0]}"'
-    )
+    updates = ", ".join(f'"{c}" = {_value(table, c)}' for c in cols if c not in key) or f'"{key[0]}" = t."{key[0]}"'
     updated = conn.execute(sa.text(f'UPDATE "{kind.table}" t SET {updates} FROM _stage s WHERE {same_key}')).rowcount
     inserted = conn.execute(
         sa.text(
@@ -877,6 +1002,25 @@ def _before(conn, kind: Kind, df: pd.DataFrame, report: Report) -> None:
     """Rows other tables need first: the cities of new districts, the departments an issues file creates."""
     if report.new_departments is not None and len(report.new_departments):
         insert_dataframe(conn, "department", report.new_departments)  # /import writes as the app role
+    if kind.name == "categories":
+        if report.new_categories is not None and len(report.new_categories):
+            insert_dataframe(conn, "issue_category", report.new_categories.astype({"time_limit": "Int64"}))
+        districts = sorted(set(df["district_code"]))
+        conn.execute(  # the file is the district's whole tree: what it no longer has goes
+            sa.text(
+                "DELETE FROM district_category t WHERE district_code = ANY(:d) "
+                "AND NOT EXISTS (SELECT FROM _stage s WHERE s.district_code = t.district_code AND s.code = t.code)"
+            ),
+            {"d": districts},
+        )
+        for district in districts:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO category_tree (district_code, replaces, loaded_at) VALUES (:d, :r, :t) "
+                    "ON CONFLICT (district_code) DO UPDATE SET replaces = :r, loaded_at = :t"
+                ),
+                {"d": district, "r": report.replaces_tree, "t": clock.now()},
+            )
     if kind.name == "districts":
         cities = df[["city_code", "city_name", "province"]].dropna().drop_duplicates("city_code")
         for city in cities.itertuples():
@@ -914,7 +1058,7 @@ class _Rollback(Exception):
     pass
 
 
-def _read(kind: Kind, path: Path, report: Report, crs, encoding) -> tuple[pd.DataFrame, object]:
+def _read(kind: Kind, path: Path, report: Report, crs, encoding, headers=()) -> tuple[pd.DataFrame, object]:
     if kind.layer:
         if path.suffix.lower() not in LAYER_SUFFIXES:
             raise FileProblem("layer_suffix", name=path.name)
@@ -922,7 +1066,7 @@ def _read(kind: Kind, path: Path, report: Report, crs, encoding) -> tuple[pd.Dat
         report.encoding, report.crs, report.notes = layer.encoding, layer.crs, layer.notes
         report.problems += layer.problems
         return layer.attributes, layer
-    raw, report.encoding, problems, notes = read_table(path, encoding, kind)
+    raw, report.encoding, problems, notes = read_table(path, encoding, kind, headers)
     report.crs = crs or "WGS-84"
     report.problems += problems
     report.notes += notes
@@ -963,18 +1107,15 @@ def import_file(
     *,
     crs: str | None = None,
     encoding: str | None = None,
-    dry_run: bool = False,
-    valid_rows_only: bool = False,
     max_bytes: int = MAX_BYTES,
-    district: str | None = None,
-    map_categories: Path | str | None = None,
-    create_departments: bool = False,
+    **options,
 ) -> Report:
     """Validate ``path`` as ``kind_name`` and, when it is clean (or ``valid_rows_only``), load it.
 
     A dry run makes every check the load makes, the store's own rules included (on the staged rows,
     in a transaction that is rolled back), so a file that passes it loads. A file that cannot be
     read at all raises ``FileProblem`` with one message; a wrong kind or a missing file, ``UsageError``.
+    ``options`` are those of ``import_table``.
     """
     if kind_name not in KINDS:
         raise UsageError(f"unknown kind {kind_name!r}; one of {', '.join(KINDS)}")
@@ -985,9 +1126,40 @@ def import_file(
         raise FileProblem("too_big", name=path.name, size=f"{path.stat().st_size:,}", limit=f"{max_bytes:,}")
     kind = KINDS[kind_name]
     report = Report(kind_name, str(path))
-    raw, layer = _read(kind, path, report, crs, encoding)
+    profile = options.get("profile")
+    raw, layer = _read(kind, path, report, crs, encoding, profile.headers if profile is not None else ())
+    return import_table(engine, kind, raw, report, layer=layer, **options)
+
+
+def import_table(
+    engine: sa.Engine,
+    kind: Kind,
+    raw: pd.DataFrame,
+    report: Report,
+    *,
+    layer=None,
+    dry_run: bool = False,
+    valid_rows_only: bool = False,
+    district: str | None = None,
+    map_categories: Path | str | None = None,
+    create_departments: bool = False,
+    replace_tree: bool = False,
+    profile: Profile | None = None,
+    in_load=None,
+    evaluate_alerts: bool = True,
+) -> Report:
+    """Validate the rows of ``raw`` (the table as read, headers as the source wrote them) and load them.
+
+    ``profile`` (导入方案) renames the source's columns and maps its categories, departments and district;
+    ``replace_tree``: a category tree replaces the default tree in its districts; ``in_load(conn, report)`` runs in
+    the load's transaction after the rows are written (a sync's watermark), so both commit or neither;
+    ``evaluate_alerts``: an issues load evaluates the alert rules after it (a sync does once, after its run).
+    """
     report.rows = len(raw)
-    report.preview = raw.head(20).astype(str)
+    report.preview = raw.head(20).astype(str)  # as the source wrote it
+    if profile is not None:
+        raw = profile.apply(raw, report.notes)
+        district = district or profile.district
     mapped, problems, notes = map_headers(raw, kind)
     report.problems = problems + report.problems
     report.notes += notes
@@ -1003,26 +1175,40 @@ def import_file(
             {"code": usable["code"], "name": usable["name"], "geom": list(shapely.to_wkb(usable["g"].to_numpy()))}
         )
     with engine.connect() as conn:
+        categories = _category_map(map_categories)
+        if profile is not None and profile.categories:
+            categories = {**profile.categories, **(categories or {})}
         options = {
             "district": _district(conn, district),
-            "categories": _category_map(map_categories),
+            "categories": categories,
+            "departments": profile.departments if profile is not None else None,
             "create_departments": create_departments,
         }
         values, problems = resolve(conn, kind, values, options)
     report.problems += problems
     report.new_departments = options.get("new_departments")
+    report.new_categories = options.get("new_categories")
+    report.replaces_tree = replace_tree
     if report.new_departments is not None and len(report.new_departments):
         listed = "、".join(f"{n} ({c})" for c, n in zip(report.new_departments["code"], report.new_departments["name"]))
         report.notes.append(
             Problem(0, "承办单位", "", "new_departments", {"n": len(report.new_departments), "names": listed})
         )
+    if report.new_categories is not None and len(report.new_categories):
+        leaves = int((report.new_categories["level"] == 3).sum())
+        report.notes.append(
+            Problem(0, "三级分类", "", "new_categories", {"n": len(report.new_categories), "leaves": leaves})
+        )
     if not any(p.row == 1 for p in report.problems):
-        _check_and_load(engine, kind, values, report, dry_run, valid_rows_only)
+        _check_and_load(engine, kind, values, report, dry_run, valid_rows_only, in_load, evaluate_alerts)
     report.problems.sort(key=lambda p: p.row)
     return report
 
 
-def _check_and_load(engine, kind: Kind, values: pd.DataFrame, report: Report, dry_run: bool, valid_rows_only: bool):
+def _check_and_load(
+    engine, kind: Kind, values: pd.DataFrame, report: Report, dry_run: bool, valid_rows_only: bool, in_load=None,
+    evaluate_alerts: bool = True,
+):  # fmt: skip
     """Stage the rows without problems, test them against the store's rules, and load them unless this
     is a dry run or a problem stops the file; all in one transaction."""
     bad = {p.row for p in report.problems if p.row > 1}
@@ -1043,13 +1229,15 @@ def _check_and_load(engine, kind: Kind, values: pd.DataFrame, report: Report, dr
             report.inserted, report.updated = _merge(conn, kind, cols)
             _after(conn, kind, good, report)
             bump_data_version(conn, districts)
+            if in_load is not None:
+                in_load(conn, report)
         report.loaded = True
     except _Rollback:
         pass
     except (sa.exc.IntegrityError, sa.exc.DataError) as exc:  # a rule no check above knows of
         rule = getattr(exc.orig.diag, "constraint_name", None) or str(exc.orig).splitlines()[0]
         report.problems.append(Problem(0, "", "", "store_rule", {"rule": rule}))
-    if report.loaded and kind.table == "issue":  # the rules read issues: evaluate them on the new data
+    if report.loaded and kind.table == "issue" and evaluate_alerts:  # the rules read issues: evaluate them now
         from data_access import alerts
         from data_access.engine import get_engine
 

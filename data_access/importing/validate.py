@@ -64,8 +64,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "ambiguous_name": ("有多个同名{unit}：{candidates}", "more than one {unit} has this name: {candidates}"),
     "name_code_clash": ("{unit} {code} 的名称是 {name}，与此不符", "{unit} {code} is called {name}"),
     "unknown_category": (
-        "{n} 行的事件分类 {value!r} 不在分类体系中；相近的有：{nearest}（可用 --map-categories 映射）",
-        "{n} rows name the category {value!r}, which the tree lacks; nearest: {nearest} (map it with --map-categories)",
+        "{n} 行的事件分类 {value!r} 不在分类体系中；相近的有：{nearest}（可在导入方案中映射）",
+        "{n} rows name the category {value!r}, which the tree lacks; nearest: {nearest} (map it in the profile)",
     ),
     "needs_evaluation": (
         "填写{what}时须同时填写评价时间或办结时间",
@@ -86,6 +86,19 @@ REASONS: dict[str, tuple[str, str]] = {
     "source_fields": (
         "{n} 列没有对应字段，其值随每行原样保存（source_fields）：{names}",
         "{n} columns have no field; their values are kept with each row as sent (source_fields): {names}",
+    ),
+    "tree_district": (
+        "请填写区划代码，或导入时指定整个分类体系所属的区",
+        "give 区划代码, or the district of the whole tree (--district)",
+    ),
+    "tree_full": ("上级分类下已有 99 个分类，无法再增加", "the parent category already has 99 categories"),
+    "new_categories": (
+        "将新建 {n} 个分类（其中三级分类 {leaves} 个）",
+        "{n} categories not yet in the store will be created ({leaves} of level 3)",
+    ),
+    "profile_columns": (
+        "与导入方案“{name}”保存时相比，列有变化：新增 {added}；缺少 {gone}",
+        "the columns changed since profile {name!r} was saved: new {added}; gone {gone}",
     ),
     "no_geometry": ("没有几何图形", "no geometry"),
     "not_polygon": ("不是面（{geom_type}）", "not a polygon ({geom_type})"),
@@ -401,13 +414,21 @@ def _framed(rows: list, known: set[str] | None, notes: list) -> pd.DataFrame:
         notes.append(Problem(0, "", "", "header_row", {"row": at + 1, "n": at}))
     _footer_note(rows[end:], notes)
     header = ["" if v is None else str(v).strip() for v in rows[at]] if rows else []
-    body = [(list(r) + [""] * len(header))[: len(header)] for r in rows[at + 1 : end]]
+    body = rows[at + 1 : end]
+    if any(len(r) != len(header) for r in body):  # a sheet is one block; a list of rows need not be
+        body = [(list(r) + [""] * len(header))[: len(header)] for r in body]
     df = pd.DataFrame(body, columns=header, index=range(at, at + len(body)), dtype=object)
-    return df[df.map(lambda v: v is not None and str(v).strip() != "").any(axis=1)]  # blank rows between
+    filled = np.zeros(len(df), dtype=bool)
+    for j in range(df.shape[1]):  # column by column, at C speed where the cells are text
+        col = df.iloc[:, j]
+        if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "empty"):
+            col = df.iloc[:, j] = col.map(_cell)
+        filled |= (col.notna() & (col.astype(str).str.strip() != "")).to_numpy()
+    return df[filled]  # blank rows between
 
 
 def _cell(v):
-    """A workbook cell as pandas reads it: a whole float as an int (a code typed as a number), an empty cell ''."""
+    """A workbook cell as pandas reads it: a whole float as an int (a code typed as a number)."""
     if isinstance(v, float) and v.is_integer():
         return int(v)
     return v
@@ -486,7 +507,7 @@ def _read_workbook(path: Path, data: bytes, form: str, known: set[str] | None, n
         raise FileProblem(broken, name=path.name) from None
     if not rows:
         raise FileProblem("empty_file", name=path.name)
-    return _framed([[_cell(v) for v in r] for r in rows], known, notes)
+    return _framed(rows, known, notes)
 
 
 def _read_csv(text: str, problems: list, first: int = 0) -> pd.DataFrame:
@@ -553,19 +574,19 @@ def _read_text(text: str, known: set[str] | None, problems: list, notes: list) -
 
 
 def read_table(
-    path: Path, encoding: str | None = None, kind: Kind | None = None
+    path: Path, encoding: str | None = None, kind: Kind | None = None, headers=()
 ) -> tuple[pd.DataFrame, str, list[Problem], list[Problem]]:
     """The file's rows as strings (CSV) or cells (a workbook), the encoding used, problems of its shape, and notes
     (the rows above the header and below the data that were left out).
 
-    The header is found, not assumed: the row among the first that names most of ``kind``'s columns. The file's
-    first bytes decide how it is read, not its name alone: a workbook named .csv or a web page saved as .xls gets its
-    own message (``FileProblem``) instead of a misreading.
+    The header is found, not assumed: the row among the first that names most of ``kind``'s columns (or of
+    ``headers``, a profile's). The file's first bytes decide how it is read, not its name alone: a workbook named
+    .csv or a web page saved as .xls gets its own message (``FileProblem``) instead of a misreading.
     """
     suffix, name = path.suffix.lower(), path.name
     data = path.read_bytes()
     form = _form(data[:64])
-    known = {header_key(h) for c in kind.columns for h in c.headers} if kind else None
+    known = {header_key(h) for h in (*(h for c in kind.columns for h in c.headers), *headers)} if kind else None
     problems: list[Problem] = []
     notes: list[Problem] = []
     if form == "html" and suffix not in (".csv", ".txt"):
@@ -774,7 +795,7 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
             text = raw.str.strip()
             empty = text == ""
         else:  # Excel: numbers, dates and text mixed
-            raw = raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+            raw = raw.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else v)  # NaT, NaN
             text = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
             empty = text.map(lambda v: v == "" or v is None)
         if col.required:

@@ -54,6 +54,7 @@ EXAMPLES = [
     ("stations", "stations.csv", []),
     ("service-items", "service-items.csv", []),
     ("questions", "questions.csv", []),
+    ("categories", "categories.csv", []),
     ("issues", "issues.csv", []),
 ]
 
