@@ -1,5 +1,5 @@
-"""账户与审计 Accounts and audit (admins): accounts, sessions, API tokens, the wall-screen builder, the alert rules
-and the audit log."""
+"""账户与审计 Accounts and audit (admins): accounts, sessions, API tokens, the wall-screen builder, the sources the
+sync reads (数据对接), the alert rules and the audit log."""
 
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
@@ -12,7 +12,7 @@ from dashboard import screen as sc
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
-from data_access import accounts, alerts, clock, sessions, tokens
+from data_access import accounts, alerts, clock, sessions, sync, tokens
 from data_access.engine import get_engine
 from data_access.schema import ROLES
 
@@ -140,6 +140,35 @@ with guarded():
     if token.strip():
         st.caption(t("builder_preview"))
         st.iframe(link, height=540, width=960)
+
+    st.subheader(t("sync_sources"))
+    with auth.admin_connection() as conn:
+        fed, recent, fresh = sync.status(conn), sync.runs(conn, 20), sync.freshness(conn)
+    if fed.empty:
+        st.caption(t("sync_none"))
+    else:
+        fresh = fresh.set_index("name")["overdue"]
+        fed = fed.assign(
+            kind=[t(f"sync_kind_{k}") for k in fed["kind"]],
+            state=[t("sync_overdue") if fresh.get(n, False) else t("sync_fresh") for n in fed["name"]],
+        )
+        columns = ["label", "kind", "profile", "expected_minutes", "last_delivery_at", "state", "last_run_at",
+                   "failures", "last_error"]  # fmt: skip
+        st.dataframe(
+            readable(fed[columns]).rename(columns={c: t(f"sync_{c}") for c in columns}), hide_index=True,
+            width="stretch",
+        )  # fmt: skip
+        if st.button(t("sync_run_now")):
+            with st.spinner(t("sync_running")):
+                done = sync.run_all(get_engine())
+            st.success(t("sync_ran", n=len(done), ok=sum(r["ok"] for r in done)))
+        if not recent.empty:
+            recent = recent.assign(ok=[t("sync_ok") if ok else t("sync_failed") for ok in recent["ok"]])
+            columns = ["source", "started_at", "ok", "files", "rows", "inserted", "updated", "rejected", "message"]
+            st.dataframe(
+                readable(recent[columns]).rename(columns={c: t(f"sync_run_{c}") for c in columns}), hide_index=True,
+                width="stretch",
+            )  # fmt: skip
 
     st.subheader(t("alert_rules"))
     path = alerts.rules_path()

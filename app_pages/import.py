@@ -6,15 +6,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth, data, mapview
+from dashboard import auth, data, mapview, profile_editor
 from dashboard.errors import guarded
 from dashboard.i18n import lang, t
 from dashboard.safe import md
 from dashboard.widgets import table
 from data_access.engine import acting_as, app_engine
+from data_access.importing import profiles
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, TABLE_SUFFIXES, template
 from data_access.importing.load import import_file
-from data_access.importing.validate import FileProblem, problem_frame
+from data_access.importing.validate import FileProblem, problem_frame, read_table
 from data_access.settings import get_settings
 from web import telemetry
 
@@ -57,6 +58,33 @@ def _load(kind, path, uploads, options: dict, valid_rows_only) -> None:
     )  # fmt: skip
     data.clear()
     st.success(t("loaded", new=done.inserted, updated=done.updated, skipped=done.rejected_rows))
+
+
+def _profile(kind, path, uploads, saved: str | None, options: dict) -> profiles.Profile:
+    """The saved profile chosen, or one proposed for this file and edited here (and saved when asked)."""
+    if saved is not None:
+        with auth.admin_connection() as conn:
+            return profiles.get(conn, saved)
+    raw, _, _, _ = read_table(path, options["encoding"], KINDS[kind])
+    key = hashlib.sha256(b"".join(u.getvalue() for u in uploads)).hexdigest()[:16]
+    proposal = profiles.propose(raw.columns, KINDS[kind])
+    with st.expander(t("profile_title"), expanded=bool((proposal["reason"] != "name").any())):
+        edited = profile_editor.mapping(kind, proposal, key)
+        draft = profiles.from_proposal("", kind, edited, district=options.get("district"))
+        if kind == "issues":  # the names a dry run with these columns could not find, nearest proposed
+            found = profiles.name_maps(_import(kind, path, dry_run=True, **{**options, "profile": draft}).problems)
+            maps = profile_editor.name_maps(found, key)
+            draft.categories, draft.departments = maps["categories"], maps["departments"]
+        a, b = st.columns([3, 1], vertical_alignment="bottom")
+        draft.name = a.text_input(t("profile_name"), max_chars=64, key=f"profile_name_{key}").strip()
+        if b.button(t("profile_save"), disabled=not draft.name):
+            try:
+                with auth.admin_connection() as conn:
+                    profiles.save(conn, draft, auth.principal().username)
+                st.success(t("profile_saved", name=md(draft.name)))
+            except ValueError as exc:
+                st.error(md(str(exc)))
+    return draft
 
 
 def _page(kind, path, uploads, options: dict) -> None:
@@ -105,17 +133,24 @@ with guarded():
         [None, "utf-8", "gbk", "gb18030"],
         format_func=lambda e: t("encoding_auto") if e is None else e.upper(),
     )
-    options, category_map = {"crs": crs, "encoding": encoding}, None
-    if kind == "issues":  # a work-order export names its streets and communities: within which district
+    options = {"crs": crs, "encoding": encoding}
+    if kind in ("issues", "categories"):  # names within which district; a tree is a district's
         names = data.names_of("district", None)
         options["district"] = st.selectbox(
-            t("import_district"),
+            t("import_district" if kind == "issues" else "import_tree_district"),
             [None, *names],
             format_func=lambda c: t("import_district_any") if c is None else names[c],
         )
+    if kind == "issues":
         options["create_departments"] = st.checkbox(t("import_create_departments"))
-        category_map = st.file_uploader(
-            t("import_category_map"), type=[s[1:] for s in TABLE_SUFFIXES], key="category_map"
+    if kind == "categories":
+        options["replace_tree"] = st.checkbox(t("import_replace_tree"))
+    saved_profile = None
+    if not layer:
+        with auth.admin_connection() as conn:
+            saved = profiles.names(conn, kind)
+        saved_profile = st.selectbox(
+            t("import_profile"), [None, *saved], format_func=lambda n: t("import_profile_new") if n is None else n
         )
     body, name, mime = template(kind)
     st.download_button(t("template"), body, name, mime, on_click="ignore")
@@ -127,11 +162,9 @@ with guarded():
         # The uploads live in a folder of this run only: removed again however the run ends.
         with tempfile.TemporaryDirectory(prefix="ggc-import-") as folder:
             path = _saved(uploads, Path(folder))
-            if category_map is not None:  # beside the upload, in a folder of its own
-                (Path(folder) / "map").mkdir()
-                options["map_categories"] = Path(folder) / "map" / Path(category_map.name).name
-                options["map_categories"].write_bytes(category_map.getvalue())
             try:
+                if not layer:
+                    options["profile"] = _profile(kind, path, uploads, saved_profile, options)
                 _page(kind, path, uploads, options)
             except FileProblem as exc:
                 st.error(t("import_error", error=md(exc.reason_in(lang()))))

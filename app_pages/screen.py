@@ -224,6 +224,7 @@ def wall() -> None:
             alerted, banner = _alerted()
             code = alerted or code
         snap = {**sc.snapshot(data, code, at), "code": code, "at": at, "loaded": data.loaded_at()}
+        snap["sources"] = data.sources()
         snap["deck"] = _map_deck(snap, at, _map_height()) if "map" in config.panels else (None, {})
         last["snap"] = snap
     except Exception:  # the store is unreachable: keep the last data, say so, try again next tick
@@ -239,7 +240,8 @@ def wall() -> None:
     place = " · ".join(path["name"]) if len(path) else t("all_places")
     period = t("screen_today", day=snap["at"].strftime("%Y-%m-%d"))
     left, right = st.columns([4, 1])
-    left.markdown(sc.strip(place, period, snap["read_at"], snap.get("loaded")), unsafe_allow_html=True)
+    strip = sc.strip(place, period, snap["read_at"], snap.get("loaded"), snap.get("sources"))
+    left.markdown(strip, unsafe_allow_html=True)
     with right:
         locale = "en-GB" if lang() == "en" else "zh-CN"
         st.iframe(sc.clock_frame(config.theme, locale, config.scale), height=config.px(56))

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import auth, data
+from dashboard import auth, data, formats
 from dashboard.i18n import t
 from dashboard.navigation import go
 from dashboard.safe import md
@@ -145,7 +145,19 @@ def header(title_key: str, state: ViewState) -> tuple[Period, Period]:
     breadcrumb(state)
     export_context(t(title_key), _place(state), period, previous, data.as_of())
     st.caption(caption(state, period, previous))
+    if delivered := sources_line():
+        st.caption(delivered)
     return period, previous
+
+
+def sources_line() -> str:
+    """数据来源：12345工单 08:05 · 网格事件 昨日 23:00, an overdue source in red and said so ('' without sources)."""
+    df = data.sources()
+    parts = []
+    for r in df.itertuples():
+        text = f"{md(r.label)} {formats.recent(r.last_delivery_at) if r.last_delivery_at else t('source_never')}"
+        parts.append(f":red[{text}{t('source_overdue')}]" if r.overdue else text)
+    return t("sources_caption", sources=" · ".join(parts)) if parts else ""
 
 
 def span(period: Period) -> str:

@@ -100,6 +100,19 @@ def moment(v) -> str:
     return MISSING if _missing(v) else clock.written(pd.Timestamp(v).to_pydatetime())
 
 
+def recent(v, at: datetime | None = None) -> str:
+    """A recent moment by its day: 08:05 today, 昨日 23:00, else 2026-12-05 23:00 (``at``: default now)."""
+    if _missing(v):
+        return MISSING
+    v = pd.Timestamp(v).to_pydatetime()
+    days = ((at or clock.now()).date() - v.date()).days
+    if days == 0:
+        return f"{v:%H:%M}"
+    if days == 1:
+        return text_in(lang(), "yesterday_at", time=f"{v:%H:%M}")
+    return clock.written(v)
+
+
 def wall_times(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with its zoned time columns (instants the store stamped: sign-ins, audit, alerts) as wall time in the
     clock's zone, without the zone (Excel and the tables hold no zones)."""

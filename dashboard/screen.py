@@ -27,6 +27,7 @@ from string import Template
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import formats
 from dashboard.i18n import t
 from data_access import clock, periods
 from data_access.scope import Period, Scope, is_place_code
@@ -188,7 +189,7 @@ html, body, .stApp { overflow: hidden !important; }
 .ggc-strip { display: flex; align-items: center; height: ${strip}px; border-bottom: 2px solid $accent;
   white-space: nowrap; overflow: hidden; }
 .ggc-title { font-size: 38px; font-weight: 700; color: $fg; }
-.ggc-sub { font-size: ${font}px; color: $muted; margin-left: 20px; }
+.ggc-sub { font-size: ${font}px; color: $muted; margin-left: 20px; } .ggc-sub.overdue { color: $red; }
 .ggc-kpis { display: grid; grid-auto-flow: column; grid-auto-columns: 1fr; gap: ${gap}px; }
 .ggc-kpi { background: $panel; border-radius: 8px; padding: 8px 18px; height: ${kpi}px; box-sizing: border-box;
   overflow: hidden; }
@@ -239,15 +240,20 @@ def css(theme: str, scale: float = 1.0) -> str:
     return _scaled(design, scale)
 
 
-def strip(place: str, period: str, read_at: datetime, loaded: datetime | None = None) -> str:
-    """The caption strip: area and period, when the data last changed (its day too, when not today) and when the
-    screen read it; a live clock beside it."""
+def strip(place: str, period: str, read_at: datetime, loaded: datetime | None = None, sources=None) -> str:
+    """The caption strip: area and period, when the data last changed (its day too, when not today), when each
+    source last delivered (red when overdue) and when the screen read it; a live clock beside it."""
     changed = ""
     if loaded is not None:
         when = loaded.strftime("%H:%M" if loaded.date() == read_at.date() else "%Y-%m-%d %H:%M")
         changed = (
             f'<span class="ggc-sub" data-testid="screen-loaded">{html.escape(t("screen_loaded", time=when))}</span>'
         )
+    for r in [] if sources is None else sources.itertuples():
+        when = formats.recent(r.last_delivery_at, read_at) if r.last_delivery_at else t("source_never")
+        overdue = " overdue" if r.overdue else ""
+        text = f"{r.label} {when}{t('source_overdue') if r.overdue else ''}"
+        changed += f'<span class="ggc-sub{overdue}" data-testid="screen-source">{html.escape(text)}</span>'
     return (
         '<div class="ggc-strip"><div>'
         f'<span class="ggc-title" data-testid="screen-place">{html.escape(place)}</span>'

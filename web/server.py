@@ -31,7 +31,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from dashboard.labels import demo_rows, text_in
-from data_access import accounts, clock, sessions
+from data_access import accounts, clock, sessions, sync
 from data_access.engine import transaction
 from data_access.settings import get_settings
 from web import api, limits, openapi, telemetry
@@ -271,10 +271,17 @@ class Hardening:
 def _health() -> dict:
     with transaction("", "", "") as conn:
         revision, version, changed = conn.execute(sa.text("SELECT * FROM ggc_health()")).one()
+        sources = sync.freshness(conn)
     changed = clock.local(datetime.fromisoformat(changed)) if changed else None
     age = round((clock.now() - changed).total_seconds()) if changed else None
+    delivered = [
+        {"name": r.name, "label": r.label, "overdue": bool(r.overdue), "expected_minutes": int(r.expected_minutes),
+         "last_delivery_at": clock.aware(r.last_delivery_at).isoformat() if clock.local(r.last_delivery_at) else None}
+        for r in sources.itertuples()
+    ]  # fmt: skip
     return {"status": "ok", "schema_revision": revision, "data_version": version or 0,
-            "data_changed_at": changed.isoformat() if changed else None, "data_age_s": age}  # fmt: skip
+            "data_changed_at": changed.isoformat() if changed else None, "data_age_s": age,
+            "sources": delivered}  # fmt: skip
 
 
 async def healthz(request: Request) -> Response:

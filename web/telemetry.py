@@ -46,7 +46,35 @@ class _OpenSessions:
         yield GaugeMetricFamily("ggc_sessions_open", "Signed-in browser sessions open (not ended, expired or idle)", n)
 
 
+class _Sources:
+    """Each sync source's last delivery (epoch seconds) and whether it is overdue, at scrape time."""
+
+    def collect(self):
+        from data_access import clock, sync
+        from data_access.engine import transaction
+
+        try:
+            with transaction("", "", "") as conn:
+                df = sync.freshness(conn)
+        except Exception:
+            _log.warning("metrics: the store does not answer; sources left out", exc_info=True)
+            return
+        last = GaugeMetricFamily(
+            "ggc_source_last_delivery_timestamp_seconds", "When each sync source last delivered", labels=["source"]
+        )
+        overdue = GaugeMetricFamily(
+            "ggc_source_overdue", "1 when a sync source is silent longer than expected", labels=["source"]
+        )
+        for r in df.itertuples():
+            if clock.local(r.last_delivery_at):
+                last.add_metric([r.name], clock.aware(r.last_delivery_at).timestamp())
+            overdue.add_metric([r.name], float(r.overdue))
+        yield last
+        yield overdue
+
+
 REGISTRY.register(_OpenSessions())
+REGISTRY.register(_Sources())
 
 
 def text() -> bytes:

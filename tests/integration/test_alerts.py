@@ -226,7 +226,7 @@ def test_admins_edit_the_rules_on_admin_checked_first(engine, tmp_path, monkeypa
     assert path.read_text(encoding="utf-8") == shipped  # nothing saved
     at.text_area(key="alert_rules_text").set_value(shipped.replace("above = 3", "above = 1000")).run()
     at.button(key="alert_rules_save").click().run()
-    assert any("已保存 4 条规则" in s.value for s in at.success), [e.value for e in at.error]
+    assert any("已保存 5 条规则" in s.value for s in at.success), [e.value for e in at.error]
     assert "above = 1000" in path.read_text(encoding="utf-8")
     with engine.connect() as conn:
         event = conn.execute(sa.text("SELECT detail FROM audit_log WHERE event = 'alert_rules' "
