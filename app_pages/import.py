@@ -144,7 +144,9 @@ with guarded():
     if kind == "issues":
         options["create_departments"] = st.checkbox(t("import_create_departments"))
     if kind == "categories":
-        options["replace_tree"] = st.checkbox(t("import_replace_tree"))
+        options["replace_tree"] = st.radio(
+            t("import_tree_mode"), [None, False, True], format_func=lambda v: t(f"import_tree_{v}"), horizontal=True
+        )
     saved_profile = None
     if not layer:
         with auth.admin_connection() as conn:

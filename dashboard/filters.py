@@ -155,7 +155,8 @@ def sources_line() -> str:
     df = data.sources()
     parts = []
     for r in df.itertuples():
-        text = f"{md(r.label)} {formats.recent(r.last_delivery_at) if r.last_delivery_at else t('source_never')}"
+        when = formats.recent(r.last_delivery_at) if clock.local(r.last_delivery_at) else t("source_never")
+        text = f"{md(r.label)} {when}"
         parts.append(f":red[{text}{t('source_overdue')}]" if r.overdue else text)
     return t("sources_caption", sources=" · ".join(parts)) if parts else ""
 

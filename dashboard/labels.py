@@ -245,7 +245,10 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Create the handling departments the district lacks",
     ),
     "import_tree_district": ("分类体系所属的区", "District of the tree"),
-    "import_replace_tree": (
+    "import_tree_mode": ("与默认分类体系的关系", "With the default tree"),
+    "import_tree_None": ("保持该区原有设置（首次导入为扩展）", "As the district had it (a first tree extends)"),
+    "import_tree_False": ("扩展默认分类体系", "Extend the default tree"),
+    "import_tree_True": (
         "替换默认分类体系（该区工单只能使用本体系的分类）",
         "Replace the default tree (the district's issues may use this tree's categories only)",
     ),

@@ -250,7 +250,7 @@ def strip(place: str, period: str, read_at: datetime, loaded: datetime | None = 
             f'<span class="ggc-sub" data-testid="screen-loaded">{html.escape(t("screen_loaded", time=when))}</span>'
         )
     for r in [] if sources is None else sources.itertuples():
-        when = formats.recent(r.last_delivery_at, read_at) if r.last_delivery_at else t("source_never")
+        when = formats.recent(r.last_delivery_at, read_at) if clock.local(r.last_delivery_at) else t("source_never")
         overdue = " overdue" if r.overdue else ""
         text = f"{r.label} {when}{t('source_overdue') if r.overdue else ''}"
         changed += f'<span class="ggc-sub{overdue}" data-testid="screen-source">{html.escape(text)}</span>'

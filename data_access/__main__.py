@@ -122,8 +122,8 @@ def _cmd_import(args) -> int:
                 district=args.district,
                 map_categories=args.map_categories,
                 create_departments=args.create_departments,
-                replace_tree=args.replace_default_tree,
-                profile=_profile(args),
+                replace_tree=args.tree,
+                **_profile(args),
             )
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -146,10 +146,10 @@ def _cmd_import(args) -> int:
     return 0 if report.loaded or not report.problems else 1
 
 
-def _profile(args):
-    """--profile NAME: the saved profile; --save-profile NAME: one proposed from this file's headers (by names and
-    aliases; likenesses are left to a person on /import), with its --map-categories and --district, saved first.
-    None without either."""
+def _profile(args) -> dict:
+    """import_file's options for --profile NAME (the saved profile) or --save-profile NAME (one proposed from this
+    file's headers by their names and aliases, with its --map-categories and --district; likenesses and guesses are
+    left to a person on /import), saved in the load's own transaction: a dry run or a refused file saves nothing."""
     import getpass
 
     from data_access.engine import get_engine
@@ -163,16 +163,16 @@ def _profile(args):
             raise UsageError(f"unknown kind {args.kind!r}; one of {', '.join(KINDS)}")
         raw, _, _, _ = read_table(Path(args.path), args.encoding, KINDS[args.kind])
         proposal = profiles.propose(raw.columns, KINDS[args.kind])
-        proposal.loc[proposal["reason"] == "like", "field"] = ""  # a likeness is for a person to confirm (/import)
-        with get_engine().begin() as conn:
+        proposal.loc[~proposal["reason"].isin(["name", "alias"]), "field"] = ""
+        with get_engine().connect() as conn:
             profile = profiles.from_proposal(
                 args.save_profile, args.kind, proposal,
                 district=_district(conn, args.district), categories=_category_map(args.map_categories) or {},
             )  # fmt: skip
-            profiles.save(conn, profile, f"cli:{getpass.getuser()}")
-        return profile
+        profiles.check(profile)
+        return {"profile": profile, "in_load": lambda conn, _: profiles.save(conn, profile, f"cli:{getpass.getuser()}")}
     if not args.profile:
-        return None
+        return {}
     with get_engine().connect() as conn:
         profile = profiles.get(conn, args.profile)
         if profile is None:
@@ -180,7 +180,7 @@ def _profile(args):
             raise UsageError(f"--profile {args.profile!r}: no such profile ({known})")
     if profile.kind != args.kind:
         raise UsageError(f"--profile {args.profile!r} is a profile for {profile.kind}, not {args.kind}")
-    return profile
+    return {"profile": profile}
 
 
 def _audit_import(args, report) -> None:
@@ -274,11 +274,13 @@ def _cmd_sync(args) -> dict:
     if args.action == "list":
         df = sync.sources(engine).drop(columns=["location", "watermark_key"])
         return {"sources": json.loads(df.to_json(orient="records", date_format="iso", force_ascii=False))}
-    while True:
-        runs = sync.run_all(engine)
-        if not args.every:
-            return {"runs": runs}
-        _print({"runs": runs}, args.json)
+    if not args.every:
+        return {"runs": sync.run_all(engine)}
+    while True:  # a failure of one round (the store away) is logged; the next round tries again
+        try:
+            _print({"runs": sync.run_all(engine)}, args.json)
+        except Exception as exc:
+            print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
         time.sleep(args.every * 60)
 
 
@@ -345,11 +347,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--profile", default=None, metavar="NAME", help="load with a saved import profile (导入方案)")
     p.add_argument(
-        "--save-profile", default=None, metavar="NAME", help="save this file's column mapping as a profile, then load"
+        "--save-profile", default=None, metavar="NAME", help="load, and save this file's column mapping as a profile"
     )
-    p.add_argument(
-        "--replace-default-tree", action="store_true", help="categories: the district's tree replaces the default one"
-    )
+    tree = p.add_mutually_exclusive_group()
+    tree.add_argument(
+        "--replace-default-tree", dest="tree", action="store_const", const=True, default=None,
+        help="categories: the district's tree replaces the default one (its issues may use its categories only)",
+    )  # fmt: skip
+    tree.add_argument(
+        "--extend-default-tree", dest="tree", action="store_const", const=False,
+        help="categories: the district's tree extends the default one (the default for a first tree)",
+    )  # fmt: skip
     p = sub.add_parser("briefing", help="write briefings (工作简报) of a unit and period as PDF or DOCX")
     p.add_argument("--scope", required=True, help="the unit's code (city, district, street or community)")
     p.add_argument(

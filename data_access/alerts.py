@@ -305,24 +305,19 @@ def _repeat(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
 
 
 def _stale(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
-    """A sync source silent for longer than it is expected to be (by the present, not the data's as-of time), on
-    its profile's district ('' when it has none): minutes since its last delivery, or since its first run when it
-    has never delivered."""
+    """A sync source silent for longer than it is expected to be (data_access.sync.freshness: by the present, not the
+    data's as-of time), on its profile's district ('' for a source of no one district: admins and the city see it):
+    minutes silent against the expected interval."""
+    from data_access import sync
+
     if level != "district":
         return []
-    sql = """
-        SELECT s.name, s.label, coalesce(p.district_code, '') AS unit, s.expected_minutes,
-               coalesce(s.last_delivery_at, (SELECT min(started_at) FROM sync_run r WHERE r.source = s.name)) AS since
-        FROM sync_source s JOIN import_profile p ON p.name = s.profile
-    """
     with engine.connect() as conn:
-        rows = conn.execute(sa.text(sql)).all()
-    now = clock.now()
+        df = sync.freshness(conn)
     return [
-        {"unit_code": r.unit, "subject": r.name[:40], "subject_name": r.label, "value": silent,
-         "threshold": float(r.expected_minutes)}
-        for r in rows
-        if r.since is not None and (silent := (now - r.since).total_seconds() / 60) > r.expected_minutes
+        {"unit_code": r.district_code or "", "subject": r.name[:40], "subject_name": r.label,
+         "value": float(r.silent_minutes), "threshold": float(r.expected_minutes)}
+        for r in df[df["overdue"]].itertuples()
     ]  # fmt: skip
 
 

@@ -1117,8 +1117,6 @@ volunteer_days = sa.Table(  # the days each volunteer was active, per community 
 )
 
 
-# Every table a file loads into keeps, per row, the file's columns that have no field here (data_access.importing:
-# a 12345 export's 办理状态, 来电人 …), as the file gave them: nothing a district sends is lost (0023).
 # Import profiles (导入方案, 0025): how a source's files map onto a kind — columns, category and department names,
 # the district — saved by an analyst and reused for the next file of the same shape and by the sync.
 import_profile = sa.Table(
@@ -1196,6 +1194,8 @@ sync_file = sa.Table(
     sa.PrimaryKeyConstraint("source", "sha256"),
 )
 
+# Every table a file loads into keeps, per row, the file's columns that have no field here (data_access.importing:
+# a 12345 export's 办理状态, 来电人 …), as the file gave them: nothing a district sends is lost (0023).
 SOURCE_FIELDS_TABLES = (
     "district", "street", "community", "grid", "micro_grid", "compound", "service_station", "issue", "grid_worker",
     "volunteer", "volunteer_activity", "property_company", "owners_committee", "property_fee", "housing_registry",

@@ -39,10 +39,9 @@ from data_access.accounts import audit
 from data_access.importing import profiles
 from data_access.importing.kinds import KINDS, TABLE_SUFFIXES
 from data_access.importing.load import Report, import_file, import_table
-from data_access.importing.validate import FileProblem
+from data_access.importing.validate import FileProblem, header_key
 
 _log = logging.getLogger(__name__)
-PARTIAL = (".part", ".tmp", ".crdownload")  # a file still being written
 LISTED = 5  # problems quoted in a run's message
 
 
@@ -187,12 +186,13 @@ def _stored(value) -> str:
 
 
 def _page_query(source, after: bool) -> sa.Select:
-    """The next page of the source's table (after the watermark when there is one): bound parameters, the names
-    quoted as identifiers."""
+    """The next page of the source's table (after the watermark when there is one; rows without an update time or a
+    key are never read): bound parameters, the names quoted as identifiers (``schema.table`` or ``table``)."""
     schema, _, name = source.source_table.rpartition(".")
     table = sa.table(name, sa.column(source.watermark_column), sa.column(source.key_column), schema=schema or None)
     w, k = table.c[source.watermark_column], table.c[source.key_column]
-    query = sa.select(sa.text("*")).select_from(table).order_by(w, k).limit(sa.bindparam("n"))
+    query = sa.select(sa.text("*")).select_from(table).where(w.is_not(None), k.is_not(None))
+    query = query.order_by(w, k).limit(sa.bindparam("n"))
     if after:
         wm = sa.bindparam("wm")
         query = query.where(sa.or_(w > wm, sa.and_(w == wm, k > sa.bindparam("key"))))
@@ -211,6 +211,7 @@ def _run_sql(engine, source, profile: profiles.Profile, run: Run) -> None:
             if page.empty:
                 return
             last_wm, last_key = page[source.watermark_column].iloc[-1], page[source.key_column].iloc[-1]
+            page = page.drop_duplicates(_record_key(page, profile, kind), keep="last")  # a change log: its last
 
             def advance(conn, report, last_wm=last_wm, last_key=last_key):
                 conn.execute(
@@ -243,6 +244,13 @@ def _run_sql(engine, source, profile: profiles.Profile, run: Run) -> None:
         remote.dispose()
 
 
+def _record_key(page: pd.DataFrame, profile: profiles.Profile, kind) -> list[str]:
+    """The page's columns that hold the kind's natural key (工单编号 …), by the profile or by their own names."""
+    zh = {kind.column(k).zh for k in kind.key}
+    names = {header_key(h) for k in kind.key for h in kind.column(k).headers}
+    return [c for c in page.columns if profile.columns.get(str(c)) in zh or header_key(c) in names]
+
+
 def _connect_args(url: str) -> dict:
     """A source that stalls must not hang the sync: connection and statement timeouts where the driver has them."""
     if sa.make_url(url).get_backend_name() == "postgresql":
@@ -260,7 +268,20 @@ def _reason(exc: BaseException) -> str:
 
 
 def run_source(engine, name: str) -> dict:
-    """One run of the source ``name``, recorded; returns its counts (and ``ok``)."""
+    """One run of the source ``name``, recorded; returns its counts (and ``ok``). A run of the same source already
+    under way (a timer and 立即同步) is not joined: this one returns ``{"source": name, "busy": True}``."""
+    with engine.connect() as lock:  # held for the run, released however it ends
+        key = {"k": f"ggc_sync:{name}"}
+        if not lock.execute(sa.text("SELECT pg_try_advisory_lock(hashtext(:k))"), key).scalar():
+            return {"source": name, "busy": True, "ok": True, "files": 0, "inserted": 0, "updated": 0}
+        try:
+            return _run(engine, name)
+        finally:
+            lock.execute(sa.text("SELECT pg_advisory_unlock(hashtext(:k))"), key)
+            lock.commit()
+
+
+def _run(engine, name: str) -> dict:
     with engine.begin() as conn:
         source = conn.execute(sa.text("SELECT * FROM sync_source WHERE name = :n"), {"n": name}).one_or_none()
         if source is None:
@@ -335,10 +356,12 @@ def runs(conn, limit: int = 50) -> pd.DataFrame:
 
 
 def freshness(conn) -> pd.DataFrame:
-    """Each source's last delivery and whether it is overdue (silent longer than expected, or never delivered):
-    name, label, last_delivery_at, expected_minutes, failures, overdue."""
+    """Each source's last delivery and whether it is overdue: silent for longer than expected since its last
+    delivery (or, never having delivered, since its first run): name, label, district_code, last_delivery_at, since,
+    expected_minutes, failures, silent_minutes, overdue. The one definition the headers, the wall screen, /healthz,
+    /metrics and the ``stale`` alert use."""
     df = pd.read_sql_query(sa.text("SELECT * FROM ggc_sources()"), conn)  # any caller, even no account
-    now = clock.now()
-    limit = now - pd.to_timedelta(df["expected_minutes"], unit="min")
-    df["overdue"] = df["last_delivery_at"].isna() | (pd.to_datetime(df["last_delivery_at"]) < limit)
+    silent = (pd.Timestamp(clock.now()) - pd.to_datetime(df["since"])) / pd.Timedelta(minutes=1)
+    df["silent_minutes"] = silent
+    df["overdue"] = (silent > df["expected_minutes"]).fillna(False).astype(bool)
     return df

@@ -51,7 +51,7 @@ class Report:
     loaded: bool = False
     new_departments: pd.DataFrame | None = None  # --create-departments: the departments this file adds
     new_categories: pd.DataFrame | None = None  # a category tree: the stored categories it adds
-    replaces_tree: bool = False  # a category tree: it replaces the default tree in its districts
+    replaces_tree: bool | None = None  # a category tree: it replaces the default tree (None: as the district had it)
     alerts: dict | None = None  # an issues load: the alert evaluation after it (data_access.alerts.evaluate)
 
     @property
@@ -350,6 +350,13 @@ def _category_by_name(conn, df, problems, mapping: dict | None, trees: dict) -> 
     problems += [Problem(_row(i), "事件分类代码", "", "needs_category") for i in df.index[neither]]
 
 
+def _stored_deadlines(conn, df: pd.DataFrame) -> pd.DataFrame:
+    """The stored category_code, due_at and accept_due_at of each row's work order (NaN for a new one), row by row."""
+    sql = "SELECT code, category_code, due_at, accept_due_at FROM issue WHERE code = ANY(:c)"
+    found = pd.read_sql_query(sa.text(sql), conn, params={"c": df["code"].dropna().unique().tolist()})
+    return df[["code"]].merge(found, on="code", how="left").reset_index(drop=True)
+
+
 def _limits(conn, df: pd.DataFrame, trees: dict) -> pd.DataFrame:
     """Each row's category limits (time_limit, time_limit_unit, accept_limit_hours; NaN where its category is
     not one its district may use): the district's own tree's, else the default tree's."""
@@ -430,10 +437,17 @@ def _resolve_issues(conn, kind, df, problems, options=None):
     if lost_zero.any():
         df.loc[lost_zero, "category_code"] = padded[lost_zero]
         limits = _limits(conn, df, trees)
+    # A work order delivered again (closed since, evaluated) in the category it was stored with keeps the deadlines
+    # it was judged by, whatever tree the district has now.
+    stored = _stored_deadlines(conn, df)
+    same = df["category_code"].to_numpy() == stored["category_code"].to_numpy()
+    again = df["category_code"].notna() & pd.Series(same, index=df.index)
     known = limits["time_limit"].notna()
-    unknown = df["category_code"].notna() & ~known
+    unknown = df["category_code"].notna() & ~known & ~again
     _flag(problems, df, unknown, "事件分类代码", df["category_code"], "unknown_ref", unit="category")
-    known &= df["reported_at"].notna()
+    keep_due = again & df["due_at"].isna()
+    df.loc[keep_due, "due_at"] = pd.to_datetime(stored.loc[keep_due.to_numpy(), "due_at"]).to_numpy()
+    known &= df["reported_at"].notna() & ~again
     df["category_l1"] = df["category_code"].str[:2]
     df["category_l2"] = df["category_code"].str[:4]
     missing_due = known & df["due_at"].isna()
@@ -445,7 +459,7 @@ def _resolve_issues(conn, kind, df, problems, options=None):
             lim["time_limit_unit"].to_numpy(),
         ).to_numpy()
     # The acceptance deadline (受理时限) from the category; none when the category has no limit.
-    df["accept_due_at"] = pd.NaT
+    df["accept_due_at"] = pd.to_datetime(stored["accept_due_at"]).where(again.to_numpy()).to_numpy()
     if known.any():
         hours = limits.loc[known, "accept_limit_hours"].to_numpy(dtype=float)
         df.loc[known, "accept_due_at"] = (
@@ -1016,8 +1030,9 @@ def _before(conn, kind: Kind, df: pd.DataFrame, report: Report) -> None:
         for district in districts:
             conn.execute(
                 sa.text(
-                    "INSERT INTO category_tree (district_code, replaces, loaded_at) VALUES (:d, :r, :t) "
-                    "ON CONFLICT (district_code) DO UPDATE SET replaces = :r, loaded_at = :t"
+                    "INSERT INTO category_tree (district_code, replaces, loaded_at) "
+                    "VALUES (:d, coalesce(:r, false), :t) ON CONFLICT (district_code) "
+                    "DO UPDATE SET replaces = coalesce(:r, category_tree.replaces), loaded_at = :t"
                 ),
                 {"d": district, "r": report.replaces_tree, "t": clock.now()},
             )
@@ -1143,7 +1158,7 @@ def import_table(
     district: str | None = None,
     map_categories: Path | str | None = None,
     create_departments: bool = False,
-    replace_tree: bool = False,
+    replace_tree: bool | None = None,
     profile: Profile | None = None,
     in_load=None,
     evaluate_alerts: bool = True,
@@ -1151,10 +1166,13 @@ def import_table(
     """Validate the rows of ``raw`` (the table as read, headers as the source wrote them) and load them.
 
     ``profile`` (导入方案) renames the source's columns and maps its categories, departments and district;
-    ``replace_tree``: a category tree replaces the default tree in its districts; ``in_load(conn, report)`` runs in
+    ``replace_tree``: a category tree replaces the default tree in its districts (True), extends it (False), or keeps
+    what the district had (None; a new tree extends); ``in_load(conn, report)`` runs in
     the load's transaction after the rows are written (a sync's watermark), so both commit or neither;
     ``evaluate_alerts``: an issues load evaluates the alert rules after it (a sync does once, after its run).
     """
+    if kind.name == "categories" and valid_rows_only:
+        raise UsageError("a category tree is the district's whole tree: it loads whole or not at all")
     report.rows = len(raw)
     report.preview = raw.head(20).astype(str)  # as the source wrote it
     if profile is not None:

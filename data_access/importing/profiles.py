@@ -108,9 +108,17 @@ def check(profile: Profile) -> None:
     if profile.kind not in KINDS:
         raise ValueError(f"unknown kind {profile.kind!r}")
     fields = {c.zh for c in KINDS[profile.kind].columns}
-    wrong = sorted(set(profile.columns.values()) - fields)
+    targets = list(profile.columns.values())
+    wrong = sorted(set(targets) - fields)
     if wrong:
         raise ValueError(f"{profile.kind} has no field {wrong[0]}")
+    twice = sorted({f for f in targets if targets.count(f) > 1})
+    if twice:
+        raise ValueError(f"two columns are mapped to {twice[0]}")
+    kept = {h for h in profile.headers if h not in profile.columns}  # columns that keep their own name
+    clash = sorted(kept & set(targets))
+    if clash:
+        raise ValueError(f"the file has its own column {clash[0]}; map that one, or leave {clash[0]} unmapped")
 
 
 def save(conn, profile: Profile, by: str) -> None:

@@ -119,6 +119,21 @@ def test_a_tree_that_replaces_the_default_refuses_other_categories_and_keeps_sto
     assert counts(engine) == before_rows
     assert cli("issues", str(later), "--valid-rows-only").returncode == 0
     assert _one(engine, "SELECT due_at FROM issue WHERE code = 'RP-2'").due_at == datetime(2026, 3, 3, 9)
+    closed = tmp_path / "closed.csv"  # RP-1 comes again, closed: its category is not the new tree's, its deadline kept
+    closed.write_text(
+        "工单编号,受理时间,事件分类代码,社区代码,结案时间\n"
+        "RP-1,2026-03-02 09:00,010101,420103001001,2026-03-02 18:00\n",
+        "utf-8",
+    )
+    out = cli("issues", str(closed))
+    assert out.returncode == 0, out.stderr
+    stored = _one(engine, "SELECT due_at, closed_at FROM issue WHERE code = 'RP-1'")
+    assert stored == (before, datetime(2026, 3, 2, 18))
+    again = cli("categories", str(tree), "--district", "江汉区")  # a later tree without a flag keeps replacing
+    assert again.returncode == 0 and "(0 new, 2 updated)" in again.stderr, again.stderr
+    assert _one(engine, "SELECT replaces FROM category_tree WHERE district_code = '420103'").replaces is True
+    whole = cli("categories", str(tree), "--district", "江汉区", "--valid-rows-only")
+    assert whole.returncode == 2 and "loads whole or not at all" in whole.stderr
 
 
 def test_a_tree_file_with_problems_names_them_and_loads_nothing(engine, tmp_path):
@@ -150,6 +165,10 @@ def test_a_profile_is_proposed_saved_and_reused_on_next_months_export(engine, tm
     assert got["序号"] == ("", "none") and got["办理状态"] == ("", "none")
     row = "{n},YP-{m}-{n},2026-{m:02d}-0{n} 09:15,楼道堆放杂物,乱堆乱放,民意街道,常青路社区,民意街道办事处,,,办理中"
     november = _export(tmp_path, 11, [row.format(n=n, m=11) for n in (1, 2)])
+    dry = cli("issues", str(november), "--district", "岳阳楼区", "--save-profile", "岳阳楼区12345", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    saved = _one(engine, "SELECT count(*) FROM import_profile WHERE name = '岳阳楼区12345'")[0]
+    assert saved == 0  # a dry run saves no profile
     out = cli("issues", str(november), "--district", "岳阳楼区", "--save-profile", "岳阳楼区12345")
     assert out.returncode == 0, out.stderr
     saved = _one(engine, "SELECT kind, district_code, columns FROM import_profile WHERE name = '岳阳楼区12345'")
@@ -256,6 +275,15 @@ def test_a_bad_row_is_reported_by_its_key_and_a_failed_run_changes_nothing_and_i
     retried = sync.run_source(engine, "qzk")
     assert (retried["ok"], retried["inserted"]) == (True, 3)
     assert _one(engine, "SELECT failures FROM sync_source WHERE name = 'qzk'").failures == 0
+
+
+def test_a_run_of_a_source_already_under_way_is_not_joined(engine):
+    with engine.connect() as conn:  # a timer's run holds the source
+        conn.execute(sa.text("SELECT pg_advisory_lock(hashtext('ggc_sync:qzk'))"))
+        try:
+            assert sync.run_source(engine, "qzk")["busy"]
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(hashtext('ggc_sync:qzk'))"))
 
 
 def test_an_inbox_loads_each_file_once_and_moves_it_with_a_report(engine, tmp_path):

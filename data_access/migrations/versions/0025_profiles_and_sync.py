@@ -8,7 +8,8 @@ Revises: 0024
 - ``sync_source``: an inbox folder or a SQL table read incrementally (watermark), the profile it loads with, how
   often it is expected to deliver, and the state of its last runs. Every signed-in user reads its freshness (the
   page headers say when each source last delivered, through ``ggc_sources()``, which /healthz and /metrics call as
-  no account); admins read its state on /admin. The location (a folder or a database URL that may carry a
+  no account: a source's name, label, district, last delivery and since when it is silent (its last delivery, or
+  its first run); admins read its state on /admin. The location (a folder or a database URL that may carry a
   password) and the watermark are not granted to the app role at all: the sync runs as the store owner.
 - ``sync_run``: every run with its counts or its error (admins read them on /admin 数据对接).
 - ``sync_file``: the files an inbox loaded, by SHA-256, so that each loads exactly once (admins read both).
@@ -118,10 +119,15 @@ def upgrade() -> None:
         op.execute(f"GRANT SELECT ON {table} TO {APP_ROLE}")
         op.execute(f"CREATE POLICY app_read ON {table} FOR SELECT TO {APP_ROLE} USING {ADMIN}")
     op.execute("""
-        CREATE FUNCTION ggc_sources() RETURNS TABLE (name text, label text, last_delivery_at timestamp,
-                                                     expected_minutes integer, failures integer)
+        CREATE FUNCTION ggc_sources() RETURNS TABLE (name text, label text, district_code text, last_delivery_at timestamp,
+                                                     since timestamp, expected_minutes integer, failures integer)
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-            SELECT name, label, last_delivery_at, expected_minutes, failures FROM sync_source ORDER BY label, name $$""")
+            SELECT s.name, s.label, p.district_code, s.last_delivery_at,
+                   coalesce(s.last_delivery_at, (SELECT min(started_at) FROM sync_run r WHERE r.source = s.name)),
+                   s.expected_minutes, s.failures
+            FROM sync_source s JOIN import_profile p ON p.name = s.profile ORDER BY s.label, s.name $$""")
+    op.execute("REVOKE EXECUTE ON FUNCTION ggc_sources() FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION ggc_sources() TO {APP_ROLE}")
 
 
 def downgrade() -> None:
