@@ -846,7 +846,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "column": ("列", "Column"),
     "value": ("值", "Value"),
     "reason": ("原因", "Reason"),
-    "import_error": ("无法读取文件：{error}", "Cannot read the file: {error}"),
+    "import_error": ("未导入：{error}", "Not imported: {error}"),
     # sources and levels
     "src_grid_patrol": ("网格巡查", "Grid patrol"),
     "src_resident_request": ("居民诉求", "Resident request"),

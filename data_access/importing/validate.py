@@ -163,9 +163,8 @@ FILE_REASONS: dict[str, tuple[str, str]] = {
         "{name}'s sheet spans {range} ({cells} cells, at most {limit}); delete the extra rows and columns and save it",
     ),
     "html_table": (
-        "{name} 实为网页（HTML）文件，只是扩展名像 Excel（部分系统如此导出）；"
-        "请用 Excel 或 WPS 打开后另存为 .xlsx 或 CSV",
-        "{name} is a web page (HTML) with an Excel name, as some systems export; open it in Excel or WPS "
+        "{name} 实为网页（HTML）文件，但其中没有可读的表格；请用 Excel 或 WPS 打开后另存为 .xlsx 或 CSV",
+        "{name} is a web page (HTML) with an Excel name but holds no readable table; open it in Excel or WPS "
         "and save it as .xlsx or CSV",
     ),
     "not_workbook": ("{name} 不是工作簿（.xlsx、.ods）", "{name} is not a workbook (.xlsx, .ods)"),
@@ -331,6 +330,7 @@ def problem_frame(problems: list[Problem], lang: str = "en") -> pd.DataFrame:
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: .xls, .et, or an encrypted .xlsx
 MAX_CELLS = 40_000_000  # a sheet's used range (1 M rows × 40 columns); a wider range is refused before it is read
+MAX_SPAN = 16_384  # a cell of a web page spans at most as many columns as a sheet has
 HEAD_ROWS = 30  # the rows searched for the header (title, export information and blank rows come above it)
 # A row below the data that is not data: a total (its first cell 合计, 总计 … alone), a count (共N条), who made or
 # checked the table or when (制表人：…), a note (注：…). The last three only on a row of at most two filled cells.
@@ -510,6 +510,33 @@ def _read_workbook(path: Path, data: bytes, form: str, known: set[str] | None, n
     return _framed(rows, known, notes)
 
 
+def _read_html(text: str, name: str, known: set[str] | None, notes: list) -> pd.DataFrame:
+    """The first table of a web page saved with an Excel name: its rows' cells as text (a cell spanning columns
+    fills the first, the others empty), framed as a sheet's (header found, footer left out). Rows are read one by
+    one and dropped once read, so the page's size bounds the memory, not its markup."""
+    from lxml import etree
+
+    rows: list[list[str]] = []
+    try:
+        stream = io.BytesIO(text.encode("utf-8"))
+        for _, tr in etree.iterparse(stream, events=("end",), tag="tr", html=True, encoding="utf-8", huge_tree=False):
+            cells = []
+            for td in tr.iterchildren("td", "th"):
+                cells.append(" ".join("".join(td.itertext()).split()))
+                span = td.get("colspan", "1")
+                cells += [""] * (min(int(span), MAX_SPAN) - 1 if span.isdigit() and int(span) > 1 else 0)
+            rows.append(cells)
+            tr.clear()
+            if len(rows) * max(len(cells), 1) > MAX_CELLS:
+                cells = f">{MAX_CELLS:,}"
+                raise FileProblem("huge_sheet", name=name, range="HTML", cells=cells, limit=f"{MAX_CELLS:,}")
+    except etree.LxmlError:
+        raise FileProblem("html_table", name=name) from None
+    if not rows:
+        raise FileProblem("html_table", name=name)
+    return _framed(rows, known, notes)
+
+
 def _read_csv(text: str, problems: list, first: int = 0) -> pd.DataFrame:
     """``text`` (its header first) as strings; ``first``: the file's records above it (the index and the rows of
     problems count from the file's first line)."""
@@ -580,8 +607,9 @@ def read_table(
     (the rows above the header and below the data that were left out).
 
     The header is found, not assumed: the row among the first that names most of ``kind``'s columns (or of
-    ``headers``, a profile's). The file's first bytes decide how it is read, not its name alone: a workbook named
-    .csv or a web page saved as .xls gets its own message (``FileProblem``) instead of a misreading.
+    ``headers``, a profile's). The file's first bytes decide how it is read, not its name alone: a web page named
+    .xls (an HTML table, as many platforms export) is read as its table, a workbook named .csv gets its own message
+    (``FileProblem``) instead of a misreading.
     """
     suffix, name = path.suffix.lower(), path.name
     data = path.read_bytes()
@@ -589,9 +617,13 @@ def read_table(
     known = {header_key(h) for h in (*(h for c in kind.columns for h in c.headers), *headers)} if kind else None
     problems: list[Problem] = []
     notes: list[Problem] = []
-    if form == "html" and suffix not in (".csv", ".txt"):
-        raise FileProblem("html_table", name=name)
-    if suffix in WORKBOOK_SUFFIXES:
+    if form == "html" and suffix in WORKBOOK_SUFFIXES:  # a web page named .xls, as many platforms export
+        try:
+            text, used = decode(data, encoding)
+        except EncodingProblem as exc:
+            raise FileProblem("encoding", name=name, detail=str(exc)) from None
+        df = _read_html(text, name, known, notes)
+    elif suffix in WORKBOOK_SUFFIXES:
         df, used = _read_workbook(path, data, form, known, notes), suffix.lstrip(".")
     elif suffix in TEXT_SUFFIXES:
         if form in ("zip", "ole"):

@@ -96,3 +96,28 @@ def test_an_invisible_character_in_a_column_with_no_field_is_a_problem_on_its_ro
     mapped, problems, _ = map_headers(read_table(path, kind=ISSUES)[0], ISSUES)
     assert [(p.row, p.column, p.key) for p in problems] == [(3, "办理状态", "control_char")]
     assert mapped["source_fields"].iloc[0] == '{"办理状态": "已办结"}' and mapped["source_fields"].isna().iloc[1]
+
+
+def test_a_web_page_named_xls_is_read_as_its_table_codes_kept_as_text(tmp_path):
+    """Many platforms export an HTML table with an Excel name; it is read as written (GBK, a spanning title)."""
+    page = (
+        "<html><head><meta charset='gbk'></head><body><table>"
+        "<tr><td colspan='3'>工单明细表（2026年11月）</td></tr>"
+        "<tr><th>工单编号</th><th>受理时间</th><th>事件分类代码</th></tr>"
+        "<tr><td>W-1</td><td>2026-11-02 09:15</td><td>010201</td></tr>"
+        "<tr><td>W-2</td><td>2026-11-03  10:00</td><td><b>010</b>102</td></tr>"
+        "<tr><td>合计</td><td colspan='2'>共2条</td></tr></table></body></html>"
+    )
+    path = tmp_path / "export.xls"
+    path.write_bytes(page.encode("gbk"))
+    df, used, problems, notes = read_table(path, kind=ISSUES)
+    assert used == "gbk" and not problems
+    assert df.to_dict("list") == {
+        "工单编号": ["W-1", "W-2"],
+        "受理时间": ["2026-11-02 09:15", "2026-11-03 10:00"],
+        "事件分类代码": ["010201", "010102"],
+    }
+    assert [_row(i) for i in df.index] == [3, 4] and len(notes) == 2
+    (tmp_path / "none.xls").write_text("<html><body><p>导出失败</p></body></html>", encoding="utf-8")
+    with pytest.raises(FileProblem, match="holds no readable table"):
+        read_table(tmp_path / "none.xls", kind=ISSUES)
