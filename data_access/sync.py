@@ -107,8 +107,9 @@ def sources(engine) -> pd.DataFrame:
 
 
 def _report_text(report: Report) -> str:
-    lines = [f"note: {n.line()}" for n in report.notes] + [p.line() for p in report.problems]
-    return "\n".join([*lines, report.summary()]) + "\n"
+    """A file's report beside it in done/ or failed/, in Chinese (the district's staff read it)."""
+    lines = [f"说明：{n.line('zh')}" for n in report.notes] + [p.line("zh") for p in report.problems]
+    return "\n".join([*lines, report.summary("zh")]) + "\n"
 
 
 def _move(path: Path, folder: str, text: str) -> None:
@@ -140,8 +141,8 @@ def _run_folder(engine, source, profile: profiles.Profile, run: Run) -> None:
                 sa.text("SELECT name FROM sync_file WHERE source = :s AND sha256 = :h"), {"s": source.name, "h": digest}
             ).scalar()
         if seen is not None:
-            _move(path, "done", f"{path.name}: loaded before (as {seen}); not loaded again\n")
-            run.lines.append(f"{path.name}: loaded before")
+            _move(path, "done", f"{path.name}：与已导入的 {seen} 内容相同，未重复导入\n")
+            run.lines.append(f"{path.name}：已导入过")
             continue
 
         def record(conn, report, name=path.name, digest=digest):
@@ -153,8 +154,8 @@ def _run_folder(engine, source, profile: profiles.Profile, run: Run) -> None:
         try:
             report = import_file(engine, profile.kind, path, profile=profile, in_load=record, evaluate_alerts=False)
         except FileProblem as exc:  # the file as a whole cannot be read: it is the file's fault, not the run's
-            _move(path, "failed", f"{path.name}: {exc}; nothing was loaded\n")
-            run.lines.append(f"{path.name}: {exc}")
+            _move(path, "failed", f"{exc.reason_in('zh')}；未导入\n")
+            run.lines.append(exc.reason_in("zh"))
             run.ok = False
             continue
         run.add(report)
@@ -164,7 +165,7 @@ def _run_folder(engine, source, profile: profiles.Profile, run: Run) -> None:
         else:
             run.ok = False
             _move(path, "failed", _report_text(report))
-        run.lines.append(report.summary())
+        run.lines.append(report.summary("zh"))
 
 
 def _watermark(value):
@@ -231,11 +232,11 @@ def _run_sql(engine, source, profile: profiles.Profile, run: Run) -> None:
                 evaluate_alerts=False,
             )
             if not report.loaded:  # nothing loadable on the page: the run fails and the page is read again
-                problems = "; ".join(p.line() for p in report.problems[:LISTED])
-                raise RuntimeError(f"{len(page)} rows after {wm}: none loaded ({problems})")
+                problems = "；".join(p.line("zh") for p in report.problems[:LISTED])
+                raise RuntimeError(f"{wm} 之后的 {len(page)} 行无一可导入（{problems}）")
             run.add(report)
             keys = page[source.key_column].astype(str).to_numpy()  # a row of the page by its key, not its number
-            run.lines += [f"{source.key_column}={keys[p.row - 2]}: {p.column} {p.reason}"
+            run.lines += [f"{source.key_column}={keys[p.row - 2]}：{p.column} {p.reason_in('zh')}"
                           for p in report.problems if p.row > 1][:LISTED]  # fmt: skip
             wm, key = last_wm, last_key
             if len(page) < source.page_rows:
@@ -347,10 +348,11 @@ def status(conn) -> pd.DataFrame:
 
 
 def runs(conn, limit: int = 50) -> pd.DataFrame:
-    """The newest runs first."""
+    """The newest runs first, each with its source's label (``source``)."""
     sql = (
-        "SELECT source, started_at, finished_at, ok, files, rows, inserted, updated, rejected, message FROM sync_run "
-        "ORDER BY started_at DESC, id DESC LIMIT :n"
+        "SELECT s.label AS source, r.started_at, r.finished_at, r.ok, r.files, r.rows, r.inserted, r.updated, "
+        "r.rejected, r.message FROM sync_run r JOIN sync_source s ON s.name = r.source "
+        "ORDER BY r.started_at DESC, r.id DESC LIMIT :n"
     )
     return pd.read_sql_query(sa.text(sql), conn, params={"n": limit})
 

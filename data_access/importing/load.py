@@ -58,20 +58,26 @@ class Report:
     def rejected_rows(self) -> int:
         return len({p.row for p in self.problems if p.row > 1})
 
-    def summary(self) -> str:
+    def summary(self, lang: str = "en") -> str:
+        name, zh = Path(self.path).name, lang == "zh"
         if self.loaded:
-            skipped = f", {self.rejected_rows} rows with problems skipped" if self.problems else ""
+            new, updated, skipped = self.inserted, self.updated, self.rejected_rows if self.problems else 0
+            if zh:
+                counts = f"新增 {new}，更新 {updated}，有问题跳过 {skipped}"
+                return f"{name}：读取 {self.rows} 行，导入 {new + updated} 行（{counts}）"
+            skipped = f", {skipped} rows with problems skipped" if skipped else ""
             fired = f"; alerts: {self.alerts['new']} new, {self.alerts['cleared']} cleared" if self.alerts else ""
             return (
-                f"loaded {self.inserted + self.updated} of {self.rows} rows from {Path(self.path).name} "
-                f"({self.inserted} new, {self.updated} updated{skipped}){fired}"
+                f"loaded {new + updated} of {self.rows} rows from {name} ({new} new, {updated} updated{skipped}){fired}"
             )
         if self.problems:
-            return (
-                f"rejected {Path(self.path).name}: {len(self.problems)} problems in "
-                f"{max(self.rejected_rows, 1)} rows; nothing was loaded"
-            )
-        return f"{Path(self.path).name}: {self.rows} rows are valid (dry run, nothing loaded)"
+            rows = max(self.rejected_rows, 1)
+            if zh:
+                return f"{name}：{rows} 行共 {len(self.problems)} 个问题，未导入任何数据"
+            return f"rejected {name}: {len(self.problems)} problems in {rows} rows; nothing was loaded"
+        if zh:
+            return f"{name}：{self.rows} 行均可导入（校验，未导入）"
+        return f"{name}: {self.rows} rows are valid (dry run, nothing loaded)"
 
 
 def _row(i) -> int:

@@ -256,7 +256,7 @@ def test_a_bad_row_is_reported_by_its_key_and_a_failed_run_changes_nothing_and_i
         conn.execute(sa.text("UPDATE exch.gd_12345 SET sqfl = '外星人入侵' WHERE id = 201"))
     run = sync.run_source(engine, "qzk")
     assert (run["ok"], run["inserted"], run["rejected"]) == (True, 1, 1)
-    assert "id=201: 事件分类 no level-3 category of this name" in run["message"]
+    assert "id=201：事件分类 找不到该名称的三级事件分类" in run["message"]
     watermark = _one(engine, "SELECT watermark, watermark_key FROM sync_source WHERE name = 'qzk'")
     with exchange.begin() as conn:
         conn.execute(sa.text(_rows(300, 302, "2026-12-04 00:00")))
@@ -303,12 +303,15 @@ def test_an_inbox_loads_each_file_once_and_moves_it_with_a_report(engine, tmp_pa
         "nov-copy.csv", "nov-copy.csv.report.txt", "nov.csv", "nov.csv.report.txt"
     ]  # fmt: skip
     assert sorted(p.name for p in (inbox / "failed").iterdir()) == ["bad.csv", "bad.csv.report.txt"]
-    assert "no level-3 category of this name" in (inbox / "failed" / "bad.csv.report.txt").read_text("utf-8")
+    report = (inbox / "failed" / "bad.csv.report.txt").read_text("utf-8")
+    assert "找不到该名称的三级事件分类" in report and report.endswith(
+        "未导入任何数据\n"
+    )  # in Chinese, for the district
     assert [p.name for p in inbox.iterdir() if p.is_file()] == ["still-copying.csv.part"]
     loaded_before = [
         p
         for p in ("nov.csv", "nov-copy.csv")
-        if "loaded before" in (inbox / "done" / f"{p}.report.txt").read_text("utf-8")
+        if "未重复导入" in (inbox / "done" / f"{p}.report.txt").read_text("utf-8")
     ]
     assert len(loaded_before) == 1
     again = sync.run_source(engine, "grid")
