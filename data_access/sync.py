@@ -212,7 +212,9 @@ def _run_sql(engine, source, profile: profiles.Profile, run: Run) -> None:
             if page.empty:
                 return
             last_wm, last_key = page[source.watermark_column].iloc[-1], page[source.key_column].iloc[-1]
-            page = page.drop_duplicates(_record_key(page, profile, kind), keep="last")  # a change log: its last
+            full = len(page) == source.page_rows  # more may follow
+            if record := _record_key(page, profile, kind):  # a change log: a work order's last change of the page
+                page = page.drop_duplicates(record, keep="last")
 
             def advance(conn, report, last_wm=last_wm, last_key=last_key):
                 conn.execute(
@@ -235,11 +237,11 @@ def _run_sql(engine, source, profile: profiles.Profile, run: Run) -> None:
                 problems = "；".join(p.line("zh") for p in report.problems[:LISTED])
                 raise RuntimeError(f"{wm} 之后的 {len(page)} 行无一可导入（{problems}）")
             run.add(report)
-            keys = page[source.key_column].astype(str).to_numpy()  # a row of the page by its key, not its number
+            keys = page[source.key_column].astype(str)  # a row of the page by its key, not its number
             run.lines += [f"{source.key_column}={keys[p.row - 2]}：{p.column} {p.reason_in('zh')}"
                           for p in report.problems if p.row > 1][:LISTED]  # fmt: skip
             wm, key = last_wm, last_key
-            if len(page) < source.page_rows:
+            if not full:
                 return
     finally:
         remote.dispose()

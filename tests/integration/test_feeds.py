@@ -277,6 +277,18 @@ def test_a_bad_row_is_reported_by_its_key_and_a_failed_run_changes_nothing_and_i
     assert _one(engine, "SELECT failures FROM sync_source WHERE name = 'qzk'").failures == 0
 
 
+def test_a_change_log_with_one_work_order_twice_in_a_page_keeps_its_last_change(engine, exchange):
+    with exchange.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO exch.gd_12345 VALUES (400, 'QZ-LOG', '2026-11-25 08:00', '路灯不亮', '路灯故障', "
+            "'430602001001', NULL, NULL, '2026-12-05 00:00:01'), (401, 'QZ-LOG', '2026-11-25 08:00', '路灯不亮', '路灯故障', "
+            "'430602001001', '2026-11-25 20:00', '满意', '2026-12-05 00:00:02')"
+        ))  # fmt: skip
+    run = sync.run_source(engine, "qzk")
+    assert (run["ok"], run["inserted"], run["rejected"]) == (True, 1, 0)
+    assert _one(engine, "SELECT closed_at FROM issue WHERE code = 'QZ-LOG'").closed_at == datetime(2026, 11, 25, 20)
+
+
 def test_a_run_of_a_source_already_under_way_is_not_joined(engine):
     with engine.connect() as conn:  # a timer's run holds the source
         conn.execute(sa.text("SELECT pg_advisory_lock(hashtext('ggc_sync:qzk'))"))
