@@ -278,12 +278,17 @@ def test_a_bad_row_is_reported_by_its_key_and_a_failed_run_changes_nothing_and_i
 
 
 def test_a_change_log_with_one_work_order_twice_in_a_page_keeps_its_last_change(engine, exchange):
+    row = "(:id, 'QZ-LOG', '2026-11-25 08:00', :text, :cat, '430602001001', :closed, :sat, :changed)"
     with exchange.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO exch.gd_12345 VALUES (400, 'QZ-LOG', '2026-11-25 08:00', '路灯不亮', '路灯故障', "
-            "'430602001001', NULL, NULL, '2026-12-05 00:00:01'), (401, 'QZ-LOG', '2026-11-25 08:00', '路灯不亮', '路灯故障', "
-            "'430602001001', '2026-11-25 20:00', '满意', '2026-12-05 00:00:02')"
-        ))  # fmt: skip
+        conn.execute(
+            sa.text(f"INSERT INTO exch.gd_12345 VALUES {row}"),
+            [
+                {"id": 400, "text": "路灯不亮", "cat": "路灯故障", "closed": None, "sat": None,
+                 "changed": "2026-12-05 00:00:01"},
+                {"id": 401, "text": "路灯不亮", "cat": "路灯故障", "closed": "2026-11-25 20:00", "sat": "满意",
+                 "changed": "2026-12-05 00:00:02"},
+            ],
+        )  # fmt: skip
     run = sync.run_source(engine, "qzk")
     assert (run["ok"], run["inserted"], run["rejected"]) == (True, 1, 0)
     assert _one(engine, "SELECT closed_at FROM issue WHERE code = 'QZ-LOG'").closed_at == datetime(2026, 11, 25, 20)
