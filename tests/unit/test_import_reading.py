@@ -121,3 +121,12 @@ def test_a_web_page_named_xls_is_read_as_its_table_codes_kept_as_text(tmp_path):
     (tmp_path / "none.xls").write_text("<html><body><p>导出失败</p></body></html>", encoding="utf-8")
     with pytest.raises(FileProblem, match="holds no readable table"):
         read_table(tmp_path / "none.xls", kind=ISSUES)
+
+
+def test_tab_separated_text_named_xls_is_read_as_its_table(tmp_path):
+    lines = ["工单明细表（2026年11月）", "工单编号\t受理时间\t事件分类代码", "T-1\t2026-11-02 09:15\t010201", "合计\t1"]
+    path = tmp_path / "export.xls"
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    df, used, problems, notes = read_table(path, kind=ISSUES)
+    assert used == "gbk" and not problems and len(notes) == 2
+    assert df.to_dict("list") == {"工单编号": ["T-1"], "受理时间": ["2026-11-02 09:15"], "事件分类代码": ["010201"]}
