@@ -12,7 +12,7 @@ from dashboard import screen as sc
 from dashboard.errors import guarded
 from dashboard.i18n import t
 from dashboard.safe import md
-from data_access import accounts, alerts, clock, sessions, sync, tokens
+from data_access import accounts, alerts, clock, sessions, sources, sync, tokens
 from data_access.engine import get_engine
 from data_access.schema import ROLES
 
@@ -143,7 +143,7 @@ with guarded():
 
     st.subheader(t("sync_sources"))
     with auth.admin_connection() as conn:
-        fed, recent, fresh = sync.status(conn), sync.runs(conn, 20), sync.freshness(conn)
+        fed, recent, fresh = sources.status(conn), sources.runs(conn, 20), sources.freshness(conn)
     if fed.empty:
         st.caption(t("sync_none"))
     else:

@@ -30,7 +30,8 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from dashboard.i18n import lang, t
-from data_access import alerts, clock, reads, sync, words
+from data_access import alerts, clock, reads, words
+from data_access import sources as sources_read
 from data_access.engine import acting, read_engine
 from data_access.meta import last_load, scope_version, versions
 from data_access.reads import issues, maps, organisation, places, property_management, volunteers
@@ -93,7 +94,7 @@ def _loaded_at(area_prefix: str, data_ver: int) -> datetime | None:
 
 
 def sources() -> pd.DataFrame:
-    """Each sync source's last delivery and whether it is overdue (data_access.sync.freshness), read again each
+    """Each sync source's last delivery and whether it is overdue (data_access.sources.freshness), read again each
     minute: a source goes overdue by the clock, not by a load."""
     return _sources(version(), clock.now().replace(second=0))
 
@@ -101,7 +102,7 @@ def sources() -> pd.DataFrame:
 @st.cache_data(ttl=120, show_spinner=False, max_entries=4)
 def _sources(data_ver: int, minute: datetime) -> pd.DataFrame:
     with read_engine().connect() as conn:
-        return sync.freshness(conn)
+        return sources_read.freshness(conn)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, show_spinner=False)

@@ -305,15 +305,15 @@ def _repeat(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
 
 
 def _stale(engine, rule: Rule, level: str, at: datetime) -> list[dict]:
-    """A sync source silent for longer than it is expected to be (data_access.sync.freshness: by the present, not the
+    """A sync source silent for longer than it is expected to be (data_access.sources.freshness: by the present, not the
     data's as-of time), on its profile's district ('' for a source of no one district: admins and the city see it):
     minutes silent against the expected interval."""
-    from data_access import sync
+    from data_access import sources
 
     if level != "district":
         return []
     with engine.connect() as conn:
-        df = sync.freshness(conn)
+        df = sources.freshness(conn)
     return [
         {"unit_code": r.district_code or "", "subject": r.name[:40], "subject_name": r.label,
          "value": float(r.silent_minutes), "threshold": float(r.expected_minutes)}

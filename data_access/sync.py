@@ -14,10 +14,11 @@ Two kinds of source (``sync_source``, migration 0025):
   changed at the source since its last load (closed, evaluated) comes again with a later update time and updates
   its row.
 
-Every run is recorded in ``sync_run`` with its counts, or its error (a failed run changes nothing and is retried
-on the next). A source silent for longer than its ``expected_minutes`` is overdue: the ``stale`` alert rule fires
-and the page headers show it red (:func:`freshness`). Runs are started by ``python -m data_access sync`` (once,
-or ``--every MINUTES``), from cron or a systemd timer (README).
+Every run is recorded in ``sync_run`` with its counts, or its error: what a failed run had not committed is read
+again by the next (a page and its watermark, a file and its record, commit together). Two runs of one source never
+overlap (an advisory lock). A source silent for longer than its ``expected_minutes`` is overdue
+(:func:`data_access.sources.freshness`): the ``stale`` alert rule fires and the page headers show it red. Runs are
+started by ``python -m data_access sync`` (once, or ``--every MINUTES``), from cron or a systemd timer (README).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from data_access import clock
+from data_access import sources as fed
 from data_access.accounts import audit
 from data_access.importing import profiles
 from data_access.importing.kinds import KINDS, TABLE_SUFFIXES
@@ -333,39 +335,7 @@ def run_all(engine) -> list[dict]:
 
     results = [run_source(engine, name) for name in sources(engine)["name"]]
     with engine.connect() as conn:
-        overdue = freshness(conn)["overdue"].any()
+        overdue = fed.freshness(conn)["overdue"].any()
     if overdue or any(r["inserted"] + r["updated"] or r["files"] for r in results):  # else nothing can have changed
         alerts.evaluate_quietly(engine)
     return results
-
-
-def status(conn) -> pd.DataFrame:
-    """The sources as admins see them on /admin (no location, no watermark): name, label, kind, profile,
-    expected_minutes, last_run_at, last_ok_at, last_delivery_at, last_error, failures."""
-    sql = (
-        "SELECT name, label, kind, profile, expected_minutes, last_run_at, last_ok_at, last_delivery_at, last_error, "
-        "failures FROM sync_source ORDER BY label, name"
-    )
-    return pd.read_sql_query(sa.text(sql), conn)
-
-
-def runs(conn, limit: int = 50) -> pd.DataFrame:
-    """The newest runs first, each with its source's label (``source``)."""
-    sql = (
-        "SELECT s.label AS source, r.started_at, r.finished_at, r.ok, r.files, r.rows, r.inserted, r.updated, "
-        "r.rejected, r.message FROM sync_run r JOIN sync_source s ON s.name = r.source "
-        "ORDER BY r.started_at DESC, r.id DESC LIMIT :n"
-    )
-    return pd.read_sql_query(sa.text(sql), conn, params={"n": limit})
-
-
-def freshness(conn) -> pd.DataFrame:
-    """Each source's last delivery and whether it is overdue: silent for longer than expected since its last
-    delivery (or, never having delivered, since its first run): name, label, district_code, last_delivery_at, since,
-    expected_minutes, failures, silent_minutes, overdue. The one definition the headers, the wall screen, /healthz,
-    /metrics and the ``stale`` alert use."""
-    df = pd.read_sql_query(sa.text("SELECT * FROM ggc_sources()"), conn)  # any caller, even no account
-    silent = (pd.Timestamp(clock.now()) - pd.to_datetime(df["since"])) / pd.Timedelta(minutes=1)
-    df["silent_minutes"] = silent
-    df["overdue"] = (silent > df["expected_minutes"]).fillna(False).astype(bool)
-    return df

@@ -31,7 +31,8 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from dashboard.labels import demo_rows, text_in
-from data_access import accounts, clock, sessions, sync
+from data_access import accounts, clock, sessions
+from data_access import sources as fed
 from data_access.engine import transaction
 from data_access.settings import get_settings
 from web import api, limits, openapi, telemetry
@@ -271,7 +272,7 @@ class Hardening:
 def _health() -> dict:
     with transaction("", "", "") as conn:
         revision, version, changed = conn.execute(sa.text("SELECT * FROM ggc_health()")).one()
-        sources = sync.freshness(conn)
+        sources = fed.freshness(conn)
     changed = clock.local(datetime.fromisoformat(changed)) if changed else None
     age = round((clock.now() - changed).total_seconds()) if changed else None
     delivered = [

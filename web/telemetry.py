@@ -50,12 +50,12 @@ class _Sources:
     """Each sync source's last delivery (epoch seconds) and whether it is overdue, at scrape time."""
 
     def collect(self):
-        from data_access import clock, sync
+        from data_access import clock, sources
         from data_access.engine import transaction
 
         try:
             with transaction("", "", "") as conn:
-                df = sync.freshness(conn)
+                df = sources.freshness(conn)
         except Exception:
             _log.warning("metrics: the store does not answer; sources left out", exc_info=True)
             return

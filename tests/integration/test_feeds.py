@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import engine as eng
-from data_access import sync
+from data_access import sources, sync
 from data_access.importing import profiles
 from data_access.importing.kinds import KINDS
 from data_access.settings import PROJECT_ROOT
@@ -343,13 +343,13 @@ def test_a_silent_source_goes_stale_fires_its_alert_and_shows_red(engine, monkey
     result = alerts.evaluate(engine, deliver=False)
     assert result["open"] >= 0
     with engine.connect() as conn:
-        assert not sync.freshness(conn).set_index("name").loc["qzk", "overdue"]
+        assert not sources.freshness(conn).set_index("name").loc["qzk", "overdue"]
     later = get_settings().now + timedelta(days=1)  # a day of silence
     monkeypatch.setenv("GGC_NOW", later.isoformat())
     get_settings.cache_clear()
     try:
         with engine.connect() as conn:
-            fresh = sync.freshness(conn).set_index("name")
+            fresh = sources.freshness(conn).set_index("name")
         assert fresh.loc["qzk", "overdue"] and not fresh.loc["grid", "overdue"]
         alerts.evaluate(engine, deliver=False)
         with engine.connect() as conn:
