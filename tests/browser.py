@@ -97,6 +97,29 @@ def open_signed_in(page, url: str, user: str = "city", timeout: int = 120_000) -
     _SIGNED_IN_AS[id(page.context)] = user
 
 
+def wait_until_idle(page, timeout: int = 90_000) -> None:
+    """Wait until the app's script has finished its run: a widget changed just before started one, and a file
+    set on an uploader while that run redraws the page can be lost."""
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 && document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState !== 'running'""",
+        timeout=timeout,
+    )
+
+
+def _keep_failure(page) -> None:
+    """Save what a failing browser test's page showed (screenshot, text, console) for CI's log to point at."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "browser").split(" ")[0].split("::")[-1]
+    out = PROJECT_ROOT / "test-artifacts" / f"failed-{test}"
+    try:
+        out.parent.mkdir(exist_ok=True)
+        page.screenshot(path=f"{out}.png", full_page=True)
+        out.with_suffix(".txt").write_text(page.inner_text("body") + "\n--- console\n" + "\n".join(page.console_lines))
+        print(f"browser failure kept in {out}.png/.txt")
+    except Exception as error:  # the page itself may be gone
+        print(f"browser failure not kept: {error}")
+
+
 @contextmanager
 def chromium_page(width: int = 1600, height: int = 1000):
     from playwright.sync_api import sync_playwright
@@ -109,6 +132,10 @@ def chromium_page(width: int = 1600, height: int = 1000):
             page = context.new_page()
             page.console_lines = []  # what the page wrote to its console, for a failing test to save
             page.on("console", lambda m: page.console_lines.append(f"{m.type}: {m.text}"))
-            yield page
+            try:
+                yield page
+            except Exception:
+                _keep_failure(page)
+                raise
         finally:
             browser.close()

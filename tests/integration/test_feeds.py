@@ -403,7 +403,7 @@ def test_the_sync_command_lists_and_runs_the_sources(engine):
 def test_the_import_page_proposes_a_profile_saves_it_and_loads_next_months_file_with_it(engine, tmp_path, artifacts):
     """In Chromium: a new source's export gets its columns and an unknown category proposed, the admin saves the
     profile, and the next month's file loads with it chosen, in one click."""
-    from tests.browser import chromium_page, open_signed_in, streamlit_server
+    from tests.browser import chromium_page, open_signed_in, streamlit_server, wait_until_idle
 
     row = "{n},PG-{m}-{n},2026-{m:02d}-0{n} 09:15,路灯不亮,路灯坏了,民意街道,常青路社区,民意街道办事处,,,办理中"
     november = _export(tmp_path, 11, [row.format(n=n, m=11) for n in (1, 2)])
@@ -413,6 +413,7 @@ def test_the_import_page_proposes_a_profile_saves_it_and_loads_next_months_file_
         page.get_by_role("heading", name="数据导入").wait_for(timeout=90_000)
         page.locator("[data-testid='stSelectbox']").filter(has_text="按名称定位时所属的区").click()
         page.get_by_role("option", name="岳阳楼区", exact=True).click()
+        wait_until_idle(page)
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(november))
         page.get_by_text("分类体系中没有的事件分类").wait_for(timeout=60_000)  # 路灯坏了, with 路灯故障 proposed
         page.get_by_label("方案名称（下次同一来源的文件直接选用）").fill("岳阳楼区热线导出")
@@ -425,6 +426,7 @@ def test_the_import_page_proposes_a_profile_saves_it_and_loads_next_months_file_
         page.get_by_role("heading", name="数据导入").wait_for(timeout=90_000)
         page.locator("[data-testid='stSelectbox']").filter(has_text="导入方案").click()
         page.get_by_role("option", name="岳阳楼区热线导出", exact=True).click()
+        wait_until_idle(page)
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(december))
         page.get_by_text("校验通过：3 行可以导入。").wait_for(timeout=60_000)
         page.get_by_role("button", name="确认导入").click()
