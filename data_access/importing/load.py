@@ -1007,12 +1007,17 @@ def _merge(conn, kind: Kind, cols: list[str]) -> tuple[int, int]:
         summary.touch(conn, kind.table, "_stage")
     updates = ", ".join(f'"{c}" = {_value(table, c)}' for c in cols if c not in key) or f'"{key[0]}" = t."{key[0]}"'
     updated = conn.execute(sa.text(f'UPDATE "{kind.table}" t SET {updates} FROM _stage s WHERE {same_key}')).rowcount
-    inserted = conn.execute(
-        sa.text(
-            f'INSERT INTO "{kind.table}" ({listed}) SELECT {", ".join(_value(table, c) for c in cols)} FROM _stage s '
-            f'WHERE NOT EXISTS (SELECT FROM "{kind.table}" t WHERE {same_key})'
-        )
-    ).rowcount
+    values = ", ".join(_value(table, c) for c in cols)
+    if kind.table == "issue":  # numbered, and their repeats found, before the insert: each row is written once
+        summary.number_new_issues(conn, cols)
+        insert = f"INSERT INTO issue (id, repeat_of, {listed}) SELECT n.id, n.repeat_of, {values} FROM _stage s "
+        insert += "JOIN _new n ON n._row = s._row"
+    else:
+        insert = f'INSERT INTO "{kind.table}" ({listed}) SELECT {values} FROM _stage s '
+        insert += f'WHERE NOT EXISTS (SELECT FROM "{kind.table}" t WHERE {same_key})'
+    inserted = conn.execute(sa.text(insert)).rowcount
+    if kind.table == "issue":
+        conn.execute(sa.text("DROP TABLE _new"))
     if summarised:
         summary.refresh_touched(conn, (kind.table,))
     return inserted, updated
