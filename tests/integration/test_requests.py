@@ -170,3 +170,46 @@ def test_the_stored_repeat_reference_is_the_definition(engine):
             {"d": DISTRICT},
         ).one()
     assert wrong == 0 and repeats > 100
+
+
+def test_a_load_finds_repeats_among_its_own_rows_and_the_stored_ones(tmp_path, monkeypatch):
+    """A load numbers its new issues and finds their repeats before it inserts them (summary.number_new_issues):
+    among the file's own rows, with two reported at the same minute (neither repeats the other; a later one repeats
+    the one loaded last), beyond the 30 days (none), and a later file's earlier work order that the stored ones now
+    repeat. After each load every issue of the community is what the definition says."""
+    from data_access import summary
+    from data_access.importing.load import import_file
+
+    def load(name: str, rows: list[tuple[str, str]]) -> None:
+        path = tmp_path / name
+        lines = ["工单编号,来源渠道,事件分类代码,社区代码,上报时间,详细地址"]
+        lines += [f"{code},12345热线,020102,{COMMUNITY},{at},测试路8号" for code, at in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        report = import_file(copy, "issues", path)
+        assert report.loaded and not report.problems, report.problems
+
+    def check() -> dict[str, str | None]:
+        with copy.connect() as conn:
+            wrong = conn.execute(
+                sa.text(
+                    f"SELECT count(*) FROM issue i WHERE i.community_code = :c "
+                    f"AND i.repeat_of IS DISTINCT FROM {indicators.REPEAT_OF.format(a='i.')}"
+                ),
+                {"c": COMMUNITY},
+            ).scalar()
+            assert wrong == 0
+            rows = conn.execute(
+                sa.text("SELECT i.code, p.code FROM issue i LEFT JOIN issue p ON p.id = i.repeat_of WHERE i.code ~ :r"),
+                {"r": "^R[0-4]$"},
+            ).all()
+        return dict(rows)
+
+    COMMUNITY = "430602001002"
+    with writable_copy("cockpit_repeat_load") as copy:
+        with monkeypatch.context() as m:  # the new rows' repeats as numbered before the insert, not fixed after
+            m.setattr(summary, "mark_repeats", lambda conn, touched: 0)
+            load("march.csv", [("R1", "2026-03-05 10:00"), ("R2", "2026-03-05 10:00"), ("R3", "2026-03-06 09:00"),
+                               ("R4", "2026-05-01 09:00")])  # fmt: skip
+            assert check() == {"R1": None, "R2": None, "R3": "R2", "R4": None}
+        load("late.csv", [("R0", "2026-03-04 12:00")])
+        assert check() == {"R0": None, "R1": "R0", "R2": "R0", "R3": "R2", "R4": None}
