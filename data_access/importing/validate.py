@@ -77,7 +77,7 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "header_row": (
         "表头在第 {row} 行：其上 {n} 行（标题、导出信息或空行）未导入",
-        "the header is on row {row}: the {n} rows above it (title, export information, blank) were skipped",
+        "the header is on row {row}: the {n} rows above it (a title, export information or blank rows) were skipped",
     ),
     "footer_rows": (
         "表尾 {n} 行（{first}）不是数据，未导入",

@@ -23,7 +23,7 @@ def test_a_csv_header_below_a_title_keeps_the_files_row_numbers_and_drops_the_to
     assert list(df.columns) == ["工单编号", "受理时间", "诉求内容"] and df["工单编号"].tolist() == ["A-1", "A-2"]
     assert [_row(i) for i in df.index][0] == 5 and not problems
     assert [n.line() for n in notes] == [
-        "the header is on row 4: the 3 rows above it (title, export information, blank) were skipped",
+        "the header is on row 4: the 3 rows above it (a title, export information or blank rows) were skipped",
         "2 footer rows (合计) are not data and were skipped",
     ]
 
