@@ -103,7 +103,7 @@ def _page(kind, path, uploads, options: dict) -> None:
         st.subheader(t("report"))
         problems = problem_frame(report.problems, lang())
         table(problems, ["row", "column", "value", "reason"], f"{kind}_problems", "problems_table")
-        whole = any(p.row == 1 for p in report.problems) or kind == "categories"  # a tree loads whole or not at all
+        whole = any(p.of_header for p in report.problems) or kind == "categories"  # a tree loads whole or not at all
         if not whole and st.button(t("load_valid"), type="primary"):
             _load(kind, path, uploads, options, valid_rows_only=True)
     else:

@@ -241,7 +241,7 @@ def _run_sql(engine, source, profile: profiles.Profile, run: Run) -> None:
             run.add(report)
             keys = page[source.key_column].astype(str)  # a row of the page by its key, not its number
             run.lines += [f"{source.key_column}={keys[p.row - 2]}：{p.column} {p.reason_in('zh')}"
-                          for p in report.problems if p.row > 1][:LISTED]  # fmt: skip
+                          for p in report.problems if p.of_a_row][:LISTED]  # fmt: skip
             wm, key = last_wm, last_key
             if not full:
                 return

@@ -56,7 +56,7 @@ class Report:
 
     @property
     def rejected_rows(self) -> int:
-        return len({p.row for p in self.problems if p.row > 1})
+        return len({p.row for p in self.problems if p.of_a_row})
 
     def summary(self, lang: str = "en") -> str:
         name, zh = Path(self.path).name, lang == "zh"
@@ -1228,7 +1228,7 @@ def import_table(
         report.notes.append(
             Problem(0, "三级分类", "", "new_categories", {"n": len(report.new_categories), "leaves": leaves})
         )
-    if not any(p.row == 1 for p in report.problems):
+    if not any(p.of_header for p in report.problems):
         _check_and_load(engine, kind, values, report, dry_run, valid_rows_only, in_load, evaluate_alerts)
     report.problems.sort(key=lambda p: p.row)
     return report
@@ -1240,7 +1240,7 @@ def _check_and_load(
 ):  # fmt: skip
     """Stage the rows without problems, test them against the store's rules, and load them unless this
     is a dry run or a problem stops the file; all in one transaction."""
-    bad = {p.row for p in report.problems if p.row > 1}
+    bad = {p.row for p in report.problems if p.of_a_row}
     good = values[[(_row(i) not in bad) for i in values.index]]
     try:
         with engine.begin() as conn:

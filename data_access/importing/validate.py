@@ -312,6 +312,16 @@ class Problem:
     def reason(self) -> str:
         return self.reason_in("en")
 
+    @property
+    def of_header(self) -> bool:
+        """A problem of the header, so of the whole file (it is given the header's row)."""
+        return self.key in HEADER_KEYS
+
+    @property
+    def of_a_row(self) -> bool:
+        """A problem of one data row (not a note on the whole file, row 0, nor one of the header's)."""
+        return self.row > 0 and not self.of_header
+
     def line(self, lang: str = "en") -> str:
         """One line for the report; a note on the whole file (row 0) is its reason alone."""
         if self.row == 0:
@@ -319,6 +329,14 @@ class Problem:
         if lang == "en":
             return f"row {self.row}, column {self.column}, value {self.value!r}: {self.reason}"
         return f"第 {self.row} 行，{self.column} 列，值 {self.value!r}：{self.reason_in(lang)}"
+
+
+HEADER_KEYS = frozenset({"blank_header", "column_twice", "missing_column"})  # problems of the header: of the file
+
+
+def header_row(df: pd.DataFrame) -> int:
+    """The file's row its header is on (below a title and export lines; a table read from a database: 1)."""
+    return df.attrs.get("header_row", 1)
 
 
 def problem_frame(problems: list[Problem], lang: str = "en") -> pd.DataFrame:
@@ -364,11 +382,11 @@ def header_key(value) -> str:
 
 
 def _blank_headers(df: pd.DataFrame, problems: list) -> pd.DataFrame:
-    """Drop columns without a header; report those that hold values (row 1, the column's letter)."""
+    """Drop columns without a header; report those that hold values (the header's row, the column's letter)."""
     blank = [j for j, c in enumerate(df.columns) if str(c).strip() == "" or str(c).startswith("Unnamed: ")]
     for j in blank:
         if df.iloc[:, j].map(lambda v: str(v).strip() != "").any():
-            problems.append(Problem(1, _letter(j), "", "blank_header"))
+            problems.append(Problem(header_row(df), _letter(j), "", "blank_header"))
     return df.iloc[:, [j for j in range(df.shape[1]) if j not in blank]]
 
 
@@ -418,6 +436,7 @@ def _framed(rows: list, known: set[str] | None, notes: list) -> pd.DataFrame:
     if any(len(r) != len(header) for r in body):  # a sheet is one block; a list of rows need not be
         body = [(list(r) + [""] * len(header))[: len(header)] for r in body]
     df = pd.DataFrame(body, columns=header, index=range(at, at + len(body)), dtype=object)
+    df.attrs["header_row"] = at + 1
     filled = np.zeros(len(df), dtype=bool)
     for j in range(df.shape[1]):  # column by column, at C speed where the cells are text
         col = df.iloc[:, j]
@@ -607,6 +626,7 @@ def _read_text(text: str, known: set[str] | None, problems: list, notes: list, s
         left_out = {_row(i) for i in footer.index}  # a short 共2条 line was reported as missing cells
         problems[:] = [p for p in problems if p.row not in left_out]
         df = df.drop(index=footer.index)
+    df.attrs["header_row"] = at + 1
     return df
 
 
@@ -693,7 +713,7 @@ def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Proble
         if name is None:
             unknown.append(j)
         elif name in rename.values():
-            problems.append(Problem(1, str(header), str(header), "column_twice", {"name": name}))
+            problems.append(Problem(header_row(df), str(header), str(header), "column_twice", {"name": name}))
         else:
             rename[header] = name
     out = df[list(rename)].rename(columns=rename)
@@ -712,7 +732,7 @@ def map_headers(df: pd.DataFrame, kind: Kind) -> tuple[pd.DataFrame, list[Proble
             out["source_channel"] = "hotline"
     for col in kind.columns:
         if col.required and col.name not in out.columns:
-            problems.append(Problem(1, col.zh, "", "missing_column", {"zh": col.zh, "name": col.name}))
+            problems.append(Problem(header_row(df), col.zh, "", "missing_column", {"zh": col.zh, "name": col.name}))
     return out, problems, notes
 
 

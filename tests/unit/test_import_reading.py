@@ -45,6 +45,27 @@ def test_a_workbook_header_below_a_merged_title_and_a_header_with_a_line_break(t
     assert len(notes) == 2
 
 
+def test_a_header_below_a_title_is_named_by_its_own_row_in_its_problems(tmp_path):
+    """A column missing, one named twice and values under no header are problems of the header, on the row it is
+    on (not row 1, which is the title); a problem of a data row is not one of them."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    for row in (["工单明细表"], ["导出时间：2026-12-01"], [], ["受理时间", "诉求内容", None, "诉求内容"],
+                ["2026-11-02", "x", "y", "z"]):  # fmt: skip
+        ws.append(row)
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    df, _, problems, _ = read_table(path, kind=ISSUES)
+    mapped, more, _ = map_headers(df, ISSUES)
+    found = {(p.row, p.key) for p in problems + more}
+    assert found == {(4, "blank_header"), (4, "column_twice"), (4, "missing_column")}
+    assert all(p.of_header and not p.of_a_row for p in problems + more)
+    csv = tmp_path / "export.csv"
+    csv.write_text("工单明细表\n\n受理时间,诉求内容\n2026-11-02,x\n", encoding="utf-8")
+    mapped, more, _ = map_headers(read_table(csv, kind=ISSUES)[0], ISSUES)
+    assert [(p.row, p.column) for p in more] == [(3, "工单编号")]
+
+
 def test_columns_with_no_field_are_kept_per_row_a_header_written_twice_too(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("工单编号,备注,备注,备注,序号\nA-1,a,,c,1\nA-2,,,,2\n", encoding="utf-8")
