@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import secrets
@@ -126,10 +127,20 @@ def login(username: str, password: str, addr: str = "") -> tuple[Principal | Non
         return _principal(row), ""
 
 
+def is_loopback(address: str) -> bool:
+    """This machine's own address, as IPv4, IPv6 or IPv4 mapped into IPv6 (::ffff:127.0.0.1: what a dual-stack
+    listener, Streamlit's default, sees of a proxy on this machine)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback
+
+
 def client_address(ip: str | None, forwarded: str | None) -> str:
     """The browser's address: behind a proxy on this machine (nginx) the last address it forwards."""
     addr = ip or ""
-    if forwarded and addr in ("127.0.0.1", "::1", ""):
+    if forwarded and (addr == "" or is_loopback(addr)):
         addr = forwarded.split(",")[-1].strip()
     return addr
 

@@ -11,7 +11,6 @@ a random value in a SameSite=Strict cookie of the sign-in path and in the form, 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 import logging
 import re
@@ -296,17 +295,9 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
-def _loopback(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback  # ::ffff:127.0.0.1 too
-
-
 async def metrics(request: Request) -> Response:
     """Prometheus text, to this machine (a scraper beside it, or behind the proxy on it) or an admin's token."""
-    if not _loopback(limits.address(request)):
+    if not accounts.is_loopback(limits.address(request)):
         try:
             who, _ = await run_in_threadpool(api.principal, request)
         except api.Problem as problem:
