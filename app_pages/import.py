@@ -12,7 +12,7 @@ from dashboard.i18n import lang, t
 from dashboard.safe import md
 from dashboard.widgets import table
 from data_access.engine import acting_as, app_engine
-from data_access.importing import profiles
+from data_access.importing import encodings, profiles
 from data_access.importing.kinds import KINDS, LAYER_SUFFIXES, TABLE_SUFFIXES, template
 from data_access.importing.load import import_file
 from data_access.importing.validate import FileProblem, problem_frame, read_table
@@ -90,7 +90,7 @@ def _profile(kind, path, uploads, saved: str | None, options: dict) -> profiles.
 def _page(kind, path, uploads, options: dict) -> None:
     """The dry run's report of the upload, and the button that loads it (``options``: import_file's)."""
     report = _import(kind, path, dry_run=True, **options)
-    st.caption(t("import_read", rows=report.rows, encoding=report.encoding, crs=report.crs))
+    st.caption(t("import_read", rows=report.rows, encoding=encodings.shown(report.encoding), crs=report.crs))
     st.subheader(t("preview"))
     st.dataframe(report.preview, hide_index=True, width="stretch")
     if report.shapes is not None and len(report.shapes):

@@ -7,6 +7,11 @@ import codecs
 KNOWN = ("utf-8", "utf-8-sig", "gbk", "gb18030")
 
 
+def shown(encoding: str) -> str:
+    """An encoding as a user names it: UTF-8 (a BOM or not), GBK, GB18030 (a workbook's format: XLSX …)."""
+    return "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
+
+
 class EncodingProblem(ValueError):
     """The bytes do not decode in the named or any supported encoding."""
 

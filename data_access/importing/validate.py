@@ -84,7 +84,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "{n} footer rows ({first}) are not data and were skipped",
     ),
     "source_fields": (
-        "{n} 列没有对应字段，其值随每行原样保存（source_fields）：{names}",
+        "{n} 列没有对应字段，其值随每行原样保存（来源原字段）：{names}",
         "{n} columns have no field; their values are kept with each row as sent (source_fields): {names}",
     ),
     "tree_district": (
@@ -929,9 +929,7 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
         out["source_fields"] = df["source_fields"]
         n = df["source_fields"].str.len()
         for i in df.index[(n > SOURCE_FIELDS_MAX).fillna(False).to_numpy(dtype=bool)]:
-            problems.append(
-                Problem(_row(i), "source_fields", "", "too_long", {"max": SOURCE_FIELDS_MAX, "n": int(n[i])})
-            )
+            problems.append(Problem(_row(i), "来源原字段", "", "too_long", {"max": SOURCE_FIELDS_MAX, "n": int(n[i])}))
     if kind.located and {"lon", "lat"} <= set(df.columns):
         problems += _check_coordinates(out, crs)
     if kind.name == "issues":

@@ -375,7 +375,7 @@ def test_import_page_takes_a_zipped_and_a_loose_shapefile(engine, artifacts):
             str(PROJECT_ROOT / "examples" / "streets.zip")
         )
         page.get_by_text("校验通过：2 行可以导入。").wait_for(timeout=60_000)
-        page.get_by_text("编码 gbk").wait_for(timeout=10_000)
+        page.get_by_text("编码 GBK").wait_for(timeout=10_000)
         page.get_by_role("button", name="确认导入").click()
         page.get_by_text("已导入：新增 2 行").wait_for(timeout=60_000)
         open_signed_in(page, f"{url}/import?kind=micro-grids", "admin")
