@@ -934,7 +934,7 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
         problems += _check_coordinates(out, crs)
     if kind.name == "issues":
         notes += _evaluated_when_closed(out, kind)
-        problems += _check_lifecycle(out, kind)
+        problems += _check_lifecycle(out, kind, df)
     problems += _duplicates(out, kind)
     out.attrs["absent"] = tuple(c.name for c in kind.columns if c.name not in df.columns)  # no such header
     return out, problems, notes
@@ -989,9 +989,10 @@ def _check_coordinates(out: pd.DataFrame, crs: str) -> list[Problem]:
     return problems
 
 
-def _check_lifecycle(out: pd.DataFrame, kind: Kind) -> list[Problem]:
+def _check_lifecycle(out: pd.DataFrame, kind: Kind, cells: pd.DataFrame) -> list[Problem]:
     """Each stage that happened is no earlier than every stage before it (vectorised over rows), the
-    deadline lies after the report, and a satisfaction or a 是否解决 comes with its return visit."""
+    deadline lies after the report, and a satisfaction or a 是否解决 comes with its return visit (named by the
+    file's own cell, 满意 or 是, not the stored value)."""
     problems = []
     zh = {c.name: c.zh for c in kind.columns}
     stages = [c for c in LIFECYCLE if c in out.columns]
@@ -1016,5 +1017,6 @@ def _check_lifecycle(out: pd.DataFrame, kind: Kind) -> list[Problem]:
     visit = out["evaluated_at"].isna()
     for col in ("satisfaction", "resolved"):
         for i in out.index[(out[col].notna() & visit).to_numpy(dtype=bool)]:
-            problems.append(Problem(_row(i), zh[col], str(out.at[i, col]), "needs_evaluation", {"what": zh[col]}))
+            cell = cells.at[i, col] if col in cells.columns else out.at[i, col]
+            problems.append(Problem(_row(i), zh[col], str(cell).strip(), "needs_evaluation", {"what": zh[col]}))
     return problems

@@ -293,4 +293,5 @@ def test_a_satisfaction_without_a_return_visit_or_a_closure_is_still_a_problem(e
     before = counts(engine)
     out = cli("issues", str(path))
     assert out.returncode == 1 and "满意度 needs 评价时间 (the return visit) or 办结时间" in out.stderr
+    assert "value '满意'" in out.stderr and "satisfied" not in out.stderr  # the file's word, not the stored one
     assert counts(engine) == before
