@@ -105,7 +105,7 @@ def test_a_dry_run_applies_the_stores_own_rules_when_the_file_checks_miss_one(en
     lifecycle check switched off, a deadline before the report is still refused on its row."""
     from data_access.importing import validate
 
-    monkeypatch.setattr(validate, "_check_lifecycle", lambda out, kind: [])
+    monkeypatch.setattr(validate, "_check_lifecycle", lambda out, kind, cells: [])
     case, path = corpus["due-before-report.csv"]
     before = counts(engine)
     for args in ((case.kind, str(path), "--dry-run"), (case.kind, str(path))):
