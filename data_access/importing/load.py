@@ -1016,10 +1016,10 @@ def _merge(conn, kind: Kind, cols: list[str]) -> tuple[int, int]:
         insert = f'INSERT INTO "{kind.table}" ({listed}) SELECT {values} FROM _stage s '
         insert += f'WHERE NOT EXISTS (SELECT FROM "{kind.table}" t WHERE {same_key})'
     inserted = conn.execute(sa.text(insert)).rowcount
+    if summarised:
+        summary.refresh_touched(conn, (kind.table,), numbered=kind.table == "issue")
     if kind.table == "issue":
         conn.execute(sa.text("DROP TABLE _new"))
-    if summarised:
-        summary.refresh_touched(conn, (kind.table,))
     return inserted, updated
 
 

@@ -207,7 +207,7 @@ def test_a_load_finds_repeats_among_its_own_rows_and_the_stored_ones(tmp_path, m
     COMMUNITY = "430602001002"
     with writable_copy("cockpit_repeat_load") as copy:
         with monkeypatch.context() as m:  # the new rows' repeats as numbered before the insert, not fixed after
-            m.setattr(summary, "mark_repeats", lambda conn, touched: 0)
+            m.setattr(summary, "mark_repeats", lambda conn, touched, numbered=False: 0)
             load("march.csv", [("R1", "2026-03-05 10:00"), ("R2", "2026-03-05 10:00"), ("R3", "2026-03-06 09:00"),
                                ("R4", "2026-05-01 09:00")])  # fmt: skip
             assert check() == {"R1": None, "R2": None, "R3": "R2", "R4": None}
