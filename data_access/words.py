@@ -112,11 +112,16 @@ def refresh(conn: sa.Connection, only: str = "") -> int:
             "AND s.bucket = m.bucket"
         )
     )
+    # The places are taken out of each distinct text of a place once, not of every issue saying it (8.1 → 5.1 s for
+    # a million issues of a few hundred request forms).
     texts = f"""
-        SELECT i.district_code, date_trunc('month', i.reported_at)::date AS bucket, {PLACELESS} AS t, count(*) AS n
-        FROM issue i JOIN _word_months m ON i.district_code = m.district_code
-             AND i.reported_at >= m.bucket AND i.reported_at < m.bucket + interval '1 month'
-        WHERE i.request_text IS NOT NULL GROUP BY 1, 2, 3"""
+        SELECT i.district_code, i.bucket, {PLACELESS} AS t, sum(i.n) AS n FROM (
+            SELECT i.district_code, date_trunc('month', i.reported_at)::date AS bucket, i.request_text,
+                   i.compound_code, i.community_code, count(*) AS n
+            FROM issue i JOIN _word_months m ON i.district_code = m.district_code
+                 AND i.reported_at >= m.bucket AND i.reported_at < m.bucket + interval '1 month'
+            WHERE i.request_text IS NOT NULL GROUP BY 1, 2, 3, 4, 5) i
+        GROUP BY 1, 2, 3"""
     names = conn.execute(sa.text(DEFAULT_NAMES)).scalars().all()
     tok = _tokenizer(tuple(sorted(set(names))))
     cut: dict[str, frozenset[str]] = {}
