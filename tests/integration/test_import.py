@@ -245,6 +245,35 @@ def test_a_failure_during_the_load_leaves_the_store_unchanged(engine, tmp_path, 
     assert counts(engine) == before
 
 
+@pytest.mark.parametrize("role", ["owner", "app"])
+def test_a_row_naming_what_is_not_there_stops_the_load_whichever_role_loads_it(engine, tmp_path, monkeypatch, role):
+    """A row whose department is not there, past every check before the insert (a department removed meanwhile),
+    is stopped by the store's foreign key for the owner (the command line, the sync) and the app role (/import)
+    alike: the store unchanged, the rule named."""
+    from data_access.engine import acting, app_engine
+
+    real = loader.resolve
+
+    def unresolved(conn, kind, values, options=None):
+        df, problems = real(conn, kind, values, options)
+        return df.assign(department_code=["000000000000", *[None] * (len(df) - 1)]), problems
+
+    monkeypatch.setattr(loader, "resolve", unresolved)
+    lines = (PROJECT_ROOT / "examples" / "issues.csv").read_text(encoding="utf-8").splitlines()
+    path = write(tmp_path, [lines[0], *(f"FK-{n},{line.split(',', 1)[1]}" for n, line in enumerate(lines[1:4]))])
+    before = counts(engine)
+    if role == "owner":
+        report = import_file(engine, "issues", path)
+    else:
+        with acting("*", "admin", "admin"):
+            report = import_file(app_engine(), "issues", path)
+    assert not report.loaded
+    assert [(p.key, p.params) for p in report.problems] == [
+        ("store_rule", {"rule": "fk_issue_department_code_department"})
+    ]
+    assert counts(engine) == before
+
+
 def test_usage_errors_exit_2(engine, tmp_path):
     assert cli("planets", "examples/stations.csv").returncode == 2
     assert cli("stations", str(tmp_path / "missing.csv")).returncode == 2
