@@ -151,3 +151,22 @@ def test_tab_separated_text_named_xls_is_read_as_its_table(tmp_path):
     df, used, problems, notes = read_table(path, kind=ISSUES)
     assert used == "gbk" and not problems and len(notes) == 2
     assert df.to_dict("list") == {"工单编号": ["T-1"], "受理时间": ["2026-11-02 09:15"], "事件分类代码": ["010201"]}
+
+
+def test_markup_and_hidden_characters_are_found_in_every_form_python_would_find_them():
+    """parse matches its checks with Arrow's regular expressions (RE2), whose \\s is narrower than Python's: the space
+    class is spelled out, and it is every character Python's \\s matches, no more."""
+    import re
+
+    import pandas as pd
+
+    from data_access.importing.validate import _SPACE, parse
+
+    python_spaces = {c for c in map(chr, range(0x110000)) if re.match(r"\s", c)}
+    assert {c for c in python_spaces | {"x", "\u200b"} if re.fullmatch(_SPACE, c)} == python_spaces
+    texts = ["<\u3000script>", "< /b>", "<\x85!--", "a < 3 户", "路灯\u202e不亮", "正常的诉求", "<\u200bscript>"]
+    df = pd.DataFrame({"code": [f"W{i}" for i in range(len(texts))], "request_text": texts}, index=range(len(texts)))
+    _, problems, _ = parse(df, KINDS["issues"])
+    found = [(p.row, p.key) for p in problems if p.key in ("markup", "control_char")]
+    assert found == [(_row(0), "markup"), (_row(1), "markup"), (_row(2), "markup"), (_row(4), "control_char"),
+                     (_row(6), "control_char")]  # fmt: skip
