@@ -1015,12 +1015,57 @@ def _merge(conn, kind: Kind, cols: list[str]) -> tuple[int, int]:
     else:
         insert = f'INSERT INTO "{kind.table}" ({listed}) SELECT {values} FROM _stage s '
         insert += f'WHERE NOT EXISTS (SELECT FROM "{kind.table}" t WHERE {same_key})'
-    inserted = conn.execute(sa.text(insert)).rowcount
+    inserted = _insert_issues(conn, insert) if kind.table == "issue" else conn.execute(sa.text(insert)).rowcount
     if summarised:
         summary.refresh_touched(conn, (kind.table,), numbered=kind.table == "issue")
     if kind.table == "issue":
         conn.execute(sa.text("DROP TABLE _new"))
     return inserted, updated
+
+
+class _ReferenceBroken(Exception):
+    """A loaded row names a row of another table that is not there (a foreign key's rule, checked for the load)."""
+
+
+def _insert_issues(conn, insert: str) -> int:
+    """Run ``insert`` (the new issues, numbered in ``_new``); the rows inserted.
+
+    Where the role may switch its own session's per-row triggers off (a superuser: the embedded store's owner; or a
+    role granted SET on ``session_replication_role``, PostgreSQL 15+), the foreign keys are checked once for the
+    whole load rather than by a trigger per row and key (a million issues: 46 s instead of 67–73 s, measured in one
+    transaction). The rows referred to are locked as the per-row check locks them (FOR KEY SHARE: nobody removes one
+    before the commit), and a value that refers to nothing stops the load as the per-row check does, naming the key.
+    """
+    may = conn.execute(
+        sa.text(
+            "SELECT current_setting('is_superuser') = 'on' OR (current_setting('server_version_num')::int >= 150000 "
+            "AND has_parameter_privilege('session_replication_role', 'SET'))"
+        )
+    ).scalar()
+    if not may:
+        return conn.execute(sa.text(insert)).rowcount
+    conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    inserted = conn.execute(sa.text(insert)).rowcount
+    conn.execute(sa.text("SET LOCAL session_replication_role = origin"))
+    fks = schema.metadata.tables["issue"].foreign_key_constraints
+    keys = [(fk.name, fk.column_keys[0], fk.elements[0].column) for fk in fks]  # each of one column
+    listed = ", ".join(f'i."{col}"' for _, col, _ in keys)
+    conn.execute(  # the distinct combinations of the keys in the new rows: one pass over them
+        sa.text(f"CREATE TEMP TABLE _refs ON COMMIT DROP AS SELECT DISTINCT {listed} FROM issue i JOIN _new USING (id)")
+    )
+    for name, col, target in keys:
+        missing = conn.execute(
+            sa.text(
+                f'WITH v AS (SELECT DISTINCT "{col}" AS c FROM _refs WHERE "{col}" IS NOT NULL), '
+                f'k AS (SELECT r."{target.name}" AS c FROM "{target.table.name}" r '
+                f'WHERE r."{target.name}" IN (SELECT c FROM v) FOR KEY SHARE) '
+                "SELECT c FROM v EXCEPT SELECT c FROM k LIMIT 1"
+            )
+        ).first()
+        if missing is not None:
+            raise _ReferenceBroken(name)
+    conn.execute(sa.text("DROP TABLE _refs"))
+    return inserted
 
 
 def _before(conn, kind: Kind, df: pd.DataFrame, report: Report) -> None:
@@ -1266,6 +1311,8 @@ def _check_and_load(
     except (sa.exc.IntegrityError, sa.exc.DataError) as exc:  # a rule no check above knows of
         rule = getattr(exc.orig.diag, "constraint_name", None) or str(exc.orig).splitlines()[0]
         report.problems.append(Problem(0, "", "", "store_rule", {"rule": rule}))
+    except _ReferenceBroken as exc:  # the same, found by the load's own check of its foreign keys
+        report.problems.append(Problem(0, "", "", "store_rule", {"rule": str(exc)}))
     if report.loaded and kind.table == "issue" and evaluate_alerts:  # the rules read issues: evaluate them now
         from data_access import alerts
         from data_access.engine import get_engine
