@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.browser import chromium_page, open_signed_in, streamlit_server
+from tests.browser import chromium_page, open_signed_in, streamlit_server, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def _settle(page):
         "[data-testid='stMetric'], [data-testid='stAlertContentInfo'], [data-testid='stDeckGlJsonChart']",
         timeout=90_000,
     )
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    wait_until_idle(page)
     page.wait_for_timeout(500)
 
 
@@ -208,7 +208,7 @@ _TOOLTIP = """() => { const t = document.querySelector('.deck-tooltip');
 
 
 def _map_canvas(page):
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    wait_until_idle(page)
     canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
     canvas.wait_for(timeout=60_000)
     page.wait_for_function(
@@ -310,7 +310,7 @@ def test_clicking_a_map_unit_drills_into_the_unit_its_tooltip_names(app_url, eng
             # Back once the child's map is drawn, as a user would: pressed while the drill's run is still under
             # way, the late run put the child's scope back into the URL (seen twice beside a demo build).
             page.wait_for_function(f"() => document.body.innerText.includes('{below}')", timeout=90_000)
-            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+            wait_until_idle(page)
             page.go_back()
             page.wait_for_function(f"() => /scope={scope}(&|$)/.test(location.search)", timeout=30_000)
             # The parent's map is drawn again (its legend, not the child's), not the child's still on screen.
@@ -337,7 +337,7 @@ def test_a_keyword_search_of_request_texts_lists_the_issues_that_say_it(app_url,
         box.press("Enter")
         found = page.get_by_text(re.compile(r"含“电梯 困人”的事件共 [0-9,]+ 件"))
         found.wait_for(timeout=90_000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+        wait_until_idle(page)
         assert page.locator(ERRORS).count() == 0
         section = page.get_by_role("heading", name="诉求分析").first
         section.scroll_into_view_if_needed()
@@ -359,7 +359,7 @@ def test_a_briefing_is_previewed_downloaded_audited_and_its_child_units_zipped(a
         open_signed_in(page, f"{app_url}/briefing?scope=430602001")
         preview = page.locator("[data-testid='stImage'] img").first
         preview.wait_for(timeout=120_000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+        wait_until_idle(page)
         with engine.connect() as conn:  # the sidebar counts the open alerts of the view's place
             n = conn.execute(sa.text("SELECT count(*) FROM alert_event WHERE cleared_at IS NULL "
                                      "AND starts_with(unit_code, '430602001')")).scalar()  # fmt: skip
@@ -370,7 +370,7 @@ def test_a_briefing_is_previewed_downloaded_audited_and_its_child_units_zipped(a
             page.get_by_role("button", name="下载 PDF").click()
         assert open(pdf.value.path(), "rb").read(5) == b"%PDF-"
         month = re.fullmatch(r"工作简报_民意街道_(\d{4}-\d{2})\.pdf", pdf.value.suggested_filename)[1]
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+        wait_until_idle(page)
         page.get_by_role("button", name="生成下级单位简报（ZIP）").click()
         button = page.get_by_role("button", name=re.compile(r"下级单位简报（\d+ 份，ZIP）"))
         button.wait_for(timeout=240_000)
@@ -398,7 +398,7 @@ def test_the_alerts_page_in_chromium(app_url, artifacts):
     with chromium_page() as page:
         open_signed_in(page, f"{app_url}/alerts?scope=430602")
         page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=90_000)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+        wait_until_idle(page)
         assert page.locator(ERRORS).count() == 0
         assert page.get_by_text(re.compile(r"^未解除 \d+ 条$")).count() == 1
         page.screenshot(path=str(artifacts / "page-alerts.png"), full_page=True)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from data_access import accounts, sessions
 from data_access.engine import transaction
-from tests.browser import DEMO_PASSWORDS, chromium_page, open_signed_in, streamlit_server
+from tests.browser import DEMO_PASSWORDS, chromium_page, open_signed_in, streamlit_server, wait_until_idle
 
 NAME, PASSWORD = "test-session-user", "a-good-password-1"
 
@@ -176,7 +176,7 @@ def test_a_browser_stays_signed_in_across_reloads_and_tabs_until_it_signs_out(en
         other.goto(f"{url}/volunteers?scope=430602001")
         other.get_by_role("heading", name="志愿服务").first.wait_for(timeout=90_000)
         other.locator("[data-testid='stMetric']").first.wait_for(timeout=90_000)  # its figures, not a skeleton
-        other.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+        wait_until_idle(other)
         other.screenshot(path=str(artifacts / "session-new-tab.png"))
         page.get_by_role("button", name="退出登录").click()  # sign out in the first tab…
         page.get_by_text("您已退出登录").wait_for(timeout=60_000)
