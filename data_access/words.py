@@ -115,7 +115,7 @@ def refresh(conn: sa.Connection, only: str = "") -> int:
     # The places are taken out of each distinct text of a place once, not of every issue saying it (8.1 → 5.1 s for
     # a million issues of a few hundred request forms).
     texts = f"""
-        SELECT i.district_code, i.bucket, {PLACELESS} AS t, sum(i.n) AS n FROM (
+        SELECT i.district_code, i.bucket, {PLACELESS} AS t, sum(i.n)::bigint AS n FROM (
             SELECT i.district_code, date_trunc('month', i.reported_at)::date AS bucket, i.request_text,
                    i.compound_code, i.community_code, count(*) AS n
             FROM issue i JOIN _word_months m ON i.district_code = m.district_code
