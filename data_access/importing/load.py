@@ -1011,11 +1011,11 @@ def _merge(conn, kind: Kind, cols: list[str]) -> tuple[int, int]:
     if kind.table == "issue":  # numbered, and their repeats found, before the insert: each row is written once
         summary.number_new_issues(conn, cols)
         insert = f"INSERT INTO issue (id, repeat_of, {listed}) SELECT n.id, n.repeat_of, {values} FROM _stage s "
-        insert += "JOIN _new n ON n._row = s._row"
+        inserted = _insert_issues(conn, insert + "JOIN _new n ON n._row = s._row")
     else:
         insert = f'INSERT INTO "{kind.table}" ({listed}) SELECT {values} FROM _stage s '
         insert += f'WHERE NOT EXISTS (SELECT FROM "{kind.table}" t WHERE {same_key})'
-    inserted = _insert_issues(conn, insert) if kind.table == "issue" else conn.execute(sa.text(insert)).rowcount
+        inserted = conn.execute(sa.text(insert)).rowcount
     if summarised:
         summary.refresh_touched(conn, (kind.table,), numbered=kind.table == "issue")
     if kind.table == "issue":

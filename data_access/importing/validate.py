@@ -29,7 +29,7 @@ from geo.crs import in_china, normalise_crs, to_wgs84
 # What Python's \s matches, spelled out so that Arrow's own regular expressions (RE2, whose \s is narrower) match
 # markup in a million cells in C rather than cell by cell in Python.
 _SPACE = "[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-_MARKUP = re.compile(f"<{_SPACE}*[a-zA-Z/!]")
+_MARKUP = f"<{_SPACE}*[a-zA-Z/!]"
 
 # key → (Chinese, English), as dashboard.labels. {unit} is replaced by the unit's name in the same language.
 REASONS: dict[str, tuple[str, str]] = {
@@ -874,7 +874,7 @@ def parse(df: pd.DataFrame, kind: Kind, crs: str = "WGS-84") -> tuple[pd.DataFra
             value = (text if all_text else text.map(_as_text)).where(~empty, None)
             as_text = value.astype("string")
             # Patterns as text, not compiled: Arrow's strings then match them in C.
-            _report(problems, as_text.str.contains(_MARKUP.pattern, na=False), df, col, value, "markup")
+            _report(problems, as_text.str.contains(_MARKUP, na=False), df, col, value, "markup")
             for i in df.index[as_text.str.contains(_CONTROL_CHARS, na=False).to_numpy()]:
                 char = _CONTROL.search(value[i]).group(1)
                 problems.append(Problem(_row(i), col.zh, value[i], "control_char", {"char": _u(char)}))
